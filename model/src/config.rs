@@ -1,0 +1,258 @@
+//! Configuration of a target: its logical units, who may reach them, the limits it advertises and the
+//! timing parameters shared with the RTL.
+//!
+//! Every limit a host can read (VPD B0h, VPD 8Fh, RECEIVE COPY RESULTS OPERATING PARAMETERS) is a field
+//! here, and the command that the limit governs enforces the same field — one value, two uses.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::timing::TimingParams;
+
+/// Block sizes a logical unit may have.
+pub const SUPPORTED_BLOCK_SIZES: [u32; 2] = [512, 4096];
+
+/// Largest capacity a unit may have: its bytes must fit in the 48-bit offset of an engine address.
+pub const MAX_UNIT_BYTES: u64 = 1 << crate::address::UNIT_SHIFT;
+
+/// The whole configuration of a target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TargetConfig {
+    pub units: Vec<UnitConfig>,
+    pub access: AccessMap,
+    pub limits: Limits,
+    pub timing: TimingParams,
+    /// Power-on value of the control mode page's D_SENSE bit (descriptor-format sense).
+    pub descriptor_sense: bool,
+}
+
+impl Default for TargetConfig {
+    fn default() -> Self {
+        TargetConfig {
+            units: vec![UnitConfig::default(), UnitConfig::default()],
+            access: AccessMap::default(),
+            limits: Limits::default(),
+            timing: TimingParams::default(),
+            descriptor_sense: false,
+        }
+    }
+}
+
+/// One logical unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UnitConfig {
+    /// Capacity in logical blocks.
+    pub blocks: u64,
+    /// Logical block length in bytes: 512 or 4096.
+    pub block_size: u32,
+    /// Thin provisioned (LBPME=1: UNMAP, WRITE SAME with UNMAP, GET LBA STATUS report real state).
+    pub thin: bool,
+    /// Software write protect: every command that would change the medium gets DATA PROTECT 27/00.
+    pub write_protected: bool,
+    /// LBAs that fail every read and write (MEDIUM ERROR): the way to exercise a copy that stops part way.
+    pub bad_blocks: BTreeSet<u64>,
+    /// The NAA-6 identifier's 36-bit vendor-specific part; derived from the unit's index when absent.
+    pub naa_vendor_id: Option<u64>,
+}
+
+impl Default for UnitConfig {
+    fn default() -> Self {
+        UnitConfig {
+            blocks: 1 << 21,
+            block_size: 512,
+            thin: true,
+            write_protected: false,
+            bad_blocks: BTreeSet::new(),
+            naa_vendor_id: None,
+        }
+    }
+}
+
+/// Which initiators may reach which logical units (by unit index, which is also the LUN).
+///
+/// An initiator named in `grants` reaches exactly the units listed for it; any other initiator reaches
+/// every unit unless `others_denied` is set.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessMap {
+    pub grants: BTreeMap<String, BTreeSet<u16>>,
+    pub others_denied: bool,
+}
+
+impl AccessMap {
+    /// True when `initiator` may address unit `lun`.
+    pub fn allows(&self, initiator: &str, lun: u16) -> bool {
+        match self.grants.get(initiator) {
+            Some(units) => units.contains(&lun),
+            None => !self.others_denied,
+        }
+    }
+}
+
+/// Limits the target advertises and enforces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// VPD B0h MAXIMUM TRANSFER LENGTH (blocks) for READ and WRITE.
+    pub max_transfer_blocks: u32,
+    /// VPD B0h MAXIMUM COMPARE AND WRITE LENGTH (blocks, at most 255).
+    pub max_compare_and_write_blocks: u8,
+    /// VPD B0h MAXIMUM WRITE SAME LENGTH (blocks).
+    pub max_write_same_blocks: u64,
+    /// VPD B0h WSNZ: a WRITE SAME with NUMBER OF LOGICAL BLOCKS = 0 is rejected.
+    pub write_same_non_zero: bool,
+    /// VPD B0h MAXIMUM UNMAP LBA COUNT (blocks per UNMAP command).
+    pub max_unmap_blocks: u32,
+    /// VPD B0h MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT.
+    pub max_unmap_descriptors: u32,
+    /// VPD B0h OPTIMAL UNMAP GRANULARITY (blocks); unaligned parts of an unmapped range are zeroed instead.
+    pub unmap_granularity: u32,
+    /// EXTENDED COPY limits (VPD 8Fh and RECEIVE COPY RESULTS OPERATING PARAMETERS).
+    pub copy: CopyLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_transfer_blocks: 8192,
+            max_compare_and_write_blocks: 255,
+            max_write_same_blocks: 65_536,
+            write_same_non_zero: true,
+            max_unmap_blocks: 4 * 1024 * 1024,
+            max_unmap_descriptors: 64,
+            unmap_granularity: 1,
+            copy: CopyLimits::default(),
+        }
+    }
+}
+
+/// Limits of the EXTENDED COPY (LID1) copy manager.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CopyLimits {
+    /// MAXIMUM TARGET (CSCD) DESCRIPTOR COUNT.
+    pub max_target_descriptors: u16,
+    /// MAXIMUM SEGMENT DESCRIPTOR COUNT.
+    pub max_segment_descriptors: u16,
+    /// MAXIMUM DESCRIPTOR LIST LENGTH (bytes of target plus segment descriptors).
+    pub max_descriptor_list_bytes: u32,
+    /// MAXIMUM SEGMENT LENGTH (bytes one segment may move).
+    pub max_segment_bytes: u32,
+    /// TOTAL CONCURRENT COPIES: how many copy results (LIST ID USAGE 00b) are held for RECEIVE COPY RESULTS.
+    pub held_results: u16,
+}
+
+impl Default for CopyLimits {
+    fn default() -> Self {
+        CopyLimits {
+            max_target_descriptors: 8,
+            max_segment_descriptors: 16,
+            max_descriptor_list_bytes: 8 * 32 + 16 * 28,
+            max_segment_bytes: 16 * 1024 * 1024,
+            held_results: 16,
+        }
+    }
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("a target needs at least one logical unit")]
+    NoUnits,
+    #[error("at most {max} logical units are supported, {got} configured")]
+    TooManyUnits { max: usize, got: usize },
+    #[error("unit {unit}: block size {size} is not one of 512 or 4096")]
+    BlockSize { unit: usize, size: u32 },
+    #[error("unit {unit}: capacity {blocks} blocks is zero or exceeds the 48-bit engine address space")]
+    Capacity { unit: usize, blocks: u64 },
+    #[error("unit {unit}: bad block {lba} is beyond the capacity")]
+    BadBlock { unit: usize, lba: u64 },
+    #[error("limit {name} must be at least 1")]
+    ZeroLimit { name: &'static str },
+    #[error("{0}")]
+    Timing(String),
+}
+
+/// How many units the address map can hold: unit indexes below the buffer region's.
+pub const MAX_UNITS: usize = 256;
+
+impl TargetConfig {
+    /// Checks that the configuration describes a target the model and the RTL can both build.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.units.is_empty() {
+            return Err(ConfigError::NoUnits);
+        }
+        if self.units.len() > MAX_UNITS {
+            return Err(ConfigError::TooManyUnits { max: MAX_UNITS, got: self.units.len() });
+        }
+        for (unit, u) in self.units.iter().enumerate() {
+            if !SUPPORTED_BLOCK_SIZES.contains(&u.block_size) {
+                return Err(ConfigError::BlockSize { unit, size: u.block_size });
+            }
+            let bytes = u.blocks.checked_mul(u64::from(u.block_size));
+            if u.blocks == 0 || bytes.is_none_or(|b| b > MAX_UNIT_BYTES) {
+                return Err(ConfigError::Capacity { unit, blocks: u.blocks });
+            }
+            if let Some(&lba) = u.bad_blocks.range(u.blocks..).next() {
+                return Err(ConfigError::BadBlock { unit, lba });
+            }
+        }
+        let l = &self.limits;
+        let positive: [(&'static str, u64); 9] = [
+            ("max_transfer_blocks", l.max_transfer_blocks.into()),
+            ("max_write_same_blocks", l.max_write_same_blocks),
+            ("max_unmap_blocks", l.max_unmap_blocks.into()),
+            ("max_unmap_descriptors", l.max_unmap_descriptors.into()),
+            ("unmap_granularity", l.unmap_granularity.into()),
+            ("copy.max_target_descriptors", l.copy.max_target_descriptors.into()),
+            ("copy.max_segment_descriptors", l.copy.max_segment_descriptors.into()),
+            ("copy.max_descriptor_list_bytes", l.copy.max_descriptor_list_bytes.into()),
+            ("copy.max_segment_bytes", l.copy.max_segment_bytes.into()),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(ConfigError::ZeroLimit { name });
+        }
+        self.timing.validate().map_err(ConfigError::Timing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_configuration_is_valid() {
+        assert_eq!(TargetConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn rejects_unsupported_block_size_and_capacity() {
+        let mut c = TargetConfig::default();
+        c.units[1].block_size = 1024;
+        assert_eq!(c.validate(), Err(ConfigError::BlockSize { unit: 1, size: 1024 }));
+        let mut c = TargetConfig::default();
+        c.units[0].blocks = MAX_UNIT_BYTES / 512 + 1;
+        assert!(matches!(c.validate(), Err(ConfigError::Capacity { unit: 0, .. })));
+        let mut c = TargetConfig::default();
+        let past_end = c.units[0].blocks;
+        c.units[0].bad_blocks.insert(past_end);
+        assert!(matches!(c.validate(), Err(ConfigError::BadBlock { unit: 0, .. })));
+        let mut c = TargetConfig::default();
+        c.limits.max_unmap_descriptors = 0;
+        assert_eq!(c.validate(), Err(ConfigError::ZeroLimit { name: "max_unmap_descriptors" }));
+    }
+
+    #[test]
+    fn access_map_restricts_named_initiators() {
+        let mut map = AccessMap::default();
+        map.grants.insert("iqn.a".into(), BTreeSet::from([0]));
+        assert!(map.allows("iqn.a", 0));
+        assert!(!map.allows("iqn.a", 1));
+        assert!(map.allows("iqn.b", 1));
+        map.others_denied = true;
+        assert!(!map.allows("iqn.b", 1));
+    }
+}

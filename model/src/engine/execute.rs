@@ -1,0 +1,221 @@
+//! What each job does to memory: the functional half of the copy engine, the zero engine and the
+//! compare-and-write unit. Timing is in [`crate::timing`]; ordering in [`super::scheduler`].
+
+use super::{CompletionStatus, Job, JobOp};
+use crate::media::{Memory, WriteHint};
+
+/// The functional result of a job, before it is stamped with its commit order and cycles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: CompletionStatus,
+    pub blocks_done: u32,
+    pub miscompare_offset: u32,
+    pub fault_address: u64,
+    /// Blocks the engine touched before it stopped (all, or through the failing one): the timing input.
+    pub blocks_touched: u32,
+    /// A compare-and-write that matched and went on to write.
+    pub write_pass: bool,
+}
+
+impl Outcome {
+    fn done(blocks: u32) -> Self {
+        Outcome {
+            status: CompletionStatus::Ok,
+            blocks_done: blocks,
+            miscompare_offset: 0,
+            fault_address: 0,
+            blocks_touched: blocks,
+            write_pass: false,
+        }
+    }
+
+    fn failed(status: CompletionStatus, blocks_done: u32, fault_address: u64, blocks_touched: u32) -> Self {
+        Outcome { status, blocks_done, miscompare_offset: 0, fault_address, blocks_touched, write_pass: false }
+    }
+}
+
+/// Runs `job` against `memory`.
+pub fn execute(job: &Job, memory: &mut Memory) -> Outcome {
+    match job.op {
+        JobOp::Copy => copy(job, memory),
+        JobOp::Zero => fill(job, memory, None, WriteHint::Data),
+        JobOp::Deallocate => fill(job, memory, None, WriteHint::Deallocate),
+        JobOp::Anchor => fill(job, memory, None, WriteHint::Anchor),
+        JobOp::Pattern => {
+            let mut pattern = vec![0; job.block_bytes() as usize];
+            match memory.read(job.src, &mut pattern) {
+                Ok(()) => fill(job, memory, Some(&pattern), WriteHint::Data),
+                Err(f) => Outcome::failed(CompletionStatus::ReadError, 0, f.address, 0),
+            }
+        }
+        JobOp::CompareAndWrite => compare_and_write(job, memory),
+    }
+}
+
+/// Block by block, forward — or backward when the destination starts inside the source, so that every
+/// source block is read before it is overwritten (memmove semantics). Blocks done count from the end
+/// the copy started at.
+fn copy(job: &Job, memory: &mut Memory) -> Outcome {
+    let bs = job.block_bytes();
+    let backward = job.dst > job.src && job.dst < job.src + job.bytes();
+    let mut block = vec![0; bs as usize];
+    for done in 0..job.blocks {
+        let i = if backward { job.blocks - 1 - done } else { done };
+        let offset = u64::from(i) * bs;
+        if let Err(f) = memory.read(job.src + offset, &mut block) {
+            return Outcome::failed(CompletionStatus::ReadError, done, f.address, done + 1);
+        }
+        if let Err(f) = memory.write(job.dst + offset, &block, WriteHint::Data) {
+            return Outcome::failed(CompletionStatus::WriteError, done, f.address, done + 1);
+        }
+    }
+    Outcome::done(job.blocks)
+}
+
+/// Writes `pattern` (or zeros) to every destination block, in order.
+fn fill(job: &Job, memory: &mut Memory, pattern: Option<&[u8]>, hint: WriteHint) -> Outcome {
+    let zeros;
+    let data = match pattern {
+        Some(p) => p,
+        None => {
+            zeros = vec![0; job.block_bytes() as usize];
+            &zeros
+        }
+    };
+    for i in 0..job.blocks {
+        if let Err(f) = memory.write(job.dst + u64::from(i) * job.block_bytes(), data, hint) {
+            return Outcome::failed(CompletionStatus::WriteError, i, f.address, i + 1);
+        }
+    }
+    Outcome::done(job.blocks)
+}
+
+/// The compare pass reads every block of both sides, remembering the first differing byte; only when
+/// all matched does the write pass run.
+fn compare_and_write(job: &Job, memory: &mut Memory) -> Outcome {
+    let bs = job.block_bytes();
+    let (mut media, mut expected) = (vec![0; bs as usize], vec![0; bs as usize]);
+    let mut first_difference = None;
+    for i in 0..job.blocks {
+        let offset = u64::from(i) * bs;
+        for (address, out) in [(job.dst + offset, &mut media), (job.src + offset, &mut expected)] {
+            if let Err(f) = memory.read(address, out) {
+                return Outcome::failed(CompletionStatus::ReadError, 0, f.address, i + 1);
+            }
+        }
+        if first_difference.is_none() {
+            first_difference = media.iter().zip(&expected).position(|(a, b)| a != b).map(|p| offset + p as u64);
+        }
+    }
+    if let Some(at) = first_difference {
+        let mut outcome = Outcome::failed(CompletionStatus::Miscompare, 0, 0, job.blocks);
+        outcome.miscompare_offset = at as u32;
+        return outcome;
+    }
+    let write_data = job.src + job.bytes();
+    for i in 0..job.blocks {
+        let offset = u64::from(i) * bs;
+        let written = memory
+            .read(write_data + offset, &mut expected)
+            .map_err(|f| (CompletionStatus::ReadError, f))
+            .and_then(|()| {
+                memory.write(job.dst + offset, &expected, WriteHint::Data).map_err(|f| (CompletionStatus::WriteError, f))
+            });
+        if let Err((status, f)) = written {
+            let mut outcome = Outcome::failed(status, i, f.address, job.blocks);
+            outcome.write_pass = true;
+            return outcome;
+        }
+    }
+    Outcome { write_pass: true, ..Outcome::done(job.blocks) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::{buffer_address, unit_address};
+    use crate::config::UnitConfig;
+    use crate::media::UnitStore;
+
+    const BS: usize = 512;
+
+    fn memory_with_pattern(blocks: u64) -> Memory {
+        let cfg = UnitConfig { blocks, block_size: BS as u32, ..UnitConfig::default() };
+        let mut unit = UnitStore::new(&cfg);
+        for lba in 0..blocks {
+            unit.write_block(lba, &[lba as u8 + 1; BS], WriteHint::Data).unwrap();
+        }
+        Memory::new(vec![unit])
+    }
+
+    fn contents(m: &Memory) -> Vec<u8> {
+        let u = &m.units[0];
+        let mut all = vec![0; u.blocks() as usize * BS];
+        for (lba, chunk) in all.chunks_mut(BS).enumerate() {
+            u.read_block(lba as u64, chunk).unwrap();
+        }
+        all
+    }
+
+    fn job(op: JobOp, src: u64, dst: u64, blocks: u32) -> Job {
+        Job { tag: 1, op, src: unit_address(0, src, 512), dst: unit_address(0, dst, 512), blocks, block_shift: 9 }
+    }
+
+    /// The independent reference for overlapping copies is `slice::copy_within`, which has memmove
+    /// semantics by definition.
+    #[test]
+    fn overlapping_copies_match_copy_within_both_directions() {
+        for (src, dst) in [(2u64, 5u64), (5, 2), (0, 1), (1, 0), (3, 3), (0, 8)] {
+            let mut m = memory_with_pattern(16);
+            let mut expected = contents(&m);
+            expected.copy_within(src as usize * BS..(src as usize + 6) * BS, dst as usize * BS);
+            let out = execute(&job(JobOp::Copy, src, dst, 6), &mut m);
+            assert_eq!(out.status, CompletionStatus::Ok);
+            assert_eq!(contents(&m), expected, "src {src} dst {dst}");
+        }
+    }
+
+    #[test]
+    fn copy_stops_at_a_bad_source_block_and_reports_what_was_done() {
+        let cfg = UnitConfig { blocks: 16, bad_blocks: [4].into(), ..UnitConfig::default() };
+        let mut m = Memory::new(vec![UnitStore::new(&cfg)]);
+        let out = execute(&job(JobOp::Copy, 2, 10, 4), &mut m);
+        assert_eq!(out.status, CompletionStatus::ReadError);
+        assert_eq!((out.blocks_done, out.blocks_touched), (2, 3));
+        assert_eq!(out.fault_address, unit_address(0, 4, 512));
+        assert_eq!(m.units[0].dirty_blocks().collect::<Vec<_>>(), vec![10, 11]);
+    }
+
+    #[test]
+    fn compare_and_write_writes_only_on_a_full_match() {
+        let mut m = memory_with_pattern(8);
+        let mut data = vec![3u8; 2 * BS]; // compare data: block 2 holds 3s
+        data[BS..].fill(0xAB);
+        m.set_buffer(0, data.clone());
+        let caw = Job { src: buffer_address(0, 0), ..job(JobOp::CompareAndWrite, 0, 2, 1) };
+        let out = execute(&caw, &mut m);
+        assert_eq!((out.status, out.blocks_done, out.write_pass), (CompletionStatus::Ok, 1, true));
+        assert_eq!(&contents(&m)[2 * BS..3 * BS], &[0xAB; BS][..]);
+
+        // Now the medium holds 0xAB; a compare buffer differing only in its last byte miscompares there.
+        let before = contents(&m);
+        data[..BS].fill(0xAB);
+        data[BS - 1] = 0;
+        m.set_buffer(0, data);
+        let out = execute(&caw, &mut m);
+        assert_eq!((out.status, out.miscompare_offset, out.blocks_done), (CompletionStatus::Miscompare, BS as u32 - 1, 0));
+        assert_eq!(contents(&m), before, "a miscompare writes nothing");
+    }
+
+    #[test]
+    fn pattern_fill_and_deallocate() {
+        let mut m = memory_with_pattern(8);
+        m.set_buffer(7, vec![0x5A; BS]);
+        let fill = Job { src: buffer_address(7, 0), ..job(JobOp::Pattern, 0, 1, 3) };
+        assert_eq!(execute(&fill, &mut m).status, CompletionStatus::Ok);
+        assert!(contents(&m)[BS..4 * BS].iter().all(|&b| b == 0x5A));
+        assert_eq!(execute(&job(JobOp::Deallocate, 0, 0, 8), &mut m).blocks_done, 8);
+        assert!(contents(&m).iter().all(|&b| b == 0));
+        assert_eq!(m.units[0].provisioning_run(0, 8).1, 8);
+    }
+}

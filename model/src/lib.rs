@@ -1,0 +1,22 @@
+//! # offload-model — the executable specification of the offload block
+//!
+//! A cycle-approximate reference model of a storage-array controller's SCSI offload block, the judge
+//! that the RTL and the software fast path are held to.
+//!
+//! Reading order, top to bottom:
+//! - [`scsi`]: the SCSI front end (SBC-4 / SPC-4) — CDB decoding, parameter lists, sense data, VPD
+//!   pages — turning each command into engine jobs.
+//! - [`engine`]: jobs in, completions out — the copy engine, the zero engine, the compare-and-write unit,
+//!   the range-lock unit and the scheduler; the interface the RTL implements one-for-one.
+//! - [`timing`]: the parameters shared with the RTL and the cycle equations.
+//! - [`media`] and [`address`]: sparse logical units and the flat address map the engines see.
+//! - [`config`]: units, access map, advertised limits.
+//! - [`script`]: the `offload run` script format.
+
+pub mod address;
+pub mod config;
+pub mod engine;
+pub mod media;
+pub mod scsi;
+pub mod script;
+pub mod timing;

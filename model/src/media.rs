@@ -1,0 +1,381 @@
+//! Storage behind the engines: sparse logical units with thin-provisioning state, and the staging
+//! buffers, all reached through the flat address map of [`crate::address`].
+//!
+//! A unit stores only the blocks whose contents are not all zeros, and its provisioning state as sparse
+//! bitmaps of 4096-block chunks, so a 1 TiB unit with a few written blocks costs kilobytes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bitvec::prelude::*;
+
+use crate::address::{self, Region};
+use crate::config::UnitConfig;
+
+/// Blocks per bitmap chunk.
+const CHUNK_BITS: u64 = 4096;
+type Chunk = BitArr!(for 4096, in u64, Lsb0);
+
+/// A bitmap over 2^64 positions that stores only chunks holding a set bit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SparseBitmap {
+    chunks: BTreeMap<u64, Chunk>,
+}
+
+impl SparseBitmap {
+    pub fn get(&self, index: u64) -> bool {
+        self.chunks
+            .get(&(index / CHUNK_BITS))
+            .is_some_and(|c| c[(index % CHUNK_BITS) as usize])
+    }
+
+    /// Sets or clears `len` bits from `start`; chunks left empty are dropped.
+    pub fn set_range(&mut self, start: u64, len: u64, value: bool) {
+        let end = start + len;
+        let mut pos = start;
+        while pos < end {
+            let key = pos / CHUNK_BITS;
+            let lo = (pos % CHUNK_BITS) as usize;
+            let hi = (end - key * CHUNK_BITS).min(CHUNK_BITS) as usize;
+            if value {
+                self.chunks.entry(key).or_insert(Chunk::ZERO)[lo..hi].fill(true);
+            } else if let Some(chunk) = self.chunks.get_mut(&key) {
+                chunk[lo..hi].fill(false);
+                if chunk.not_any() {
+                    self.chunks.remove(&key);
+                }
+            }
+            pos = key * CHUNK_BITS + hi as u64;
+        }
+    }
+
+    /// How many consecutive positions from `start` (at most `limit`) hold `value`.
+    pub fn run(&self, start: u64, limit: u64, value: bool) -> u64 {
+        let end = start.saturating_add(limit);
+        let mut pos = start;
+        while pos < end {
+            let key = pos / CHUNK_BITS;
+            let lo = (pos % CHUNK_BITS) as usize;
+            let hi = (end - key * CHUNK_BITS).min(CHUNK_BITS) as usize;
+            let differs_at = match self.chunks.get(&key) {
+                None if value => Some(0),
+                None => None,
+                Some(chunk) if value => chunk[lo..hi].first_zero(),
+                Some(chunk) => chunk[lo..hi].first_one(),
+            };
+            if let Some(i) = differs_at {
+                return pos + i as u64 - start;
+            }
+            pos = key * CHUNK_BITS + hi as u64;
+        }
+        end - start
+    }
+
+    /// Set positions in ascending order.
+    pub fn iter_ones(&self) -> impl Iterator<Item = u64> + '_ {
+        self.chunks
+            .iter()
+            .flat_map(|(key, chunk)| chunk.iter_ones().map(move |i| key * CHUNK_BITS + i as u64))
+    }
+
+    /// Bytes of heap the bitmap holds (chunk payloads only).
+    pub fn payload_bytes(&self) -> usize {
+        self.chunks.len() * std::mem::size_of::<Chunk>()
+    }
+}
+
+/// Provisioning state of one block (SBC-4 4.7; GET LBA STATUS's PROVISIONING STATUS codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provisioning {
+    Mapped = 0,
+    Deallocated = 1,
+    Anchored = 2,
+}
+
+/// What a write does to the block it lands on. The RTL carries it as the memory write's user bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteHint {
+    /// Store the data; the block becomes mapped.
+    Data,
+    /// The data is zeros; a thin unit releases the block (it reads back as zeros: LBPRZ=1).
+    Deallocate,
+    /// The data is zeros; a thin unit anchors the block (reads zeros, stays reserved).
+    Anchor,
+}
+
+/// A memory access that failed: the address of the block it failed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("memory fault at {address:#018x}")]
+pub struct Fault {
+    pub address: u64,
+}
+
+/// One logical unit's medium.
+#[derive(Clone, Debug)]
+pub struct UnitStore {
+    block_size: u32,
+    blocks: u64,
+    /// Contents of mapped blocks that are not all zeros.
+    data: BTreeMap<u64, Box<[u8]>>,
+    /// `None` for a fully provisioned (thick) unit: every block is mapped.
+    mapped: Option<SparseBitmap>,
+    anchored: SparseBitmap,
+    bad_blocks: BTreeSet<u64>,
+    /// Blocks written since the store was made: what an image write-back must store.
+    dirty: SparseBitmap,
+}
+
+impl UnitStore {
+    /// An empty unit: a thin unit starts fully deallocated, a thick one mapped and zeroed.
+    pub fn new(config: &UnitConfig) -> Self {
+        UnitStore {
+            block_size: config.block_size,
+            blocks: config.blocks,
+            data: BTreeMap::new(),
+            mapped: config.thin.then(SparseBitmap::default),
+            anchored: SparseBitmap::default(),
+            bad_blocks: config.bad_blocks.clone(),
+            dirty: SparseBitmap::default(),
+        }
+    }
+
+    pub fn block_size(&self) -> u32 {
+        self.block_size
+    }
+
+    pub fn blocks(&self) -> u64 {
+        self.blocks
+    }
+
+    pub fn is_thin(&self) -> bool {
+        self.mapped.is_some()
+    }
+
+    pub fn provisioning(&self, lba: u64) -> Provisioning {
+        match &self.mapped {
+            None => Provisioning::Mapped,
+            Some(m) if m.get(lba) => Provisioning::Mapped,
+            Some(_) if self.anchored.get(lba) => Provisioning::Anchored,
+            Some(_) => Provisioning::Deallocated,
+        }
+    }
+
+    /// The state of `lba` and how many blocks from it (at most `limit`) share that state.
+    pub fn provisioning_run(&self, lba: u64, limit: u64) -> (Provisioning, u64) {
+        let limit = limit.min(self.blocks - lba);
+        let state = self.provisioning(lba);
+        let len = match (&self.mapped, state) {
+            (None, _) => limit,
+            (Some(m), Provisioning::Mapped) => m.run(lba, limit, true),
+            (Some(m), Provisioning::Anchored) => m.run(lba, limit, false).min(self.anchored.run(lba, limit, true)),
+            (Some(m), Provisioning::Deallocated) => m.run(lba, limit, false).min(self.anchored.run(lba, limit, false)),
+        };
+        (state, len)
+    }
+
+    /// Reads one block into `out` (a block long). Unmapped and anchored blocks read as zeros.
+    pub fn read_block(&self, lba: u64, out: &mut [u8]) -> Result<(), ()> {
+        if lba >= self.blocks || self.bad_blocks.contains(&lba) {
+            return Err(());
+        }
+        match self.data.get(&lba) {
+            Some(block) => out.copy_from_slice(block),
+            None => out.fill(0),
+        }
+        Ok(())
+    }
+
+    /// Writes one block (`data` a block long; ignored for the deallocate and anchor hints).
+    pub fn write_block(&mut self, lba: u64, data: &[u8], hint: WriteHint) -> Result<(), ()> {
+        if lba >= self.blocks || self.bad_blocks.contains(&lba) {
+            return Err(());
+        }
+        self.dirty.set_range(lba, 1, true);
+        let keep_data = hint == WriteHint::Data && data.iter().any(|&b| b != 0);
+        if keep_data {
+            match self.data.get_mut(&lba) {
+                Some(block) => block.copy_from_slice(data),
+                None => {
+                    self.data.insert(lba, data.into());
+                }
+            }
+        } else {
+            self.data.remove(&lba);
+        }
+        if let Some(mapped) = &mut self.mapped {
+            let now_mapped = hint == WriteHint::Data;
+            mapped.set_range(lba, 1, now_mapped);
+            self.anchored.set_range(lba, 1, hint == WriteHint::Anchor);
+        }
+        Ok(())
+    }
+
+    /// Loads an image's block without marking it dirty (used when opening an image file).
+    pub fn load_block(&mut self, lba: u64, data: &[u8]) {
+        if data.iter().any(|&b| b != 0) {
+            self.data.insert(lba, data.into());
+        }
+        if let Some(mapped) = &mut self.mapped {
+            mapped.set_range(lba, 1, true);
+        }
+    }
+
+    /// Blocks changed since the store was made, ascending.
+    pub fn dirty_blocks(&self) -> impl Iterator<Item = u64> + '_ {
+        self.dirty.iter_ones()
+    }
+
+    /// Blocks holding non-zero data, ascending, with their contents.
+    pub fn nonzero_blocks(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
+        self.data.iter().map(|(lba, b)| (*lba, &b[..]))
+    }
+
+    /// Approximate heap bytes held: block payloads and bitmap chunks.
+    pub fn footprint_bytes(&self) -> usize {
+        self.data.len() * (self.block_size as usize + 48)
+            + self.mapped.as_ref().map_or(0, SparseBitmap::payload_bytes)
+            + self.anchored.payload_bytes()
+            + self.dirty.payload_bytes()
+    }
+}
+
+/// Everything the engines can address: the units and the staging buffers of commands in progress.
+#[derive(Clone, Debug)]
+pub struct Memory {
+    pub units: Vec<UnitStore>,
+    buffers: BTreeMap<u16, Vec<u8>>,
+}
+
+impl Memory {
+    pub fn new(units: Vec<UnitStore>) -> Self {
+        Memory { units, buffers: BTreeMap::new() }
+    }
+
+    /// Fills staging buffer `slot` (host data-out, or room for data-in).
+    pub fn set_buffer(&mut self, slot: u16, contents: Vec<u8>) {
+        self.buffers.insert(slot, contents);
+    }
+
+    /// Takes staging buffer `slot` out of the address space (empty if it was never set).
+    pub fn take_buffer(&mut self, slot: u16) -> Vec<u8> {
+        self.buffers.remove(&slot).unwrap_or_default()
+    }
+
+    /// Reads `out.len()` bytes (one block) at `address`.
+    pub fn read(&self, address: u64, out: &mut [u8]) -> Result<(), Fault> {
+        let fault = Fault { address };
+        match address::decode(address) {
+            Region::Unit { unit, offset } => {
+                let store = self.units.get(usize::from(unit)).ok_or(fault)?;
+                let lba = block_of(offset, out.len(), store.block_size).ok_or(fault)?;
+                store.read_block(lba, out).map_err(|()| fault)
+            }
+            Region::Buffer { slot, offset } => {
+                let buf = self.buffers.get(&slot).ok_or(fault)?;
+                let start = usize::try_from(offset).map_err(|_| fault)?;
+                let src = buf.get(start..start + out.len()).ok_or(fault)?;
+                out.copy_from_slice(src);
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes `data` (one block) at `address` with `hint`.
+    pub fn write(&mut self, address: u64, data: &[u8], hint: WriteHint) -> Result<(), Fault> {
+        let fault = Fault { address };
+        match address::decode(address) {
+            Region::Unit { unit, offset } => {
+                let store = self.units.get_mut(usize::from(unit)).ok_or(fault)?;
+                let lba = block_of(offset, data.len(), store.block_size).ok_or(fault)?;
+                store.write_block(lba, data, hint).map_err(|()| fault)
+            }
+            Region::Buffer { slot, offset } => {
+                let buf = self.buffers.get_mut(&slot).ok_or(fault)?;
+                let start = usize::try_from(offset).map_err(|_| fault)?;
+                let dst = buf.get_mut(start..start + data.len()).ok_or(fault)?;
+                dst.copy_from_slice(data);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The LBA at byte `offset` when the access is exactly one aligned block.
+fn block_of(offset: u64, len: usize, block_size: u32) -> Option<u64> {
+    let bs = u64::from(block_size);
+    (len as u64 == bs && offset % bs == 0).then_some(offset / bs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn thin_unit(blocks: u64) -> UnitStore {
+        UnitStore::new(&UnitConfig { blocks, block_size: 512, thin: true, ..UnitConfig::default() })
+    }
+
+    #[test]
+    fn sparse_bitmap_runs_cross_chunks() {
+        let mut b = SparseBitmap::default();
+        b.set_range(4000, 200, true);
+        assert!(b.get(4000) && b.get(4199) && !b.get(3999) && !b.get(4200));
+        assert_eq!(b.run(4000, 1000, true), 200);
+        assert_eq!(b.run(0, 10_000, false), 4000);
+        assert_eq!(b.run(4200, 10_000, false), 10_000);
+        b.set_range(4000, 200, false);
+        assert_eq!(b.payload_bytes(), 0, "cleared chunks are dropped");
+        assert_eq!(b.iter_ones().count(), 0);
+    }
+
+    #[test]
+    fn writes_map_and_deallocate_unmaps() {
+        let mut u = thin_unit(100);
+        assert_eq!(u.provisioning(5), Provisioning::Deallocated);
+        u.write_block(5, &[7; 512], WriteHint::Data).unwrap();
+        assert_eq!(u.provisioning(5), Provisioning::Mapped);
+        let mut out = [0u8; 512];
+        u.read_block(5, &mut out).unwrap();
+        assert_eq!(out, [7; 512]);
+        u.write_block(5, &[0; 512], WriteHint::Anchor).unwrap();
+        assert_eq!(u.provisioning(5), Provisioning::Anchored);
+        u.read_block(5, &mut out).unwrap();
+        assert_eq!(out, [0; 512]);
+        u.write_block(5, &[0; 512], WriteHint::Deallocate).unwrap();
+        assert_eq!(u.provisioning(5), Provisioning::Deallocated);
+        assert_eq!(u.provisioning_run(0, 1000), (Provisioning::Deallocated, 100));
+        assert_eq!(u.dirty_blocks().collect::<Vec<_>>(), vec![5]);
+    }
+
+    #[test]
+    fn thick_units_are_always_mapped() {
+        let mut u = UnitStore::new(&UnitConfig { blocks: 10, thin: false, ..UnitConfig::default() });
+        u.write_block(1, &[0; 512], WriteHint::Deallocate).unwrap();
+        assert_eq!(u.provisioning_run(0, 10), (Provisioning::Mapped, 10));
+    }
+
+    #[test]
+    fn a_terabyte_unit_with_few_blocks_costs_kilobytes() {
+        let mut u = thin_unit((1u64 << 40) / 512);
+        for lba in [0, 1 << 20, (1 << 31) - 1] {
+            u.write_block(lba, &[1; 512], WriteHint::Data).unwrap();
+        }
+        assert!(u.footprint_bytes() < 64 * 1024, "{} bytes", u.footprint_bytes());
+    }
+
+    #[test]
+    fn memory_rejects_misaligned_and_out_of_range_access() {
+        let mut m = Memory::new(vec![thin_unit(4)]);
+        let mut block = [0u8; 512];
+        assert!(m.read(address::unit_address(0, 3, 512), &mut block).is_ok());
+        assert!(m.read(address::unit_address(0, 4, 512), &mut block).is_err());
+        assert!(m.read(address::unit_address(0, 0, 512) + 1, &mut block).is_err());
+        assert!(m.read(address::unit_address(1, 0, 512), &mut block).is_err());
+        m.set_buffer(0, vec![9; 1024]);
+        assert!(m.read(address::buffer_address(0, 512), &mut block).is_ok());
+        assert_eq!(block, [9; 512]);
+        assert!(m.read(address::buffer_address(0, 1000), &mut block).is_err());
+        assert!(m.write(address::buffer_address(0, 0), &[3; 512], WriteHint::Data).is_ok());
+        assert_eq!(m.take_buffer(0)[..512], [3; 512]);
+        assert!(m.read(address::buffer_address(0, 0), &mut block).is_err(), "a taken buffer is gone");
+    }
+}
