@@ -173,6 +173,8 @@ pub enum ConfigError {
     #[error("limit {name} must be at least 1")]
     ZeroLimit { name: &'static str },
     #[error("{0}")]
+    Limit(&'static str),
+    #[error("{0}")]
     Timing(String),
 }
 
@@ -214,6 +216,9 @@ impl TargetConfig {
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::ZeroLimit { name });
+        }
+        if l.max_write_same_blocks > u64::from(u32::MAX) {
+            return Err(ConfigError::Limit("max_write_same_blocks must fit a job's 32-bit block count"));
         }
         self.timing.validate().map_err(ConfigError::Timing)
     }

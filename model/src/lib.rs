@@ -16,6 +16,7 @@
 pub mod address;
 pub mod config;
 pub mod engine;
+pub mod image;
 pub mod media;
 pub mod scsi;
 pub mod script;

@@ -1,1 +1,149 @@
-fn main(){}
+//! `offload`: the firmware team's tool for the reference model.
+//!
+//! `offload run [OPTIONS] SCRIPT` executes a script of SCSI commands (see `offload_model::script`) against
+//! a fresh set of logical units or image files and prints one JSON answer per command.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use offload_model::config::{TargetConfig, UnitConfig};
+use offload_model::scsi::Target;
+use offload_model::{image, script};
+
+#[derive(Parser)]
+#[command(name = "offload", version, about = "Reference model of the SCSI offload block (VAAI: XCOPY, WRITE SAME, ATS)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Execute a script of SCSI commands (one JSON object a line; SCRIPT may be `-` for standard input).
+    Run(RunArgs),
+    /// Print the default target configuration as JSON (a starting point for --config).
+    Config,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Script file, or `-` for standard input.
+    script: PathBuf,
+    /// A full target configuration (JSON, as printed by `offload config`); other unit options then apply
+    /// only to image files.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Number of fresh logical units.
+    #[arg(long, default_value_t = 2)]
+    units: usize,
+    /// Capacity of each fresh unit, e.g. 1GiB, 1TiB, 64MB (or a plain byte count).
+    #[arg(long, default_value = "1GiB")]
+    capacity: bytesize::ByteSize,
+    /// Logical block size: 512 or 4096.
+    #[arg(long, default_value_t = 512)]
+    block_size: u32,
+    /// Fully provisioned units (LBPME=0) instead of thin ones.
+    #[arg(long)]
+    thick: bool,
+    /// Use a raw image file as a unit (repeatable; replaces the fresh units). Capacity is the file size.
+    #[arg(long = "image")]
+    images: Vec<PathBuf>,
+    /// Write the blocks the script changed back into the image files.
+    #[arg(long)]
+    write_back: bool,
+    /// Restrict an initiator to some LUNs: INITIATOR=LUN[,LUN...] (repeatable).
+    #[arg(long = "access", value_parser = parse_access)]
+    access: Vec<(String, BTreeSet<u16>)>,
+    /// Initiators not named by --access reach no unit.
+    #[arg(long)]
+    deny_others: bool,
+    /// Start with descriptor-format sense (the control page's D_SENSE=1).
+    #[arg(long)]
+    descriptor_sense: bool,
+}
+
+fn parse_access(text: &str) -> Result<(String, BTreeSet<u16>), String> {
+    let (initiator, luns) = text.split_once('=').ok_or("expected INITIATOR=LUN[,LUN...]")?;
+    let luns = luns
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().parse::<u16>().map_err(|e| format!("LUN {s:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok((initiator.to_owned(), luns))
+}
+
+fn build_target(args: &RunArgs) -> Result<Target, String> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_str::<TargetConfig>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => TargetConfig::default(),
+    };
+    let template = UnitConfig {
+        blocks: args.capacity.as_u64() / u64::from(args.block_size.max(1)),
+        block_size: args.block_size,
+        thin: !args.thick,
+        ..UnitConfig::default()
+    };
+    if args.config.is_none() {
+        config.units = vec![template.clone(); args.units];
+    }
+    for (initiator, luns) in &args.access {
+        config.access.grants.insert(initiator.clone(), luns.clone());
+    }
+    config.access.others_denied |= args.deny_others;
+    config.descriptor_sense |= args.descriptor_sense;
+    if args.images.is_empty() {
+        return Target::new(config).map_err(|e| e.to_string());
+    }
+    let mut stores = Vec::new();
+    config.units.clear();
+    for path in &args.images {
+        let unit = image::unit_config_for(path, &template).map_err(|e| e.to_string())?;
+        stores.push(image::load(path, &unit).map_err(|e| e.to_string())?);
+        config.units.push(unit);
+    }
+    Target::with_units(config, stores).map_err(|e| e.to_string())
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let mut target = build_target(&args)?;
+    let input: Box<dyn BufRead> = if args.script.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = File::open(&args.script).map_err(|e| format!("{}: {e}", args.script.display()))?;
+        Box::new(BufReader::new(file))
+    };
+    let (commands, checks) = script::run(&mut target, input, io::stdout().lock()).map_err(|e| e.to_string())?;
+    eprintln!("offload: {commands} commands, {checks} with CHECK CONDITION, {} cycles", target.block.now());
+    if args.write_back {
+        for (path, store) in args.images.iter().zip(&target.memory.units) {
+            let written = image::write_back(path, store).map_err(|e| e.to_string())?;
+            eprintln!("offload: {}: {written} blocks written back", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Config => {
+            println!("{}", serde_json::to_string_pretty(&TargetConfig::default()).expect("config serialises"));
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("offload: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! READ CAPACITY (10) and (16) (SBC-4 5.20, 5.21).
+
+use super::cdb::Fields;
+use super::checks::truncate;
+use super::{Ctx, HandlerResult, Outcome, TargetState};
+
+/// RETURNED LOGICAL BLOCK ADDRESS is the last LBA; FFFFFFFFh tells the host to use READ CAPACITY (16).
+pub fn read_capacity_10(state: &TargetState, ctx: &Ctx) -> HandlerResult {
+    let unit = state.unit_config(ctx.lun);
+    let last = u32::try_from(unit.blocks - 1).unwrap_or(u32::MAX);
+    let mut d = last.to_be_bytes().to_vec();
+    d.extend(unit.block_size.to_be_bytes());
+    Ok(Outcome::Done(d))
+}
+
+/// 32 bytes: last LBA, block length, and LBPME/LBPRZ for thin units (deallocated blocks read zeros).
+pub fn read_capacity_16(state: &TargetState, ctx: &Ctx) -> HandlerResult {
+    let unit = state.unit_config(ctx.lun);
+    let mut d = vec![0u8; 32];
+    d[0..8].copy_from_slice(&(unit.blocks - 1).to_be_bytes());
+    d[8..12].copy_from_slice(&unit.block_size.to_be_bytes());
+    if unit.thin {
+        d[14] = 0x80 | 0x40;
+    }
+    Ok(Outcome::Done(truncate(d, ctx.cdb.be32(10) as usize)))
+}

@@ -1,0 +1,154 @@
+//! INQUIRY (SPC-4 6.6): standard data and the vital product data pages 00h, 80h, 83h, 8Fh, B0h, B2h.
+
+use super::cdb::Fields;
+use super::checks::truncate;
+use super::sense::Sense;
+use super::{Ctx, HandlerResult, Outcome, TargetState};
+use crate::config::{Limits, UnitConfig};
+
+pub const VENDOR: &[u8; 8] = b"OFFLOAD ";
+pub const PRODUCT: &[u8; 16] = b"VAAI OFFLOAD    ";
+pub const REVISION: &[u8; 4] = b"0001";
+/// IEEE company identifier in the NAA-6 designators (an unassigned, locally chosen value).
+pub const IEEE_COMPANY_ID: u32 = 0x0A_0F_F1;
+
+/// VPD pages, in ascending order (the order page 00h lists them).
+pub const SUPPORTED_VPD_PAGES: [u8; 6] = [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB2];
+
+/// Version descriptors: SAM-5, SPC-4, SBC-3 (hosts test for it before trusting a 3Ch-long B0h), SBC-4.
+const VERSION_DESCRIPTORS: [u16; 4] = [0x00A0, 0x0460, 0x04C0, 0x0600];
+
+pub fn inquiry(state: &TargetState, ctx: &Ctx, lun_reachable: bool) -> HandlerResult {
+    let evpd = ctx.cdb[1] & 1 != 0;
+    let page = ctx.cdb[2];
+    let allocation = usize::from(ctx.cdb.be16(3));
+    if !evpd && page != 0 {
+        return Err(Sense::invalid_cdb_field(2, None));
+    }
+    let data = if !evpd {
+        standard(lun_reachable)
+    } else if !lun_reachable {
+        return Err(Sense::illegal(super::sense::Asc::LOGICAL_UNIT_NOT_SUPPORTED));
+    } else {
+        let unit = state.unit_config(ctx.lun);
+        let body = match page {
+            0x00 => SUPPORTED_VPD_PAGES.to_vec(),
+            0x80 => serial_number(ctx.lun).into_bytes(),
+            0x83 => device_identification(unit, ctx.lun),
+            0x8F => third_party_copy(&state.config.limits),
+            0xB0 => block_limits(&state.config.limits, unit),
+            0xB2 => logical_block_provisioning(unit),
+            _ => return Err(Sense::invalid_cdb_field(2, None)),
+        };
+        let mut data = vec![0x00, page];
+        data.extend((body.len() as u16).to_be_bytes());
+        data.extend(body);
+        data
+    };
+    Ok(Outcome::Done(truncate(data, allocation)))
+}
+
+/// Standard INQUIRY data: a direct-access block device, SPC-4, with third-party copy (3PC) and command
+/// queuing; peripheral qualifier 011b for a LUN the initiator cannot reach.
+pub fn standard(lun_reachable: bool) -> Vec<u8> {
+    let mut d = vec![0u8; 96];
+    d[0] = if lun_reachable { 0x00 } else { 0x7F };
+    d[2] = 0x06; // SPC-4
+    d[3] = 0x02; // RESPONSE DATA FORMAT
+    d[4] = (d.len() - 5) as u8;
+    d[5] = 0x08; // 3PC
+    d[7] = 0x02; // CMDQUE
+    d[8..16].copy_from_slice(VENDOR);
+    d[16..32].copy_from_slice(PRODUCT);
+    d[32..36].copy_from_slice(REVISION);
+    for (i, v) in VERSION_DESCRIPTORS.iter().enumerate() {
+        d[58 + 2 * i..60 + 2 * i].copy_from_slice(&v.to_be_bytes());
+    }
+    d
+}
+
+/// VPD 80h: the unit serial number.
+pub fn serial_number(lun: u16) -> String {
+    format!("OFFLOAD{lun:05}")
+}
+
+/// The 16-byte NAA-6 (IEEE Registered Extended) designator of a unit: the identity EXTENDED COPY's
+/// identification descriptors name.
+pub fn naa_designator(unit: &UnitConfig, lun: u16) -> [u8; 16] {
+    let vendor_id = unit.naa_vendor_id.unwrap_or(0x0_0FF1_0AD0 + u64::from(lun)) & 0xF_FFFF_FFFF;
+    let head = (6u64 << 60) | (u64::from(IEEE_COMPANY_ID) << 36) | vendor_id;
+    let mut d = [0u8; 16];
+    d[..8].copy_from_slice(&head.to_be_bytes());
+    d[8..].copy_from_slice(&u64::from(lun).to_be_bytes());
+    d
+}
+
+/// VPD 83h: one logical-unit designator, binary NAA-6.
+fn device_identification(unit: &UnitConfig, lun: u16) -> Vec<u8> {
+    let mut d = vec![0x01, 0x03, 0x00, 0x10];
+    d.extend(naa_designator(unit, lun));
+    d
+}
+
+/// VPD B0h, SBC-4 length (3Ch).
+fn block_limits(limits: &Limits, unit: &UnitConfig) -> Vec<u8> {
+    let mut d = vec![0u8; 0x3C];
+    // Offsets below are page offsets minus the 4-byte header.
+    d[0] = u8::from(limits.write_same_non_zero);
+    d[1] = limits.max_compare_and_write_blocks;
+    d[2..4].copy_from_slice(&1u16.to_be_bytes()); // OPTIMAL TRANSFER LENGTH GRANULARITY
+    d[4..8].copy_from_slice(&limits.max_transfer_blocks.to_be_bytes());
+    if unit.thin {
+        d[16..20].copy_from_slice(&limits.max_unmap_blocks.to_be_bytes());
+        d[20..24].copy_from_slice(&limits.max_unmap_descriptors.to_be_bytes());
+        d[24..28].copy_from_slice(&limits.unmap_granularity.to_be_bytes());
+        d[28..32].copy_from_slice(&0x8000_0000u32.to_be_bytes()); // UGAVALID, alignment 0
+    }
+    d[32..40].copy_from_slice(&limits.max_write_same_blocks.to_be_bytes());
+    d
+}
+
+/// VPD B2h: thin units support UNMAP, WRITE SAME (16) and (10) with UNMAP, read zeros when deallocated
+/// (LBPRZ=001b) and support anchoring; thick units none of it.
+fn logical_block_provisioning(unit: &UnitConfig) -> Vec<u8> {
+    let flags = if unit.thin { 0x80 | 0x40 | 0x20 | 0x04 | 0x02 } else { 0 };
+    let provisioning_type = if unit.thin { 2 } else { 0 };
+    vec![0x00, flags, provisioning_type, 0x00]
+}
+
+/// VPD 8Fh: third-party copy descriptors for EXTENDED COPY (LID1) — supported commands, parameter
+/// data, supported descriptors, supported CSCD IDs and general copy operations (SPC-4 7.8.17).
+fn third_party_copy(limits: &Limits) -> Vec<u8> {
+    let c = &limits.copy;
+    let mut page = Vec::new();
+    // 0001h Supported Commands: 83h/00h and 84h/00h, 03h, 04h.
+    let commands = [0x83, 0x01, 0x00, 0x84, 0x03, 0x00, 0x03, 0x04];
+    let mut body = vec![commands.len() as u8];
+    body.extend(commands);
+    push_descriptor(&mut page, 0x0001, body);
+    // 0004h Parameter Data.
+    let mut body = vec![0u8; 28];
+    body[4..6].copy_from_slice(&c.max_target_descriptors.to_be_bytes());
+    body[6..8].copy_from_slice(&c.max_segment_descriptors.to_be_bytes());
+    body[8..12].copy_from_slice(&c.max_descriptor_list_bytes.to_be_bytes());
+    push_descriptor(&mut page, 0x0004, body);
+    // 0008h Supported Descriptors: block-to-block segments and identification CSCD descriptors.
+    push_descriptor(&mut page, 0x0008, vec![2, 0x02, 0xE4]);
+    // 000Ch Supported CSCD Descriptor IDs: FFFFh, the logical unit that received the command.
+    push_descriptor(&mut page, 0x000C, vec![0x00, 0x02, 0xFF, 0xFF]);
+    // 8001h General Copy Operations.
+    let mut body = vec![0u8; 32];
+    body[0..4].copy_from_slice(&u32::from(c.held_results).to_be_bytes());
+    body[4..8].copy_from_slice(&u32::from(c.held_results).to_be_bytes());
+    body[8..12].copy_from_slice(&c.max_segment_bytes.to_be_bytes());
+    push_descriptor(&mut page, 0x8001, body);
+    page
+}
+
+/// Appends a third-party copy descriptor, padded to a multiple of four bytes.
+fn push_descriptor(page: &mut Vec<u8>, kind: u16, mut body: Vec<u8>) {
+    body.resize(body.len().next_multiple_of(4), 0);
+    page.extend(kind.to_be_bytes());
+    page.extend((body.len() as u16).to_be_bytes());
+    page.extend(body);
+}

@@ -1,0 +1,160 @@
+//! MODE SENSE (6)/(10) and MODE SELECT (6)/(10) (SPC-4 6.11–6.14) with the control mode page (0Ah).
+//!
+//! The control page's D_SENSE bit is the one changeable field: it selects descriptor-format sense.
+//! No parameters are saved, so PC=11b (saved values) and SP=1 are refused.
+
+use super::cdb::{Fields, Op};
+use super::checks::truncate;
+use super::sense::{Asc, Sense};
+use super::{Ctx, HandlerResult, Outcome, TargetState};
+use crate::config::UnitConfig;
+
+const CONTROL_PAGE: u8 = 0x0A;
+const ALL_PAGES: u8 = 0x3F;
+const D_SENSE: u8 = 0x04;
+/// DEVICE-SPECIFIC PARAMETER: WP (bit 7) and DPOFUA (bit 4: DPO and FUA are accepted).
+const DPOFUA: u8 = 0x10;
+
+/// The control mode page as page control `pc` asks: current/default values, or the changeable mask.
+fn control_page(pc: u8, descriptor_sense: bool) -> [u8; 12] {
+    let mut p = [0u8; 12];
+    p[0] = CONTROL_PAGE;
+    p[1] = 0x0A;
+    match pc {
+        0 => p[2] = 0x02 | if descriptor_sense { D_SENSE } else { 0 }, // GLTSD: no log parameters saved
+        1 => p[2] = D_SENSE,
+        _ => p[2] = 0x02,
+    }
+    if pc != 1 {
+        p[3] = 0x10; // QUEUE ALGORITHM MODIFIER 1: unrestricted reordering
+        p[8..10].copy_from_slice(&0xFFFFu16.to_be_bytes()); // BUSY TIMEOUT PERIOD: unlimited
+    }
+    p
+}
+
+fn block_descriptor(unit: &UnitConfig, long: bool) -> Vec<u8> {
+    if long {
+        let mut d = vec![0u8; 16];
+        d[0..8].copy_from_slice(&unit.blocks.to_be_bytes());
+        d[12..16].copy_from_slice(&unit.block_size.to_be_bytes());
+        d
+    } else {
+        let mut d = vec![0u8; 8];
+        d[0..4].copy_from_slice(&u32::try_from(unit.blocks).unwrap_or(u32::MAX).to_be_bytes());
+        d[5..8].copy_from_slice(&unit.block_size.to_be_bytes()[1..]);
+        d
+    }
+}
+
+pub fn mode_sense(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
+    let ten = op == Op::ModeSense10;
+    let cdb = ctx.cdb;
+    let dbd = cdb[1] & 0x08 != 0;
+    let llbaa = ten && cdb[1] & 0x10 != 0;
+    let pc = cdb[2] >> 6;
+    let page = cdb[2] & 0x3F;
+    let subpage = cdb[3];
+    let allocation = if ten { usize::from(cdb.be16(7)) } else { usize::from(cdb[4]) };
+    if pc == 3 {
+        return Err(Sense::illegal(Asc::SAVING_PARAMETERS_NOT_SUPPORTED)
+            .pointing(super::sense::SenseKeySpecific::Field { in_cdb: true, byte: 2, bit: Some(7) }));
+    }
+    if page != CONTROL_PAGE && page != ALL_PAGES {
+        return Err(Sense::invalid_cdb_field(2, Some(5)));
+    }
+    if subpage != 0 && !(page == ALL_PAGES && subpage == 0xFF) {
+        return Err(Sense::invalid_cdb_field(3, None));
+    }
+    let unit = state.unit_config(ctx.lun);
+    let descriptor = if dbd { Vec::new() } else { block_descriptor(unit, llbaa) };
+    let pages = control_page(pc, state.descriptor_sense);
+    let device_specific = DPOFUA | if unit.write_protected { 0x80 } else { 0 };
+    let mut d = if ten {
+        let mut h = vec![0u8; 8];
+        h[3] = device_specific;
+        h[4] = u8::from(llbaa && !dbd);
+        h[6..8].copy_from_slice(&(descriptor.len() as u16).to_be_bytes());
+        h
+    } else {
+        vec![0, 0, device_specific, descriptor.len() as u8]
+    };
+    d.extend(descriptor);
+    d.extend(pages);
+    if ten {
+        let len = (d.len() - 2) as u16;
+        d[0..2].copy_from_slice(&len.to_be_bytes());
+    } else {
+        d[0] = (d.len() - 1) as u8;
+    }
+    Ok(Outcome::Done(truncate(d, allocation)))
+}
+
+/// Accepts the control page with any value of D_SENSE, and a block descriptor that restates the unit's
+/// capacity and block size; anything else that differs from the current values is refused.
+pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
+    let ten = op == Op::ModeSelect10;
+    let cdb = ctx.cdb;
+    let length = if ten { usize::from(cdb.be16(7)) } else { usize::from(cdb[4]) };
+    if cdb[1] & 0x10 == 0 {
+        return Err(Sense::invalid_cdb_field(1, Some(4))); // PF=0: vendor-specific pages
+    }
+    if cdb[1] & 0x01 != 0 {
+        return Err(Sense::invalid_cdb_field(1, Some(0))); // SP=1: nothing can be saved
+    }
+    let list = &ctx.data_out[..length.min(ctx.data_out.len())];
+    if list.is_empty() {
+        return Ok(Outcome::Done(Vec::new()));
+    }
+    let header_len = if ten { 8 } else { 4 };
+    let list_error = || Sense::illegal(Asc::PARAMETER_LIST_LENGTH_ERROR);
+    if list.len() < header_len {
+        return Err(list_error());
+    }
+    let descriptor_len = if ten { usize::from(list.be16(6)) } else { usize::from(list[3]) };
+    let long = ten && list[4] & 1 != 0;
+    let invalid = |byte: usize, bit: Option<u8>| Sense::parameter_field(Asc::INVALID_FIELD_IN_PARAMETER_LIST, byte as u16, bit);
+    let unit = state.unit_config(ctx.lun);
+    let expected_descriptor = block_descriptor(unit, long);
+    let pages_at = header_len + descriptor_len;
+    if list.len() < pages_at {
+        return Err(list_error());
+    }
+    if descriptor_len != 0 {
+        if descriptor_len != expected_descriptor.len() {
+            return Err(invalid(if ten { 6 } else { 3 }, None));
+        }
+        if let Some(i) = (0..descriptor_len).find(|&i| list[header_len + i] != expected_descriptor[i]) {
+            return Err(invalid(header_len + i, None));
+        }
+    }
+    let mut at = pages_at;
+    let mut new_descriptor_sense = state.descriptor_sense;
+    while at < list.len() {
+        if list.len() < at + 2 {
+            return Err(list_error());
+        }
+        if list[at] & 0x80 != 0 {
+            return Err(invalid(at, Some(7))); // PS is reserved in MODE SELECT
+        }
+        if list[at] & 0x3F != CONTROL_PAGE || list[at] & 0x40 != 0 {
+            return Err(invalid(at, Some(5)));
+        }
+        if list[at + 1] != 0x0A {
+            return Err(invalid(at + 1, None));
+        }
+        if list.len() < at + 12 {
+            return Err(list_error());
+        }
+        let page = &list[at..at + 12];
+        let current = control_page(0, new_descriptor_sense);
+        let changeable = control_page(1, false);
+        if let Some(i) = (2..12).find(|&i| (page[i] ^ current[i]) & !changeable[i] != 0) {
+            let bit = 7 - ((page[i] ^ current[i]) & !changeable[i]).leading_zeros() as u8;
+            return Err(invalid(at + i, Some(bit)));
+        }
+        new_descriptor_sense = page[2] & D_SENSE != 0;
+        at += 12;
+    }
+    state.descriptor_sense = new_descriptor_sense;
+    Ok(Outcome::Done(Vec::new()))
+}
