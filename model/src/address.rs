@@ -46,10 +46,7 @@ pub fn decode(address: u64) -> Region {
     let region = (address >> UNIT_SHIFT) as u16;
     let offset = address & OFFSET_MASK;
     if region == BUFFER_REGION {
-        Region::Buffer {
-            slot: (offset >> BUFFER_SLOT_SHIFT) as u16,
-            offset: offset & ((1 << BUFFER_SLOT_SHIFT) - 1),
-        }
+        Region::Buffer { slot: (offset >> BUFFER_SLOT_SHIFT) as u16, offset: offset & ((1 << BUFFER_SLOT_SHIFT) - 1) }
     } else {
         Region::Unit { unit: region, offset }
     }

@@ -18,6 +18,6 @@ pub mod config;
 pub mod engine;
 pub mod image;
 pub mod media;
-pub mod scsi;
 pub mod script;
+pub mod scsi;
 pub mod timing;

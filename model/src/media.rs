@@ -23,9 +23,7 @@ pub struct SparseBitmap {
 
 impl SparseBitmap {
     pub fn get(&self, index: u64) -> bool {
-        self.chunks
-            .get(&(index / CHUNK_BITS))
-            .is_some_and(|c| c[(index % CHUNK_BITS) as usize])
+        self.chunks.get(&(index / CHUNK_BITS)).is_some_and(|c| c[(index % CHUNK_BITS) as usize])
     }
 
     /// Sets or clears `len` bits from `start`; chunks left empty are dropped.
@@ -72,9 +70,7 @@ impl SparseBitmap {
 
     /// Set positions in ascending order.
     pub fn iter_ones(&self) -> impl Iterator<Item = u64> + '_ {
-        self.chunks
-            .iter()
-            .flat_map(|(key, chunk)| chunk.iter_ones().map(move |i| key * CHUNK_BITS + i as u64))
+        self.chunks.iter().flat_map(|(key, chunk)| chunk.iter_ones().map(move |i| key * CHUNK_BITS + i as u64))
     }
 
     /// Bytes of heap the bitmap holds (chunk payloads only).
@@ -108,6 +104,13 @@ pub enum WriteHint {
 #[error("memory fault at {address:#018x}")]
 pub struct Fault {
     pub address: u64,
+}
+
+/// A block that cannot be read or written: beyond the capacity, or a configured bad block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("block {lba} cannot be accessed")]
+pub struct BlockFault {
+    pub lba: u64,
 }
 
 /// One logical unit's medium.
@@ -174,10 +177,8 @@ impl UnitStore {
     }
 
     /// Reads one block into `out` (a block long). Unmapped and anchored blocks read as zeros.
-    pub fn read_block(&self, lba: u64, out: &mut [u8]) -> Result<(), ()> {
-        if lba >= self.blocks || self.bad_blocks.contains(&lba) {
-            return Err(());
-        }
+    pub fn read_block(&self, lba: u64, out: &mut [u8]) -> Result<(), BlockFault> {
+        self.accessible(lba)?;
         match self.data.get(&lba) {
             Some(block) => out.copy_from_slice(block),
             None => out.fill(0),
@@ -186,10 +187,8 @@ impl UnitStore {
     }
 
     /// Writes one block (`data` a block long; ignored for the deallocate and anchor hints).
-    pub fn write_block(&mut self, lba: u64, data: &[u8], hint: WriteHint) -> Result<(), ()> {
-        if lba >= self.blocks || self.bad_blocks.contains(&lba) {
-            return Err(());
-        }
+    pub fn write_block(&mut self, lba: u64, data: &[u8], hint: WriteHint) -> Result<(), BlockFault> {
+        self.accessible(lba)?;
         self.dirty.set_range(lba, 1, true);
         let keep_data = hint == WriteHint::Data && data.iter().any(|&b| b != 0);
         if keep_data {
@@ -208,6 +207,10 @@ impl UnitStore {
             self.anchored.set_range(lba, 1, hint == WriteHint::Anchor);
         }
         Ok(())
+    }
+
+    fn accessible(&self, lba: u64) -> Result<(), BlockFault> {
+        if lba >= self.blocks || self.bad_blocks.contains(&lba) { Err(BlockFault { lba }) } else { Ok(()) }
     }
 
     /// Loads an image's block without marking it dirty (used when opening an image file).
@@ -268,7 +271,7 @@ impl Memory {
             Region::Unit { unit, offset } => {
                 let store = self.units.get(usize::from(unit)).ok_or(fault)?;
                 let lba = block_of(offset, out.len(), store.block_size).ok_or(fault)?;
-                store.read_block(lba, out).map_err(|()| fault)
+                store.read_block(lba, out).map_err(|_| fault)
             }
             Region::Buffer { slot, offset } => {
                 let buf = self.buffers.get(&slot).ok_or(fault)?;
@@ -287,7 +290,7 @@ impl Memory {
             Region::Unit { unit, offset } => {
                 let store = self.units.get_mut(usize::from(unit)).ok_or(fault)?;
                 let lba = block_of(offset, data.len(), store.block_size).ok_or(fault)?;
-                store.write_block(lba, data, hint).map_err(|()| fault)
+                store.write_block(lba, data, hint).map_err(|_| fault)
             }
             Region::Buffer { slot, offset } => {
                 let buf = self.buffers.get_mut(&slot).ok_or(fault)?;
@@ -303,7 +306,7 @@ impl Memory {
 /// The LBA at byte `offset` when the access is exactly one aligned block.
 fn block_of(offset: u64, len: usize, block_size: u32) -> Option<u64> {
     let bs = u64::from(block_size);
-    (len as u64 == bs && offset % bs == 0).then_some(offset / bs)
+    (len as u64 == bs && offset.is_multiple_of(bs)).then_some(offset / bs)
 }
 
 #[cfg(test)]

@@ -15,7 +15,11 @@ use offload_model::scsi::Target;
 use offload_model::{image, script};
 
 #[derive(Parser)]
-#[command(name = "offload", version, about = "Reference model of the SCSI offload block (VAAI: XCOPY, WRITE SAME, ATS)")]
+#[command(
+    name = "offload",
+    version,
+    about = "Reference model of the SCSI offload block (VAAI: XCOPY, WRITE SAME, ATS)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

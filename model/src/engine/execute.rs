@@ -119,7 +119,9 @@ fn compare_and_write(job: &Job, memory: &mut Memory) -> Outcome {
             .read(write_data + offset, &mut expected)
             .map_err(|f| (CompletionStatus::ReadError, f))
             .and_then(|()| {
-                memory.write(job.dst + offset, &expected, WriteHint::Data).map_err(|f| (CompletionStatus::WriteError, f))
+                memory
+                    .write(job.dst + offset, &expected, WriteHint::Data)
+                    .map_err(|f| (CompletionStatus::WriteError, f))
             });
         if let Err((status, f)) = written {
             let mut outcome = Outcome::failed(status, i, f.address, job.blocks);
@@ -203,7 +205,10 @@ mod tests {
         data[BS - 1] = 0;
         m.set_buffer(0, data);
         let out = execute(&caw, &mut m);
-        assert_eq!((out.status, out.miscompare_offset, out.blocks_done), (CompletionStatus::Miscompare, BS as u32 - 1, 0));
+        assert_eq!(
+            (out.status, out.miscompare_offset, out.blocks_done),
+            (CompletionStatus::Miscompare, BS as u32 - 1, 0)
+        );
         assert_eq!(contents(&m), before, "a miscompare writes nothing");
     }
 

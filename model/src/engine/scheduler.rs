@@ -229,10 +229,10 @@ mod tests {
         let bad = Job { dst: unit_address(0, 64, 512), ..job(1, JobOp::Zero, 0, 0, 1) };
         let jobs = vec![job(0, JobOp::Zero, 0, 0, 1), bad, job(2, JobOp::Zero, 0, 5, 1)];
         let done = block.run_batch(&mut m, 0, JobBatch { jobs });
-        assert_eq!(done.iter().map(|c| (c.tag, c.status)).collect::<Vec<_>>(), vec![
-            (0, CompletionStatus::Ok),
-            (1, CompletionStatus::WriteError)
-        ]);
+        assert_eq!(
+            done.iter().map(|c| (c.tag, c.status)).collect::<Vec<_>>(),
+            vec![(0, CompletionStatus::Ok), (1, CompletionStatus::WriteError)]
+        );
     }
 
     #[test]

@@ -11,6 +11,9 @@ use super::checks::truncate;
 use super::sense::Sense;
 use super::{Ctx, HandlerResult, Outcome, TargetState};
 
+/// DATA SEGMENT GRANULARITY (log2 bytes): segments move whole blocks, and the smallest block is 512.
+pub const DATA_SEGMENT_GRANULARITY_LOG2: u8 = 9;
+
 /// What is held for one EXTENDED COPY.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CopyRecord {
@@ -85,7 +88,7 @@ pub fn operating_parameters(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     // MAXIMUM INLINE DATA LENGTH, HELD DATA LIMIT, MAXIMUM STREAM DEVICE TRANSFER SIZE: 0 (none).
     d[34..36].copy_from_slice(&c.held_results.to_be_bytes());
     d[36] = u8::try_from(c.held_results).unwrap_or(u8::MAX);
-    d[37] = 9; // DATA SEGMENT GRANULARITY: 512 bytes (2^9), the smallest block
+    d[37] = DATA_SEGMENT_GRANULARITY_LOG2;
     d[43] = implemented.len() as u8;
     d.extend(implemented);
     let available = (d.len() - 4) as u32;

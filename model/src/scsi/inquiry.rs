@@ -141,6 +141,7 @@ fn third_party_copy(limits: &Limits) -> Vec<u8> {
     body[0..4].copy_from_slice(&u32::from(c.held_results).to_be_bytes());
     body[4..8].copy_from_slice(&u32::from(c.held_results).to_be_bytes());
     body[8..12].copy_from_slice(&c.max_segment_bytes.to_be_bytes());
+    body[12] = super::copy_results::DATA_SEGMENT_GRANULARITY_LOG2;
     push_descriptor(&mut page, 0x8001, body);
     page
 }

@@ -328,11 +328,8 @@ pub fn medium_error_sense(completion: &Completion, unit: &UnitConfig) -> Sense {
         address::Region::Unit { offset, .. } => Some(offset / u64::from(unit.block_size)),
         address::Region::Buffer { .. } => None,
     };
-    let asc = if completion.status == CompletionStatus::ReadError {
-        Asc::UNRECOVERED_READ_ERROR
-    } else {
-        Asc::WRITE_ERROR
-    };
+    let asc =
+        if completion.status == CompletionStatus::ReadError { Asc::UNRECOVERED_READ_ERROR } else { Asc::WRITE_ERROR };
     let sense = Sense::new(SenseKey::MediumError, asc);
     match lba {
         Some(lba) => sense.with_information(lba),

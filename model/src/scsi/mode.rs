@@ -112,7 +112,8 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult 
     }
     let descriptor_len = if ten { usize::from(list.be16(6)) } else { usize::from(list[3]) };
     let long = ten && list[4] & 1 != 0;
-    let invalid = |byte: usize, bit: Option<u8>| Sense::parameter_field(Asc::INVALID_FIELD_IN_PARAMETER_LIST, byte as u16, bit);
+    let invalid =
+        |byte: usize, bit: Option<u8>| Sense::parameter_field(Asc::INVALID_FIELD_IN_PARAMETER_LIST, byte as u16, bit);
     let unit = state.unit_config(ctx.lun);
     let expected_descriptor = block_descriptor(unit, long);
     let pages_at = header_len + descriptor_len;

@@ -16,9 +16,8 @@ pub fn report_luns(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     if allocation < 16 {
         return Err(Sense::invalid_cdb_field(6, None));
     }
-    let luns: Vec<u16> = (0..state.config.units.len() as u16)
-        .filter(|&lun| state.config.access.allows(ctx.initiator, lun))
-        .collect();
+    let luns: Vec<u16> =
+        (0..state.config.units.len() as u16).filter(|&lun| state.config.access.allows(ctx.initiator, lun)).collect();
     let mut d = vec![0u8; 8];
     d[0..4].copy_from_slice(&((luns.len() * 8) as u32).to_be_bytes());
     for lun in luns {
@@ -66,7 +65,9 @@ pub fn supported_operation_codes(ctx: &Ctx) -> HandlerResult {
                 (1, true) => return Err(Sense::invalid_cdb_field(2, Some(2))),
                 (2, false) => return Err(Sense::invalid_cdb_field(4, None)),
                 (_, true) if service_action > 0x1F => None,
-                (_, true) => COMMANDS.iter().find(|c| c.opcode == opcode && c.service_action == Some(service_action as u8)),
+                (_, true) => {
+                    COMMANDS.iter().find(|c| c.opcode == opcode && c.service_action == Some(service_action as u8))
+                }
                 (_, false) => COMMANDS.iter().find(|c| c.opcode == opcode && c.service_action.is_none()),
             };
             match found {

@@ -185,13 +185,8 @@ fn parse_segment(state: &TargetState, ctx: &Ctx, list: &[u8], at: usize, targets
             return Err(bad(byte, None));
         }
     }
-    let segment = Segment {
-        source,
-        destination,
-        blocks: d.be16(10),
-        source_lba: d.be64(12),
-        destination_lba: d.be64(20),
-    };
+    let segment =
+        Segment { source, destination, blocks: d.be16(10), source_lba: d.be64(12), destination_lba: d.be64(20) };
     // The segment length limit, in bytes of whichever side resolves (both sides' sizes must agree).
     let limit = u64::from(state.config.limits.copy.max_segment_bytes);
     let side = [source, destination].into_iter().find_map(|id| match resolve(id, targets, ctx.lun) {

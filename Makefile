@@ -1,0 +1,65 @@
+# offload — verification kit for a SCSI offload block.
+#
+#   make run     the main job: every example script through the reference model, with a summary
+#   make test    everything CI checks: formatting, clippy, all tests, the README's commands
+#
+# Both install what they need first (make setup), so they work on a fresh Debian machine.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+# Debian packages the kit uses: sg3-utils decodes sense and VPD bytes offline (README examples).
+APT_PACKAGES := sg3-utils
+OFFLOAD := target/release/offload
+SCRIPTS := $(wildcard model/scripts/*.jsonl)
+
+.PHONY: all setup build run test fmt-check clippy unit-tests readme-check doc clean
+
+all: test
+
+# Idempotent: apt-get runs only when a package is missing.
+setup:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v $(CARGO) >/dev/null || { echo "setup: cargo (Rust 1.95) is required"; exit 1; }
+
+build: setup
+	$(CARGO) build --release --locked -p offload-model
+
+# The main job. (Later: regenerate the golden vectors and check them against the RTL and the fast path.)
+run: build
+	@total=0; checks=0; \
+	for s in $(SCRIPTS); do \
+		out=$$($(OFFLOAD) run $$s 2>/dev/null) || exit 1; \
+		n=$$(grep -c '^{' <<<"$$out"); c=$$(grep -c '"status":2' <<<"$$out" || true); \
+		printf '%-40s %4d commands  %3d CHECK CONDITION\n' $$s $$n $$c; \
+		total=$$((total + n)); checks=$$((checks + c)); \
+	done; \
+	printf 'summary: %d scripts, %d commands, %d CHECK CONDITION (as the scripts expect)\n' $(words $(SCRIPTS)) $$total $$checks
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy: setup
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+unit-tests: setup
+	$(CARGO) test --locked --workspace
+
+# The README's example commands, run as written.
+readme-check: build
+	@echo '{"cdb": "000000000000"}' | $(OFFLOAD) run - >/dev/null
+	@$(OFFLOAD) run model/scripts/vaai-tour.jsonl >/dev/null
+	@$(OFFLOAD) config >/dev/null
+	@echo "readme-check: ok"
+
+test: setup fmt-check clippy unit-tests readme-check
+
+doc:
+	$(CARGO) doc --no-deps -p offload-model
+
+clean:
+	$(CARGO) clean
