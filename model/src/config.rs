@@ -174,6 +174,8 @@ pub enum ConfigError {
     ZeroLimit { name: &'static str },
     #[error("{0}")]
     Limit(&'static str),
+    #[error("{stores} unit stores given for {units} configured units")]
+    StoreCount { stores: usize, units: usize },
     #[error("{0}")]
     Timing(String),
 }
@@ -203,7 +205,7 @@ impl TargetConfig {
             }
         }
         let l = &self.limits;
-        let positive: [(&'static str, u64); 9] = [
+        let positive: [(&'static str, u64); 10] = [
             ("max_transfer_blocks", l.max_transfer_blocks.into()),
             ("max_write_same_blocks", l.max_write_same_blocks),
             ("max_unmap_blocks", l.max_unmap_blocks.into()),
@@ -213,6 +215,7 @@ impl TargetConfig {
             ("copy.max_segment_descriptors", l.copy.max_segment_descriptors.into()),
             ("copy.max_descriptor_list_bytes", l.copy.max_descriptor_list_bytes.into()),
             ("copy.max_segment_bytes", l.copy.max_segment_bytes.into()),
+            ("copy.held_results", l.copy.held_results.into()),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::ZeroLimit { name });

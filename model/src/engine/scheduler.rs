@@ -142,7 +142,8 @@ impl OffloadBlock {
     /// Grants `job` at cycle `t`: takes its locks, applies it to memory, stamps commit order and cycles.
     fn grant(&mut self, memory: &mut Memory, queue: usize, job: &Job, t: u64) -> Completion {
         let commit = self.next_commit;
-        self.next_commit += 1;
+        // A 32-bit counter, as in the RTL: it wraps, and only its order among jobs in flight matters.
+        self.next_commit = self.next_commit.wrapping_add(1);
         self.locks.grant(commit, job);
         let outcome = execute(job, memory);
         let cycles = self.timing.job_cycles(job, outcome.blocks_touched.into(), outcome.write_pass);

@@ -132,6 +132,9 @@ impl TargetState {
     }
 }
 
+/// Commands that can be in progress at once (one staging buffer each).
+pub const MAX_CONCURRENT: usize = 1024;
+
 /// A SCSI target: logical units, the offload block and the front end's state.
 pub struct Target {
     pub state: TargetState,
@@ -150,7 +153,9 @@ impl Target {
     /// A target over prepared unit stores (e.g. loaded from image files), one per configured unit.
     pub fn with_units(config: TargetConfig, units: Vec<UnitStore>) -> Result<Self, ConfigError> {
         config.validate()?;
-        assert_eq!(units.len(), config.units.len(), "one store per configured unit");
+        if units.len() != config.units.len() {
+            return Err(ConfigError::StoreCount { stores: units.len(), units: config.units.len() });
+        }
         let block = OffloadBlock::new(config.timing.clone());
         let copy_results = copy_results::CopyResults::new(config.limits.copy.held_results.into());
         Ok(Target {
@@ -177,6 +182,10 @@ impl Target {
     /// the queues run at once, interleaved by the range-lock unit. Commands that need no engine are
     /// answered as they arrive, before any engine work.
     pub fn execute_concurrently(&mut self, requests: &[Request]) -> Vec<Response> {
+        if requests.len() > MAX_CONCURRENT {
+            // More than the staging-buffer slots: the excess arrives after the first group completes.
+            return requests.chunks(MAX_CONCURRENT).flat_map(|group| self.execute_concurrently(group)).collect();
+        }
         let mut responses: Vec<Option<Response>> = vec![None; requests.len()];
         let mut pending: Vec<(usize, u8, u16, Plan)> = Vec::new();
         for (i, request) in requests.iter().enumerate() {
