@@ -53,6 +53,12 @@ unit-tests: setup
 readme-check: build
 	@echo '{"cdb": "000000000000"}' | $(OFFLOAD) run - >/dev/null
 	@$(OFFLOAD) run model/scripts/vaai-tour.jsonl >/dev/null
+	@$(OFFLOAD) run --units 4 --capacity 1TiB --access iqn.2026-11.example:esxi-b=1 \
+		model/scripts/vaai-tour.jsonl 2>&1 | grep -q '11 commands, 3 with CHECK CONDITION'
+	@echo '{"cdb": "9e10000000000000000000000020000000"}' | $(OFFLOAD) run --block-size 4096 --thick - \
+		| grep -q '"data_in":"000000000003ffff00001000'
+	@$(OFFLOAD) run model/scripts/vaai-tour.jsonl 2>/dev/null | tail -1 \
+		| sed 's/.*"sense":"\([0-9a-f]*\)".*/\1/' | xargs sg_decode_sense -n | grep -q 'Invalid field in cdb'
 	@$(OFFLOAD) config >/dev/null
 	@echo "readme-check: ok"
 
