@@ -2,8 +2,9 @@
 //!
 //! Each supported command is described once, here, by its operation code, service action, CDB length and
 //! **CDB usage mask** — the bits the target interprets. The same mask is what REPORT SUPPORTED OPERATION
-//! CODES returns, and what every CDB is checked against: a bit set outside the mask is a reserved bit,
-//! rejected with INVALID FIELD IN CDB pointing at it (this also rejects NACA=1, since NORMACA=0).
+//! CODES returns (with the service action code itself in a SERVICE ACTION field, as SPC-4 6.35.3 asks),
+//! and what every CDB is checked against: a bit set outside the mask is a reserved bit, rejected with
+//! INVALID FIELD IN CDB pointing at it (this also rejects NACA=1, since NORMACA=0).
 
 use super::sense::{Asc, Sense};
 

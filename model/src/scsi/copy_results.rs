@@ -2,7 +2,11 @@
 //! DETAILS (04h), and the store of results held for EXTENDED COPY lists (LIST ID USAGE 00b and 10b).
 //!
 //! Results are held per initiator and list identifier, up to TOTAL CONCURRENT COPIES of them; the oldest
-//! is dropped to make room, and a new list with the same identifier replaces the old one.
+//! is dropped to make room, and a new list with the same identifier replaces the old one. Failed segment
+//! details are discarded once wholly transferred, or on a request for them with ALLOCATION LENGTH 0
+//! (SPC-4, RECEIVE COPY FAILURE DETAILS); the copy status stays. A list whose segments have not finished
+//! is *in progress*: COPY STATUS says so (00h), and EXTENDED COPY refuses another list with its identifier
+//! from the same initiator (OPERATION IN PROGRESS).
 
 use std::collections::VecDeque;
 
@@ -21,21 +25,38 @@ pub struct CopyRecord {
     pub bytes_transferred: u64,
     /// The status and sense data the EXTENDED COPY ended with, when it failed.
     pub failure: Option<(u8, Vec<u8>)>,
+    /// The failure's details were delivered (or refused with ALLOCATION LENGTH 0) and are gone.
+    pub details_discarded: bool,
 }
 
-/// Held copy results, oldest first.
+/// Held copy results, oldest first, and the lists still being processed.
 #[derive(Clone, Debug)]
 pub struct CopyResults {
     capacity: usize,
     held: VecDeque<(String, u8, CopyRecord)>,
+    in_progress: Vec<(String, u8)>,
 }
 
 impl CopyResults {
     pub fn new(capacity: usize) -> Self {
-        CopyResults { capacity, held: VecDeque::new() }
+        CopyResults { capacity, held: VecDeque::new(), in_progress: Vec::new() }
     }
 
+    /// True while an EXTENDED COPY with this list identifier from this initiator is being processed.
+    pub fn in_progress(&self, initiator: &str, list_id: u8) -> bool {
+        self.in_progress.iter().any(|(i, l)| i == initiator && *l == list_id)
+    }
+
+    /// A list has been received and its segments are about to run: what was held for an earlier list with
+    /// the same identifier is discarded (SPC-4), and the list is in progress until [`Self::insert`].
+    pub fn begin(&mut self, initiator: &str, list_id: u8) {
+        self.held.retain(|(i, l, _)| !(i == initiator && *l == list_id));
+        self.in_progress.push((initiator.to_owned(), list_id));
+    }
+
+    /// Holds a completed list's result; it is no longer in progress.
     pub fn insert(&mut self, initiator: &str, list_id: u8, record: CopyRecord) {
+        self.in_progress.retain(|(i, l)| !(i == initiator && *l == list_id));
         self.held.retain(|(i, l, _)| !(i == initiator && *l == list_id));
         if self.held.len() == self.capacity {
             self.held.pop_front();
@@ -45,6 +66,10 @@ impl CopyResults {
 
     pub fn get(&self, initiator: &str, list_id: u8) -> Option<&CopyRecord> {
         self.held.iter().find(|(i, l, _)| i == initiator && *l == list_id).map(|(_, _, r)| r)
+    }
+
+    pub fn get_mut(&mut self, initiator: &str, list_id: u8) -> Option<&mut CopyRecord> {
+        self.held.iter_mut().find(|(i, l, _)| i == initiator && *l == list_id).map(|(_, _, r)| r)
     }
 }
 
@@ -57,12 +82,16 @@ fn allocation(ctx: &Ctx) -> usize {
     ctx.cdb.be32(10) as usize
 }
 
-/// COPY STATUS: completed with or without errors, segments processed, and the transfer count in the
+/// COPY STATUS: in progress, or completed with or without errors, segments processed, and the transfer count in the
 /// smallest unit (bytes, KiB, MiB, ...) that fits 32 bits.
 pub fn copy_status(state: &TargetState, ctx: &Ctx) -> HandlerResult {
-    let r = record(state, ctx)?;
     let mut d = vec![0u8; 12];
     d[3] = 8;
+    if state.copy_results.in_progress(ctx.initiator, ctx.cdb[2]) {
+        // 00h operation in progress: answered on arrival, before the list's engine work, so nothing is done.
+        return Ok(Outcome::Done(truncate(d, allocation(ctx))));
+    }
+    let r = record(state, ctx)?;
     d[4] = if r.failure.is_some() { 0x02 } else { 0x01 };
     d[5..7].copy_from_slice(&r.segments_processed.to_be_bytes());
     let (mut count, mut units) = (r.bytes_transferred, 0u8);
@@ -97,11 +126,12 @@ pub fn operating_parameters(state: &TargetState, ctx: &Ctx) -> HandlerResult {
 }
 
 /// FAILED SEGMENT DETAILS: the status and sense a failed EXTENDED COPY returned; no data for a list that
-/// completed without error.
-pub fn failure_details(state: &TargetState, ctx: &Ctx) -> HandlerResult {
-    let r = record(state, ctx)?;
-    let Some((status, sense)) = &r.failure else {
-        return Ok(Outcome::Done(truncate(vec![0u8; 4], allocation(ctx))));
+/// completed without error or whose details were already discarded.
+pub fn failure_details(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
+    let allocation = allocation(ctx);
+    let r = state.copy_results.get_mut(ctx.initiator, ctx.cdb[2]).ok_or_else(|| Sense::invalid_cdb_field(2, None))?;
+    let Some((status, sense)) = r.failure.as_ref().filter(|_| !r.details_discarded) else {
+        return Ok(Outcome::Done(truncate(vec![0u8; 4], allocation)));
     };
     let mut d = vec![0u8; 60];
     d[56] = *status;
@@ -109,5 +139,7 @@ pub fn failure_details(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     d.extend(sense);
     let available = (d.len() - 4) as u32;
     d[0..4].copy_from_slice(&available.to_be_bytes());
-    Ok(Outcome::Done(truncate(d, allocation(ctx))))
+    // Kept while a truncated transfer leaves part of them undelivered.
+    r.details_discarded = allocation == 0 || allocation >= d.len();
+    Ok(Outcome::Done(truncate(d, allocation)))
 }

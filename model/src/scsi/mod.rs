@@ -315,6 +315,13 @@ pub mod checks {
         if ctx.data_out.len() as u64 == expected { Ok(()) } else { Err(Sense::invalid_cdb_field(field_at, None)) }
     }
 
+    /// The parameter list: the data-out, which must be exactly the CDB's PARAMETER LIST LENGTH (`length`,
+    /// at CDB byte `field_at`) long.
+    pub fn parameter_list<'a>(ctx: &'a Ctx, length: usize, field_at: u16) -> Result<&'a [u8], Sense> {
+        expect_data_out(ctx, length as u64, field_at)?;
+        Ok(ctx.data_out)
+    }
+
     /// GOOD if every job completed; otherwise the medium error of the first that failed.
     pub fn jobs_succeeded(completions: &[Completion], unit: &UnitConfig) -> Result<(), Sense> {
         match completions.iter().find(|c| c.status != crate::engine::CompletionStatus::Ok) {

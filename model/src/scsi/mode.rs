@@ -15,21 +15,36 @@ const D_SENSE: u8 = 0x04;
 /// DEVICE-SPECIFIC PARAMETER: WP (bit 7) and DPOFUA (bit 4: DPO and FUA are accepted).
 const DPOFUA: u8 = 0x10;
 
-/// The control mode page as page control `pc` asks: current/default values, or the changeable mask.
+/// The control mode page as page control `pc` asks: current or default values (with `descriptor_sense`
+/// as the D_SENSE value), or the changeable mask.
 fn control_page(pc: u8, descriptor_sense: bool) -> [u8; 12] {
     let mut p = [0u8; 12];
     p[0] = CONTROL_PAGE;
     p[1] = 0x0A;
     match pc {
-        0 => p[2] = 0x02 | if descriptor_sense { D_SENSE } else { 0 }, // GLTSD: no log parameters saved
         1 => p[2] = D_SENSE,
-        _ => p[2] = 0x02,
+        _ => p[2] = 0x02 | if descriptor_sense { D_SENSE } else { 0 }, // GLTSD: no log parameters saved
     }
     if pc != 1 {
         p[3] = 0x10; // QUEUE ALGORITHM MODIFIER 1: unrestricted reordering
         p[8..10].copy_from_slice(&0xFFFFu16.to_be_bytes()); // BUSY TIMEOUT PERIOD: unlimited
     }
     p
+}
+
+/// Where the control-page field holding `bit` of page byte `byte` starts, for a field pointer: the first
+/// byte of a multi-byte field (no bit pointer), the left-most bit of a multi-bit one (SPC-4 4.5.2.4.2).
+fn control_field_start(byte: usize, bit: u8) -> (usize, Option<u8>) {
+    // TST, QUEUE ALGORITHM MODIFIER, QERR, UA_INTLCK_CTRL, AUTOLOAD MODE: (byte, left-most, right-most bit).
+    const MULTI_BIT: [(usize, u8, u8); 5] = [(2, 7, 5), (3, 7, 4), (3, 2, 1), (4, 5, 4), (5, 2, 0)];
+    match byte {
+        8 | 9 => (8, None),    // BUSY TIMEOUT PERIOD
+        10 | 11 => (10, None), // EXTENDED SELF-TEST COMPLETION TIME
+        _ => {
+            let field = MULTI_BIT.iter().find(|&&(b, hi, lo)| b == byte && (lo..=hi).contains(&bit));
+            (byte, Some(field.map_or(bit, |&(_, hi, _)| hi)))
+        }
+    }
 }
 
 fn block_descriptor(unit: &UnitConfig, long: bool) -> Vec<u8> {
@@ -67,7 +82,9 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
     }
     let unit = state.unit_config(ctx.lun);
     let descriptor = if dbd { Vec::new() } else { block_descriptor(unit, llbaa) };
-    let pages = control_page(pc, state.descriptor_sense);
+    // Default values (PC=10b) are the power-on ones; current values what MODE SELECT last set.
+    let d_sense = if pc == 2 { state.config.descriptor_sense } else { state.descriptor_sense };
+    let pages = control_page(pc, d_sense);
     let device_specific = DPOFUA | if unit.write_protected { 0x80 } else { 0 };
     let mut d = if ten {
         let mut h = vec![0u8; 8];
@@ -90,7 +107,8 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
 }
 
 /// Accepts the control page with any value of D_SENSE, and a block descriptor that restates the unit's
-/// capacity and block size; anything else that differs from the current values is refused.
+/// block size (its NUMBER OF LOGICAL BLOCKS is ignored: the capacity cannot be changed, SBC-4 6.5.2);
+/// anything else that differs from the current values is refused.
 pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
     let ten = op == Op::ModeSelect10;
     let cdb = ctx.cdb;
@@ -101,7 +119,7 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult 
     if cdb[1] & 0x01 != 0 {
         return Err(Sense::invalid_cdb_field(1, Some(0))); // SP=1: nothing can be saved
     }
-    let list = &ctx.data_out[..length.min(ctx.data_out.len())];
+    let list = super::checks::parameter_list(ctx, length, if ten { 7 } else { 4 })?;
     if list.is_empty() {
         return Ok(Outcome::Done(Vec::new()));
     }
@@ -124,8 +142,10 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult 
         if descriptor_len != expected_descriptor.len() {
             return Err(invalid(if ten { 6 } else { 3 }, None));
         }
-        if let Some(i) = (0..descriptor_len).find(|&i| list[header_len + i] != expected_descriptor[i]) {
-            return Err(invalid(header_len + i, None));
+        // Past NUMBER OF LOGICAL BLOCKS: a reserved byte, or LOGICAL BLOCK LENGTH (pointed at its first byte).
+        let (count_len, length_at) = if long { (8, 12) } else { (4, 5) };
+        if let Some(i) = (count_len..descriptor_len).find(|&i| list[header_len + i] != expected_descriptor[i]) {
+            return Err(invalid(header_len + i.min(length_at), None));
         }
     }
     let mut at = pages_at;
@@ -151,7 +171,8 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult 
         let changeable = control_page(1, false);
         if let Some(i) = (2..12).find(|&i| (page[i] ^ current[i]) & !changeable[i] != 0) {
             let bit = 7 - ((page[i] ^ current[i]) & !changeable[i]).leading_zeros() as u8;
-            return Err(invalid(at + i, Some(bit)));
+            let (byte, bit) = control_field_start(i, bit);
+            return Err(invalid(at + byte, bit));
         }
         new_descriptor_sense = page[2] & D_SENSE != 0;
         at += 12;

@@ -9,15 +9,17 @@ use super::{Ctx, HandlerResult, Outcome, TargetState};
 /// The LUNs this initiator may reach, in peripheral-device addressing (single level, LUN < 256).
 pub fn report_luns(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     let select = ctx.cdb[2];
-    if !matches!(select, 0x00 | 0x02) {
+    if !matches!(select, 0x00..=0x02) {
         return Err(Sense::invalid_cdb_field(2, None));
     }
     let allocation = ctx.cdb.be32(6) as usize;
     if allocation < 16 {
         return Err(Sense::invalid_cdb_field(6, None));
     }
-    let luns: Vec<u16> =
-        (0..state.config.units.len() as u16).filter(|&lun| state.config.access.allows(ctx.initiator, lun)).collect();
+    // SELECT REPORT 01h asks for well-known logical units only, and there are none: an empty list.
+    let luns: Vec<u16> = (0..state.config.units.len() as u16)
+        .filter(|&lun| select != 0x01 && state.config.access.allows(ctx.initiator, lun))
+        .collect();
     let mut d = vec![0u8; 8];
     d[0..4].copy_from_slice(&((luns.len() * 8) as u32).to_be_bytes());
     for lun in luns {
@@ -75,7 +77,12 @@ pub fn supported_operation_codes(ctx: &Ctx) -> HandlerResult {
                 Some(c) => {
                     let mut d = vec![0x00, u8::from(rctd) << 7 | 0x03];
                     d.extend((c.cdb_len() as u16).to_be_bytes());
-                    d.extend(c.usage);
+                    let mut usage = c.usage.to_vec();
+                    // SPC-4 6.35.3: the SERVICE ACTION field of the usage data holds the service action code.
+                    if let Some(sa) = c.service_action {
+                        usage[1] = usage[1] & !0x1F | sa;
+                    }
+                    d.extend(usage);
                     timeouts(&mut d);
                     d
                 }

@@ -23,6 +23,8 @@ pub struct Asc(pub u8, pub u8);
 
 impl Asc {
     pub const NO_ADDITIONAL_SENSE: Asc = Asc(0x00, 0x00);
+    /// A LIST IDENTIFIER already in use by a list in progress on the same I_T nexus.
+    pub const OPERATION_IN_PROGRESS: Asc = Asc(0x00, 0x16);
     pub const WRITE_ERROR: Asc = Asc(0x0C, 0x00);
     pub const THIRD_PARTY_DEVICE_FAILURE: Asc = Asc(0x0D, 0x01);
     pub const COPY_TARGET_NOT_REACHABLE: Asc = Asc(0x0D, 0x02);

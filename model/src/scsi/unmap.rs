@@ -1,7 +1,7 @@
 //! UNMAP (SBC-4 5.32): deallocate (or anchor) the ranges of a parameter list of block descriptors.
 
 use super::cdb::Fields;
-use super::checks::{block_shift, jobs_succeeded, lba_range, unit_address, writable};
+use super::checks::{block_shift, jobs_succeeded, lba_range, parameter_list, unit_address, writable};
 use super::sense::{Asc, Sense};
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::config::UnitConfig;
@@ -40,7 +40,7 @@ pub fn unmap(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     }
     let anchor = ctx.cdb[1] & 1 != 0;
     let length = usize::from(ctx.cdb.be16(7));
-    let list = &ctx.data_out[..length.min(ctx.data_out.len())];
+    let list = parameter_list(ctx, length, 7)?;
     if list.is_empty() {
         return Ok(Outcome::Done(Vec::new()));
     }
@@ -63,8 +63,8 @@ pub fn unmap(state: &TargetState, ctx: &Ctx) -> HandlerResult {
         if total > u64::from(limits.max_unmap_blocks) {
             return Err(Sense::parameter_field(Asc::INVALID_FIELD_IN_PARAMETER_LIST, (at + 8) as u16, None));
         }
+        lba_range(&unit, lba, blocks)?;
         if blocks > 0 {
-            lba_range(&unit, lba, blocks)?;
             ranges.push((lba, blocks));
         }
     }

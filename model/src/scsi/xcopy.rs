@@ -271,7 +271,11 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
     if length == 0 {
         return Ok(Outcome::Done(Vec::new()));
     }
-    let list = parse(state, ctx, &ctx.data_out[..length.min(ctx.data_out.len())])?;
+    let list = parse(state, ctx, super::checks::parameter_list(ctx, length, 10)?)?;
+    let tracked = list.usage != ListIdUsage::None;
+    if tracked && state.copy_results.in_progress(ctx.initiator, list.list_id) {
+        return Err(Sense::illegal(Asc::OPERATION_IN_PROGRESS));
+    }
 
     // Segments run in order; the first that cannot start ends the list after those before it ran.
     let mut steps = Vec::new();
@@ -317,6 +321,8 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
         }
         let result = match failure {
             Some(sense) => {
+                // SEGMENTS PROCESSED includes the segment being processed when the copy stopped.
+                record.segments_processed += 1;
                 record.failure = Some((CHECK_CONDITION, sense.render(state.descriptor_sense)));
                 Err(sense)
             }
@@ -329,6 +335,9 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
     };
     if jobs.is_empty() {
         return finish(state, &[]).map(Outcome::Done);
+    }
+    if tracked {
+        state.copy_results.begin(ctx.initiator, list_id); // until the finisher holds the result
     }
     Ok(Outcome::Engine(Plan {
         buffer: Vec::new(),
