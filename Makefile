@@ -12,7 +12,7 @@ APT_PACKAGES := sg3-utils
 OFFLOAD := target/release/offload
 SCRIPTS := $(wildcard model/scripts/*.jsonl)
 
-.PHONY: all setup build run test fmt-check clippy unit-tests readme-check doc clean
+.PHONY: all setup build run test fmt-check clippy unit-tests readme-check footprint doc clean
 
 all: test
 
@@ -39,6 +39,10 @@ run: build
 		total=$$((total + n)); checks=$$((checks + c)); \
 	done; \
 	printf 'summary: %d scripts, %d commands, %d CHECK CONDITION (as the scripts expect)\n' $(words $(SCRIPTS)) $$total $$checks
+
+# Memory of sparse 1 TiB units as blocks are written: a table (the store's own count and the RSS growth).
+footprint: setup
+	$(CARGO) run --release --locked -q -p offload-model --example footprint
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
