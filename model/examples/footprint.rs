@@ -35,7 +35,8 @@ fn main() {
             for i in 0..written {
                 let lba = i * (blocks / written.max(1));
                 let data = vec![(i as u8) | 1; block_size as usize];
-                let r = t.execute(&Request { initiator: "footprint".into(), lun: 0, cdb: write16(lba), data_out: data });
+                let r =
+                    t.execute(&Request { initiator: "footprint".into(), lun: 0, cdb: write16(lba), data_out: data });
                 assert_eq!(r.status, 0);
             }
             let footprint = t.memory.units[0].footprint_bytes();

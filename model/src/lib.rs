@@ -11,13 +11,16 @@
 //! - [`timing`]: the parameters shared with the RTL and the cycle equations.
 //! - [`media`] and [`address`]: sparse logical units and the flat address map the engines see.
 //! - [`config`]: units, access map, advertised limits.
+//!
+//! The configuration, the address map and the job and completion types are the kit's contract and are
+//! defined in `offload-vectors`; they are re-exported here under the same names.
 //! - [`script`]: the `offload run` script format.
 
-pub mod address;
-pub mod config;
 pub mod engine;
 pub mod image;
 pub mod media;
 pub mod script;
 pub mod scsi;
 pub mod timing;
+
+pub use offload_vectors::{address, config};

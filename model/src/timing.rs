@@ -31,7 +31,7 @@
 //! Multi-queue runs share the port; the prediction is per job as if it ran alone, and the co-simulation
 //! reports how far contention moves the real figures.
 
-use serde::{Deserialize, Serialize};
+pub use offload_vectors::timing::TimingParams;
 
 use crate::engine::{Job, JobOp};
 
@@ -44,98 +44,43 @@ pub const PIPE_CYCLES: u64 = 1;
 /// Cycles from the last memory response to the completion being valid.
 pub const COMPLETE_CYCLES: u64 = 1;
 
-/// Parameters shared by the model's timing and the RTL's top-level parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TimingParams {
-    /// Data-bus width in bytes (8 for a 64-bit bus; 4 for 32).
-    pub bus_bytes: u32,
-    /// Largest logical block the engines handle (the size of the pattern and compare buffers).
-    pub block_bytes: u32,
-    /// Beats per read or write burst.
-    pub burst_beats: u32,
-    /// Read bursts in flight at once.
-    pub max_outstanding_reads: u32,
-    /// Cycles from a read address to its first data beat.
-    pub read_latency: u32,
-    /// Cycles from a write's last data beat to its response.
-    pub write_latency: u32,
-    /// Job queues (one per initiator issuing at once).
-    pub queues: u32,
-    /// Range-lock table entries: jobs that may hold locks at once.
-    pub lock_entries: u32,
-}
-
-impl Default for TimingParams {
-    fn default() -> Self {
-        TimingParams {
-            bus_bytes: 8,
-            block_bytes: 4096,
-            burst_beats: 16,
-            max_outstanding_reads: 4,
-            read_latency: 16,
-            write_latency: 8,
-            queues: 2,
-            lock_entries: 4,
-        }
-    }
-}
-
-impl TimingParams {
-    pub fn validate(&self) -> Result<(), String> {
-        let pow2 = |name: &str, v: u32| -> Result<(), String> {
-            if v.is_power_of_two() { Ok(()) } else { Err(format!("timing.{name} = {v} must be a power of two")) }
-        };
-        pow2("bus_bytes", self.bus_bytes)?;
-        pow2("block_bytes", self.block_bytes)?;
-        pow2("burst_beats", self.burst_beats)?;
-        if !(4..=64).contains(&self.bus_bytes) {
-            return Err(format!("timing.bus_bytes = {} must be 4 to 64", self.bus_bytes));
-        }
-        if self.block_bytes < 4096 {
-            return Err("timing.block_bytes must hold a 4096-byte block".into());
-        }
-        if u64::from(self.burst_beats) * u64::from(self.bus_bytes) > 512 {
-            return Err("a burst must not be longer than a 512-byte block".into());
-        }
-        if self.max_outstanding_reads == 0 || self.lock_entries == 0 {
-            return Err("timing.max_outstanding_reads and timing.lock_entries must be at least 1".into());
-        }
-        if !(1..=255).contains(&self.queues) {
-            return Err("timing.queues must be 1 to 255".into());
-        }
-        Ok(())
-    }
-
-    /// Sustained read rate ρ as a fraction `(num, den)` in beats per cycle, at most 1.
-    fn read_rate(&self) -> (u64, u64) {
-        let in_flight = u64::from(self.max_outstanding_reads) * u64::from(self.burst_beats);
-        let round_trip = u64::from(self.read_latency) + u64::from(self.burst_beats);
-        if in_flight >= round_trip { (1, 1) } else { (in_flight, round_trip) }
-    }
-
+/// The cycle equations above, for a parameter set.
+pub trait CycleModel {
     /// S(n): cycles from the first read address to the last data beat of an `n`-beat read stream.
-    pub fn read_span(&self, beats: u64) -> u64 {
-        let (num, den) = self.read_rate();
-        u64::from(self.read_latency) + (beats * den).div_ceil(num)
-    }
-
-    fn beats(&self, blocks: u64, block_size: u64) -> u64 {
-        (blocks * block_size).div_ceil(u64::from(self.bus_bytes))
-    }
-
+    fn read_span(&self, beats: u64) -> u64;
     /// Predicted cycles from grant to completion for `job`. `blocks` is the number of blocks the job
     /// touches before it stops (all of them, or up to and including a failing one); `write_pass` says
     /// whether a compare-and-write reached its write pass.
-    pub fn job_cycles(&self, job: &Job, blocks: u64, write_pass: bool) -> u64 {
+    fn job_cycles(&self, job: &Job, blocks: u64, write_pass: bool) -> u64;
+}
+
+/// Sustained read rate ρ as a fraction `(num, den)` in beats per cycle, at most 1.
+fn read_rate(t: &TimingParams) -> (u64, u64) {
+    let in_flight = u64::from(t.max_outstanding_reads) * u64::from(t.burst_beats);
+    let round_trip = u64::from(t.read_latency) + u64::from(t.burst_beats);
+    if in_flight >= round_trip { (1, 1) } else { (in_flight, round_trip) }
+}
+
+/// Beats a bus of `t.bus_bytes` needs for `blocks` blocks of `block_size` bytes.
+fn beats(t: &TimingParams, blocks: u64, block_size: u64) -> u64 {
+    (blocks * block_size).div_ceil(u64::from(t.bus_bytes))
+}
+
+impl CycleModel for TimingParams {
+    fn read_span(&self, beats: u64) -> u64 {
+        let (num, den) = read_rate(self);
+        u64::from(self.read_latency) + (beats * den).div_ceil(num)
+    }
+
+    fn job_cycles(&self, job: &Job, blocks: u64, write_pass: bool) -> u64 {
         let bs = 1u64 << job.block_shift;
-        let n = self.beats(blocks, bs);
+        let n = beats(self, blocks, bs);
         let w = u64::from(self.write_latency);
         let ends = DISPATCH_CYCLES + COMPLETE_CYCLES;
         ends + match job.op {
             JobOp::Copy => self.read_span(n) + PIPE_CYCLES + w,
             JobOp::Zero | JobOp::Deallocate | JobOp::Anchor => ADDRESS_CYCLES + n + w,
-            JobOp::Pattern => self.read_span(self.beats(1, bs)) + PIPE_CYCLES + n + w,
+            JobOp::Pattern => self.read_span(beats(self, 1, bs)) + PIPE_CYCLES + n + w,
             JobOp::CompareAndWrite => {
                 let compare = self.read_span(2 * n) + PIPE_CYCLES;
                 if write_pass { compare + self.read_span(n) + PIPE_CYCLES + w } else { compare }
@@ -186,13 +131,5 @@ mod tests {
         assert_eq!(hit, miss + (16 + n) + 1 + 8);
         let zero = t.job_cycles(&job(JobOp::Zero, 1), 1, false);
         assert_eq!(zero, 2 + 1 + n + 8 + 1);
-    }
-
-    #[test]
-    fn rejects_bad_parameters() {
-        assert!(TimingParams { bus_bytes: 6, ..TimingParams::default() }.validate().is_err());
-        assert!(TimingParams { burst_beats: 128, ..TimingParams::default() }.validate().is_err());
-        assert!(TimingParams { queues: 0, ..TimingParams::default() }.validate().is_err());
-        assert!(TimingParams::default().validate().is_ok());
     }
 }

@@ -14,9 +14,9 @@ use std::collections::VecDeque;
 
 use super::execute::execute;
 use super::range_lock::RangeLockUnit;
-use super::{Completion, CompletionStatus, EngineKind, Job};
+use super::{Completion, CompletionStatus, EngineKind, Job, engine_of};
 use crate::media::Memory;
-use crate::timing::TimingParams;
+use crate::timing::{CycleModel, TimingParams};
 
 /// One command's jobs: run in order, stopping at the first that fails.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl OffloadBlock {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, q)| Some((i, q, q.front_job()?)))
-                .filter(|(_, q, job)| !q.busy && q.ready_at <= t && engine_idle(job.op.engine()))
+                .filter(|(_, q, job)| !q.busy && q.ready_at <= t && engine_idle(engine_of(job.op)))
                 .filter(|(_, _, job)| self.locks.can_grant(job))
                 .min_by_key(|(i, q, _)| (q.ready_at, *i))
                 .map(|(i, _, _)| i);
@@ -119,7 +119,7 @@ impl OffloadBlock {
                 let job = queues[i].front_job().cloned().expect("candidate has a job");
                 let completion = self.grant(memory, i, &job, t);
                 queues[i].busy = true;
-                in_flight.push(InFlight { queue: i, engine: job.op.engine(), completion });
+                in_flight.push(InFlight { queue: i, engine: engine_of(job.op), completion });
                 t += 1;
                 continue;
             }
