@@ -12,7 +12,7 @@ APT_PACKAGES := sg3-utils
 OFFLOAD := target/release/offload
 SCRIPTS := $(wildcard model/scripts/*.jsonl)
 
-.PHONY: all setup build run test fmt-check clippy unit-tests readme-check footprint doc clean
+.PHONY: all setup build run test fmt-check clippy unit-tests readme-check footprint vectors vectors-check doc clean
 
 all: test
 
@@ -44,6 +44,13 @@ run: build
 footprint: setup
 	$(CARGO) run --release --locked -q -p offload-model --example footprint
 
+# The golden vectors: regenerate them from the model, or check that the checked-in ones are current.
+vectors: build
+	$(OFFLOAD) vectors vectors
+
+vectors-check: build
+	$(OFFLOAD) vectors --check vectors
+
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
@@ -51,7 +58,7 @@ clippy: setup
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 unit-tests: setup
-	$(CARGO) test --locked --workspace
+	$(CARGO) test --locked --workspace --no-fail-fast
 
 # The README's example commands, run as written.
 readme-check: build
@@ -66,7 +73,7 @@ readme-check: build
 	@$(OFFLOAD) config >/dev/null
 	@echo "readme-check: ok"
 
-test: setup fmt-check clippy unit-tests readme-check
+test: setup fmt-check clippy unit-tests readme-check vectors-check
 
 doc:
 	$(CARGO) doc --no-deps -p offload-model

@@ -22,5 +22,6 @@ pub mod media;
 pub mod script;
 pub mod scsi;
 pub mod timing;
+pub mod vectors;
 
 pub use offload_vectors::{address, config};

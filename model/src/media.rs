@@ -259,6 +259,11 @@ impl Memory {
         self.buffers.insert(slot, contents);
     }
 
+    /// Staging buffer `slot`, if set.
+    pub fn buffer(&self, slot: u16) -> Option<&[u8]> {
+        self.buffers.get(&slot).map(Vec::as_slice)
+    }
+
     /// Takes staging buffer `slot` out of the address space (empty if it was never set).
     pub fn take_buffer(&mut self, slot: u16) -> Vec<u8> {
         self.buffers.remove(&slot).unwrap_or_default()

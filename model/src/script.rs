@@ -12,8 +12,7 @@ use std::io::{BufRead, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Completion, Job};
-use crate::scsi::{Request, Response, Target};
+use crate::scsi::{JobRecord, Request, Response, Target};
 
 pub const DEFAULT_INITIATOR: &str = "iqn.2026-11.offload:host";
 
@@ -59,15 +58,6 @@ pub fn parse_line(text: &str) -> Result<Vec<Request>, serde_json::Error> {
     }
 }
 
-/// An issued job as printed: the job, its completion, and the cycles the timing model predicts.
-#[derive(Clone, Debug, Serialize)]
-pub struct JobOutput {
-    #[serde(flatten)]
-    pub job: Job,
-    pub completion: Completion,
-    pub predicted_cycles: u64,
-}
-
 /// One output line.
 #[derive(Clone, Debug, Serialize)]
 pub struct Answer {
@@ -84,7 +74,7 @@ pub struct Answer {
     pub check: String,
     #[serde(with = "hex::serde")]
     pub data_in: Vec<u8>,
-    pub jobs: Vec<JobOutput>,
+    pub jobs: Vec<JobRecord>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,11 +107,7 @@ fn answer(line: usize, request: &Request, response: Response) -> Answer {
         check: sense_summary(&response.sense),
         sense: response.sense,
         data_in: response.data_in,
-        jobs: response
-            .jobs
-            .into_iter()
-            .map(|r| JobOutput { predicted_cycles: r.completion.cycles(), job: r.job, completion: r.completion })
-            .collect(),
+        jobs: response.jobs,
     }
 }
 

@@ -25,7 +25,8 @@
 //! FIFO or the comparator), `W` = `write_latency`, `E` = [`COMPLETE_CYCLES`] (last response to completion).
 //!
 //! A job that fails on a memory error is predicted with `n` cut to the blocks up to and including the
-//! failing one. The compare pass never stops early, so a miscompare's timing does not reveal where the data
+//! failing one (a compare-and-write failing in its write pass: the write pass so cut; a pattern fill whose
+//! pattern cannot be read: `D + S(p) + E`). The compare pass never stops early, so a miscompare's timing does not reveal where the data
 //! differed.
 //!
 //! Multi-queue runs share the port; the prediction is per job as if it ran alone, and the co-simulation
@@ -80,6 +81,8 @@ impl CycleModel for TimingParams {
         ends + match job.op {
             JobOp::Copy => self.read_span(n) + PIPE_CYCLES + w,
             JobOp::Zero | JobOp::Deallocate | JobOp::Anchor => ADDRESS_CYCLES + n + w,
+            // A pattern that could not be read ends after the read: nothing was written.
+            JobOp::Pattern if blocks == 0 => self.read_span(beats(self, 1, bs)),
             JobOp::Pattern => self.read_span(beats(self, 1, bs)) + PIPE_CYCLES + n + w,
             JobOp::CompareAndWrite => {
                 let compare = self.read_span(2 * n) + PIPE_CYCLES;

@@ -63,11 +63,11 @@ fn reads_standard_input_and_reports_jobs_with_predicted_cycles() {
     let a = &answers(&out)[0];
     assert_eq!(a["status"], 0);
     assert_eq!(a["data_in"].as_str().unwrap().len(), 2 * 4096);
-    let job = &a["jobs"][0];
-    assert_eq!(job["op"], "copy");
-    assert_eq!(job["block_shift"], 12);
-    let c = &job["completion"];
-    assert_eq!(job["predicted_cycles"], c["completed_at"].as_u64().unwrap() - c["granted_at"].as_u64().unwrap());
+    let record = &a["jobs"][0];
+    assert_eq!(record["job"]["op"], "copy");
+    assert_eq!(record["job"]["block_shift"], 12);
+    let c = &record["completion"];
+    assert_eq!(record["predicted_cycles"], c["completed_at"].as_u64().unwrap() - c["granted_at"].as_u64().unwrap());
 }
 
 #[test]
@@ -107,5 +107,17 @@ fn image_files_are_read_and_written_back() {
     assert_eq!(answers(&out)[0]["data_in"].as_str().unwrap(), "42".repeat(512));
     contents[9 * 512..11 * 512].fill(0x42);
     assert_eq!(std::fs::read(&image).unwrap(), contents);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_unsupported_block_size_with_images_is_an_error_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("offload-cli-bs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let image = dir.join("lun0.img");
+    std::fs::write(&image, vec![0u8; 4096]).unwrap();
+    let out = offload(&["run", "--image", image.to_str().unwrap(), "--block-size", "0", "-"], "");
+    assert_eq!(out.status.code(), Some(1), "a clean failure");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("block size 0"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

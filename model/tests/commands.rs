@@ -519,7 +519,7 @@ fn read_capacity16_allocation_length_truncates() {
 
 /// Two thin units of 4096 × 512-byte blocks, MAXIMUM TRANSFER LENGTH 64.
 fn rw_target() -> Target {
-    let limits = Limits { max_transfer_blocks: 64, ..Limits::default() };
+    let limits = Limits { max_transfer_blocks: 64, max_compare_and_write_blocks: 64, ..Limits::default() };
     target(vec![unit(BLOCKS, 512, true), unit(BLOCKS, 512, true)], limits)
 }
 

@@ -52,10 +52,18 @@ fn initial_buffer(request: &Request) -> Vec<u8> {
 }
 
 /// Replays every job alone in commit order and checks it reproduces the concurrent run.
-fn assert_serial_in_commit_order(initial: &Memory, requests: &[Request], responses: &[Response], after: &Memory) {
+/// `first_slot` is the staging-buffer slot the first request took (requests take slots in order).
+fn assert_serial_in_commit_order(
+    initial: &Memory,
+    first_slot: u16,
+    requests: &[Request],
+    responses: &[Response],
+    after: &Memory,
+) {
+    let slot_of = |i: usize| first_slot.wrapping_add(i as u16);
     let mut memory = initial.clone();
-    for (slot, request) in requests.iter().enumerate() {
-        memory.set_buffer(slot as u16, initial_buffer(request));
+    for (i, request) in requests.iter().enumerate() {
+        memory.set_buffer(slot_of(i), initial_buffer(request));
     }
     let mut records: Vec<&JobRecord> = responses.iter().flat_map(|r| &r.jobs).collect();
     records.sort_by_key(|r| r.completion.commit);
@@ -76,9 +84,9 @@ fn assert_serial_in_commit_order(initial: &Memory, requests: &[Request], respons
         );
     }
     assert_eq!(media(&memory), media(after), "final media equal the serial replay");
-    for (slot, (request, response)) in requests.iter().zip(responses).enumerate() {
+    for (i, (request, response)) in requests.iter().zip(responses).enumerate() {
         if request.cdb[0] == 0x88 && response.status == 0 {
-            assert_eq!(memory.take_buffer(slot as u16), response.data_in, "READ {slot} data-in");
+            assert_eq!(memory.take_buffer(slot_of(i)), response.data_in, "READ {i} data-in");
         }
     }
 }
@@ -123,13 +131,14 @@ fn two_initiators_overlapping_jobs_commit_in_lock_order_with_the_serial_result()
         from(OTHER_HOST, 0, write16(16, 32), b_data),
         from(OTHER_HOST, 0, compare_and_write(20, 1), caw),
     ];
+    let first_slot = t.next_slot();
     let responses = t.execute_concurrently(&requests);
     let commits: Vec<u32> =
         responses.iter().map(|r| r.jobs[0].completion.commit - responses[0].jobs[0].completion.commit).collect();
     assert_eq!(commits, vec![0, 1, 2], "equal arrival: queue 0 first, then queue 1's jobs in order");
     assert!(responses.iter().all(|r| r.status == 0));
     assert_conflicting_jobs_never_overlap(&responses);
-    assert_serial_in_commit_order(&initial, &requests, &responses, &t.memory);
+    assert_serial_in_commit_order(&initial, first_slot, &requests, &responses, &t.memory);
 
     // The serial order, command by command, gives the same answers and media.
     let mut serial = seeded_target();
@@ -231,6 +240,7 @@ proptest! {
                 requests.push(to_request(&naa, host, cmd));
             }
         }
+        let first_slot = t.next_slot();
         let responses = t.execute_concurrently(&requests);
         for r in &responses {
             for j in &r.jobs {
@@ -238,7 +248,7 @@ proptest! {
             }
         }
         assert_conflicting_jobs_never_overlap(&responses);
-        assert_serial_in_commit_order(&initial, &requests, &responses, &t.memory);
+        assert_serial_in_commit_order(&initial, first_slot, &requests, &responses, &t.memory);
 
         // Every command here issues one job (or none): replaying the commands one by one on a fresh
         // target, in the commit order of their jobs, gives the same answers and the same media.

@@ -121,7 +121,7 @@ impl Default for Limits {
             max_compare_and_write_blocks: 255,
             max_write_same_blocks: 65_536,
             write_same_non_zero: true,
-            max_unmap_blocks: 4 * 1024 * 1024,
+            max_unmap_blocks: 1024 * 1024,
             max_unmap_descriptors: 64,
             unmap_granularity: 1,
             copy: CopyLimits::default(),
@@ -141,8 +141,9 @@ pub struct CopyLimits {
     pub max_descriptor_list_bytes: u32,
     /// MAXIMUM SEGMENT LENGTH (bytes one segment may move).
     pub max_segment_bytes: u32,
-    /// TOTAL CONCURRENT COPIES: how many copy results (LIST ID USAGE 00b) are held for RECEIVE COPY RESULTS.
-    pub held_results: u16,
+    /// TOTAL CONCURRENT COPIES: EXTENDED COPY lists that may be in progress at once, and how many results
+    /// of lists with LIST ID USAGE 00b are held for RECEIVE COPY RESULTS.
+    pub concurrent_copies: u16,
 }
 
 impl Default for CopyLimits {
@@ -152,7 +153,7 @@ impl Default for CopyLimits {
             max_segment_descriptors: 16,
             max_descriptor_list_bytes: 8 * 32 + 16 * 28,
             max_segment_bytes: 16 * 1024 * 1024,
-            held_results: 16,
+            concurrent_copies: 16,
         }
     }
 }
@@ -215,13 +216,24 @@ impl TargetConfig {
             ("copy.max_segment_descriptors", l.copy.max_segment_descriptors.into()),
             ("copy.max_descriptor_list_bytes", l.copy.max_descriptor_list_bytes.into()),
             ("copy.max_segment_bytes", l.copy.max_segment_bytes.into()),
-            ("copy.held_results", l.copy.held_results.into()),
+            ("copy.concurrent_copies", l.copy.concurrent_copies.into()),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(ConfigError::ZeroLimit { name });
         }
         if l.max_write_same_blocks > u64::from(u32::MAX) {
             return Err(ConfigError::Limit("max_write_same_blocks must fit a job's 32-bit block count"));
+        }
+        // A command's staging buffer must fit its slot of the address map, for the largest block size.
+        if u64::from(l.max_transfer_blocks) * 4096 > 1 << crate::address::BUFFER_SLOT_SHIFT {
+            return Err(ConfigError::Limit("max_transfer_blocks × 4096 must fit a 4 GiB staging buffer"));
+        }
+        if u32::from(l.max_compare_and_write_blocks) > l.max_transfer_blocks {
+            return Err(ConfigError::Limit("max_compare_and_write_blocks must not exceed max_transfer_blocks"));
+        }
+        // Field pointers into the parameter list are 16 bits.
+        if l.copy.max_descriptor_list_bytes > 0xFFFF - 16 {
+            return Err(ConfigError::Limit("copy.max_descriptor_list_bytes must leave the list under 64 KiB"));
         }
         self.timing.validate().map_err(ConfigError::Timing)
     }

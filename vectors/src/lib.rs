@@ -7,6 +7,7 @@
 //!   (also the RTL's top-level parameters);
 //! - [`address`]: the flat address map engine jobs use;
 //! - [`job`]: engine jobs and their completions;
+//! - [`cdb`]: CDB and parameter-list builders;
 //! - [`case`]: one golden vector — configuration, initial media, commands with their expected answers,
 //!   jobs with their expected completions, and the final media;
 //! - [`media`]: the deterministic initial-media generator and the media digest;
@@ -16,6 +17,7 @@
 
 pub mod address;
 pub mod case;
+pub mod cdb;
 pub mod config;
 pub mod job;
 pub mod media;

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 pub struct TimingParams {
     /// Data-bus width in bytes (8 for a 64-bit bus; 4 for 32).
     pub bus_bytes: u32,
-    /// Largest logical block the engines handle (the size of the pattern and compare buffers).
+    /// Largest logical block the engines handle: sizes the RTL's pattern and compare buffers (no cycle
+    /// equation uses it).
     pub block_bytes: u32,
     /// Beats per read or write burst.
     pub burst_beats: u32,

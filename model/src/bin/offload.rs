@@ -31,6 +31,79 @@ enum Command {
     Run(RunArgs),
     /// Print the default target configuration as JSON (a starting point for --config).
     Config,
+    /// Write the golden vectors (cases, coverage table, `$readmemh` exports) under DIR, or with --check
+    /// compare DIR with what the model produces now and fail on any difference.
+    Vectors(VectorsArgs),
+}
+
+#[derive(clap::Args)]
+struct VectorsArgs {
+    /// The vectors directory.
+    #[arg(default_value = "vectors")]
+    dir: PathBuf,
+    /// Compare instead of writing.
+    #[arg(long)]
+    check: bool,
+}
+
+/// Files under `dir/data` and `dir/memh` now (the generated part of the vectors directory), plus
+/// `COVERAGE.md`, by relative path.
+fn generated_files_on_disk(dir: &std::path::Path) -> Result<BTreeSet<String>, String> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![dir.join("data"), dir.join("memh")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(dir) {
+                found.insert(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    if dir.join("COVERAGE.md").exists() {
+        found.insert("COVERAGE.md".to_owned());
+    }
+    Ok(found)
+}
+
+fn vectors(args: VectorsArgs) -> Result<(), String> {
+    let files = offload_model::vectors::files()
+        .map_err(|missing| format!("required coverage bins not reached: {}", missing.join(", ")))?;
+    let on_disk = generated_files_on_disk(&args.dir)?;
+    let stale: Vec<&String> = on_disk.iter().filter(|f| !files.contains_key(*f)).collect();
+    if args.check {
+        let mut differences: Vec<String> = stale.iter().map(|f| format!("{f}: no longer generated")).collect();
+        for (path, text) in &files {
+            match std::fs::read_to_string(args.dir.join(path)) {
+                Ok(current) if current == *text => {}
+                Ok(_) => differences.push(format!("{path}: differs from what the model produces")),
+                Err(_) => differences.push(format!("{path}: missing")),
+            }
+        }
+        if !differences.is_empty() {
+            return Err(format!(
+                "the vectors are out of date ({} files); run `make vectors`:\n  {}",
+                differences.len(),
+                differences.join("\n  ")
+            ));
+        }
+        eprintln!("offload: {} vector files match the model", files.len());
+        return Ok(());
+    }
+    for f in stale {
+        std::fs::remove_file(args.dir.join(f)).map_err(|e| format!("{f}: {e}"))?;
+    }
+    for (path, text) in &files {
+        let full = args.dir.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&full, text).map_err(|e| format!("{}: {e}", full.display()))?;
+    }
+    eprintln!("offload: wrote {} vector files under {}", files.len(), args.dir.display());
+    Ok(())
 }
 
 #[derive(clap::Args)]
@@ -88,8 +161,11 @@ fn build_target(args: &RunArgs) -> Result<Target, String> {
         }
         None => TargetConfig::default(),
     };
+    if !offload_model::config::SUPPORTED_BLOCK_SIZES.contains(&args.block_size) {
+        return Err(format!("block size {} is not one of 512 or 4096", args.block_size));
+    }
     let template = UnitConfig {
-        blocks: args.capacity.as_u64() / u64::from(args.block_size.max(1)),
+        blocks: args.capacity.as_u64() / u64::from(args.block_size),
         block_size: args.block_size,
         thin: !args.thick,
         ..UnitConfig::default()
@@ -138,6 +214,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
+        Command::Vectors(args) => vectors(args),
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&TargetConfig::default()).expect("config serialises"));
             Ok(())

@@ -124,7 +124,7 @@ fn compare_and_write(job: &Job, memory: &mut Memory) -> Outcome {
                     .map_err(|f| (CompletionStatus::WriteError, f))
             });
         if let Err((status, f)) = written {
-            let mut outcome = Outcome::failed(status, i, f.address, job.blocks);
+            let mut outcome = Outcome::failed(status, i, f.address, i + 1);
             outcome.write_pass = true;
             return outcome;
         }

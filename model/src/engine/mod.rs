@@ -20,9 +20,9 @@ pub use scheduler::{JobBatch, OffloadBlock};
 /// Which engine runs a job. Each engine runs one job at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EngineKind {
-    Copy = 0,
-    Zero = 1,
-    CompareAndWrite = 2,
+    Copy,
+    Zero,
+    CompareAndWrite,
 }
 
 /// The engine that runs jobs of `op`.

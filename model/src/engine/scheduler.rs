@@ -56,10 +56,6 @@ impl OffloadBlock {
         OffloadBlock { timing, locks, now: 0, next_commit: 0 }
     }
 
-    pub fn timing(&self) -> &TimingParams {
-        &self.timing
-    }
-
     /// The cycle counter: the first cycle at which the next run's work is presented.
     pub fn now(&self) -> u64 {
         self.now

@@ -7,6 +7,7 @@
 //! INVALID FIELD IN CDB pointing at it (this also rejects NACA=1, since NORMACA=0).
 
 use super::sense::{Asc, Sense};
+use crate::config::UnitConfig;
 
 /// Which handler runs a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +68,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(Op::ReadCapacity10, "READ CAPACITY(10)", None, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     spec(Op::Read10, "READ(10)", None, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Op::Write10, "WRITE(10)", None, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
-    spec(Op::WriteSame10, "WRITE SAME(10)", None, &[0x41, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    spec(Op::WriteSame10, "WRITE SAME(10)", None, &[0x41, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Op::Unmap, "UNMAP", None, &[0x42, 0x01, 0, 0, 0, 0, 0x1F, 0xFF, 0xFF, 0]),
     spec(Op::ModeSelect10, "MODE SELECT(10)", None, &[0x55, 0x11, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
     spec(Op::ModeSense10, "MODE SENSE(10)", None, &[0x5A, 0x18, 0xFF, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0]),
@@ -117,7 +118,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         Op::WriteSame16,
         "WRITE SAME(16)",
         None,
-        &[0x93, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+        &[0x93, 0xF9, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Op::ReadCapacity16,
@@ -140,6 +141,24 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
 ];
 
+/// WRITE SAME's ANCHOR and UNMAP bits (CDB byte 1): meaningful only on a thin unit.
+const WRITE_SAME_PROVISIONING_BITS: u8 = 0x18;
+
+/// Whether `spec` is supported on `unit`: UNMAP needs a thin unit (LBPU=0 on a thick one).
+pub fn supported_on(spec: &CommandSpec, unit: Option<&UnitConfig>) -> bool {
+    spec.op != Op::Unmap || unit.is_none_or(|u| u.thin)
+}
+
+/// The usage mask of `spec` on `unit` (`None`: a LUN that is not reachable): on a fully provisioned unit
+/// WRITE SAME has no ANCHOR or UNMAP bit.
+pub fn usage_on(spec: &CommandSpec, unit: Option<&UnitConfig>) -> Vec<u8> {
+    let mut usage = spec.usage.to_vec();
+    if matches!(spec.op, Op::WriteSame10 | Op::WriteSame16) && unit.is_some_and(|u| !u.thin) {
+        usage[1] &= !WRITE_SAME_PROVISIONING_BITS;
+    }
+    usage
+}
+
 /// True when some supported command uses service actions under `opcode`.
 pub fn has_service_actions(opcode: u8) -> bool {
     COMMANDS.iter().any(|c| c.opcode == opcode && c.service_action.is_some())
@@ -156,13 +175,13 @@ pub fn lookup(cdb: &[u8]) -> Result<&'static CommandSpec, Sense> {
         .ok_or_else(invalid)
 }
 
-/// Checks a CDB's length and reserved bits against its command's usage mask. A CDB longer than the
+/// Checks a CDB's length and reserved bits against a usage mask (see [`usage_on`]). A CDB longer than the
 /// command (a transport's 16-byte CDB field) is read for the command's length only.
-pub fn check_reserved(spec: &CommandSpec, cdb: &[u8]) -> Result<(), Sense> {
-    if cdb.len() < spec.cdb_len() {
+pub fn check_reserved(usage: &[u8], cdb: &[u8]) -> Result<(), Sense> {
+    if cdb.len() < usage.len() {
         return Err(Sense::invalid_cdb_field(0, None));
     }
-    for (i, (&byte, &usage)) in cdb.iter().zip(spec.usage).enumerate().skip(1) {
+    for (i, (&byte, &usage)) in cdb.iter().zip(usage).enumerate().skip(1) {
         let reserved = byte & !usage;
         if reserved != 0 {
             return Err(Sense::invalid_cdb_field(i as u16, Some(7 - reserved.leading_zeros() as u8)));
@@ -231,7 +250,7 @@ mod tests {
 
     #[test]
     fn reserved_bits_point_at_the_highest_offending_bit() {
-        let tur = lookup(&[0]).unwrap();
+        let tur = lookup(&[0]).unwrap().usage;
         assert!(check_reserved(tur, &[0; 6]).is_ok());
         assert!(check_reserved(tur, &[0; 16]).is_ok(), "a padded CDB is fine");
         let err = check_reserved(tur, &[0, 0, 0, 0, 0, 0x04]).unwrap_err();

@@ -1,18 +1,20 @@
 //! RECEIVE COPY RESULTS (SPC-4 6.18): COPY STATUS (00h), OPERATING PARAMETERS (03h) and FAILED SEGMENT
-//! DETAILS (04h), and the store of results held for EXTENDED COPY lists (LIST ID USAGE 00b and 10b).
+//! DETAILS (04h), and the copy manager's book of EXTENDED COPY lists.
 //!
-//! Results are held per initiator and list identifier, up to TOTAL CONCURRENT COPIES of them; the oldest
-//! is dropped to make room, and a new list with the same identifier replaces the old one. Failed segment
-//! details are discarded once wholly transferred, or on a request for them with ALLOCATION LENGTH 0
-//! (SPC-4, RECEIVE COPY FAILURE DETAILS); the copy status stays. A list whose segments have not finished
-//! is *in progress*: COPY STATUS says so (00h), and EXTENDED COPY refuses another list with its identifier
-//! from the same initiator (OPERATION IN PROGRESS).
+//! Lists are known per I_T_L nexus — initiator, logical unit, list identifier. At most TOTAL CONCURRENT
+//! COPIES lists may be in progress at once (more: INSUFFICIENT RESOURCES), and a second list with the
+//! identifier of one in progress is refused (OPERATION IN PROGRESS). The results of lists with LIST ID
+//! USAGE 00b are held — up to TOTAL CONCURRENT COPIES of them, the oldest dropped to make room, a new
+//! list with the same identifier replacing the old; lists with 10b and 11b keep nothing once done.
+//! Failed segment details are discarded once wholly transferred, or on a request for them with
+//! ALLOCATION LENGTH 0; the copy status stays.
 
 use std::collections::VecDeque;
 
 use super::cdb::Fields;
 use super::checks::truncate;
-use super::sense::Sense;
+use super::sense::{Asc, Sense};
+use super::xcopy::ListIdUsage;
 use super::{Ctx, HandlerResult, Outcome, TargetState};
 
 /// DATA SEGMENT GRANULARITY (log2 bytes): segments move whole blocks, and the smallest block is 512.
@@ -29,12 +31,26 @@ pub struct CopyRecord {
     pub details_discarded: bool,
 }
 
-/// Held copy results, oldest first, and the lists still being processed.
+/// Which list: the I_T_L nexus and, unless LIST ID USAGE is 11b, the list identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListKey {
+    pub initiator: String,
+    pub lun: u16,
+    pub list_id: Option<u8>,
+}
+
+impl ListKey {
+    fn matches(&self, initiator: &str, lun: u16, list_id: u8) -> bool {
+        self.initiator == initiator && self.lun == lun && self.list_id == Some(list_id)
+    }
+}
+
+/// Lists in progress and the results held, oldest first.
 #[derive(Clone, Debug)]
 pub struct CopyResults {
     capacity: usize,
-    held: VecDeque<(String, u8, CopyRecord)>,
-    in_progress: Vec<(String, u8)>,
+    held: VecDeque<(ListKey, CopyRecord)>,
+    in_progress: Vec<ListKey>,
 }
 
 impl CopyResults {
@@ -42,40 +58,47 @@ impl CopyResults {
         CopyResults { capacity, held: VecDeque::new(), in_progress: Vec::new() }
     }
 
-    /// True while an EXTENDED COPY with this list identifier from this initiator is being processed.
-    pub fn in_progress(&self, initiator: &str, list_id: u8) -> bool {
-        self.in_progress.iter().any(|(i, l)| i == initiator && *l == list_id)
+    fn is_in_progress(&self, initiator: &str, lun: u16, list_id: u8) -> bool {
+        self.in_progress.iter().any(|k| k.matches(initiator, lun, list_id))
     }
 
-    /// A list has been received and its segments are about to run: what was held for an earlier list with
-    /// the same identifier is discarded (SPC-4), and the list is in progress until [`Self::insert`].
-    pub fn begin(&mut self, initiator: &str, list_id: u8) {
-        self.held.retain(|(i, l, _)| !(i == initiator && *l == list_id));
-        self.in_progress.push((initiator.to_owned(), list_id));
-    }
-
-    /// Holds a completed list's result; it is no longer in progress.
-    pub fn insert(&mut self, initiator: &str, list_id: u8, record: CopyRecord) {
-        self.in_progress.retain(|(i, l)| !(i == initiator && *l == list_id));
-        self.held.retain(|(i, l, _)| !(i == initiator && *l == list_id));
-        if self.held.len() == self.capacity {
-            self.held.pop_front();
+    /// A list is about to run: it is in progress until [`Self::finish`]. What was held for an earlier list
+    /// with its identifier is discarded.
+    pub fn start(&mut self, key: &ListKey) -> Result<(), Sense> {
+        if let Some(id) = key.list_id
+            && self.is_in_progress(&key.initiator, key.lun, id)
+        {
+            return Err(Sense::illegal(Asc::OPERATION_IN_PROGRESS));
         }
-        self.held.push_back((initiator.to_owned(), list_id, record));
+        if self.in_progress.len() >= self.capacity {
+            return Err(Sense::illegal(Asc::INSUFFICIENT_RESOURCES));
+        }
+        self.held.retain(|(k, _)| k != key);
+        self.in_progress.push(key.clone());
+        Ok(())
     }
 
-    pub fn get(&self, initiator: &str, list_id: u8) -> Option<&CopyRecord> {
-        self.held.iter().find(|(i, l, _)| i == initiator && *l == list_id).map(|(_, _, r)| r)
+    /// A list is done; its result is held if its LIST ID USAGE asks for it.
+    pub fn finish(&mut self, key: &ListKey, usage: ListIdUsage, record: CopyRecord) {
+        if let Some(i) = self.in_progress.iter().position(|k| k == key) {
+            self.in_progress.remove(i);
+        }
+        if usage == ListIdUsage::Hold {
+            if self.held.len() == self.capacity {
+                self.held.pop_front();
+            }
+            self.held.push_back((key.clone(), record));
+        }
     }
 
-    pub fn get_mut(&mut self, initiator: &str, list_id: u8) -> Option<&mut CopyRecord> {
-        self.held.iter_mut().find(|(i, l, _)| i == initiator && *l == list_id).map(|(_, _, r)| r)
+    fn get_mut(&mut self, initiator: &str, lun: u16, list_id: u8) -> Option<&mut CopyRecord> {
+        self.held.iter_mut().find(|(k, _)| k.matches(initiator, lun, list_id)).map(|(_, r)| r)
     }
 }
 
 /// The record a CDB's LIST IDENTIFIER names, or INVALID FIELD IN CDB pointing at it.
-fn record<'a>(state: &'a TargetState, ctx: &Ctx) -> Result<&'a CopyRecord, Sense> {
-    state.copy_results.get(ctx.initiator, ctx.cdb[2]).ok_or_else(|| Sense::invalid_cdb_field(2, None))
+fn record<'a>(state: &'a mut TargetState, ctx: &Ctx) -> Result<&'a mut CopyRecord, Sense> {
+    state.copy_results.get_mut(ctx.initiator, ctx.lun, ctx.cdb[2]).ok_or_else(|| Sense::invalid_cdb_field(2, None))
 }
 
 fn allocation(ctx: &Ctx) -> usize {
@@ -84,10 +107,10 @@ fn allocation(ctx: &Ctx) -> usize {
 
 /// COPY STATUS: in progress, or completed with or without errors, segments processed, and the transfer count in the
 /// smallest unit (bytes, KiB, MiB, ...) that fits 32 bits.
-pub fn copy_status(state: &TargetState, ctx: &Ctx) -> HandlerResult {
+pub fn copy_status(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
     let mut d = vec![0u8; 12];
     d[3] = 8;
-    if state.copy_results.in_progress(ctx.initiator, ctx.cdb[2]) {
+    if state.copy_results.is_in_progress(ctx.initiator, ctx.lun, ctx.cdb[2]) {
         // 00h operation in progress: answered on arrival, before the list's engine work, so nothing is done.
         return Ok(Outcome::Done(truncate(d, allocation(ctx))));
     }
@@ -107,7 +130,7 @@ pub fn copy_status(state: &TargetState, ctx: &Ctx) -> HandlerResult {
 /// OPERATING PARAMETERS: every limit here is the one the EXTENDED COPY parser enforces.
 pub fn operating_parameters(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     let c = &state.config.limits.copy;
-    let implemented = [0x02u8, 0xE4];
+    let implemented = super::xcopy::IMPLEMENTED_DESCRIPTORS;
     let mut d = vec![0u8; 44];
     d[4] = 0x01; // SNLID: LIST ID USAGE 11b is supported
     d[8..10].copy_from_slice(&c.max_target_descriptors.to_be_bytes());
@@ -115,8 +138,8 @@ pub fn operating_parameters(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     d[12..16].copy_from_slice(&c.max_descriptor_list_bytes.to_be_bytes());
     d[16..20].copy_from_slice(&c.max_segment_bytes.to_be_bytes());
     // MAXIMUM INLINE DATA LENGTH, HELD DATA LIMIT, MAXIMUM STREAM DEVICE TRANSFER SIZE: 0 (none).
-    d[34..36].copy_from_slice(&c.held_results.to_be_bytes());
-    d[36] = u8::try_from(c.held_results).unwrap_or(u8::MAX);
+    d[34..36].copy_from_slice(&c.concurrent_copies.to_be_bytes());
+    d[36] = u8::try_from(c.concurrent_copies).unwrap_or(u8::MAX);
     d[37] = DATA_SEGMENT_GRANULARITY_LOG2;
     d[43] = implemented.len() as u8;
     d.extend(implemented);
@@ -129,7 +152,7 @@ pub fn operating_parameters(state: &TargetState, ctx: &Ctx) -> HandlerResult {
 /// completed without error or whose details were already discarded.
 pub fn failure_details(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
     let allocation = allocation(ctx);
-    let r = state.copy_results.get_mut(ctx.initiator, ctx.cdb[2]).ok_or_else(|| Sense::invalid_cdb_field(2, None))?;
+    let r = record(state, ctx)?;
     let Some((status, sense)) = r.failure.as_ref().filter(|_| !r.details_discarded) else {
         return Ok(Outcome::Done(truncate(vec![0u8; 4], allocation)));
     };

@@ -133,13 +133,16 @@ fn third_party_copy(limits: &Limits) -> Vec<u8> {
     body[8..12].copy_from_slice(&c.max_descriptor_list_bytes.to_be_bytes());
     push_descriptor(&mut page, 0x0004, body);
     // 0008h Supported Descriptors: block-to-block segments and identification CSCD descriptors.
-    push_descriptor(&mut page, 0x0008, vec![2, 0x02, 0xE4]);
+    let implemented = super::xcopy::IMPLEMENTED_DESCRIPTORS;
+    let mut body = vec![implemented.len() as u8];
+    body.extend(implemented);
+    push_descriptor(&mut page, 0x0008, body);
     // 000Ch Supported CSCD Descriptor IDs: FFFFh, the logical unit that received the command.
     push_descriptor(&mut page, 0x000C, vec![0x00, 0x02, 0xFF, 0xFF]);
     // 8001h General Copy Operations.
     let mut body = vec![0u8; 32];
-    body[0..4].copy_from_slice(&u32::from(c.held_results).to_be_bytes());
-    body[4..8].copy_from_slice(&u32::from(c.held_results).to_be_bytes());
+    body[0..4].copy_from_slice(&u32::from(c.concurrent_copies).to_be_bytes());
+    body[4..8].copy_from_slice(&u32::from(c.concurrent_copies).to_be_bytes());
     body[8..12].copy_from_slice(&c.max_segment_bytes.to_be_bytes());
     body[12] = super::copy_results::DATA_SEGMENT_GRANULARITY_LOG2;
     push_descriptor(&mut page, 0x8001, body);

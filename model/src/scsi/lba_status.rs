@@ -25,10 +25,10 @@ pub fn get_lba_status(state: &TargetState, memory: &Memory, ctx: &Ctx) -> Handle
         if lba >= unit.blocks {
             break;
         }
-        let (state, run) = store.provisioning_run(lba, u64::from(u32::MAX));
+        let (provisioning, run) = store.provisioning_run(lba, u64::from(u32::MAX));
         d.extend(lba.to_be_bytes());
         d.extend((run as u32).to_be_bytes());
-        d.extend([state as u8, 0, 0, 0]);
+        d.extend([provisioning as u8, 0, 0, 0]);
         lba += run;
     }
     let len = (d.len() - 4) as u32;

@@ -17,6 +17,7 @@
 
 pub mod capacity;
 pub mod cdb;
+pub mod checks;
 pub mod compare_write;
 pub mod copy_results;
 pub mod inquiry;
@@ -56,12 +57,8 @@ pub struct Request {
     pub data_out: Vec<u8>,
 }
 
-/// An engine job the command issued, with its completion.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobRecord {
-    pub job: Job,
-    pub completion: Completion,
-}
+/// An engine job the command issued, with its completion and predicted cycles (the vectors' record).
+pub use offload_vectors::case::JobRecord;
 
 /// The target's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +77,7 @@ pub struct Ctx<'a> {
     pub lun: u16,
     pub cdb: &'a [u8],
     pub data_out: &'a [u8],
-    /// The staging buffer this command's host data goes through.
+    /// The staging buffer this command's host data goes through: commands take slots in arrival order.
     pub slot: u16,
 }
 
@@ -121,12 +118,23 @@ pub type HandlerResult = Result<Outcome, Sense>;
 /// Target state that handlers read and change (everything but the engines and memory).
 pub struct TargetState {
     pub config: TargetConfig,
-    /// The control mode page's D_SENSE bit.
-    pub descriptor_sense: bool,
+    /// Each unit's control mode page D_SENSE bit (mode pages are per logical unit).
+    descriptor_sense: Vec<bool>,
     pub copy_results: copy_results::CopyResults,
 }
 
 impl TargetState {
+    /// Whether sense for `lun` is in descriptor format (the power-on value for a LUN with no unit).
+    pub fn descriptor_sense(&self, lun: u16) -> bool {
+        self.descriptor_sense.get(usize::from(lun)).copied().unwrap_or(self.config.descriptor_sense)
+    }
+
+    pub fn set_descriptor_sense(&mut self, lun: u16, on: bool) {
+        if let Some(d) = self.descriptor_sense.get_mut(usize::from(lun)) {
+            *d = on;
+        }
+    }
+
     pub fn unit_config(&self, lun: u16) -> &UnitConfig {
         &self.config.units[usize::from(lun)]
     }
@@ -141,6 +149,8 @@ pub struct Target {
     pub memory: Memory,
     pub block: OffloadBlock,
     queue_of: BTreeMap<String, u8>,
+    /// The staging-buffer slot the next command takes (wrapping; far more slots than commands in flight).
+    next_slot: u16,
 }
 
 impl Target {
@@ -157,12 +167,17 @@ impl Target {
             return Err(ConfigError::StoreCount { stores: units.len(), units: config.units.len() });
         }
         let block = OffloadBlock::new(config.timing.clone());
-        let copy_results = copy_results::CopyResults::new(config.limits.copy.held_results.into());
+        let copy_results = copy_results::CopyResults::new(config.limits.copy.concurrent_copies.into());
         Ok(Target {
-            state: TargetState { descriptor_sense: config.descriptor_sense, config, copy_results },
+            state: TargetState {
+                descriptor_sense: vec![config.descriptor_sense; config.units.len()],
+                config,
+                copy_results,
+            },
             memory: Memory::new(units),
             block,
             queue_of: BTreeMap::new(),
+            next_slot: 0,
         })
     }
 
@@ -173,14 +188,20 @@ impl Target {
         *self.queue_of.entry(initiator.to_owned()).or_insert(next)
     }
 
+    /// The staging-buffer slot the next command will take.
+    pub fn next_slot(&self) -> u16 {
+        self.next_slot
+    }
+
     /// Executes one command to completion.
     pub fn execute(&mut self, request: &Request) -> Response {
         self.execute_concurrently(std::slice::from_ref(request)).pop().expect("one response")
     }
 
-    /// Executes commands that arrive together: each initiator's commands run in order on its queue, and
-    /// the queues run at once, interleaved by the range-lock unit. Commands that need no engine are
-    /// answered as they arrive, before any engine work.
+    /// Executes commands that arrive together (SIMPLE tasks): each initiator's engine work runs in order on
+    /// its queue, and the queues run at once, interleaved by the range-lock unit. Commands that need no
+    /// engine (INQUIRY, GET LBA STATUS, MODE SELECT, ...) are answered as they arrive, before any of the
+    /// group's engine work — a reordering SIMPLE tasks allow.
     pub fn execute_concurrently(&mut self, requests: &[Request]) -> Vec<Response> {
         if requests.len() > MAX_CONCURRENT {
             // More than the staging-buffer slots: the excess arrives after the first group completes.
@@ -189,7 +210,8 @@ impl Target {
         let mut responses: Vec<Option<Response>> = vec![None; requests.len()];
         let mut pending: Vec<(usize, u8, u16, Plan)> = Vec::new();
         for (i, request) in requests.iter().enumerate() {
-            let slot = i as u16;
+            let slot = self.next_slot;
+            self.next_slot = self.next_slot.wrapping_add(1);
             let ctx = Ctx {
                 initiator: &request.initiator,
                 lun: request.lun,
@@ -198,12 +220,12 @@ impl Target {
                 slot,
             };
             match self.dispatch(&ctx) {
-                Ok(Outcome::Done(data_in)) => responses[i] = Some(self.respond(Ok(data_in), Vec::new())),
+                Ok(Outcome::Done(data_in)) => responses[i] = Some(self.respond(request.lun, Ok(data_in), Vec::new())),
                 Ok(Outcome::Engine(plan)) => {
                     let queue = self.queue_for(&request.initiator);
                     pending.push((i, queue, slot, plan));
                 }
-                Err(sense) => responses[i] = Some(self.respond(Err(sense), Vec::new())),
+                Err(sense) => responses[i] = Some(self.respond(request.lun, Err(sense), Vec::new())),
             }
         }
 
@@ -223,20 +245,20 @@ impl Target {
                 .jobs
                 .into_iter()
                 .zip(completions.iter().cloned())
-                .map(|(job, completion)| JobRecord { job, completion })
+                .map(|(job, completion)| JobRecord { predicted_cycles: completion.cycles(), job, completion })
                 .collect();
             let result = (plan.finish)(&mut self.state, Completed { completions, buffer });
-            responses[i] = Some(self.respond(result, records));
+            responses[i] = Some(self.respond(requests[i].lun, result, records));
         }
         responses.into_iter().map(|r| r.expect("every request answered")).collect()
     }
 
-    fn respond(&self, result: Result<Vec<u8>, Sense>, jobs: Vec<JobRecord>) -> Response {
+    fn respond(&self, lun: u16, result: Result<Vec<u8>, Sense>, jobs: Vec<JobRecord>) -> Response {
         match result {
             Ok(data_in) => Response { status: GOOD, sense: Vec::new(), data_in, jobs },
             Err(sense) => Response {
                 status: CHECK_CONDITION,
-                sense: sense.render(self.state.descriptor_sense),
+                sense: sense.render(self.state.descriptor_sense(lun)),
                 data_in: Vec::new(),
                 jobs,
             },
@@ -250,7 +272,8 @@ impl Target {
         if !lun_reachable && !matches!(spec.op, Op::Inquiry | Op::ReportLuns) {
             return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED));
         }
-        cdb::check_reserved(spec, ctx.cdb)?;
+        let unit = lun_reachable.then(|| self.state.unit_config(ctx.lun));
+        cdb::check_reserved(&cdb::usage_on(spec, unit), ctx.cdb)?;
         let state = &mut self.state;
         let memory = &self.memory;
         match spec.op {
@@ -271,68 +294,8 @@ impl Target {
             Op::ReceiveCopyOperatingParameters => copy_results::operating_parameters(state, ctx),
             Op::ReceiveCopyFailureDetails => copy_results::failure_details(state, ctx),
             Op::ReportLuns => report::report_luns(state, ctx),
-            Op::ReportSupportedOperationCodes => report::supported_operation_codes(ctx),
+            Op::ReportSupportedOperationCodes => report::supported_operation_codes(state, ctx),
         }
-    }
-}
-
-/// Checks shared by the medium-access commands.
-pub mod checks {
-    use super::*;
-
-    /// LBA OUT OF RANGE unless `lba .. lba + blocks` lies within the unit (also catches wrap-around).
-    pub fn lba_range(unit: &UnitConfig, lba: u64, blocks: u64) -> Result<(), Sense> {
-        match lba.checked_add(blocks) {
-            Some(end) if end <= unit.blocks => Ok(()),
-            _ => Err(Sense::illegal(Asc::LBA_OUT_OF_RANGE)),
-        }
-    }
-
-    /// DATA PROTECT / WRITE PROTECTED for a write-protected unit.
-    pub fn writable(unit: &UnitConfig) -> Result<(), Sense> {
-        if unit.write_protected { Err(Sense::new(SenseKey::DataProtect, Asc::WRITE_PROTECTED)) } else { Ok(()) }
-    }
-
-    /// RDPROTECT / WRPROTECT (CDB byte 1, bits 7–5) must be zero: no protection information.
-    pub fn no_protection(cdb: &[u8]) -> Result<(), Sense> {
-        if cdb[1] & 0xE0 != 0 { Err(Sense::invalid_cdb_field(1, Some(7))) } else { Ok(()) }
-    }
-
-    /// Truncates `data` to the CDB's ALLOCATION LENGTH.
-    pub fn truncate(mut data: Vec<u8>, allocation_length: usize) -> Vec<u8> {
-        data.truncate(allocation_length);
-        data
-    }
-
-    /// The job's block-size shift for a unit.
-    pub fn block_shift(unit: &UnitConfig) -> u8 {
-        unit.block_size.trailing_zeros() as u8
-    }
-
-    /// The data-out must be exactly `expected` bytes; otherwise INVALID FIELD IN CDB pointing at the
-    /// length field that implied it (`field_at`).
-    pub fn expect_data_out(ctx: &Ctx, expected: u64, field_at: u16) -> Result<(), Sense> {
-        if ctx.data_out.len() as u64 == expected { Ok(()) } else { Err(Sense::invalid_cdb_field(field_at, None)) }
-    }
-
-    /// The parameter list: the data-out, which must be exactly the CDB's PARAMETER LIST LENGTH (`length`,
-    /// at CDB byte `field_at`) long.
-    pub fn parameter_list<'a>(ctx: &'a Ctx, length: usize, field_at: u16) -> Result<&'a [u8], Sense> {
-        expect_data_out(ctx, length as u64, field_at)?;
-        Ok(ctx.data_out)
-    }
-
-    /// GOOD if every job completed; otherwise the medium error of the first that failed.
-    pub fn jobs_succeeded(completions: &[Completion], unit: &UnitConfig) -> Result<(), Sense> {
-        match completions.iter().find(|c| c.status != crate::engine::CompletionStatus::Ok) {
-            Some(failed) => Err(medium_error_sense(failed, unit)),
-            None => Ok(()),
-        }
-    }
-
-    /// Address of `lba` on unit `lun`.
-    pub fn unit_address(unit: &UnitConfig, lun: u16, lba: u64) -> u64 {
-        address::unit_address(lun, lba, unit.block_size)
     }
 }
 

@@ -81,9 +81,12 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
         return Err(Sense::invalid_cdb_field(3, None));
     }
     let unit = state.unit_config(ctx.lun);
-    let descriptor = if dbd { Vec::new() } else { block_descriptor(unit, llbaa) };
+    let mut descriptor = if dbd { Vec::new() } else { block_descriptor(unit, llbaa) };
+    if pc == 1 {
+        descriptor.fill(0); // changeable values: neither the capacity nor the block length can change
+    }
     // Default values (PC=10b) are the power-on ones; current values what MODE SELECT last set.
-    let d_sense = if pc == 2 { state.config.descriptor_sense } else { state.descriptor_sense };
+    let d_sense = if pc == 2 { state.config.descriptor_sense } else { state.descriptor_sense(ctx.lun) };
     let pages = control_page(pc, d_sense);
     let device_specific = DPOFUA | if unit.write_protected { 0x80 } else { 0 };
     let mut d = if ten {
@@ -149,7 +152,7 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult 
         }
     }
     let mut at = pages_at;
-    let mut new_descriptor_sense = state.descriptor_sense;
+    let mut new_descriptor_sense = state.descriptor_sense(ctx.lun);
     while at < list.len() {
         if list.len() < at + 2 {
             return Err(list_error());
@@ -157,7 +160,10 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult 
         if list[at] & 0x80 != 0 {
             return Err(invalid(at, Some(7))); // PS is reserved in MODE SELECT
         }
-        if list[at] & 0x3F != CONTROL_PAGE || list[at] & 0x40 != 0 {
+        if list[at] & 0x40 != 0 {
+            return Err(invalid(at, Some(6))); // SPF: the control page has no subpage format here
+        }
+        if list[at] & 0x3F != CONTROL_PAGE {
             return Err(invalid(at, Some(5)));
         }
         if list[at + 1] != 0x0A {
@@ -177,6 +183,6 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult 
         new_descriptor_sense = page[2] & D_SENSE != 0;
         at += 12;
     }
-    state.descriptor_sense = new_descriptor_sense;
+    state.set_descriptor_sense(ctx.lun, new_descriptor_sense);
     Ok(Outcome::Done(Vec::new()))
 }

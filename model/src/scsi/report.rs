@@ -32,7 +32,9 @@ pub fn report_luns(state: &TargetState, ctx: &Ctx) -> HandlerResult {
 
 /// Reporting options 000b (all commands), 001b (by operation code), 010b (by code and service action)
 /// and 011b (either). RCTD=1 adds a command timeouts descriptor (no timeouts reported: zeros).
-pub fn supported_operation_codes(ctx: &Ctx) -> HandlerResult {
+/// Reported for the addressed unit: UNMAP, and WRITE SAME's ANCHOR and UNMAP bits, only where supported.
+pub fn supported_operation_codes(state: &TargetState, ctx: &Ctx) -> HandlerResult {
+    let unit = Some(state.unit_config(ctx.lun));
     let cdb = ctx.cdb;
     let rctd = cdb[2] & 0x80 != 0;
     let option = cdb[2] & 0x07;
@@ -48,7 +50,7 @@ pub fn supported_operation_codes(ctx: &Ctx) -> HandlerResult {
     let data = match option {
         0 => {
             let mut d = vec![0u8; 4];
-            for c in COMMANDS {
+            for c in COMMANDS.iter().filter(|c| cdb::supported_on(c, unit)) {
                 d.push(c.opcode);
                 d.push(0);
                 d.extend(u16::from(c.service_action.unwrap_or(0)).to_be_bytes());
@@ -72,12 +74,12 @@ pub fn supported_operation_codes(ctx: &Ctx) -> HandlerResult {
                 }
                 (_, false) => COMMANDS.iter().find(|c| c.opcode == opcode && c.service_action.is_none()),
             };
-            match found {
+            match found.filter(|c| cdb::supported_on(c, unit)) {
                 None => vec![0x00, 0x01, 0x00, 0x00],
                 Some(c) => {
                     let mut d = vec![0x00, u8::from(rctd) << 7 | 0x03];
                     d.extend((c.cdb_len() as u16).to_be_bytes());
-                    let mut usage = c.usage.to_vec();
+                    let mut usage = cdb::usage_on(c, unit);
                     // SPC-4 6.35.3: the SERVICE ACTION field of the usage data holds the service action code.
                     if let Some(sa) = c.service_action {
                         usage[1] = usage[1] & !0x1F | sa;

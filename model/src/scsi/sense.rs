@@ -7,11 +7,8 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum SenseKey {
-    NoSense = 0x0,
-    NotReady = 0x2,
     MediumError = 0x3,
     IllegalRequest = 0x5,
-    UnitAttention = 0x6,
     DataProtect = 0x7,
     CopyAborted = 0xA,
     Miscompare = 0xE,
@@ -26,7 +23,6 @@ impl Asc {
     /// A LIST IDENTIFIER already in use by a list in progress on the same I_T nexus.
     pub const OPERATION_IN_PROGRESS: Asc = Asc(0x00, 0x16);
     pub const WRITE_ERROR: Asc = Asc(0x0C, 0x00);
-    pub const THIRD_PARTY_DEVICE_FAILURE: Asc = Asc(0x0D, 0x01);
     pub const COPY_TARGET_NOT_REACHABLE: Asc = Asc(0x0D, 0x02);
     pub const INCORRECT_COPY_TARGET_DEVICE_TYPE: Asc = Asc(0x0D, 0x03);
     pub const UNRECOVERED_READ_ERROR: Asc = Asc(0x11, 0x00);
@@ -43,6 +39,7 @@ impl Asc {
     pub const UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE: Asc = Asc(0x26, 0x09);
     pub const WRITE_PROTECTED: Asc = Asc(0x27, 0x00);
     pub const SAVING_PARAMETERS_NOT_SUPPORTED: Asc = Asc(0x39, 0x00);
+    pub const INSUFFICIENT_RESOURCES: Asc = Asc(0x55, 0x03);
 }
 
 /// The SENSE-KEY SPECIFIC field (bytes 15–17 of fixed sense), when SKSV=1.

@@ -3,7 +3,7 @@
 //! reads once, or, with UNMAP on a thin unit and zero data, deallocates or anchors.
 
 use super::cdb::{Fields, Op};
-use super::checks::{block_shift, jobs_succeeded, lba_range, unit_address, writable};
+use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_protection, unit_address, writable};
 use super::sense::Sense;
 use super::unmap::release_jobs;
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
@@ -11,8 +11,6 @@ use crate::engine::{Job, JobOp};
 
 const ANCHOR: u8 = 0x10;
 const UNMAP: u8 = 0x08;
-const PBDATA: u8 = 0x04;
-const LBDATA: u8 = 0x02;
 const NDOB: u8 = 0x01;
 
 pub fn write_same(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
@@ -24,20 +22,10 @@ pub fn write_same(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
     let unit = state.unit_config(ctx.lun).clone();
     let limits = &state.config.limits;
     let bit = |b: u8| Sense::invalid_cdb_field(1, Some(b.trailing_zeros() as u8));
-    if flags & 0xE0 != 0 {
-        return Err(Sense::invalid_cdb_field(1, Some(7))); // WRPROTECT: no protection information
-    }
-    if flags & PBDATA != 0 {
-        return Err(bit(PBDATA)); // obsolete in SBC-4
-    }
-    if flags & LBDATA != 0 {
-        return Err(bit(LBDATA));
-    }
-    if flags & ANCHOR != 0 && (flags & UNMAP == 0 || !unit.thin) {
-        return Err(bit(ANCHOR)); // ANCHOR needs UNMAP and ANC_SUP
-    }
-    if flags & UNMAP != 0 && !unit.thin {
-        return Err(bit(UNMAP)); // LBPWS / LBPWS10 are zero on a fully provisioned unit
+    // PBDATA and LBDATA (obsolete), and on a thick unit ANCHOR and UNMAP, are outside the usage mask.
+    no_protection(ctx.cdb)?;
+    if flags & ANCHOR != 0 && flags & UNMAP == 0 {
+        return Err(bit(ANCHOR)); // ANCHOR needs UNMAP
     }
     if blocks == 0 {
         if limits.write_same_non_zero {
@@ -50,10 +38,12 @@ pub fn write_same(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
         return Err(Sense::invalid_cdb_field(length_at, None));
     }
     lba_range(&unit, lba, blocks)?;
-    let no_data_out = flags & NDOB != 0;
-    let expected = if no_data_out { 0 } else { unit.block_size as usize };
-    if ctx.data_out.len() != expected {
-        return Err(if no_data_out { bit(NDOB) } else { Sense::invalid_cdb_field(0, None) });
+    if flags & NDOB != 0 {
+        if !ctx.data_out.is_empty() {
+            return Err(bit(NDOB));
+        }
+    } else {
+        expect_data_out(ctx, unit.block_size.into(), length_at)?;
     }
     writable(&unit)?;
 

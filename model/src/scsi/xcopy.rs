@@ -13,7 +13,7 @@
 
 use super::cdb::Fields;
 use super::checks::{block_shift, unit_address};
-use super::copy_results::CopyRecord;
+use super::copy_results::{CopyRecord, ListKey};
 use super::inquiry::naa_designator;
 use super::medium_error_sense;
 use super::sense::{Asc, CopyTarget, ForwardedSense, Sense, SenseKey, SenseKeySpecific};
@@ -26,6 +26,9 @@ const CSCD_LEN: usize = 32;
 const SEGMENT_LEN: usize = 28;
 const IDENTIFICATION_DESCRIPTOR: u8 = 0xE4;
 const BLOCK_TO_BLOCK: u8 = 0x02;
+/// The descriptor type codes the copy manager implements (segment, then CSCD), as VPD 8Fh and
+/// OPERATING PARAMETERS list them.
+pub const IMPLEMENTED_DESCRIPTORS: [u8; 2] = [BLOCK_TO_BLOCK, IDENTIFICATION_DESCRIPTOR];
 /// CSCD descriptor ID meaning "the logical unit this command was sent to".
 const ADDRESSED_UNIT: u16 = 0xFFFF;
 /// Highest CSCD descriptor ID that is an index into the CSCD list.
@@ -79,7 +82,7 @@ fn parse(state: &TargetState, ctx: &Ctx, list: &[u8]) -> Result<CopyList, Sense>
     }
     let list_id = list[0];
     if list[1] & 0xC0 != 0 {
-        return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, 1, Some(7)));
+        return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, 1, Some(7 - (list[1] & 0xC0).leading_zeros() as u8)));
     }
     let usage = match (list[1] >> 3) & 3 {
         0b00 => ListIdUsage::Hold,
@@ -272,10 +275,12 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
         return Ok(Outcome::Done(Vec::new()));
     }
     let list = parse(state, ctx, super::checks::parameter_list(ctx, length, 10)?)?;
-    let tracked = list.usage != ListIdUsage::None;
-    if tracked && state.copy_results.in_progress(ctx.initiator, list.list_id) {
-        return Err(Sense::illegal(Asc::OPERATION_IN_PROGRESS));
-    }
+    let key = ListKey {
+        initiator: ctx.initiator.to_owned(),
+        lun: ctx.lun,
+        list_id: (list.usage != ListIdUsage::None).then_some(list.list_id),
+    };
+    state.copy_results.start(&key)?;
 
     // Segments run in order; the first that cannot start ends the list after those before it ran.
     let mut steps = Vec::new();
@@ -290,8 +295,7 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
         }
     }
     let jobs: Vec<Job> = steps.iter().filter_map(|s| s.job.clone()).collect();
-    let initiator = ctx.initiator.to_owned();
-    let (list_id, usage) = (list.list_id, list.usage);
+    let usage = list.usage;
     let finish = move |state: &mut TargetState, completions: &[crate::engine::Completion]| {
         let mut completions = completions.iter();
         let mut record = CopyRecord::default();
@@ -323,21 +327,16 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
             Some(sense) => {
                 // SEGMENTS PROCESSED includes the segment being processed when the copy stopped.
                 record.segments_processed += 1;
-                record.failure = Some((CHECK_CONDITION, sense.render(state.descriptor_sense)));
+                record.failure = Some((CHECK_CONDITION, sense.render(state.descriptor_sense(key.lun))));
                 Err(sense)
             }
             None => Ok(Vec::new()),
         };
-        if usage != ListIdUsage::None {
-            state.copy_results.insert(&initiator, list_id, record);
-        }
+        state.copy_results.finish(&key, usage, record);
         result
     };
     if jobs.is_empty() {
         return finish(state, &[]).map(Outcome::Done);
-    }
-    if tracked {
-        state.copy_results.begin(ctx.initiator, list_id); // until the finisher holds the result
     }
     Ok(Outcome::Engine(Plan {
         buffer: Vec::new(),

@@ -1,0 +1,175 @@
+//! Which case covers which bin — generated from the recorded cases, never kept by hand.
+//!
+//! Bins come from two places: the bins a case declares (boundaries, flags, situations), and the bins its
+//! results reach, derived here: `COMMAND → outcome` for every command (outcome `GOOD` or the sense key /
+//! ASC / ASCQ), and `COMMAND @ N-byte blocks` for the unit it addressed. [`REQUIRED`] lists the bins the
+//! catalogue must reach; a missing one fails `make vectors-check`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use offload_vectors::case::Case;
+
+use crate::script::sense_summary;
+use crate::scsi::cdb;
+
+/// Bins the catalogue must reach: every command's success and error paths, and the boundaries.
+pub const REQUIRED: &[&str] = &[
+    "TEST UNIT READY → GOOD",
+    "TEST UNIT READY → 5/25/00",
+    "TEST UNIT READY → 5/24/00",
+    "INQUIRY → GOOD",
+    "INQUIRY → 5/24/00",
+    "MODE SENSE(6) → GOOD",
+    "MODE SENSE(6) → 5/24/00",
+    "MODE SENSE(6) → 5/39/00",
+    "MODE SENSE(10) → GOOD",
+    "MODE SELECT(6) → GOOD",
+    "MODE SELECT(6) → 5/24/00",
+    "MODE SELECT(6) → 5/26/00",
+    "MODE SELECT(6) → 5/1A/00",
+    "MODE SELECT(10) → GOOD",
+    "READ CAPACITY(10) → GOOD",
+    "READ CAPACITY(16) → GOOD",
+    "READ(10) → GOOD",
+    "READ(10) → 5/21/00",
+    "READ(16) → GOOD",
+    "READ(16) → 5/21/00",
+    "READ(16) → 5/24/00",
+    "READ(16) → 5/25/00",
+    "READ(16) → 3/11/00",
+    "WRITE(10) → GOOD",
+    "WRITE(10) → 5/24/00",
+    "WRITE(16) → GOOD",
+    "WRITE(16) → 5/21/00",
+    "WRITE(16) → 5/24/00",
+    "WRITE(16) → 7/27/00",
+    "WRITE(16) → 3/0C/00",
+    "COMPARE AND WRITE → GOOD",
+    "COMPARE AND WRITE → E/1D/00",
+    "COMPARE AND WRITE → 5/21/00",
+    "COMPARE AND WRITE → 5/24/00",
+    "COMPARE AND WRITE → 7/27/00",
+    "WRITE SAME(10) → GOOD",
+    "WRITE SAME(10) → 5/21/00",
+    "WRITE SAME(10) → 5/24/00",
+    "WRITE SAME(16) → GOOD",
+    "WRITE SAME(16) → 5/21/00",
+    "WRITE SAME(16) → 5/24/00",
+    "WRITE SAME(16) → 7/27/00",
+    "UNMAP → GOOD",
+    "UNMAP → 5/20/00",
+    "UNMAP → 5/1A/00",
+    "UNMAP → 5/21/00",
+    "UNMAP → 5/24/00",
+    "UNMAP → 5/26/00",
+    "UNMAP → 7/27/00",
+    "GET LBA STATUS → GOOD",
+    "GET LBA STATUS → 5/21/00",
+    "EXTENDED COPY(LID1) → GOOD",
+    "EXTENDED COPY(LID1) → 5/1A/00",
+    "EXTENDED COPY(LID1) → 5/24/00",
+    "EXTENDED COPY(LID1) → 5/26/00",
+    "EXTENDED COPY(LID1) → 5/26/06",
+    "EXTENDED COPY(LID1) → 5/26/07",
+    "EXTENDED COPY(LID1) → 5/26/08",
+    "EXTENDED COPY(LID1) → 5/26/09",
+    "EXTENDED COPY(LID1) → A/0D/02",
+    "EXTENDED COPY(LID1) → A/0D/03",
+    "EXTENDED COPY(LID1) → A/00/00",
+    "RECEIVE COPY STATUS(LID1) → GOOD",
+    "RECEIVE COPY STATUS(LID1) → 5/24/00",
+    "RECEIVE COPY OPERATING PARAMETERS → GOOD",
+    "RECEIVE COPY FAILURE DETAILS(LID1) → GOOD",
+    "REPORT LUNS → GOOD",
+    "REPORT SUPPORTED OPERATION CODES → GOOD",
+    "REPORT SUPPORTED OPERATION CODES → 5/24/00",
+    "(unsupported) → 5/20/00",
+    "READ(16) @ 4096-byte blocks",
+    "WRITE(16) @ 4096-byte blocks",
+    "COMPARE AND WRITE @ 4096-byte blocks",
+    "WRITE SAME(16) @ 4096-byte blocks",
+    "UNMAP @ 4096-byte blocks",
+    "EXTENDED COPY(LID1) @ 4096-byte blocks",
+    "LBA 0",
+    "last LBA",
+    "capacity + 1",
+    "LBA wrap",
+    "zero length",
+    "maximum length",
+    "maximum length + 1",
+    "forward overlap",
+    "backward overlap",
+    "across units",
+    "access denied",
+    "miscompare at first byte",
+    "miscompare at last byte",
+    "medium error",
+];
+
+/// Every bin a case reaches: declared and derived.
+pub fn bins_of(case: &Case) -> Vec<String> {
+    let mut bins = case.bins.clone();
+    for c in case.commands() {
+        let name = cdb::lookup(&c.cdb).map_or("(unsupported)", |s| s.name);
+        let outcome = if c.expect.status == 0 { "GOOD".to_owned() } else { sense_summary(&c.expect.sense) };
+        bins.push(format!("{name} → {outcome}"));
+        if let Some(unit) = case.config.units.get(usize::from(c.lun)) {
+            bins.push(format!("{name} @ {}-byte blocks", unit.block_size));
+        }
+    }
+    bins.sort();
+    bins.dedup();
+    bins
+}
+
+/// The coverage table: every bin with the cases that reach it; required bins no case reaches are listed
+/// as missing.
+pub struct Coverage {
+    pub bins: BTreeMap<String, Vec<String>>,
+    pub missing: Vec<&'static str>,
+}
+
+pub fn coverage(cases: &[Case]) -> Coverage {
+    let mut bins: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for case in cases {
+        for bin in bins_of(case) {
+            bins.entry(bin).or_default().push(case.name.clone());
+        }
+    }
+    let missing = REQUIRED.iter().copied().filter(|r| !bins.contains_key(*r)).collect();
+    Coverage { bins, missing }
+}
+
+impl Coverage {
+    /// The markdown table `vectors/COVERAGE.md` holds.
+    pub fn to_markdown(&self, cases: &[Case]) -> String {
+        let fastpath = cases.iter().filter(|c| c.applies_to.fastpath).count();
+        let rtl = cases.iter().filter(|c| c.applies_to.rtl).count();
+        let commands: usize = cases.iter().map(|c| c.commands().count()).sum();
+        let jobs: usize = cases.iter().flat_map(|c| c.commands()).map(|c| c.jobs.len()).sum();
+        let required_hit = REQUIRED.len() - self.missing.len();
+        let mut s = String::new();
+        writeln!(s, "# Vector coverage\n").unwrap();
+        writeln!(s, "Generated by `make vectors` from the cases in `data/`; do not edit.\n").unwrap();
+        writeln!(s, "| total | |\n|---|---:|").unwrap();
+        writeln!(s, "| cases | {} |", cases.len()).unwrap();
+        writeln!(s, "| cases for the fast path | {fastpath} |").unwrap();
+        writeln!(s, "| cases with engine jobs (RTL) | {rtl} |").unwrap();
+        writeln!(s, "| commands | {commands} |").unwrap();
+        writeln!(s, "| engine jobs | {jobs} |").unwrap();
+        writeln!(s, "| bins reached | {} |", self.bins.len()).unwrap();
+        writeln!(s, "| required bins reached | {required_hit} of {} |\n", REQUIRED.len()).unwrap();
+        if !self.missing.is_empty() {
+            writeln!(s, "Missing required bins: {}\n", self.missing.join(", ")).unwrap();
+        }
+        writeln!(s, "| bin | required | cases | reached by |\n|---|:-:|---:|---|").unwrap();
+        for (bin, names) in &self.bins {
+            let required = if REQUIRED.contains(&bin.as_str()) { "✓" } else { "" };
+            let shown: Vec<&str> = names.iter().take(4).map(String::as_str).collect();
+            let more = if names.len() > 4 { format!(" and {} more", names.len() - 4) } else { String::new() };
+            writeln!(s, "| {bin} | {required} | {} | {}{more} |", names.len(), shown.join(", ")).unwrap();
+        }
+        s
+    }
+}

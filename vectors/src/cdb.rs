@@ -1,0 +1,154 @@
+//! Builders for CDBs and parameter lists, written from the SBC-4 / SPC-4 layouts. The vector catalogue,
+//! the tests and the fuzzers' seed corpora build their commands with these.
+
+pub fn read10(lba: u32, blocks: u16) -> Vec<u8> {
+    let mut c = vec![0x28, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    c[2..6].copy_from_slice(&lba.to_be_bytes());
+    c[7..9].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+pub fn write10(lba: u32, blocks: u16) -> Vec<u8> {
+    let mut c = read10(lba, blocks);
+    c[0] = 0x2A;
+    c
+}
+
+pub fn read16(lba: u64, blocks: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x88;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[10..14].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+pub fn write16(lba: u64, blocks: u32) -> Vec<u8> {
+    let mut c = read16(lba, blocks);
+    c[0] = 0x8A;
+    c
+}
+
+pub fn compare_and_write(lba: u64, blocks: u8) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x89;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[13] = blocks;
+    c
+}
+
+/// WRITE SAME (10); `flags` is CDB byte 1 (ANCHOR 10h, UNMAP 08h, PBDATA 04h, LBDATA 02h).
+pub fn write_same10(flags: u8, lba: u32, blocks: u16) -> Vec<u8> {
+    let mut c = vec![0x41, flags, 0, 0, 0, 0, 0, 0, 0, 0];
+    c[2..6].copy_from_slice(&lba.to_be_bytes());
+    c[7..9].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+/// WRITE SAME (16); `flags` is CDB byte 1 (adds NDOB 01h).
+pub fn write_same16(flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x93;
+    c[1] = flags;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[10..14].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+pub fn unmap(anchor: bool, parameter_list_length: u16) -> Vec<u8> {
+    let mut c = vec![0x42, u8::from(anchor), 0, 0, 0, 0, 0, 0, 0, 0];
+    c[7..9].copy_from_slice(&parameter_list_length.to_be_bytes());
+    c
+}
+
+/// An UNMAP parameter list with consistent header lengths.
+pub fn unmap_list(ranges: &[(u64, u32)]) -> Vec<u8> {
+    let mut p = vec![0u8; 8];
+    for (lba, n) in ranges {
+        p.extend(lba.to_be_bytes());
+        p.extend(n.to_be_bytes());
+        p.extend([0u8; 4]);
+    }
+    let len = p.len() as u16;
+    p[0..2].copy_from_slice(&(len - 2).to_be_bytes());
+    p[2..4].copy_from_slice(&(len - 8).to_be_bytes());
+    p
+}
+
+pub fn get_lba_status(lba: u64, allocation: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x9E;
+    c[1] = 0x12;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[10..14].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
+pub fn read_capacity16(allocation: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x9E;
+    c[1] = 0x10;
+    c[10..14].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
+pub fn inquiry(evpd: bool, page: u8, allocation: u16) -> Vec<u8> {
+    let mut c = vec![0x12, u8::from(evpd), page, 0, 0, 0];
+    c[3..5].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
+pub fn extended_copy(parameter_list_length: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x83;
+    c[10..14].copy_from_slice(&parameter_list_length.to_be_bytes());
+    c
+}
+
+pub fn receive_copy_results(service_action: u8, list_id: u8, allocation: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x84;
+    c[1] = service_action;
+    c[2] = list_id;
+    c[10..14].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
+/// An E4h identification CSCD descriptor naming `naa`, with DISK BLOCK LENGTH `block_size`.
+pub fn cscd(naa: &[u8], block_size: u32) -> Vec<u8> {
+    let mut d = vec![0u8; 32];
+    d[0] = 0xE4;
+    d[4] = 0x01;
+    d[5] = 0x03;
+    d[7] = 16;
+    d[8..24].copy_from_slice(naa);
+    d[29..32].copy_from_slice(&block_size.to_be_bytes()[1..]);
+    d
+}
+
+/// A 02h block-to-block segment descriptor.
+pub fn segment(source: u16, destination: u16, blocks: u16, source_lba: u64, destination_lba: u64) -> Vec<u8> {
+    let mut d = vec![0u8; 28];
+    d[0] = 0x02;
+    d[2..4].copy_from_slice(&0x18u16.to_be_bytes());
+    d[4..6].copy_from_slice(&source.to_be_bytes());
+    d[6..8].copy_from_slice(&destination.to_be_bytes());
+    d[10..12].copy_from_slice(&blocks.to_be_bytes());
+    d[12..20].copy_from_slice(&source_lba.to_be_bytes());
+    d[20..28].copy_from_slice(&destination_lba.to_be_bytes());
+    d
+}
+
+/// An EXTENDED COPY parameter list: header (list ID, LIST ID USAGE in bits 4–3 of byte 1), then the
+/// CSCD and segment descriptors.
+pub fn copy_list(list_id: u8, usage: u8, cscds: &[Vec<u8>], segments: &[Vec<u8>]) -> Vec<u8> {
+    let targets: Vec<u8> = cscds.concat();
+    let segs: Vec<u8> = segments.concat();
+    let mut p = vec![0u8; 16];
+    p[0] = list_id;
+    p[1] = usage << 3;
+    p[2..4].copy_from_slice(&(targets.len() as u16).to_be_bytes());
+    p[8..12].copy_from_slice(&(segs.len() as u32).to_be_bytes());
+    p.extend(targets);
+    p.extend(segs);
+    p
+}
