@@ -37,8 +37,7 @@ pub struct Case {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppliesTo {
-    /// Every command is one the fast path implements, and nothing needs what only the model has
-    /// (bad blocks, concurrent arrivals, held copy results).
+    /// Every command is one the fast path implements, and they arrive one at a time.
     pub fastpath: bool,
     /// The case issued engine jobs: the RTL replays them.
     pub rtl: bool,

@@ -16,6 +16,21 @@ pub const SUPPORTED_BLOCK_SIZES: [u32; 2] = [512, 4096];
 /// Largest capacity a unit may have: its bytes must fit in the 48-bit offset of an engine address.
 pub const MAX_UNIT_BYTES: u64 = 1 << crate::address::UNIT_SHIFT;
 
+/// IEEE company identifier in the NAA-6 designators (an unassigned, locally chosen value).
+pub const IEEE_COMPANY_ID: u32 = 0x0A_0F_F1;
+
+/// The 16-byte NAA-6 (IEEE Registered Extended) designator of unit `lun`: what VPD page 83h reports and
+/// EXTENDED COPY's identification descriptors name. The big-endian u64 `6 << 60 | company << 36 |
+/// vendor_id`, then the big-endian u64 `lun`.
+pub fn naa_designator(unit: &UnitConfig, lun: u16) -> [u8; 16] {
+    let vendor_id = unit.naa_vendor_id.unwrap_or(0x0_0FF1_0AD0 + u64::from(lun)) & 0xF_FFFF_FFFF;
+    let head = (6u64 << 60) | (u64::from(IEEE_COMPANY_ID) << 36) | vendor_id;
+    let mut d = [0u8; 16];
+    d[..8].copy_from_slice(&head.to_be_bytes());
+    d[8..].copy_from_slice(&u64::from(lun).to_be_bytes());
+    d
+}
+
 /// The whole configuration of a target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

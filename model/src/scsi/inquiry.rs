@@ -9,8 +9,6 @@ use crate::config::{Limits, UnitConfig};
 pub const VENDOR: &[u8; 8] = b"OFFLOAD ";
 pub const PRODUCT: &[u8; 16] = b"VAAI OFFLOAD    ";
 pub const REVISION: &[u8; 4] = b"0001";
-/// IEEE company identifier in the NAA-6 designators (an unassigned, locally chosen value).
-pub const IEEE_COMPANY_ID: u32 = 0x0A_0F_F1;
 
 /// VPD pages, in ascending order (the order page 00h lists them).
 pub const SUPPORTED_VPD_PAGES: [u8; 6] = [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB2];
@@ -72,16 +70,7 @@ pub fn serial_number(lun: u16) -> String {
     format!("OFFLOAD{lun:05}")
 }
 
-/// The 16-byte NAA-6 (IEEE Registered Extended) designator of a unit: the identity EXTENDED COPY's
-/// identification descriptors name.
-pub fn naa_designator(unit: &UnitConfig, lun: u16) -> [u8; 16] {
-    let vendor_id = unit.naa_vendor_id.unwrap_or(0x0_0FF1_0AD0 + u64::from(lun)) & 0xF_FFFF_FFFF;
-    let head = (6u64 << 60) | (u64::from(IEEE_COMPANY_ID) << 36) | vendor_id;
-    let mut d = [0u8; 16];
-    d[..8].copy_from_slice(&head.to_be_bytes());
-    d[8..].copy_from_slice(&u64::from(lun).to_be_bytes());
-    d
-}
+pub use crate::config::naa_designator;
 
 /// VPD 83h: one logical-unit designator, binary NAA-6.
 fn device_identification(unit: &UnitConfig, lun: u16) -> Vec<u8> {

@@ -1,0 +1,142 @@
+//! Medium operations on a [`Unit`]: whole-range data moves and provisioning-state updates, and the bad
+//! block look-ups that decide where a medium access stops.
+//!
+//! Every function here takes ranges already checked against the capacity.
+
+use core::ops::Range;
+
+use crate::config::Unit;
+use crate::primitives::fill_with_block;
+
+/// 2-bit provisioning states (bit 0 mapped, bit 1 anchored).
+pub(crate) const DEALLOCATED: u8 = 0b00;
+pub(crate) const MAPPED: u8 = 0b01;
+pub(crate) const ANCHORED: u8 = 0b10;
+
+/// A whole byte of four blocks in `state`.
+const fn byte_of(state: u8) -> u8 {
+    state * 0x55
+}
+
+/// The 2-bit state of `block`.
+pub(crate) fn state_bits(bits: &[u8], block: usize) -> u8 {
+    (bits[block / 4] >> ((block % 4) * 2)) & 0b11
+}
+
+fn set_one(bits: &mut [u8], block: usize, state: u8) {
+    let shift = (block % 4) * 2;
+    let byte = &mut bits[block / 4];
+    *byte = (*byte & !(0b11 << shift)) | (state << shift);
+}
+
+/// Sets blocks `start..end` to `state`: the partial bytes at either end bit by bit, the whole bytes
+/// between with one `fill`.
+pub(crate) fn set_states(bits: &mut [u8], start: usize, end: usize, state: u8) {
+    let mut block = start;
+    let head_end = start.next_multiple_of(4).min(end);
+    while block < head_end {
+        set_one(bits, block, state);
+        block += 1;
+    }
+    let whole_end = (end / 4 * 4).max(block);
+    if whole_end > block {
+        bits[block / 4..whole_end / 4].fill(byte_of(state));
+        block = whole_end;
+    }
+    while block < end {
+        set_one(bits, block, state);
+        block += 1;
+    }
+}
+
+/// The lowest bad block in `start..end` (`bad` ascending).
+pub(crate) fn first_bad(bad: &[u64], start: u64, end: u64) -> Option<u64> {
+    let i = bad.partition_point(|&lba| lba < start);
+    bad.get(i).copied().filter(|&lba| lba < end)
+}
+
+/// The highest bad block in `start..end` (`bad` ascending).
+pub(crate) fn last_bad(bad: &[u64], start: u64, end: u64) -> Option<u64> {
+    let i = bad.partition_point(|&lba| lba < end);
+    i.checked_sub(1).map(|i| bad[i]).filter(|&lba| lba >= start)
+}
+
+impl Unit<'_> {
+    /// Byte range of blocks `start..end`.
+    pub(crate) fn bytes(&self, start: u64, end: u64) -> Range<usize> {
+        let bs = self.block_size as usize;
+        start as usize * bs..end as usize * bs
+    }
+
+    /// Records `state` for blocks `start..end` of a thin unit (a thick unit is always mapped).
+    pub(crate) fn mark(&mut self, start: u64, end: u64, state: u8) {
+        if let Some(bits) = &mut self.provisioning {
+            set_states(bits, start as usize, end as usize, state);
+        }
+    }
+
+    /// Writes `data` (whole blocks) from `lba`; the blocks become mapped.
+    pub(crate) fn write_at(&mut self, lba: u64, data: &[u8]) {
+        let start = lba as usize * self.block_size as usize;
+        self.data[start..start + data.len()].copy_from_slice(data);
+        let end = lba + (data.len() / self.block_size as usize) as u64;
+        self.mark(lba, end, MAPPED);
+    }
+
+    /// Zeroes blocks `start..end` and gives them `state`: mapped (written zeros), or deallocated or
+    /// anchored (released; they read zeros, LBPRZ=1).
+    pub(crate) fn zero(&mut self, start: u64, end: u64, state: u8) {
+        let range = self.bytes(start, end);
+        self.data[range].fill(0);
+        self.mark(start, end, state);
+    }
+
+    /// Writes `block` to each of blocks `start..end`; they become mapped.
+    pub(crate) fn pattern(&mut self, start: u64, end: u64, block: &[u8]) {
+        let range = self.bytes(start, end);
+        fill_with_block(&mut self.data[range], block);
+        self.mark(start, end, MAPPED);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec;
+
+    fn states(bits: &[u8], blocks: usize) -> std::vec::Vec<u8> {
+        (0..blocks).map(|b| state_bits(bits, b)).collect()
+    }
+
+    #[test]
+    fn set_states_matches_block_by_block_updates() {
+        let blocks = 61usize;
+        for start in 0..blocks {
+            for end in start..=blocks {
+                for state in [MAPPED, ANCHORED, DEALLOCATED] {
+                    let mut bits = vec![0b1001_0110u8; blocks.div_ceil(4)];
+                    let mut expected = states(&bits, blocks);
+                    set_states(&mut bits, start, end, state);
+                    expected[start..end].fill(state);
+                    assert_eq!(states(&bits, blocks), expected, "{start}..{end} state {state}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_block_search() {
+        let bad = [3u64, 10, 11, 40];
+        assert_eq!(first_bad(&bad, 0, 3), None);
+        assert_eq!(first_bad(&bad, 0, 4), Some(3));
+        assert_eq!(first_bad(&bad, 4, 11), Some(10));
+        assert_eq!(first_bad(&bad, 12, 40), None);
+        assert_eq!(last_bad(&bad, 0, 12), Some(11));
+        assert_eq!(last_bad(&bad, 4, 10), None);
+        assert_eq!(last_bad(&bad, 0, 41), Some(40));
+        assert_eq!(last_bad(&bad, 41, 100), None);
+        assert_eq!(first_bad(&[], 0, 100), None);
+        assert_eq!(last_bad(&[], 0, 100), None);
+    }
+}
