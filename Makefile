@@ -29,8 +29,16 @@ setup:
 build: setup
 	$(CARGO) build --release --locked -p offload-model
 
-# The main job. (Later: regenerate the golden vectors and check them against the RTL and the fast path.)
+# The main job: regenerate the golden vectors from the model, check the fast path against every one of
+# them, run the example scripts, and print a summary.
 run: build
+	@$(OFFLOAD) vectors vectors
+	@echo "== vectors (vectors/COVERAGE.md)"
+	@sed -n '/^| cases |/,/^| required bins/p' vectors/COVERAGE.md
+	@echo "== fast path against the vectors"
+	@$(CARGO) test --locked --release -q -p offload-fastpath --test vectors -- --nocapture 2>&1 \
+		| grep -E '^fast path:|disagree|panicked' || { echo "fast path check failed"; exit 1; }
+	@echo "== example scripts through the model"
 	@total=0; checks=0; \
 	for s in $(SCRIPTS); do \
 		out=$$($(OFFLOAD) run $$s 2>/dev/null) || exit 1; \
