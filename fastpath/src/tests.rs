@@ -264,119 +264,12 @@ fn assert_lba_out_of_range(d: &Decoded) {
     assert_eq!(d.pointer, None);
 }
 
-// ---- CDB builders (SBC-4 / SPC-4 layouts) ----
+// ---- CDB builders: the contract's, written from the SBC-4 / SPC-4 layouts ----
 
-fn read10(lba: u32, blocks: u16) -> Vec<u8> {
-    let mut c = vec![0x28, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    c[2..6].copy_from_slice(&lba.to_be_bytes());
-    c[7..9].copy_from_slice(&blocks.to_be_bytes());
-    c
-}
-
-fn write10(lba: u32, blocks: u16) -> Vec<u8> {
-    let mut c = read10(lba, blocks);
-    c[0] = 0x2A;
-    c
-}
-
-fn read16(lba: u64, blocks: u32) -> Vec<u8> {
-    let mut c = vec![0u8; 16];
-    c[0] = 0x88;
-    c[2..10].copy_from_slice(&lba.to_be_bytes());
-    c[10..14].copy_from_slice(&blocks.to_be_bytes());
-    c
-}
-
-fn write16(lba: u64, blocks: u32) -> Vec<u8> {
-    let mut c = read16(lba, blocks);
-    c[0] = 0x8A;
-    c
-}
-
-fn caw(lba: u64, blocks: u8) -> Vec<u8> {
-    let mut c = vec![0u8; 16];
-    c[0] = 0x89;
-    c[2..10].copy_from_slice(&lba.to_be_bytes());
-    c[13] = blocks;
-    c
-}
-
-fn ws10(flags: u8, lba: u32, blocks: u16) -> Vec<u8> {
-    let mut c = vec![0x41, flags, 0, 0, 0, 0, 0, 0, 0, 0];
-    c[2..6].copy_from_slice(&lba.to_be_bytes());
-    c[7..9].copy_from_slice(&blocks.to_be_bytes());
-    c
-}
-
-fn ws16(flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
-    let mut c = vec![0u8; 16];
-    c[0] = 0x93;
-    c[1] = flags;
-    c[2..10].copy_from_slice(&lba.to_be_bytes());
-    c[10..14].copy_from_slice(&blocks.to_be_bytes());
-    c
-}
-
-fn unmap_cdb(anchor: bool, length: u16) -> Vec<u8> {
-    let mut c = vec![0x42, u8::from(anchor), 0, 0, 0, 0, 0, 0, 0, 0];
-    c[7..9].copy_from_slice(&length.to_be_bytes());
-    c
-}
-
-fn unmap_list(ranges: &[(u64, u32)]) -> Vec<u8> {
-    let mut p = vec![0u8; 8];
-    for (lba, n) in ranges {
-        p.extend(lba.to_be_bytes());
-        p.extend(n.to_be_bytes());
-        p.extend([0u8; 4]);
-    }
-    let len = p.len() as u16;
-    p[0..2].copy_from_slice(&(len - 2).to_be_bytes());
-    p[2..4].copy_from_slice(&(len - 8).to_be_bytes());
-    p
-}
-
-fn xcopy_cdb(length: u32) -> Vec<u8> {
-    let mut c = vec![0u8; 16];
-    c[0] = 0x83;
-    c[10..14].copy_from_slice(&length.to_be_bytes());
-    c
-}
-
-fn cscd(naa: &[u8; 16], block_size: u32) -> Vec<u8> {
-    let mut d = vec![0u8; 32];
-    d[0] = 0xE4;
-    d[4] = 0x01;
-    d[5] = 0x03;
-    d[7] = 16;
-    d[8..24].copy_from_slice(naa);
-    d[29..32].copy_from_slice(&block_size.to_be_bytes()[1..]);
-    d
-}
-
-fn segment(source: u16, destination: u16, blocks: u16, source_lba: u64, destination_lba: u64) -> Vec<u8> {
-    let mut d = vec![0u8; 28];
-    d[0] = 0x02;
-    d[2..4].copy_from_slice(&0x18u16.to_be_bytes());
-    d[4..6].copy_from_slice(&source.to_be_bytes());
-    d[6..8].copy_from_slice(&destination.to_be_bytes());
-    d[10..12].copy_from_slice(&blocks.to_be_bytes());
-    d[12..20].copy_from_slice(&source_lba.to_be_bytes());
-    d[20..28].copy_from_slice(&destination_lba.to_be_bytes());
-    d
-}
-
-fn copy_list(list_id: u8, usage: u8, cscds: &[Vec<u8>], segments: &[Vec<u8>]) -> Vec<u8> {
-    let (targets, segs) = (cscds.concat(), segments.concat());
-    let mut p = vec![0u8; 16];
-    p[0] = list_id;
-    p[1] = usage << 3;
-    p[2..4].copy_from_slice(&(targets.len() as u16).to_be_bytes());
-    p[8..12].copy_from_slice(&(segs.len() as u32).to_be_bytes());
-    p.extend(targets);
-    p.extend(segs);
-    p
-}
+use offload_vectors::cdb::{
+    compare_and_write as caw, copy_list, cscd, extended_copy as xcopy_cdb, read10, read16, segment, unmap as unmap_cdb,
+    unmap_list, write_same10 as ws10, write_same16 as ws16, write10, write16,
+};
 
 impl Rig {
     fn xcopy_as(&mut self, initiator: &str, lun: u16, list: &[u8]) -> Out {
