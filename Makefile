@@ -7,12 +7,16 @@
 
 SHELL := /bin/bash
 CARGO ?= cargo
-# Debian packages the kit uses: sg3-utils decodes sense and VPD bytes offline (README examples).
-APT_PACKAGES := sg3-utils
+# Debian packages the kit uses: sg3-utils decodes sense and VPD bytes offline (README examples);
+# libiscsi-bin brings iscsi-test-cu, libiscsi's conformance suite (make conformance).
+APT_PACKAGES := sg3-utils libiscsi-bin
+# The peer target for make conformance-peer: tgt's tgtd (installed only for that target).
+PEER_PACKAGES := tgt
 OFFLOAD := target/release/offload
 SCRIPTS := $(wildcard model/scripts/*.jsonl)
 
-.PHONY: all setup build run test fmt-check clippy unit-tests readme-check footprint bench vectors vectors-check doc clean
+.PHONY: all setup build run test fmt-check clippy unit-tests readme-check footprint bench vectors vectors-check doc clean \
+	setup-peer iscsi conformance conformance-peer
 
 all: test
 
@@ -28,6 +32,30 @@ setup:
 
 build: setup
 	$(CARGO) build --release --locked -p offload-model
+
+# The iSCSI target (iscsi/): `target/release/offload-iscsi serve`.
+iscsi: setup
+	$(CARGO) build --release --locked -p offload-iscsi
+
+# Like setup, for the packages only make conformance-peer needs.
+setup-peer:
+	@missing=""; for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "setup-peer: installing$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# libiscsi's iscsi-test-cu against offload-iscsi on loopback: the groups CompareAndWrite, ExtendedCopy,
+# ReceiveCopyResults, WriteSame10, WriteSame16, Unmap, GetLBAStatus, Inquiry, ReportSupportedOpcodes and
+# ReadCapacity16 on a thick and a thin unit, with the model and with the fast path as the back end; pass /
+# fail / skip per test and totals. Fails on any outcome not listed in iscsi/conformance/known.txt.
+conformance: iscsi
+	iscsi/conformance/run.sh
+
+# The same, side by side with tgt's tgtd (a thick and a thin unit) on loopback.
+conformance-peer: iscsi setup-peer
+	iscsi/conformance/run.sh peer
 
 # The main job: regenerate the golden vectors from the model, check the fast path against every one of
 # them, run the example scripts, and print a summary.
@@ -89,7 +117,7 @@ readme-check: build
 	@$(OFFLOAD) config >/dev/null
 	@echo "readme-check: ok"
 
-test: setup fmt-check clippy unit-tests readme-check vectors-check
+test: setup fmt-check clippy unit-tests readme-check vectors-check conformance
 
 doc:
 	$(CARGO) doc --no-deps -p offload-model

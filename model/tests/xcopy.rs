@@ -1499,3 +1499,14 @@ fn more_lists_in_progress_than_total_concurrent_copies_is_insufficient_resources
     // Once the first is done, another may start.
     assert_eq!(t.execute(&request(OTHER_HOST)).status, 0);
 }
+
+#[test]
+fn nexus_loss_discards_the_initiators_held_results_only() {
+    let mut t = prepared();
+    let (c, s) = base_parts(&mut t);
+    xcopy_good(&mut t, 0, copy_list(4, 0b00, &c, &s));
+    xcopy_as(&mut t, OTHER_HOST, 0, copy_list(4, 0b00, &c, &s));
+    t.nexus_loss(HOST);
+    assert_unknown_list(&mut t, HOST, 4);
+    assert_eq!(copy_status(&mut t, OTHER_HOST, 4).0, 0x01, "another initiator's results stay");
+}

@@ -91,6 +91,11 @@ impl CopyResults {
         }
     }
 
+    /// I_T nexus loss: the initiator's held results are discarded (SPC-4: they do not outlive the nexus).
+    pub fn discard_initiator(&mut self, initiator: &str) {
+        self.held.retain(|(k, _)| k.initiator != initiator);
+    }
+
     fn get_mut(&mut self, initiator: &str, lun: u16, list_id: u8) -> Option<&mut CopyRecord> {
         self.held.iter_mut().find(|(k, _)| k.matches(initiator, lun, list_id)).map(|(_, r)| r)
     }

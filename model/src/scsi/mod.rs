@@ -188,6 +188,12 @@ impl Target {
         *self.queue_of.entry(initiator.to_owned()).or_insert(next)
     }
 
+    /// I_T nexus loss (a transport's session with `initiator` ended): the copy results held for its
+    /// EXTENDED COPY lists are discarded.
+    pub fn nexus_loss(&mut self, initiator: &str) {
+        self.state.copy_results.discard_initiator(initiator);
+    }
+
     /// The staging-buffer slot the next command will take.
     pub fn next_slot(&self) -> u16 {
         self.next_slot

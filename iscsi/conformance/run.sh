@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# libiscsi's conformance suite (iscsi-test-cu) against offload-iscsi on loopback — a thick and a thin
+# unit, on each execution back end — and, with `peer`, against tgt's tgtd configured the same way, side
+# by side. Prints pass / fail / skip per test and the totals (report.pl); exits non-zero when an
+# outcome of ours is neither a pass nor listed, with its reason, in known.txt.
+#
+# usage: iscsi/conformance/run.sh [peer]
+#   CONFORMANCE_BACKENDS  back ends to run (default: "model fastpath")
+#   CONFORMANCE_PORT      first loopback port used (default: 3270)
+#   CONFORMANCE_GROUPS    the iscsi-test-cu groups (default: the ten below)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+MODE=${1:-offload}
+BIN=target/release/offload-iscsi
+OUT=target/conformance
+TEST_GROUPS=${CONFORMANCE_GROUPS:-CompareAndWrite ExtendedCopy ReceiveCopyResults WriteSame10 WriteSame16 Unmap GetLBAStatus Inquiry ReportSupportedOpcodes ReadCapacity16}
+BACKENDS=${CONFORMANCE_BACKENDS:-model fastpath}
+PORT=${CONFORMANCE_PORT:-3270}
+IQN=iqn.2026-11.org.offload:target
+PEER_IQN=iqn.2026-11.org.offload:tgtd
+PEER_PORT=$((PORT + 20))
+PEER_CONTROL=$((PORT + 20))
+SIZE=128MiB
+
+for tool in iscsi-test-cu stdbuf perl; do
+	command -v $tool >/dev/null || { echo "conformance: $tool is missing (make conformance installs it)"; exit 1; }
+done
+[ -x $BIN ] || { echo "conformance: $BIN is missing (make conformance builds it)"; exit 1; }
+
+rm -rf $OUT
+mkdir -p $OUT
+pids=()
+peer_up=""
+# Stops the servers this script started (tgtd ignores SIGTERM while it has targets: SIGKILL after 2 s).
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for _ in $(seq 1 20); do
+		alive=""
+		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+wait_port() {
+	for _ in $(seq 1 100); do
+		if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	echo "conformance: nothing listens on 127.0.0.1:$1"
+	return 1
+}
+
+iscsi-test-cu --list > $OUT/tests.txt 2>&1 || true
+version=$(dpkg-query -W -f '${Version}' libiscsi-bin 2>/dev/null || echo unknown)
+
+columns=()
+urls=()
+port=$PORT
+for backend in $BACKENDS; do
+	$BIN serve --backend "$backend" --listen 127.0.0.1:$port --config iscsi/conformance/target.json \
+		--unit thick:$SIZE --unit thin:$SIZE --quiet > $OUT/offload-$backend.log 2>&1 &
+	pids+=($!)
+	wait_port $port
+	columns+=("$backend/thick" "$backend/thin")
+	urls+=("iscsi://127.0.0.1:$port/$IQN/0" "iscsi://127.0.0.1:$port/$IQN/1")
+	port=$((port + 1))
+done
+
+if [ "$MODE" = peer ]; then
+	command -v tgtd >/dev/null || { echo "conformance: tgtd is missing (make conformance-peer installs tgt)"; exit 1; }
+	truncate -s $SIZE $OUT/tgtd-thick.img $OUT/tgtd-thin.img
+	tgtd -f -C $PEER_CONTROL --iscsi portal=127.0.0.1:$PEER_PORT > $OUT/tgtd.log 2>&1 &
+	pids+=($!)
+	wait_port $PEER_PORT
+	adm() { tgtadm -C $PEER_CONTROL --lld iscsi "$@"; }
+	for _ in $(seq 1 50); do adm --mode target --op show >/dev/null 2>&1 && break; sleep 0.1; done
+	adm --mode target --op new --tid 1 --targetname $PEER_IQN
+	adm --mode logicalunit --op new --tid 1 --lun 1 --backing-store "$PWD/$OUT/tgtd-thick.img"
+	adm --mode logicalunit --op new --tid 1 --lun 2 --backing-store "$PWD/$OUT/tgtd-thin.img"
+	adm --mode logicalunit --op update --tid 1 --lun 2 --params thin_provisioning=1
+	adm --mode target --op bind --tid 1 --initiator-address ALL
+	columns+=("tgtd/thick" "tgtd/thin")
+	urls+=("iscsi://127.0.0.1:$PEER_PORT/$PEER_IQN/1" "iscsi://127.0.0.1:$PEER_PORT/$PEER_IQN/2")
+	peer_up=1
+fi
+
+echo "conformance: libiscsi-bin $version, groups: $TEST_GROUPS"
+for i in "${!columns[@]}"; do
+	column=${columns[$i]}
+	mkdir -p "$OUT/$column"
+	start=$SECONDS
+	for group in $TEST_GROUPS; do
+		# Line-buffered, so that "[SKIPPED]" lines land inside the test that printed them.
+		timeout 900 stdbuf -oL -eL iscsi-test-cu --dataloss --test="SCSI.$group" "${urls[$i]}" \
+			> "$OUT/$column/$group.log" 2>&1 || echo "iscsi-test-cu exit status $?" >> "$OUT/$column/$group.log"
+	done
+	echo "conformance: $column (${urls[$i]}): $((SECONDS - start)) s"
+done
+[ -n "$peer_up" ] && echo "conformance: tgtd $(tgtd --version 2>&1 | head -1)"
+echo
+perl iscsi/conformance/report.pl $OUT $OUT/tests.txt iscsi/conformance/known.txt "$TEST_GROUPS" "${columns[*]}" "model/* fastpath/*"

@@ -1,0 +1,206 @@
+//! `offload-iscsi serve`: the offload block as an iSCSI target.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use offload_iscsi::backend::{self, BackendKind, Media};
+use offload_iscsi::target::{DEFAULT_TARGET_NAME, Settings, Target};
+use offload_iscsi::text::Policy;
+use offload_model::config::{TargetConfig, UnitConfig};
+
+#[derive(Parser)]
+#[command(name = "offload-iscsi", version, about = "iSCSI target (RFC 7143) serving the offload model or fast path")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve logical units over iSCSI until interrupted.
+    Serve(Box<ServeArgs>),
+}
+
+/// A unit given as KIND[:CAPACITY], e.g. `thick:128MiB`.
+#[derive(Clone, Debug)]
+struct UnitSpec {
+    thin: bool,
+    capacity: Option<bytesize::ByteSize>,
+}
+
+fn parse_unit(text: &str) -> Result<UnitSpec, String> {
+    let (kind, capacity) = match text.split_once(':') {
+        Some((k, c)) => (k, Some(c.parse::<bytesize::ByteSize>().map_err(|e| format!("capacity {c:?}: {e}"))?)),
+        None => (text, None),
+    };
+    let thin = match kind {
+        "thin" => true,
+        "thick" => false,
+        other => return Err(format!("unit kind {other:?}: expected thin or thick")),
+    };
+    Ok(UnitSpec { thin, capacity })
+}
+
+fn parse_access(text: &str) -> Result<(String, BTreeSet<u16>), String> {
+    let (initiator, luns) = text.split_once('=').ok_or("expected INITIATOR=LUN[,LUN...]")?;
+    let luns = luns
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().parse::<u16>().map_err(|e| format!("LUN {s:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok((initiator.to_owned(), luns))
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Portal address.
+    #[arg(long, default_value = "127.0.0.1:3260")]
+    listen: SocketAddr,
+    /// The target's iSCSI name.
+    #[arg(long, default_value = DEFAULT_TARGET_NAME)]
+    target_name: String,
+    /// Execution back end: the reference model, or the software fast path (with the model serving the
+    /// commands the fast path does not implement).
+    #[arg(long, value_enum, default_value = "model")]
+    backend: BackendKind,
+    /// A full target configuration (JSON, as `offload config` prints it).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Number of fresh logical units.
+    #[arg(long, default_value_t = 2)]
+    units: usize,
+    /// Capacity of each fresh unit (and of an image file that does not exist yet).
+    #[arg(long, default_value = "1GiB")]
+    capacity: bytesize::ByteSize,
+    /// Logical block size: 512 or 4096.
+    #[arg(long, default_value_t = 512)]
+    block_size: u32,
+    /// Fully provisioned units (LBPME=0) instead of thin ones.
+    #[arg(long)]
+    thick: bool,
+    /// One unit per use, in LUN order: thin or thick, optionally with a capacity (`thick:128MiB`).
+    /// Replaces --units, --thick and --capacity.
+    #[arg(long = "unit", value_parser = parse_unit)]
+    unit_specs: Vec<UnitSpec>,
+    /// A raw image file as a unit (repeatable; replaces the fresh units), written through as blocks
+    /// change. A missing file is created sparse with --capacity.
+    #[arg(long = "image")]
+    images: Vec<PathBuf>,
+    /// Restrict an initiator to some LUNs: INITIATOR=LUN[,LUN...] (repeatable).
+    #[arg(long = "access", value_parser = parse_access)]
+    access: Vec<(String, BTreeSet<u16>)>,
+    /// Initiators not named by --access reach no unit (and cannot log in).
+    #[arg(long)]
+    deny_others: bool,
+    /// Start with descriptor-format sense (the control page's D_SENSE=1).
+    #[arg(long)]
+    descriptor_sense: bool,
+    /// Require R2T for all write data (InitialR2T=Yes).
+    #[arg(long)]
+    initial_r2t: bool,
+    /// Refuse immediate data (ImmediateData=No).
+    #[arg(long)]
+    no_immediate_data: bool,
+    /// Largest burst the target accepts (MaxBurstLength).
+    #[arg(long, default_value_t = Policy::default().max_burst_length)]
+    max_burst_length: u32,
+    /// Largest unsolicited burst (FirstBurstLength).
+    #[arg(long, default_value_t = Policy::default().first_burst_length)]
+    first_burst_length: u32,
+    /// Largest data segment the target receives (its declared MaxRecvDataSegmentLength).
+    #[arg(long, default_value_t = Policy::default().max_recv_data_segment_length)]
+    max_recv_data_segment_length: u32,
+    /// Refuse CRC32C digests.
+    #[arg(long)]
+    no_digests: bool,
+    /// Commands an initiator may have outstanding (the CmdSN window).
+    #[arg(long, default_value_t = 128)]
+    queue_depth: u32,
+    /// Log every PDU.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Log nothing but fatal errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_str::<TargetConfig>(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => TargetConfig::default(),
+    };
+    if !offload_model::config::SUPPORTED_BLOCK_SIZES.contains(&args.block_size) {
+        return Err(format!("block size {} is not one of 512 or 4096", args.block_size));
+    }
+    let template = UnitConfig {
+        blocks: args.capacity.as_u64() / u64::from(args.block_size),
+        block_size: args.block_size,
+        thin: !args.thick,
+        ..UnitConfig::default()
+    };
+    if !args.unit_specs.is_empty() {
+        config.units = args
+            .unit_specs
+            .iter()
+            .map(|s| UnitConfig {
+                thin: s.thin,
+                blocks: s.capacity.map_or(template.blocks, |c| c.as_u64() / u64::from(args.block_size)),
+                ..template.clone()
+            })
+            .collect();
+    } else if args.config.is_none() {
+        config.units = vec![template.clone(); args.units];
+    }
+    for (initiator, luns) in &args.access {
+        config.access.grants.insert(initiator.clone(), luns.clone());
+    }
+    config.access.others_denied |= args.deny_others;
+    config.descriptor_sense |= args.descriptor_sense;
+    let media =
+        if args.images.is_empty() { Media::Memory } else { Media::Images { paths: args.images.clone(), template } };
+    let backend = backend::build(args.backend, config, &media).map_err(|e| e.to_string())?;
+    let settings = Settings {
+        listen: args.listen,
+        target_name: args.target_name,
+        policy: Policy {
+            initial_r2t: args.initial_r2t,
+            immediate_data: !args.no_immediate_data,
+            max_burst_length: args.max_burst_length,
+            first_burst_length: args.first_burst_length,
+            max_recv_data_segment_length: args.max_recv_data_segment_length,
+            crc32c: !args.no_digests,
+            ..Policy::default()
+        },
+        queue_depth: args.queue_depth.max(1),
+        verbosity: if args.quiet {
+            0
+        } else if args.verbose {
+            2
+        } else {
+            1
+        },
+        ..Settings::default()
+    };
+    let target = Target::bind(settings, backend).map_err(|e| format!("{}: {e}", args.listen))?;
+    target.run().map_err(|e| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(*args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("offload-iscsi: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

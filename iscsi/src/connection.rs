@@ -1,0 +1,965 @@
+//! One connection (and its session: MaxConnections is 1): the login phase with text negotiation, then
+//! the full feature phase — SCSI commands with their Data-Out/R2T/Data-In exchanges, NOP, Text
+//! (SendTargets), task management and logout.
+//!
+//! Error handling follows RFC 7143 at error recovery level 0:
+//! - a PDU that cannot be framed (I/O error, header digest mismatch) ends the connection; tasks the
+//!   connection was gathering data for are dropped, nothing half-received is executed;
+//! - a PDU that is framed but wrong — unknown opcode, malformed AHS, a data segment longer than the
+//!   target declared, a data digest mismatch, a Data-Out for no task or at the wrong offset, immediate or
+//!   unsolicited data the negotiation did not allow — gets a Reject with the PDU's header and is
+//!   otherwise ignored; the session goes on;
+//! - a non-immediate command whose CmdSN is outside the window is ignored silently;
+//! - during login, anything wrong ends the login with the Status-Class/Detail that names it.
+
+use std::collections::HashMap;
+use std::io::{self, BufReader, BufWriter, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+
+use crate::backend::{self, Answer, Command};
+use crate::pdu::{
+    self, DataIn, DataOut, Digests, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Message, NopIn, NopOut,
+    R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, TaskMgmtRequest,
+    TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
+};
+use crate::target::Shared;
+use crate::text::{self, Negotiator, SessionParams};
+
+/// The longest data segment accepted during login (RFC 7143: MaxRecvDataSegmentLength's default of 8192
+/// applies until the full feature phase).
+const LOGIN_MAX_DATA: usize = 8192;
+/// The most login text one login may accumulate over C-bit continuations.
+const LOGIN_MAX_TEXT: usize = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+enum ConnError {
+    #[error("i/o: {0}")]
+    Io(#[from] io::Error),
+    #[error("{0}")]
+    Read(#[from] ReadError),
+    #[error("login failed: {0}")]
+    Login(String),
+}
+
+/// The current R2T of a task.
+struct Solicit {
+    ttt: u32,
+    offset: u32,
+    length: u32,
+    next_data_sn: u32,
+}
+
+/// A SCSI command whose data-out is still arriving.
+struct Task {
+    itt: u32,
+    lun_field: u64,
+    lun: u16,
+    cdb: Vec<u8>,
+    read: bool,
+    write: bool,
+    edtl: u32,
+    bidi_read_length: Option<u32>,
+    data: Vec<u8>,
+    /// Unsolicited Data-Out may still come (the command had F=0 and no Data-Out with F=1 arrived yet).
+    unsolicited_open: bool,
+    /// DataSN the next unsolicited Data-Out must carry.
+    unsolicited_data_sn: u32,
+    /// How much data-out the target asks for (EDTL, or what arrived unsolicited when EDTL is too large).
+    solicit_limit: u32,
+    r2t: Option<Solicit>,
+    r2t_sn: u32,
+    epoch: (u64, u64),
+}
+
+/// The rest of a Text Response that did not fit one PDU.
+struct PendingText {
+    itt: u32,
+    ttt: u32,
+    rest: Vec<u8>,
+}
+
+/// Serves one accepted connection to its end.
+pub(crate) fn serve(shared: &Arc<Shared>, stream: TcpStream, id: u64) {
+    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into());
+    let _ = stream.set_nodelay(true);
+    let mut conn = match Connection::new(shared, stream, id) {
+        Ok(c) => c,
+        Err(e) => {
+            shared.log(1, format_args!("connection {id} from {peer}: {e}"));
+            return;
+        }
+    };
+    let result = conn.run();
+    let _ = conn.writer.flush();
+    match result {
+        Ok(()) => shared.log(1, format_args!("connection {id} from {peer} ({}): closed", conn.initiator)),
+        Err(e) => shared.log(1, format_args!("connection {id} from {peer} ({}): {e}", conn.initiator)),
+    }
+    if !conn.tasks.is_empty() {
+        shared.log(1, format_args!("connection {id}: {} unfinished tasks dropped", conn.tasks.len()));
+    }
+    if conn.full_feature && !conn.discovery {
+        shared.nexus_lost(&conn.initiator);
+    }
+}
+
+struct Connection<'s> {
+    shared: &'s Shared,
+    id: u64,
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+    writer: BufWriter<TcpStream>,
+    params: SessionParams,
+    digests: Digests,
+    initiator: String,
+    isid: [u8; 6],
+    cid: u16,
+    discovery: bool,
+    /// The login completed.
+    full_feature: bool,
+    stat_sn: u32,
+    exp_cmd_sn: u32,
+    tasks: HashMap<u32, Task>,
+    next_ttt: u32,
+    /// Text of a Text Request continued with the C bit.
+    text_in: Vec<u8>,
+    pending_text: Option<PendingText>,
+}
+
+impl<'s> Connection<'s> {
+    fn new(shared: &'s Shared, stream: TcpStream, id: u64) -> io::Result<Self> {
+        let reader = BufReader::with_capacity(256 * 1024, stream.try_clone()?);
+        let writer = BufWriter::with_capacity(256 * 1024, stream.try_clone()?);
+        Ok(Connection {
+            shared,
+            id,
+            stream,
+            reader,
+            writer,
+            params: SessionParams::default(),
+            digests: Digests::default(),
+            initiator: String::new(),
+            isid: [0; 6],
+            cid: 0,
+            discovery: false,
+            full_feature: false,
+            stat_sn: 0,
+            exp_cmd_sn: 0,
+            tasks: HashMap::new(),
+            next_ttt: 1,
+            text_in: Vec::new(),
+            pending_text: None,
+        })
+    }
+
+    fn run(&mut self) -> Result<(), ConnError> {
+        self.login()?;
+        self.full_feature()
+    }
+
+    fn send(&mut self, m: Message) -> io::Result<()> {
+        if self.shared.settings.verbosity >= 2 {
+            self.shared.log(2, format_args!("{} <- {m:?}", self.id));
+        }
+        pdu::write_pdu(&mut self.writer, &m.encode(), self.digests)
+    }
+
+    fn next_stat_sn(&mut self) -> u32 {
+        let s = self.stat_sn;
+        self.stat_sn = self.stat_sn.wrapping_add(1);
+        s
+    }
+
+    fn max_cmd_sn(&self) -> u32 {
+        self.exp_cmd_sn.wrapping_add(self.shared.settings.queue_depth.max(1) - 1)
+    }
+
+    fn new_ttt(&mut self) -> u32 {
+        let t = self.next_ttt;
+        self.next_ttt = self.next_ttt.wrapping_add(1);
+        if self.next_ttt == RESERVED_TAG {
+            self.next_ttt = 1;
+        }
+        t
+    }
+
+    // ----- login -----
+
+    fn login_reply(
+        &mut self,
+        req: &LoginRequest,
+        nsg: Option<u8>,
+        tsih: u16,
+        status: u16,
+        data: Vec<u8>,
+    ) -> io::Result<()> {
+        let stat_sn = self.next_stat_sn();
+        let m = LoginResponse {
+            transit: nsg.is_some(),
+            cont: false,
+            csg: req.csg,
+            nsg: nsg.unwrap_or(0),
+            version_max: 0,
+            version_active: 0,
+            isid: req.isid,
+            tsih,
+            itt: req.itt,
+            stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: self.max_cmd_sn(),
+            status_class: (status >> 8) as u8,
+            status_detail: status as u8,
+            data,
+        };
+        self.send(Message::LoginResponse(m))?;
+        self.writer.flush()
+    }
+
+    /// Ends the login with a failure status (class and detail as one number, e.g. 0x0203).
+    fn login_fail(&mut self, req: &LoginRequest, status: u16, why: impl Into<String>) -> ConnError {
+        let why = why.into();
+        if let Err(e) = self.login_reply(req, None, 0, status, Vec::new()) {
+            return e.into();
+        }
+        ConnError::Login(format!("{why} (status {status:04x})"))
+    }
+
+    fn login(&mut self) -> Result<(), ConnError> {
+        let settings = &self.shared.settings;
+        self.stream.set_read_timeout(Some(settings.login_timeout))?;
+        let mut negotiator = Negotiator::new(settings.policy.clone());
+        let mut stage: Option<u8> = None;
+        let mut text = Vec::new();
+        let mut target_name: Option<String> = None;
+        let mut session_type: Option<String> = None;
+        let mut declared = false;
+        loop {
+            let raw = match read_pdu(&mut self.reader, Digests::default(), LOGIN_MAX_DATA) {
+                Ok(raw) => raw,
+                Err(ReadError::DataTooLong { header, .. }) => {
+                    let req = LoginRequest { itt: pdu::get32(&header[..], 16), ..Default::default() };
+                    return Err(self.login_fail(&req, 0x0200, "login data segment longer than 8192 bytes"));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let req = match Message::decode(&raw) {
+                Ok(Message::LoginRequest(req)) => req,
+                _ => {
+                    let req = LoginRequest { itt: raw.itt(), ..Default::default() };
+                    return Err(self.login_fail(
+                        &req,
+                        0x020B,
+                        format!("opcode {:#04x} during login", raw.opcode_bits()),
+                    ));
+                }
+            };
+            if self.shared.settings.verbosity >= 2 {
+                self.shared.log(2, format_args!("{} -> {req:?}", self.id));
+            }
+            if stage.is_none() {
+                self.isid = req.isid;
+                self.cid = req.cid;
+                self.stat_sn = req.exp_stat_sn;
+                self.exp_cmd_sn = req.cmd_sn;
+                if req.version_min > 0 {
+                    return Err(self.login_fail(&req, 0x0205, "unsupported version"));
+                }
+                if req.tsih != 0 {
+                    let (status, why) = if self.shared.session_exists(req.tsih) {
+                        (0x0206, "a second connection to a session (MaxConnections is 1)")
+                    } else {
+                        (0x020A, "a connection to a session that does not exist")
+                    };
+                    return Err(self.login_fail(&req, status, why));
+                }
+                if req.csg > 1 {
+                    return Err(self.login_fail(&req, 0x0200, "login must start in a negotiation stage"));
+                }
+            } else if req.isid != self.isid || req.cid != self.cid || req.tsih != 0 {
+                return Err(self.login_fail(&req, 0x0200, "ISID, TSIH or CID changed during login"));
+            } else if Some(req.csg) != stage {
+                return Err(self.login_fail(&req, 0x0200, format!("CSG {} out of sequence", req.csg)));
+            }
+            if req.transit && !(req.nsg > req.csg && (req.nsg == 1 || req.nsg == 3)) {
+                return Err(self.login_fail(&req, 0x0200, format!("transit from stage {} to {}", req.csg, req.nsg)));
+            }
+            if req.cont && req.transit {
+                return Err(self.login_fail(&req, 0x0200, "C and T both set"));
+            }
+            text.extend_from_slice(&req.data);
+            if text.len() > LOGIN_MAX_TEXT {
+                return Err(self.login_fail(&req, 0x0302, "login text too long"));
+            }
+            stage = Some(req.csg);
+            if req.cont {
+                self.login_reply(&req, None, 0, 0, Vec::new())?;
+                continue;
+            }
+            let pairs = match text::parse(&text) {
+                Ok(p) => p,
+                Err(e) => return Err(self.login_fail(&req, 0x0200, e.to_string())),
+            };
+            text.clear();
+            let first_exchange = self.initiator.is_empty();
+            let mut out: Vec<(String, String)> = Vec::new();
+            for (key, value) in &pairs {
+                match key.as_str() {
+                    "InitiatorName" if value.is_empty() => {
+                        return Err(self.login_fail(&req, 0x0200, "empty InitiatorName"));
+                    }
+                    "InitiatorName" if !first_exchange && *value != self.initiator => {
+                        return Err(self.login_fail(&req, 0x0200, "InitiatorName changed during login"));
+                    }
+                    "InitiatorName" => self.initiator = value.clone(),
+                    "TargetName" => target_name = Some(value.clone()),
+                    "SessionType" if value != "Normal" && value != "Discovery" => {
+                        return Err(self.login_fail(&req, 0x0209, format!("session type {value}")));
+                    }
+                    "SessionType" => session_type = Some(value.clone()),
+                    _ => {}
+                }
+                match negotiator.offer(key, value, true) {
+                    Ok(Some((k, v))) if k == "AuthMethod" && v == "Reject" => {
+                        return Err(self.login_fail(&req, 0x0201, format!("AuthMethod {value}: only None is offered")));
+                    }
+                    Ok(Some(pair)) => out.push(pair),
+                    Ok(None) => {}
+                    Err(e) => return Err(self.login_fail(&req, 0x0200, e.to_string())),
+                }
+            }
+            if first_exchange {
+                if self.initiator.is_empty() {
+                    return Err(self.login_fail(&req, 0x0207, "no InitiatorName"));
+                }
+                self.discovery = session_type.as_deref() == Some("Discovery");
+                if !self.discovery {
+                    let s = &self.shared.settings;
+                    match &target_name {
+                        None => return Err(self.login_fail(&req, 0x0207, "no TargetName")),
+                        Some(t) if *t != s.target_name => {
+                            return Err(self.login_fail(&req, 0x0203, format!("no target named {t}")));
+                        }
+                        Some(_) => {}
+                    }
+                    let initiator = self.initiator.clone();
+                    let config = &self.shared.config;
+                    let any = (0..config.units.len()).any(|lun| backend::reachable(config, &initiator, lun as u16));
+                    if !any {
+                        return Err(self.login_fail(&req, 0x0202, format!("{initiator} may reach no logical unit")));
+                    }
+                    out.push(("TargetPortalGroupTag".into(), s.portal_group_tag.to_string()));
+                    if let Some(alias) = &s.target_alias {
+                        out.push(("TargetAlias".into(), alias.clone()));
+                    }
+                }
+            }
+            if !declared && (req.csg == 1 || (req.transit && req.nsg == 3)) {
+                let ours = negotiator.params.target_max_recv_data_segment_length;
+                out.push(("MaxRecvDataSegmentLength".into(), ours.to_string()));
+                declared = true;
+            }
+            let finishing = req.transit && req.nsg == 3;
+            let tsih =
+                if finishing { self.shared.open_session(self.id, &self.initiator, self.isid, &self.stream) } else { 0 };
+            self.login_reply(&req, req.transit.then_some(req.nsg), tsih, 0, text::encode(&out))?;
+            if req.transit {
+                stage = Some(req.nsg);
+            }
+            if finishing {
+                self.params = negotiator.params.clone();
+                self.digests = Digests { header: self.params.header_digest, data: self.params.data_digest };
+                self.stream.set_read_timeout(None)?;
+                self.full_feature = true;
+                self.shared.log(
+                    1,
+                    format_args!(
+                        "connection {}: {} session for {} (TSIH {tsih}, MaxBurstLength {}, FirstBurstLength {}, \
+                         InitialR2T {}, ImmediateData {}, digests {}/{})",
+                        self.id,
+                        if self.discovery { "discovery" } else { "normal" },
+                        self.initiator,
+                        self.params.max_burst_length,
+                        self.params.first_burst_length,
+                        self.params.initial_r2t,
+                        self.params.immediate_data,
+                        if self.digests.header { "CRC32C" } else { "None" },
+                        if self.digests.data { "CRC32C" } else { "None" },
+                    ),
+                );
+                return Ok(());
+            }
+        }
+    }
+
+    // ----- full feature phase -----
+
+    fn full_feature(&mut self) -> Result<(), ConnError> {
+        loop {
+            let max = self.params.target_max_recv_data_segment_length as usize;
+            let raw = match read_pdu(&mut self.reader, self.digests, max) {
+                Ok(raw) => raw,
+                Err(ReadError::Closed) => return Ok(()),
+                Err(ReadError::DataDigest { header }) => {
+                    self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch")?;
+                    self.writer.flush()?;
+                    continue;
+                }
+                Err(ReadError::DataTooLong { header, length, max }) => {
+                    self.reject(
+                        reject::PROTOCOL_ERROR,
+                        &header[..],
+                        &format!("{length}-byte data segment, {max} declared"),
+                    )?;
+                    self.writer.flush()?;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let message = match Message::decode(&raw) {
+                Ok(m) => m,
+                Err(e @ pdu::DecodeError::UnknownOpcode(_)) => {
+                    self.reject(reject::COMMAND_NOT_SUPPORTED, &raw.bhs, &e.to_string())?;
+                    self.writer.flush()?;
+                    continue;
+                }
+                Err(e) => {
+                    self.reject(reject::INVALID_PDU_FIELD, &raw.bhs, &e.to_string())?;
+                    self.writer.flush()?;
+                    continue;
+                }
+            };
+            if self.shared.settings.verbosity >= 2 {
+                self.shared.log(2, format_args!("{} -> {message:?}", self.id));
+            }
+            let end = match message {
+                Message::NopOut(m) => self.nop_out(m, &raw).map(|()| false),
+                Message::ScsiCommand(m) => self.scsi_command(m, &raw).map(|()| false),
+                Message::DataOut(m) => self.data_out(m, &raw).map(|()| false),
+                Message::TaskMgmtRequest(m) => self.task_management(m, &raw),
+                Message::TextRequest(m) => self.text_request(m, &raw).map(|()| false),
+                Message::LogoutRequest(m) => self.logout(m, &raw),
+                Message::SnackRequest(_) => {
+                    self.reject(reject::SNACK_REJECT, &raw.bhs, "SNACK at error recovery level 0").map(|()| false)
+                }
+                Message::LoginRequest(_) => {
+                    self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "Login Request in full feature phase").map(|()| false)
+                }
+                other => self
+                    .reject(
+                        reject::PROTOCOL_ERROR,
+                        &raw.bhs,
+                        &format!("target opcode {:?} from the initiator", other.opcode()),
+                    )
+                    .map(|()| false),
+            }?;
+            self.writer.flush()?;
+            if end {
+                return Ok(());
+            }
+        }
+    }
+
+    fn reject(&mut self, reason: u8, header: &[u8], why: &str) -> io::Result<()> {
+        self.shared.log(1, format_args!("connection {}: Reject {reason:#04x}: {why}", self.id));
+        let stat_sn = self.next_stat_sn();
+        let m = Reject {
+            reason,
+            stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: self.max_cmd_sn(),
+            data_sn: 0,
+            data: header[..pdu::BHS_LEN.min(header.len())].to_vec(),
+        };
+        self.send(Message::Reject(m))
+    }
+
+    /// Checks a command's CmdSN against the window; `false`: ignore the command (RFC 7143 §4.2.2.1).
+    fn accept_cmd_sn(&mut self, immediate: bool, cmd_sn: u32) -> bool {
+        if immediate {
+            return true;
+        }
+        let ahead = cmd_sn.wrapping_sub(self.exp_cmd_sn);
+        if ahead >= self.shared.settings.queue_depth.max(1) {
+            self.shared.log(
+                1,
+                format_args!(
+                    "connection {}: CmdSN {cmd_sn} outside [{}, {}]: ignored",
+                    self.id,
+                    self.exp_cmd_sn,
+                    self.max_cmd_sn()
+                ),
+            );
+            return false;
+        }
+        // One connection delivers in order; a gap (ahead > 0) cannot fill later, so execution goes on.
+        self.exp_cmd_sn = cmd_sn.wrapping_add(1);
+        true
+    }
+
+    fn nop_out(&mut self, m: NopOut, raw: &RawPdu) -> io::Result<()> {
+        if m.itt == RESERVED_TAG {
+            // A reply to our NOP-In, or a ping that wants no answer.
+            if !m.immediate {
+                return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "NOP-Out with ITT FFFFFFFFh must be immediate");
+            }
+            return Ok(());
+        }
+        if m.ttt != RESERVED_TAG {
+            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "NOP-Out ping with a TTT");
+        }
+        if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
+            return Ok(());
+        }
+        let mut data = m.data;
+        data.truncate(self.params.initiator_max_recv_data_segment_length as usize);
+        let stat_sn = self.next_stat_sn();
+        let reply = NopIn {
+            lun: m.lun,
+            itt: m.itt,
+            ttt: RESERVED_TAG,
+            stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: self.max_cmd_sn(),
+            data,
+        };
+        self.send(Message::NopIn(reply))
+    }
+
+    fn scsi_command(&mut self, m: ScsiCommand, raw: &RawPdu) -> io::Result<()> {
+        if self.discovery {
+            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "SCSI command in a discovery session");
+        }
+        if self.tasks.contains_key(&m.itt) || m.itt == RESERVED_TAG {
+            return self.reject(reject::TASK_IN_PROGRESS, &raw.bhs, "ITT of a task in progress");
+        }
+        let first_burst = self.params.effective_first_burst();
+        let immediate_len = m.data.len() as u32;
+        let violation = if !m.data.is_empty() && !m.write {
+            Some("data segment on a command that writes nothing")
+        } else if !m.data.is_empty() && !self.params.immediate_data {
+            Some("immediate data, but ImmediateData=No")
+        } else if immediate_len > m.edtl {
+            Some("immediate data beyond the Expected Data Transfer Length")
+        } else if immediate_len > first_burst {
+            Some("immediate data beyond FirstBurstLength")
+        } else if !m.final_ && (!m.write || self.params.initial_r2t) {
+            Some("F=0 announces unsolicited data, which is not allowed here")
+        } else if !m.final_ && (immediate_len >= m.edtl || immediate_len >= first_burst) {
+            Some("F=0 but no unsolicited data can follow")
+        } else {
+            None
+        };
+        if let Some(why) = violation {
+            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, why);
+        }
+        if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
+            return Ok(());
+        }
+        let lun = pdu::decode_lun(m.lun).unwrap_or(u16::MAX);
+        let solicit_limit = if !m.write {
+            0
+        } else if m.edtl <= self.shared.settings.max_solicited_bytes {
+            m.edtl
+        } else {
+            self.shared
+                .log(1, format_args!("connection {}: EDTL {} beyond the solicitation limit: no R2T", self.id, m.edtl));
+            0
+        };
+        let task = Task {
+            itt: m.itt,
+            lun_field: m.lun,
+            lun,
+            cdb: m.cdb,
+            read: m.read,
+            write: m.write,
+            edtl: m.edtl,
+            bidi_read_length: m.bidi_read_length,
+            data: m.data,
+            unsolicited_open: !m.final_,
+            unsolicited_data_sn: 0,
+            solicit_limit,
+            r2t: None,
+            r2t_sn: 0,
+            epoch: self.shared.epoch(lun),
+        };
+        self.advance(task)
+    }
+
+    /// Next step of a task: wait for data, solicit more, or execute.
+    fn advance(&mut self, mut task: Task) -> io::Result<()> {
+        if task.unsolicited_open || task.r2t.is_some() {
+            self.tasks.insert(task.itt, task);
+            return Ok(());
+        }
+        let received = task.data.len() as u32;
+        if received < task.solicit_limit {
+            let length = (task.solicit_limit - received).min(self.params.max_burst_length);
+            let ttt = self.new_ttt();
+            task.r2t = Some(Solicit { ttt, offset: received, length, next_data_sn: 0 });
+            let r2t = R2t {
+                lun: task.lun_field,
+                itt: task.itt,
+                ttt,
+                stat_sn: self.stat_sn,
+                exp_cmd_sn: self.exp_cmd_sn,
+                max_cmd_sn: self.max_cmd_sn(),
+                r2t_sn: task.r2t_sn,
+                buffer_offset: received,
+                desired_length: length,
+            };
+            task.r2t_sn += 1;
+            self.tasks.insert(task.itt, task);
+            return self.send(Message::R2t(r2t));
+        }
+        self.execute(task)
+    }
+
+    fn data_out(&mut self, m: DataOut, raw: &RawPdu) -> io::Result<()> {
+        let Some(mut task) = self.tasks.remove(&m.itt) else {
+            return self.reject(reject::INVALID_PDU_FIELD, &raw.bhs, "Data-Out for no task awaiting data");
+        };
+        let offset = task.data.len() as u32;
+        let len = m.data.len() as u32;
+        let violation = if m.ttt == RESERVED_TAG {
+            let limit = task.edtl.min(self.params.effective_first_burst());
+            if !task.unsolicited_open {
+                Some("unsolicited Data-Out after the unsolicited sequence ended")
+            } else if m.data_sn != task.unsolicited_data_sn {
+                Some("unsolicited Data-Out with the wrong DataSN")
+            } else if m.buffer_offset != offset {
+                Some("Data-Out out of order (DataPDUInOrder=Yes)")
+            } else if u64::from(offset) + u64::from(len) > u64::from(limit) {
+                Some("unsolicited data beyond FirstBurstLength or the Expected Data Transfer Length")
+            } else {
+                None
+            }
+        } else {
+            match &task.r2t {
+                Some(r) if r.ttt == m.ttt => {
+                    if m.data_sn != r.next_data_sn {
+                        Some("solicited Data-Out with the wrong DataSN")
+                    } else if m.buffer_offset != offset {
+                        Some("Data-Out out of order (DataPDUInOrder=Yes)")
+                    } else if u64::from(offset) + u64::from(len) > u64::from(r.offset) + u64::from(r.length) {
+                        Some("Data-Out beyond the R2T's Desired Data Transfer Length")
+                    } else {
+                        None
+                    }
+                }
+                _ => Some("Data-Out with a Target Transfer Tag of no outstanding R2T"),
+            }
+        };
+        if let Some(why) = violation {
+            self.tasks.insert(task.itt, task);
+            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, why);
+        }
+        task.data.extend_from_slice(&m.data);
+        if m.ttt == RESERVED_TAG {
+            task.unsolicited_data_sn += 1;
+            if m.final_ {
+                task.unsolicited_open = false;
+            }
+        } else if let Some(r) = &mut task.r2t {
+            r.next_data_sn += 1;
+            let burst_done = task.data.len() as u64 == u64::from(r.offset) + u64::from(r.length);
+            if burst_done || m.final_ {
+                if m.final_ != burst_done {
+                    self.shared
+                        .log(1, format_args!("connection {}: F bit and the end of the R2T's burst disagree", self.id));
+                }
+                // A burst ended short is solicited again from where it stopped.
+                task.r2t = None;
+            }
+        }
+        self.advance(task)
+    }
+
+    fn execute(&mut self, task: Task) -> io::Result<()> {
+        if task.epoch != self.shared.epoch(task.lun) {
+            self.shared.log(1, format_args!("connection {}: task {:#x} aborted by a reset", self.id, task.itt));
+            return Ok(());
+        }
+        let command = Command { initiator: &self.initiator, lun: task.lun, cdb: &task.cdb, data_out: &task.data };
+        match self.shared.execute(&command) {
+            Ok(answer) => self.respond(&task, answer),
+            Err(why) => {
+                self.shared.log(1, format_args!("connection {}: target failure: {why}", self.id));
+                let stat_sn = self.next_stat_sn();
+                let m = ScsiResponse {
+                    response: 1,
+                    itt: task.itt,
+                    stat_sn,
+                    exp_cmd_sn: self.exp_cmd_sn,
+                    max_cmd_sn: self.max_cmd_sn(),
+                    exp_data_sn: task.r2t_sn,
+                    ..Default::default()
+                };
+                self.send(Message::ScsiResponse(m))
+            }
+        }
+    }
+
+    /// Data-In (with the status collapsed into the last one when GOOD without sense), or a SCSI Response.
+    fn respond(&mut self, task: &Task, answer: Answer) -> io::Result<()> {
+        let read_expected = match (task.read, task.write) {
+            (true, false) => task.edtl,
+            (true, true) => task.bidi_read_length.unwrap_or(0),
+            _ => 0,
+        };
+        let produced = answer.data_in.len();
+        let send = produced.min(read_expected as usize);
+        let read_residual = Residual::of(read_expected, produced as u64);
+        let written = Residual::of(task.edtl, task.data.len() as u64);
+        let (residual, bidi_residual) = match (task.read, task.write) {
+            (true, true) => (written, read_residual),
+            (false, true) => (written, Residual::None),
+            _ => (read_residual, Residual::None),
+        };
+        let collapse = answer.status == offload_model::scsi::GOOD && answer.sense.is_empty() && send > 0 && !task.write;
+        let mrdsl = (self.params.initiator_max_recv_data_segment_length as usize).max(512);
+        let burst = (self.params.max_burst_length as usize).max(512);
+        let mut data_sn = 0;
+        let mut offset = 0;
+        while offset < send {
+            let sequence_end = (offset / burst + 1) * burst;
+            let end = (offset + mrdsl).min(send).min(sequence_end);
+            let last = end == send;
+            let status = (last && collapse).then_some(answer.status);
+            let stat_sn = if status.is_some() { self.next_stat_sn() } else { 0 };
+            let m = DataIn {
+                final_: last || end == sequence_end,
+                ack: false,
+                status,
+                residual: if status.is_some() { residual } else { Residual::None },
+                lun: task.lun_field,
+                itt: task.itt,
+                ttt: RESERVED_TAG,
+                stat_sn,
+                exp_cmd_sn: self.exp_cmd_sn,
+                max_cmd_sn: self.max_cmd_sn(),
+                data_sn,
+                buffer_offset: offset as u32,
+                data: answer.data_in[offset..end].to_vec(),
+            };
+            self.send(Message::DataIn(m))?;
+            data_sn += 1;
+            offset = end;
+        }
+        if collapse {
+            return Ok(());
+        }
+        let stat_sn = self.next_stat_sn();
+        let m = ScsiResponse {
+            bidi_residual,
+            residual,
+            response: 0,
+            status: answer.status,
+            itt: task.itt,
+            snack_tag: 0,
+            stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: self.max_cmd_sn(),
+            exp_data_sn: data_sn + task.r2t_sn,
+            data: ScsiResponse::sense_segment(&answer.sense),
+        };
+        self.send(Message::ScsiResponse(m))
+    }
+
+    /// Returns true when the connection is to close (TARGET COLD RESET).
+    fn task_management(&mut self, m: TaskMgmtRequest, raw: &RawPdu) -> io::Result<bool> {
+        if self.discovery {
+            self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "task management in a discovery session")?;
+            return Ok(false);
+        }
+        if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
+            return Ok(false);
+        }
+        let lun = pdu::decode_lun(m.lun).unwrap_or(u16::MAX);
+        let lun_known = backend::reachable(&self.shared.config, &self.initiator, lun);
+        let response = match m.function {
+            // ABORT TASK
+            1 => {
+                // RFC 7143 §11.6.1: a task still here is aborted ("function complete"); a RefCmdSN inside the
+                // CmdSN window and before the request's own CmdSN is a command that never arrived, to be
+                // considered received — and so aborted ("function complete"); anything else, a task that
+                // completed included, "task does not exist".
+                let window = self.shared.settings.queue_depth.max(1);
+                let in_window = m.ref_cmd_sn.wrapping_sub(self.exp_cmd_sn) < window;
+                let before_request = (m.ref_cmd_sn.wrapping_sub(m.cmd_sn) as i32) < 0;
+                if self.tasks.remove(&m.referenced_task_tag).is_some() || (in_window && before_request) { 0 } else { 1 }
+            }
+            // ABORT TASK SET, CLEAR TASK SET, LOGICAL UNIT RESET
+            2 | 4 | 5 if !lun_known => 2,
+            2 => {
+                self.tasks.retain(|_, t| t.lun != lun);
+                0
+            }
+            4 | 5 => {
+                self.tasks.retain(|_, t| t.lun != lun);
+                self.shared.reset_lun(lun);
+                0
+            }
+            // CLEAR ACA: NORMACA is 0, there is never an ACA condition
+            3 => 5,
+            // TARGET WARM RESET, TARGET COLD RESET
+            6 | 7 => {
+                self.tasks.clear();
+                self.shared.reset_target();
+                0
+            }
+            // TASK REASSIGN: needs error recovery level 2
+            8 => 4,
+            _ => 255,
+        };
+        self.shared.log(
+            1,
+            format_args!(
+                "connection {}: task management function {} on LUN {lun}: response {response}",
+                self.id, m.function
+            ),
+        );
+        let stat_sn = self.next_stat_sn();
+        let reply = TaskMgmtResponse {
+            response,
+            itt: m.itt,
+            stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: self.max_cmd_sn(),
+        };
+        self.send(Message::TaskMgmtResponse(reply))?;
+        if m.function == 7 && response == 0 {
+            self.writer.flush()?;
+            self.shared.drop_all_connections();
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn send_targets(&self, value: &str) -> Vec<(String, String)> {
+        let s = &self.shared.settings;
+        let wanted = match value {
+            "All" => true,
+            "" => !self.discovery,
+            name => name == s.target_name,
+        };
+        if !wanted {
+            return Vec::new();
+        }
+        let address = match self.stream.local_addr() {
+            Ok(std::net::SocketAddr::V6(a)) => format!("[{}]:{}", a.ip(), a.port()),
+            Ok(a) => a.to_string(),
+            Err(_) => s.listen.to_string(),
+        };
+        vec![
+            ("TargetName".into(), s.target_name.clone()),
+            ("TargetAddress".into(), format!("{address},{}", s.portal_group_tag)),
+        ]
+    }
+
+    fn text_request(&mut self, m: TextRequest, raw: &RawPdu) -> io::Result<()> {
+        if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
+            return Ok(());
+        }
+        let mrdsl = (self.params.initiator_max_recv_data_segment_length as usize).max(512);
+        if m.ttt != RESERVED_TAG {
+            // The initiator asks for the next part of a long response.
+            let Some(mut pending) = self.pending_text.take().filter(|p| p.ttt == m.ttt && p.itt == m.itt) else {
+                return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "Text Request with an unknown TTT");
+            };
+            let rest = pending.rest.split_off(mrdsl.min(pending.rest.len()));
+            let chunk = std::mem::replace(&mut pending.rest, rest);
+            let done = pending.rest.is_empty();
+            let ttt = if done { RESERVED_TAG } else { pending.ttt };
+            if !done {
+                self.pending_text = Some(pending);
+            }
+            return self.text_reply(m.itt, m.lun, ttt, done, chunk);
+        }
+        self.pending_text = None;
+        self.text_in.extend_from_slice(&m.data);
+        if self.text_in.len() > LOGIN_MAX_TEXT {
+            self.text_in.clear();
+            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "Text Request too long");
+        }
+        if m.cont {
+            let ttt = self.new_ttt();
+            return self.text_reply(m.itt, m.lun, ttt, false, Vec::new());
+        }
+        let text = std::mem::take(&mut self.text_in);
+        let pairs = match text::parse(&text) {
+            Ok(p) => p,
+            Err(e) => return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, &e.to_string()),
+        };
+        let mut negotiator = Negotiator::new(self.shared.settings.policy.clone());
+        negotiator.params = self.params.clone();
+        let mut out = Vec::new();
+        for (key, value) in &pairs {
+            if key == "SendTargets" {
+                out.extend(self.send_targets(value));
+                continue;
+            }
+            match negotiator.offer(key, value, false) {
+                Ok(Some(pair)) => out.push(pair),
+                Ok(None) => {}
+                Err(e) => return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, &e.to_string()),
+            }
+        }
+        self.params.initiator_max_recv_data_segment_length = negotiator.params.initiator_max_recv_data_segment_length;
+        let mut data = text::encode(&out);
+        if data.len() <= mrdsl {
+            return self.text_reply(m.itt, m.lun, RESERVED_TAG, true, data);
+        }
+        let rest = data.split_off(mrdsl);
+        let ttt = self.new_ttt();
+        self.pending_text = Some(PendingText { itt: m.itt, ttt, rest });
+        self.text_reply(m.itt, m.lun, ttt, false, data)
+    }
+
+    fn text_reply(&mut self, itt: u32, lun: u64, ttt: u32, final_: bool, data: Vec<u8>) -> io::Result<()> {
+        let stat_sn = self.next_stat_sn();
+        let m = TextResponse {
+            final_,
+            cont: !final_ && !data.is_empty(),
+            lun,
+            itt,
+            ttt,
+            stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: self.max_cmd_sn(),
+            data,
+        };
+        self.send(Message::TextResponse(m))
+    }
+
+    /// Returns true when the connection is to close.
+    fn logout(&mut self, m: LogoutRequest, raw: &RawPdu) -> io::Result<bool> {
+        let response = match m.reason {
+            0 => 0,
+            1 if m.cid == self.cid => 0,
+            1 => 1,
+            2 => 2,
+            _ => {
+                self.reject(reject::INVALID_PDU_FIELD, &raw.bhs, "unknown logout reason")?;
+                return Ok(false);
+            }
+        };
+        self.accept_cmd_sn(m.immediate, m.cmd_sn);
+        let stat_sn = self.next_stat_sn();
+        let reply = LogoutResponse {
+            response,
+            itt: m.itt,
+            stat_sn,
+            exp_cmd_sn: self.exp_cmd_sn,
+            max_cmd_sn: self.max_cmd_sn(),
+            time2wait: 0,
+            time2retain: 0,
+        };
+        self.send(Message::LogoutResponse(reply))?;
+        if response == 0 {
+            self.shared.log(1, format_args!("connection {}: logout ({})", self.id, self.initiator));
+            self.tasks.clear();
+        }
+        Ok(response == 0)
+    }
+}

@@ -1,0 +1,22 @@
+//! # offload-iscsi — the offload block on the wire
+//!
+//! An iSCSI target (RFC 7143) that puts the kit's SCSI front end — the reference model, or the software
+//! fast path with the model behind it — in front of real initiators: libiscsi's `iscsi-test-cu`, the
+//! Linux and ESXi initiators, or the small [`initiator`] here.
+//!
+//! - [`pdu`]: the PDU codec — framing, digests, the typed message for every opcode.
+//! - [`text`]: `key=value` text and the negotiation of operational parameters.
+//! - [`backend`]: the execution back ends (model, fast path) and the units behind them (memory or image
+//!   files written through).
+//! - [`target`]: the portal: accepting, one thread per connection, what the connections share.
+//! - `connection` (private): login, then the full feature phase of one connection.
+//! - [`initiator`]: a one-command-at-a-time initiator for tests and tools.
+//! - [`crc32c`]: the header and data digest.
+
+pub mod backend;
+mod connection;
+pub mod crc32c;
+pub mod initiator;
+pub mod pdu;
+pub mod target;
+pub mod text;
