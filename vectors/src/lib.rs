@@ -11,7 +11,8 @@
 //! - [`case`]: one golden vector — configuration, initial media, commands with their expected answers,
 //!   jobs with their expected completions, and the final media;
 //! - [`media`]: the deterministic initial-media generator and the media digest;
-//! - [`memh`]: the export of jobs and memory images in `$readmemh` form for a plain SystemVerilog bench.
+//! - [`memh`]: the export of jobs and memory images in `$readmemh` form for a plain SystemVerilog bench;
+//! - [`sv`]: the RTL's SystemVerilog package (`rtl/offload_pkg.sv`), generated from the definitions above.
 //!
 //! `vectors/README.md` documents every field of the files in `vectors/data/`.
 
@@ -22,4 +23,5 @@ pub mod config;
 pub mod job;
 pub mod media;
 pub mod memh;
+pub mod sv;
 pub mod timing;

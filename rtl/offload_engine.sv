@@ -1,0 +1,902 @@
+// offload_engine: one engine of the offload block, by Kind:
+//   KindCopy (0)  the copy engine: read stream -> FIFO -> write stream, blocks forward, or backward
+//                 when the destination starts inside the source (memmove semantics);
+//   KindZero (1)  the zero engine: zero, deallocate and anchor write zeros (the AWUSER hint tells which)
+//                 with no reads; pattern reads its one block once into a buffer and writes it to every
+//                 destination block;
+//   KindCaw  (2)  the compare-and-write unit: a compare pass reading both sides (dst and src bursts
+//                 interleaved) to the end, then, only if every byte matched, a write pass that copies
+//                 the write data (src + blocks) to dst.
+//
+// The job (from the scheduler's context registers) is stable from start_i until the completion is
+// accepted (ack_i). Cycle by cycle the engine hits the model's timing equations (model/README.md): with
+// the grant in cycle t, start_i is high in t+1 (dispatch), the first read address goes out in t+2.
+// Read data go into the FIFO as they arrive (the head is valid the next cycle: the P stage); the write
+// response is registered by the AXI mux; the completion is a register (E).
+//
+// Memory errors: an error response marks the block it belongs to (its index in processing order) as
+// failed; the first failure in the model's order wins (a block's read comes before its write). From then
+// on no read address is issued, no write burst is started for a block at or after the failing one, and
+// beats still owed to a burst whose address was already accepted go out with WSTRB = 0. The engine
+// then drains: every outstanding read burst is received, every started write burst finished, every write
+// response collected. Then it computes the failing block's address and completes. So nothing is left
+// half-issued and blocks before the failing one are all written (blocks_done counts them).
+`default_nettype none
+
+module offload_engine #(
+  parameter int Kind                 = 0,
+  parameter int DataWidth            = 64,
+  parameter int BlockBytes           = 4096,
+  parameter int BurstBeats           = 16,
+  parameter int MaxOutstandingReads  = 4,
+  parameter int MaxOutstandingWrites = 4,
+  parameter int ShiftWidth           = 4
+) (
+  input  logic                   clk_i,
+  input  logic                   rst_ni,
+  // The job.
+  input  logic                   start_i,
+  input  logic [2:0]             op_i,
+  input  logic [ShiftWidth-1:0]  shift_i,
+  input  logic [31:0]            blocks_i,
+  input  logic [63:0]            src_i,
+  input  logic [63:0]            dst_i,
+  input  logic [63:0]            src_end_i,
+  input  logic [63:0]            dst_end_i,
+  input  logic                   backward_i,
+  input  logic                   reject_i,
+  // The completion: held from done_o until ack_i.
+  output logic                   done_o,
+  input  logic                   ack_i,
+  output logic [7:0]             status_o,
+  output logic [31:0]            blocks_done_o,
+  output logic [31:0]            mis_offset_o,
+  output logic [63:0]            fault_o,
+  output logic [31:0]            cycles_o,
+  // Memory, through the AXI mux (bursts of BurstBeats beats; read data always accepted).
+  output logic                   ar_valid_o,
+  input  logic                   ar_ready_i,
+  output logic [63:0]            ar_addr_o,
+  input  logic                   r_valid_i,
+  input  logic [DataWidth-1:0]   r_data_i,
+  input  logic                   r_err_i,
+  input  logic                   r_last_i,
+  output logic                   aw_valid_o,
+  input  logic                   aw_ready_i,
+  output logic [63:0]            aw_addr_o,
+  output logic [1:0]             aw_user_o,
+  output logic                   w_valid_o,
+  input  logic                   w_ready_i,
+  output logic [DataWidth-1:0]   w_data_o,
+  output logic [DataWidth/8-1:0] w_strb_o,
+  output logic                   w_last_o,
+  input  logic                   b_valid_i,
+  input  logic                   b_err_i
+);
+  localparam bit IsCopy = (Kind == 0);
+  localparam bit IsZero = (Kind == 1);
+  localparam bit IsCaw  = (Kind == 2);
+  localparam bit HasFifo = IsCopy || IsCaw;
+
+  localparam int BusBytes   = DataWidth / 8;
+  localparam int BeatShift  = $clog2(BusBytes);
+  localparam int BurstBytes = BusBytes * BurstBeats;
+  localparam int MinShift   = $clog2(BurstBytes);
+  localparam int MaxShift   = $clog2(BlockBytes);
+  localparam int BeatW      = $clog2(BurstBeats);
+  localparam int BibW       = (MaxShift > MinShift) ? MaxShift - MinShift : 1;
+  localparam int FifoDepth  = 1 << $clog2(MaxOutstandingReads * BurstBeats);
+  localparam int CountW     = $clog2(FifoDepth) + 1;
+  localparam int OutW       = $clog2(MaxOutstandingReads + 1);
+  localparam int BOutW      = $clog2(MaxOutstandingWrites + 1);
+  localparam int OffW       = 33 + MaxShift;
+  localparam int PatW       = MaxShift - BeatShift;
+
+  // ---------------------------------------------------------------------------------------------
+  // Job decode (the inputs are stable for the whole job).
+  // ---------------------------------------------------------------------------------------------
+  logic is_pattern, is_fill;
+  assign is_pattern = IsZero && ({5'd0, op_i} == offload_pkg::OpPattern);
+  assign is_fill    = IsZero && !is_pattern;
+
+  // Bursts per block minus one, -(block bytes) and the backward jump from the last burst of a block to
+  // the first burst of the block before (BurstBytes - 2 * block bytes): decodes of shift_i, no adders.
+  logic [BibW-1:0] bib_last;
+  logic [63:0]     neg_bs, back_jump;
+  always_comb begin
+    bib_last = '0;
+    for (int b = 0; b < BibW; b++) begin
+      bib_last[b] = (32'(shift_i) > MinShift + b);
+    end
+    for (int i = 0; i < 64; i++) begin
+      neg_bs[i]    = (i >= 32'(shift_i));
+      back_jump[i] = (i > 32'(shift_i)) || (i == MinShift);
+    end
+  end
+
+  localparam logic [63:0] BurstStep = 64'(BurstBytes);
+
+  // ---------------------------------------------------------------------------------------------
+  // State.
+  // ---------------------------------------------------------------------------------------------
+  typedef enum logic [3:0] {
+    StIdle, StSetup, StSetup2, StRun, StMisEnd, StFinPos, StFinShift, StFinAdd, StDone
+  } state_e;
+
+  state_e state_q, state_d;
+  logic [31:0] cyc_q;
+  logic        wpass_q, wpass_d;   // compare-and-write: the write pass
+  logic        pat_q, pat_d;       // pattern fill: reading the pattern block
+
+  // Read side.
+  logic            ar_on_q, ar_on_d, ar_side_q, ar_side_d, ar_hold_q;
+  logic [BibW-1:0] ar_bib_q, ar_bib_d;
+  logic [31:0]     ar_left_q, ar_left_d;
+  logic [OutW-1:0] ar_out_q, ar_out_d;
+  logic            r_side_q, r_side_d;
+  logic [BibW-1:0] r_bib_q, r_bib_d;
+  logic [31:0]     r_blk_q, r_blk_d;
+  logic [CountW-1:0] resv_q, resv_d;
+
+  // Write side.
+  logic             w_on_q, w_on_d, w_burst_q, w_burst_d, aw_done_q, aw_done_d, w_dd_q, w_dd_d;
+  logic [BeatW-1:0] w_beat_q, w_beat_d;
+  logic [BibW-1:0]  w_bib_q, w_bib_d;
+  logic [31:0]      w_blk_q, w_blk_d;
+  logic [BOutW-1:0] b_out_q, b_out_d;
+  logic [BibW-1:0]  b_bib_q, b_bib_d;
+  logic [31:0]      b_blk_q, b_blk_d;
+
+  // Failure: the first failing block in processing order.
+  logic        fail_q, fail_d, fail_wr_q, fail_wr_d, fail_side_q, fail_side_d, fail_cmp_q, fail_cmp_d;
+  logic [31:0] fail_idx_q, fail_idx_d;
+
+  // Compare (compare-and-write).
+  logic                cmp_v_q, cmp_v_d, cmp_last_q, cmp_last_d, mis_q, mis_d;
+  logic [BusBytes-1:0] cmp_diff_q, cmp_diff_d;
+  logic [31:0]         cmp_pos_q, cmp_pos_d, mis_pos_q, mis_pos_d;
+  logic [BusBytes-1:0] mis_lanes_q, mis_lanes_d;
+
+  // Fault address calculation.
+  logic [OffW-1:0]       off_q, off_d;
+  logic [ShiftWidth-1:0] fsh_q, fsh_d;
+
+  // Address counters: A reads (and, for compare-and-write, is the write address in the write pass),
+  // B reads the compare-and-write source, W writes (copy and zero engines).
+  logic        a_en, a_load, b_en, b_load, wc_en, wc_load;
+  logic [63:0] a_load_val, a_delta, b_load_val, b_delta, wc_load_val, wc_delta;
+  logic [63:0] a_addr, b_addr, wc_addr;
+
+  // FIFO (copy, compare-and-write).
+  logic                 fifo_push, fifo_pop, fifo_clr, fifo_empty;
+  logic [DataWidth-1:0] fifo_data;
+  logic [CountW-1:0]    fifo_count;
+
+  // Pattern buffer (zero engine).
+  logic [DataWidth-1:0] pat_rdata;
+  logic [PatW-1:0]      pat_widx, pat_ridx, pat_ridx_next, pat_mask;
+
+  // ---------------------------------------------------------------------------------------------
+  // Memory channel handshakes.
+  // ---------------------------------------------------------------------------------------------
+  logic ar_fire, r_fire, aw_fire, w_fire, b_fire;
+  logic r_burst_end, r_final, w_burst_end;
+  logic data_avail, blk_ok, w_more, w_start;
+  logic [63:0] wr_addr;
+
+  assign ar_fire = ar_valid_o && ar_ready_i;
+  assign r_fire  = r_valid_i;
+  assign aw_fire = aw_valid_o && aw_ready_i;
+  assign w_fire  = w_valid_o && w_ready_i;
+  assign b_fire  = b_valid_i;
+
+  // Reads: enough credit (FIFO space reserved for a whole burst), fewer than MaxOutstandingReads bursts
+  // in flight, and no failure.
+  logic credit_ok;
+  assign credit_ok  = !HasFifo || (IsCaw && !wpass_q) ||
+                      (32'(resv_q) + BurstBeats <= FifoDepth);
+  // An address once presented stays until accepted (AXI), even if a failure arrives meanwhile.
+  assign ar_valid_o = ar_hold_q || (ar_on_q && (ar_left_q != '0) && !fail_q &&
+                                    (32'(ar_out_q) < MaxOutstandingReads) && credit_ok);
+  assign r_burst_end = r_fire && r_last_i;
+
+  // Writes: a burst starts (address and first beat together) when its data are at hand, its block is
+  // before any failing block, and fewer than MaxOutstandingWrites responses are owed.
+  assign w_more     = (w_blk_q != blocks_i);
+  assign blk_ok     = !fail_q || (w_blk_q < fail_idx_q);
+  assign data_avail = HasFifo ? !fifo_empty : 1'b1;
+  assign w_start    = w_on_q && !w_burst_q && w_more && blk_ok && data_avail &&
+                      (32'(b_out_q) < MaxOutstandingWrites);
+  assign aw_valid_o = w_start || (w_burst_q && !aw_done_q);
+  assign w_valid_o  = (w_start || (w_burst_q && !w_dd_q)) && data_avail;
+  assign w_last_o   = (w_beat_q == BeatW'(BurstBeats - 1));
+  assign w_strb_o   = blk_ok ? '1 : '0;
+  assign w_burst_end = (aw_done_q || aw_fire) && (w_dd_q || (w_fire && w_last_o));
+
+  assign wr_addr   = IsCaw ? a_addr : wc_addr;
+  assign aw_addr_o = wr_addr;
+  always_comb begin
+    aw_user_o = offload_pkg::HintData;
+    if (IsZero && {5'd0, op_i} == offload_pkg::OpDeallocate) begin
+      aw_user_o = offload_pkg::HintDeallocate;
+    end else if (IsZero && {5'd0, op_i} == offload_pkg::OpAnchor) begin
+      aw_user_o = offload_pkg::HintAnchor;
+    end
+  end
+  always_comb begin
+    if (IsCaw) begin
+      w_data_o = fifo_data;
+    end else if (IsCopy) begin
+      w_data_o = fifo_data;
+    end else if (is_pattern) begin
+      w_data_o = pat_rdata;
+    end else begin
+      w_data_o = '0;
+    end
+  end
+
+  // Read address: the pattern block is block aligned, so its bursts are src | offset.
+  always_comb begin
+    if (IsZero) begin
+      ar_addr_o = src_i | (64'(ar_bib_q) << MinShift);
+    end else if (IsCaw && !wpass_q && !ar_side_q) begin
+      ar_addr_o = a_addr;
+    end else if (IsCaw) begin
+      ar_addr_o = b_addr;
+    end else begin
+      ar_addr_o = a_addr;
+    end
+  end
+
+  // The last beat of the last read burst of the stream.
+  assign r_final = r_burst_end && (ar_left_q == '0) && (ar_out_q == OutW'(1)) && !ar_fire;
+
+  // ---------------------------------------------------------------------------------------------
+  // Failure candidates this cycle.
+  // ---------------------------------------------------------------------------------------------
+  logic        rd_cand, wr_cand, take_wr;
+  assign rd_cand = r_fire && r_err_i && !fail_q;
+  assign wr_cand = b_fire && b_err_i && (!fail_q || (!fail_wr_q && (b_blk_q < fail_idx_q)));
+  // Both at once: the earlier block wins; a block's read comes before its write.
+  assign take_wr = wr_cand && (!rd_cand || (b_blk_q < r_blk_q));
+
+  // ---------------------------------------------------------------------------------------------
+  // Next state.
+  // ---------------------------------------------------------------------------------------------
+  logic drained, all_written;
+
+  always_comb begin
+    state_d     = state_q;
+    wpass_d     = wpass_q;
+    pat_d       = pat_q;
+    ar_on_d     = ar_on_q;
+    ar_side_d   = ar_side_q;
+    ar_bib_d    = ar_bib_q;
+    ar_left_d   = ar_left_q;
+    ar_out_d    = ar_out_q;
+    r_side_d    = r_side_q;
+    r_bib_d     = r_bib_q;
+    r_blk_d     = r_blk_q;
+    resv_d      = resv_q;
+    w_on_d      = w_on_q;
+    w_burst_d   = w_burst_q;
+    aw_done_d   = aw_done_q;
+    w_dd_d      = w_dd_q;
+    w_beat_d    = w_beat_q;
+    w_bib_d     = w_bib_q;
+    w_blk_d     = w_blk_q;
+    b_out_d     = b_out_q;
+    b_bib_d     = b_bib_q;
+    b_blk_d     = b_blk_q;
+    fail_d      = fail_q;
+    fail_wr_d   = fail_wr_q;
+    fail_side_d = fail_side_q;
+    fail_cmp_d  = fail_cmp_q;
+    fail_idx_d  = fail_idx_q;
+    cmp_v_d     = 1'b0;
+    cmp_last_d  = 1'b0;
+    cmp_diff_d  = cmp_diff_q;
+    cmp_pos_d   = cmp_pos_q;
+    mis_d       = mis_q;
+    mis_pos_d   = mis_pos_q;
+    mis_lanes_d = mis_lanes_q;
+    off_d       = off_q;
+    fsh_d       = fsh_q;
+    fifo_clr    = 1'b0;
+
+    a_en = 1'b0;  a_load = 1'b0;  a_load_val = src_i;  a_delta = BurstStep;
+    b_en = 1'b0;  b_load = 1'b0;  b_load_val = src_i;  b_delta = BurstStep;
+    wc_en = 1'b0; wc_load = 1'b0; wc_load_val = dst_i; wc_delta = BurstStep;
+
+    // --- read addresses
+    if (ar_fire) begin
+      ar_out_d = ar_out_d + OutW'(1);
+      if (HasFifo && !(IsCaw && !wpass_q)) begin
+        resv_d = resv_d + CountW'(BurstBeats);
+      end
+      if (IsCaw && !wpass_q && !ar_side_q) begin
+        // Compare pass: a dst burst, then the src burst at the same offset.
+        a_en      = 1'b1;
+        ar_side_d = 1'b1;
+      end else begin
+        if (IsCaw) begin
+          b_en = 1'b1;
+        end else if (IsCopy) begin
+          a_en = 1'b1;
+          if (ar_bib_q == bib_last && backward_i) begin
+            a_delta = back_jump;
+          end
+        end
+        ar_side_d = 1'b0;
+        if (ar_bib_q == bib_last) begin
+          ar_bib_d  = '0;
+          ar_left_d = ar_left_q - 32'd1;
+        end else begin
+          ar_bib_d = ar_bib_q + BibW'(1);
+        end
+      end
+    end
+
+    // --- read data
+    if (r_burst_end) begin
+      ar_out_d = ar_out_d - OutW'(1);
+      if (IsCaw && !wpass_q && !r_side_q) begin
+        r_side_d = 1'b1;
+      end else begin
+        r_side_d = 1'b0;
+        if (r_bib_q == bib_last) begin
+          r_bib_d = '0;
+          r_blk_d = r_blk_q + 32'd1;
+        end else begin
+          r_bib_d = r_bib_q + BibW'(1);
+        end
+      end
+    end
+    if (IsCaw && !wpass_q && r_fire && r_side_q) begin
+      // A src beat meets the dst beat at the FIFO head: compare byte lanes next cycle.
+      cmp_v_d    = 1'b1;
+      cmp_last_d = r_final;
+      for (int l = 0; l < BusBytes; l++) begin
+        cmp_diff_d[l] = (fifo_data[8*l +: 8] != r_data_i[8*l +: 8]);
+      end
+    end
+    if (IsCaw && cmp_v_q) begin
+      cmp_pos_d = cmp_pos_q + 32'(BusBytes);
+      if (!mis_q && (cmp_diff_q != '0)) begin
+        mis_d       = 1'b1;
+        mis_pos_d   = cmp_pos_q;
+        mis_lanes_d = cmp_diff_q;
+      end
+    end
+
+    // --- write bursts
+    if (aw_fire) begin
+      b_out_d = b_out_d + BOutW'(1);
+      if (IsCaw) begin
+        a_en = 1'b1;
+      end else begin
+        wc_en = 1'b1;
+        if (w_bib_q == bib_last && backward_i) begin
+          wc_delta = back_jump;
+        end
+      end
+    end
+    if (w_start || w_burst_q) begin
+      w_burst_d = !w_burst_end;
+      aw_done_d = (aw_done_q || aw_fire) && !w_burst_end;
+    end
+    if (w_fire) begin
+      w_beat_d = w_beat_q + BeatW'(1);
+      if (w_last_o) begin
+        w_dd_d = 1'b1;
+      end
+    end
+    if (w_burst_end) begin
+      w_dd_d   = 1'b0;
+      w_beat_d = '0;
+      if (w_bib_q == bib_last) begin
+        w_bib_d = '0;
+        w_blk_d = w_blk_q + 32'd1;
+      end else begin
+        w_bib_d = w_bib_q + BibW'(1);
+      end
+    end
+    if (HasFifo && fifo_pop && !(IsCaw && !wpass_q)) begin
+      resv_d = resv_d - CountW'(1);
+    end
+
+    // --- write responses
+    if (b_fire) begin
+      b_out_d = b_out_d - BOutW'(1);
+      if (b_bib_q == bib_last) begin
+        b_bib_d = '0;
+        b_blk_d = b_blk_q + 32'd1;
+      end else begin
+        b_bib_d = b_bib_q + BibW'(1);
+      end
+    end
+
+    // --- failures
+    if (take_wr) begin
+      fail_d     = 1'b1;
+      fail_wr_d  = 1'b1;
+      fail_cmp_d = 1'b0;
+      fail_idx_d = b_blk_q;
+    end else if (rd_cand) begin
+      fail_d      = 1'b1;
+      fail_wr_d   = 1'b0;
+      fail_idx_d  = r_blk_q;
+      fail_side_d = r_side_q;
+      fail_cmp_d  = IsCaw && !wpass_q;
+    end
+
+    // --- engine state
+    unique case (state_q)
+      StIdle: begin
+        if (start_i) begin
+          state_d = StSetup;
+        end
+      end
+
+      StSetup: begin
+        // Registers of the previous job are cleared here; the first read address goes out next cycle.
+        ar_side_d   = 1'b0;
+        ar_bib_d    = '0;
+        ar_left_d   = blocks_i;
+        ar_out_d    = '0;
+        r_side_d    = 1'b0;
+        r_bib_d     = '0;
+        r_blk_d     = '0;
+        resv_d      = '0;
+        w_burst_d   = 1'b0;
+        aw_done_d   = 1'b0;
+        w_dd_d      = 1'b0;
+        w_beat_d    = '0;
+        w_bib_d     = '0;
+        w_blk_d     = '0;
+        b_out_d     = '0;
+        b_bib_d     = '0;
+        b_blk_d     = '0;
+        fail_d      = 1'b0;
+        fail_wr_d   = 1'b0;
+        fail_side_d = 1'b0;
+        fail_cmp_d  = 1'b0;
+        fail_idx_d  = '0;
+        cmp_pos_d   = '0;
+        mis_d       = 1'b0;
+        wpass_d     = 1'b0;
+        pat_d       = 1'b0;
+        fifo_clr    = 1'b1;
+        // First addresses: the source and destination, or their last blocks when copying backward.
+        a_en        = 1'b1;
+        a_load      = 1'b1;
+        a_load_val  = IsCaw ? dst_i : (backward_i ? src_end_i : src_i);
+        a_delta     = backward_i ? neg_bs : '0;
+        b_en        = 1'b1;
+        b_load      = 1'b1;
+        b_load_val  = src_i;
+        b_delta     = '0;
+        wc_en       = 1'b1;
+        wc_load     = 1'b1;
+        wc_load_val = backward_i ? dst_end_i : dst_i;
+        wc_delta    = backward_i ? neg_bs : '0;
+        if (reject_i || blocks_i == '0) begin
+          state_d = StDone;
+        end else if (is_fill) begin
+          // Zero fill: dispatch, then the write address (A) a cycle later, with the first beat.
+          state_d = StSetup2;
+        end else begin
+          ar_on_d = 1'b1;
+          if (is_pattern) begin
+            ar_left_d = 32'd1;
+            pat_d     = 1'b1;
+          end else if (IsCopy) begin
+            w_on_d = 1'b1;
+          end
+          state_d = StRun;
+        end
+      end
+
+      StSetup2: begin
+        w_on_d  = 1'b1;
+        state_d = StRun;
+      end
+
+      StRun: begin
+        if (IsCaw && !wpass_q) begin
+          // Compare pass. It ends when the last comparison is in cmp_diff_q (or, after a read error,
+          // when every outstanding read has come back).
+          if (fail_q && ar_out_q == '0 && !ar_hold_q && !r_fire) begin
+            ar_on_d = 1'b0;
+            state_d = StFinPos;
+          end else if (cmp_v_q && cmp_last_q && !fail_q) begin
+            ar_on_d = 1'b0;
+            if (mis_q || cmp_diff_q != '0) begin
+              state_d = StMisEnd;
+            end else begin
+              // Everything matched: the write pass reads src + blocks (where B stopped) into the
+              // FIFO and writes dst.
+              wpass_d   = 1'b1;
+              ar_on_d   = 1'b1;
+              ar_side_d = 1'b0;
+              ar_bib_d  = '0;
+              ar_left_d = blocks_i;
+              r_side_d  = 1'b0;
+              r_bib_d   = '0;
+              r_blk_d   = '0;
+              resv_d    = '0;
+              w_on_d    = 1'b1;
+              fifo_clr  = 1'b1;
+              a_en      = 1'b1;
+              a_load    = 1'b1;
+              a_load_val = dst_i;
+              a_delta   = '0;
+            end
+          end
+        end else if (is_pattern && pat_q) begin
+          // Pattern read: the writes start the cycle after the last pattern beat is stored.
+          if (fail_q && ar_out_q == '0 && !ar_hold_q && !r_fire) begin
+            ar_on_d = 1'b0;
+            state_d = StFinPos;
+          end else if (r_final && !rd_cand && !fail_q) begin
+            ar_on_d = 1'b0;
+            pat_d   = 1'b0;
+          end
+        end else if (!w_on_q) begin
+          // The pattern has just been stored: writes from next cycle.
+          w_on_d = 1'b1;
+        end else if (!fail_d && !w_more && !w_burst_q && b_out_d == '0) begin
+          // All written and acknowledged: the completion is valid next cycle.
+          ar_on_d = 1'b0;
+          w_on_d  = 1'b0;
+          state_d = StDone;
+        end else if (fail_q && drained) begin
+          ar_on_d = 1'b0;
+          w_on_d  = 1'b0;
+          state_d = StFinPos;
+        end
+      end
+
+      StMisEnd: begin
+        // The miscompare offset is complete: the completion is valid next cycle.
+        state_d = StDone;
+      end
+
+      StFinPos: begin
+        // The failing block's position from the low end of its range, times the burst size.
+        fifo_clr = 1'b1;
+        off_d    = OffW'(fail_pos) << MinShift;
+        fsh_d    = ShiftWidth'(MinShift);
+        state_d  = StFinShift;
+      end
+
+      StFinShift: begin
+        if (fsh_q == shift_i) begin
+          state_d = StFinAdd;
+        end else begin
+          off_d = off_q << 1;
+          fsh_d = fsh_q + ShiftWidth'(1);
+        end
+      end
+
+      StFinAdd: begin
+        // fault = base + position * block bytes, in the write counter (idle by now).
+        if (IsCaw) begin
+          a_en       = 1'b1;
+          a_load     = 1'b1;
+          a_load_val = fault_base;
+          a_delta    = 64'(off_q);
+        end else begin
+          wc_en       = 1'b1;
+          wc_load     = 1'b1;
+          wc_load_val = fault_base;
+          wc_delta    = 64'(off_q);
+        end
+        state_d = StDone;
+      end
+
+      StDone: begin
+        if (ack_i) begin
+          state_d = StIdle;
+        end
+      end
+
+      default: state_d = StIdle;
+    endcase
+  end
+
+  // Drained after a failure: nothing outstanding, no burst going, nothing left to write.
+  assign all_written = !w_more;
+  assign drained = (ar_out_q == '0) && !ar_hold_q && !r_fire && (!HasFifo || fifo_empty) && !w_burst_q && !w_start &&
+                   (b_out_q == '0) && !b_fire && (all_written || !blk_ok || !w_on_q);
+
+  // The FIFO: read data in, write beats (or, after a failure, discarded beats) out. In the compare
+  // pass dst beats go in and each src beat takes the dst beat at the head.
+  logic drop;
+  assign drop      = HasFifo && !(IsCaw && !wpass_q) && fail_q && !w_burst_q && !w_start && !fifo_empty;
+  assign fifo_push = HasFifo && r_fire && !(IsCaw && !wpass_q && r_side_q);
+  assign fifo_pop  = HasFifo && (w_fire || drop || (IsCaw && !wpass_q && r_fire && r_side_q));
+
+  // Failing block position and base address.
+  logic [32:0] fail_pos;
+  logic [63:0] fault_base;
+  always_comb begin
+    fail_pos   = {1'b0, fail_idx_q};
+    fault_base = fail_wr_q ? dst_i : src_i;
+    if (IsCopy && backward_i) begin
+      // Blocks were processed from the end: the failing one is blocks - 1 - index from the start.
+      fail_pos = {1'b0, blocks_i + ~fail_idx_q};  // modulo 2^32: blocks - 1 - index
+    end else if (IsZero && !fail_wr_q) begin
+      fail_pos = '0;  // the pattern block
+    end else if (IsCaw && !fail_wr_q) begin
+      if (!fail_cmp_q) begin
+        fail_pos = {1'b0, blocks_i} + {1'b0, fail_idx_q};  // the write data: src + blocks
+      end else if (!fail_side_q) begin
+        fault_base = dst_i;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Registers.
+  // ---------------------------------------------------------------------------------------------
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q     <= StIdle;
+      cyc_q       <= '0;
+      wpass_q     <= 1'b0;
+      pat_q       <= 1'b0;
+      ar_on_q     <= 1'b0;
+      ar_side_q   <= 1'b0;
+      ar_hold_q   <= 1'b0;
+      ar_bib_q    <= '0;
+      ar_left_q   <= '0;
+      ar_out_q    <= '0;
+      r_side_q    <= 1'b0;
+      r_bib_q     <= '0;
+      r_blk_q     <= '0;
+      resv_q      <= '0;
+      w_on_q      <= 1'b0;
+      w_burst_q   <= 1'b0;
+      aw_done_q   <= 1'b0;
+      w_dd_q      <= 1'b0;
+      w_beat_q    <= '0;
+      w_bib_q     <= '0;
+      w_blk_q     <= '0;
+      b_out_q     <= '0;
+      b_bib_q     <= '0;
+      b_blk_q     <= '0;
+      fail_q      <= 1'b0;
+      fail_wr_q   <= 1'b0;
+      fail_side_q <= 1'b0;
+      fail_cmp_q  <= 1'b0;
+      fail_idx_q  <= '0;
+      cmp_v_q     <= 1'b0;
+      cmp_last_q  <= 1'b0;
+      cmp_diff_q  <= '0;
+      cmp_pos_q   <= '0;
+      mis_q       <= 1'b0;
+      mis_pos_q   <= '0;
+      mis_lanes_q <= '0;
+      off_q       <= '0;
+      fsh_q       <= '0;
+    end else begin
+      state_q     <= state_d;
+      // Cycles since the grant: 1 in the dispatch cycle, frozen once the completion is valid.
+      if (state_q == StIdle) begin
+        cyc_q <= 32'd1;
+      end else if (state_q != StDone) begin
+        cyc_q <= cyc_q + 32'd1;
+      end
+      wpass_q     <= wpass_d;
+      pat_q       <= pat_d;
+      ar_on_q     <= ar_on_d;
+      ar_side_q   <= ar_side_d;
+      ar_hold_q   <= ar_valid_o && !ar_ready_i;
+      ar_bib_q    <= ar_bib_d;
+      ar_left_q   <= ar_left_d;
+      ar_out_q    <= ar_out_d;
+      r_side_q    <= r_side_d;
+      r_bib_q     <= r_bib_d;
+      r_blk_q     <= r_blk_d;
+      resv_q      <= resv_d;
+      w_on_q      <= w_on_d;
+      w_burst_q   <= w_burst_d;
+      aw_done_q   <= aw_done_d;
+      w_dd_q      <= w_dd_d;
+      w_beat_q    <= w_beat_d;
+      w_bib_q     <= w_bib_d;
+      w_blk_q     <= w_blk_d;
+      b_out_q     <= b_out_d;
+      b_bib_q     <= b_bib_d;
+      b_blk_q     <= b_blk_d;
+      fail_q      <= fail_d;
+      fail_wr_q   <= fail_wr_d;
+      fail_side_q <= fail_side_d;
+      fail_cmp_q  <= fail_cmp_d;
+      fail_idx_q  <= fail_idx_d;
+      cmp_v_q     <= cmp_v_d;
+      cmp_last_q  <= cmp_last_d;
+      cmp_diff_q  <= cmp_diff_d;
+      cmp_pos_q   <= cmp_pos_d;
+      mis_q       <= mis_d;
+      mis_pos_q   <= mis_pos_d;
+      mis_lanes_q <= mis_lanes_d;
+      off_q       <= off_d;
+      fsh_q       <= fsh_d;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Address counters, FIFO, pattern buffer.
+  // ---------------------------------------------------------------------------------------------
+  if (IsCopy || IsCaw) begin : g_a
+    offload_addr_ctr u_a (
+      .clk_i     (clk_i),
+      .rst_ni    (rst_ni),
+      .en_i      (a_en),
+      .load_i    (a_load),
+      .load_val_i(a_load_val),
+      .delta_i   (a_delta),
+      .addr_o    (a_addr)
+    );
+  end else begin : g_no_a
+    assign a_addr = '0;
+    logic unused_a;
+    assign unused_a = ^{a_en, a_load, a_load_val, a_delta};
+  end
+
+  if (IsCaw) begin : g_b
+    offload_addr_ctr u_b (
+      .clk_i     (clk_i),
+      .rst_ni    (rst_ni),
+      .en_i      (b_en),
+      .load_i    (b_load),
+      .load_val_i(b_load_val),
+      .delta_i   (b_delta),
+      .addr_o    (b_addr)
+    );
+  end else begin : g_no_b
+    assign b_addr = '0;
+    logic unused_b;
+    assign unused_b = ^{b_en, b_load, b_load_val, b_delta};
+  end
+
+  if (!IsCaw) begin : g_w
+    offload_addr_ctr u_w (
+      .clk_i     (clk_i),
+      .rst_ni    (rst_ni),
+      .en_i      (wc_en),
+      .load_i    (wc_load),
+      .load_val_i(wc_load_val),
+      .delta_i   (wc_delta),
+      .addr_o    (wc_addr)
+    );
+  end else begin : g_no_w
+    assign wc_addr = '0;
+    logic unused_w;
+    assign unused_w = ^{wc_en, wc_load, wc_load_val, wc_delta};
+  end
+
+  if (HasFifo) begin : g_fifo
+    offload_fifo #(
+      .Width(DataWidth),
+      .Depth(FifoDepth)
+    ) u_fifo (
+      .clk_i  (clk_i),
+      .rst_ni (rst_ni),
+      .clr_i  (fifo_clr),
+      .push_i (fifo_push),
+      .data_i (r_data_i),
+      .pop_i  (fifo_pop),
+      .data_o (fifo_data),
+      .empty_o(fifo_empty),
+      .count_o(fifo_count)
+    );
+  end else begin : g_no_fifo
+    assign fifo_data  = '0;
+    assign fifo_empty = 1'b1;
+    assign fifo_count = '0;
+    logic unused_fifo;
+    assign unused_fifo = ^{fifo_push, fifo_clr};
+  end
+
+  if (IsZero) begin : g_pat
+    // Pattern beat index in the block: written {burst, beat} as read data arrive; read one ahead of
+    // the write beats so that the RAM output register holds the beat being written.
+    logic [BeatW-1:0] r_beat_q;
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        r_beat_q <= '0;
+      end else if (state_q == StSetup) begin
+        r_beat_q <= '0;
+      end else if (r_fire) begin
+        r_beat_q <= r_beat_q + BeatW'(1);
+      end
+    end
+    logic [BibW+BeatW-1:0] widx_full, ridx_full;
+    assign widx_full = {r_bib_q, r_beat_q};
+    assign ridx_full = {w_bib_q, w_beat_q};
+    assign pat_widx  = widx_full[PatW-1:0];
+    assign pat_ridx  = ridx_full[PatW-1:0];
+    always_comb begin
+      for (int i = 0; i < PatW; i++) begin
+        pat_mask[i] = (i + BeatShift < 32'(shift_i));
+      end
+    end
+    assign pat_ridx_next = (pat_ridx + PatW'(1)) & pat_mask;
+
+    offload_ram #(
+      .Width(DataWidth),
+      .Depth(1 << PatW)
+    ) u_pat (
+      .clk_i  (clk_i),
+      .we_i   (r_fire && pat_q),
+      .waddr_i(pat_widx),
+      .wdata_i(r_data_i),
+      .raddr_i(w_fire ? pat_ridx_next : pat_ridx),
+      .rdata_o(pat_rdata)
+    );
+  end else begin : g_no_pat
+    assign pat_rdata     = '0;
+    assign pat_widx      = '0;
+    assign pat_ridx      = '0;
+    assign pat_ridx_next = '0;
+    assign pat_mask      = '0;
+    logic unused_pat;
+    assign unused_pat = ^{pat_widx, pat_ridx, pat_ridx_next, pat_mask};
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Completion.
+  // ---------------------------------------------------------------------------------------------
+  // The first differing byte: the lowest differing lane of the first differing beat.
+  logic [BeatShift-1:0] mis_lane;
+  always_comb begin
+    mis_lane = '0;
+    for (int l = BusBytes - 1; l >= 0; l--) begin
+      if (mis_lanes_q[l]) begin
+        mis_lane = BeatShift'(l);
+      end
+    end
+  end
+
+  assign done_o   = (state_q == StDone);
+  assign cycles_o = cyc_q;
+  always_comb begin
+    status_o      = offload_pkg::StatusOk;
+    blocks_done_o = blocks_i;
+    mis_offset_o  = '0;
+    fault_o       = '0;
+    if (reject_i) begin
+      status_o      = offload_pkg::StatusWriteError;
+      blocks_done_o = '0;
+      fault_o       = dst_i;
+    end else if (fail_q) begin
+      status_o      = fail_wr_q ? offload_pkg::StatusWriteError : offload_pkg::StatusReadError;
+      blocks_done_o = fail_cmp_q ? '0 : fail_idx_q;
+      fault_o       = IsCaw ? a_addr : wc_addr;
+    end else if (IsCaw && mis_q) begin
+      status_o      = offload_pkg::StatusMiscompare;
+      blocks_done_o = '0;
+      mis_offset_o  = {mis_pos_q[31:BeatShift], mis_lane};
+    end
+  end
+
+  // Unused: the FIFO fill level (the reservation counter covers it).
+  logic unused_count;
+  assign unused_count = ^fifo_count;
+
+`ifndef SYNTHESIS
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (rst_ni) begin
+      if (r_fire && state_q != StRun) begin
+        $error("offload_engine %0d: read data while not running", Kind);
+      end
+      if (b_fire && b_out_q == '0) begin
+        $error("offload_engine %0d: write response with none outstanding", Kind);
+      end
+    end
+  end
+`endif
+endmodule
