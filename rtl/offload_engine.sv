@@ -45,8 +45,9 @@ module offload_engine #(
   input  logic [63:0]            dst_end_i,
   input  logic                   backward_i,
   input  logic                   reject_i,
-  // The completion: held from done_o until ack_i.
+  // The completion: held from done_o until ack_i; shown_i says it is the one on the block's ports.
   output logic                   done_o,
+  input  logic                   shown_i,
   input  logic                   ack_i,
   output logic [7:0]             status_o,
   output logic [31:0]            blocks_done_o,
@@ -682,10 +683,11 @@ module offload_engine #(
       fsh_q       <= '0;
     end else begin
       state_q     <= state_d;
-      // Cycles since the grant: 1 in the dispatch cycle, frozen once the completion is valid.
+      // Cycles since the grant: 1 in the dispatch cycle, frozen once the completion is valid on the
+      // block's ports (it may wait there for another engine's completion to be taken).
       if (state_q == StIdle) begin
         cyc_q <= 32'd1;
-      end else if (state_q != StDone) begin
+      end else if (!(state_q == StDone && shown_i)) begin
         cyc_q <= cyc_q + 32'd1;
       end
       wpass_q     <= wpass_d;

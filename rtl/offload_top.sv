@@ -131,7 +131,7 @@ module offload_top #(
   );
 
   // ---- engines
-  logic [NumEng-1:0]            done, ack;
+  logic [NumEng-1:0]            done, ack, shown;
   logic [NumEng*8-1:0]          status;
   logic [NumEng*32-1:0]         blocks_done, mis_offset, cycles;
   logic [NumEng*64-1:0]         fault;
@@ -167,6 +167,7 @@ module offload_top #(
       .backward_i   (backward[e]),
       .reject_i     (reject[e]),
       .done_o       (done[e]),
+      .shown_i      (shown[e]),
       .ack_i        (ack[e]),
       .status_o     (status[8*e +: 8]),
       .blocks_done_o(blocks_done[32*e +: 32]),
@@ -275,8 +276,10 @@ module offload_top #(
   end
   assign accept = |(comp_valid_o & comp_ready_i);
   always_comb begin
-    ack = '0;
-    ack[sel] = accept;
+    ack   = '0;
+    shown = '0;
+    ack[sel]   = accept;
+    shown[sel] = any_done;
   end
 
   assign comp_status_o            = status[8*sel +: 8];

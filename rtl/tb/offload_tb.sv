@@ -144,6 +144,8 @@ module offload_tb;
   // ---- bookkeeping
   longint cyc = 0;
   always @(posedge clk) cyc <= cyc + 1;
+  bit heartbeat = 1'b0;
+  always @(posedge clk) if (heartbeat && cyc % 5000 == 0) $display("HEARTBEAT %0d n_log=%0d n_offered=%0d", cyc, n_log, n_offered);
 
   int     errors = 0;
   int     stall_pct = 0;
@@ -996,6 +998,7 @@ module offload_tb;
     if ($value$plusargs("seed=%d", seed)) rng = 64'(seed);
     if ($value$plusargs("stall=%d", stall_pct)) u_mem.stall_pct = stall_pct;
     if ($test$plusargs("trace")) u_mem.trace = 1'b1;
+    if ($test$plusargs("heartbeat")) heartbeat = 1'b1;
     if (!$value$plusargs("rounds=%d", rounds)) rounds = 200;
     // Each test sets up its plan phase by phase; run_plan is called from here only (the Verilator build
     // inlines a task at every call site).
