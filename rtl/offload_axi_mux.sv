@@ -79,12 +79,17 @@ module offload_axi_mux #(
   assign aw_size_o  = 3'($clog2(StrbW));
   assign aw_burst_o = offload_pkg::BurstIncr;
 
-  // Round robin: the first requester after the last one served.
+  // Round robin: the first requester after the last one served (a decode: the loop bounds are
+  // constants, so no adder is built).
   function automatic logic [EngW-1:0] next_after(input logic [NumEng-1:0] req, input logic [EngW-1:0] last);
     next_after = last;
-    for (int k = NumEng; k >= 1; k--) begin
-      if (req[(32'(last) + k) % NumEng]) begin
-        next_after = EngW'((32'(last) + k) % NumEng);
+    for (int l = 0; l < NumEng; l++) begin
+      if (last == EngW'(l)) begin
+        for (int k = NumEng; k >= 1; k--) begin
+          if (req[(l + k) % NumEng]) begin
+            next_after = EngW'((l + k) % NumEng);
+          end
+        end
       end
     end
   endfunction
@@ -107,10 +112,13 @@ module offload_axi_mux #(
     end
   end
   assign ar_valid_o = |e_ar_valid_i;
-  assign ar_addr_o  = e_ar_addr_i[64*ar_pick +: 64];
+  // (Variable-index selects decoded by hand: Yosys builds full-width shifters for them.)
   always_comb begin
-    e_ar_ready_o = '0;
-    e_ar_ready_o[ar_pick] = ar_ready_i;
+    ar_addr_o = e_ar_addr_i[0 +: 64];
+    for (int e = 0; e < NumEng; e++) begin
+      e_ar_ready_o[e] = ar_ready_i && (ar_pick == EngW'(e));
+      if (e > 0 && ar_pick == EngW'(e)) ar_addr_o = e_ar_addr_i[64*e +: 64];
+    end
   end
 
   // ---- R: to the engine at the head of the route FIFO.
@@ -133,8 +141,9 @@ module offload_axi_mux #(
   assign e_r_err_o  = r_resp_i[1];  // SLVERR or DECERR
   assign e_r_last_o = r_last_i;
   always_comb begin
-    e_r_valid_o = '0;
-    e_r_valid_o[r_owner] = r_valid_i;
+    for (int e = 0; e < NumEng; e++) begin
+      e_r_valid_o[e] = r_valid_i && (r_owner == EngW'(e));
+    end
   end
 
   // ---- AW/W: one engine owns both channels from its address to its last beat.
@@ -145,20 +154,30 @@ module offload_axi_mux #(
   assign w_sel      = w_busy_q ? w_owner_q : aw_pick;
   assign w_any      = w_busy_q || (|e_aw_valid_i);
   assign aw_valid_o = w_any && !aw_done_q && e_aw_valid_i[w_sel];
-  assign aw_addr_o  = e_aw_addr_i[64*w_sel +: 64];
-  assign aw_user_o  = e_aw_user_i[2*w_sel +: 2];
   assign w_valid_o  = w_any && e_w_valid_i[w_sel];
-  assign w_data_o   = e_w_data_i[DataWidth*w_sel +: DataWidth];
-  assign w_strb_o   = e_w_strb_i[StrbW*w_sel +: StrbW];
   assign w_last_o   = e_w_last_i[w_sel];
+  always_comb begin
+    aw_addr_o = e_aw_addr_i[0 +: 64];
+    aw_user_o = e_aw_user_i[0 +: 2];
+    w_data_o  = e_w_data_i[0 +: DataWidth];
+    w_strb_o  = e_w_strb_i[0 +: StrbW];
+    for (int e = 1; e < NumEng; e++) begin
+      if (w_sel == EngW'(e)) begin
+        aw_addr_o = e_aw_addr_i[64*e +: 64];
+        aw_user_o = e_aw_user_i[2*e +: 2];
+        w_data_o  = e_w_data_i[DataWidth*e +: DataWidth];
+        w_strb_o  = e_w_strb_i[StrbW*e +: StrbW];
+      end
+    end
+  end
   assign aw_fire    = aw_valid_o && aw_ready_i;
   assign w_fire     = w_valid_o && w_ready_i;
   assign w_end      = (aw_done_q || aw_fire) && w_fire && w_last_o;
   always_comb begin
-    e_aw_ready_o = '0;
-    e_w_ready_o  = '0;
-    e_aw_ready_o[w_sel] = w_any && !aw_done_q && aw_ready_i;
-    e_w_ready_o[w_sel]  = w_any && w_ready_i;
+    for (int e = 0; e < NumEng; e++) begin
+      e_aw_ready_o[e] = w_any && !aw_done_q && aw_ready_i && (w_sel == EngW'(e));
+      e_w_ready_o[e]  = w_any && w_ready_i && (w_sel == EngW'(e));
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -206,8 +225,9 @@ module offload_axi_mux #(
   end
   assign e_b_err_o = b_err_q;
   always_comb begin
-    e_b_valid_o = '0;
-    e_b_valid_o[b_owner_q] = b_valid_q;
+    for (int e = 0; e < NumEng; e++) begin
+      e_b_valid_o[e] = b_valid_q && (b_owner_q == EngW'(e));
+    end
   end
 
   logic unused_resp;

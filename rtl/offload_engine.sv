@@ -41,8 +41,8 @@ module offload_engine #(
   input  logic [31:0]            blocks_i,
   input  logic [63:0]            src_i,
   input  logic [63:0]            dst_i,
-  input  logic [63:0]            src_end_i,
-  input  logic [63:0]            dst_end_i,
+  input  logic [63:0]            rd_start_i,  // first read block (dispatch cycle only)
+  input  logic [63:0]            wr_start_i,  // first write block (dispatch cycle only)
   input  logic                   backward_i,
   input  logic                   reject_i,
   // The completion: held from done_o until ack_i; shown_i says it is the one on the block's ports.
@@ -90,38 +90,31 @@ module offload_engine #(
   localparam int CountW     = $clog2(FifoDepth) + 1;
   localparam int OutW       = $clog2(MaxOutstandingReads + 1);
   localparam int BOutW      = $clog2(MaxOutstandingWrites + 1);
-  localparam int OffW       = 33 + MaxShift;
   localparam int PatW       = MaxShift - BeatShift;
+  localparam int WalkW      = $clog2(MaxOutstandingReads + MaxOutstandingWrites + 4) + 1;
 
   // ---------------------------------------------------------------------------------------------
   // Job decode (the inputs are stable for the whole job).
   // ---------------------------------------------------------------------------------------------
-  logic is_pattern, is_fill;
+  logic is_pattern, is_fill, backward;
   assign is_pattern = IsZero && ({5'd0, op_i} == offload_pkg::OpPattern);
   assign is_fill    = IsZero && !is_pattern;
+  assign backward   = IsCopy && backward_i;  // only copies run backward
 
-  // Bursts per block minus one, -(block bytes) and the backward jump from the last burst of a block to
-  // the first burst of the block before (BurstBytes - 2 * block bytes): decodes of shift_i, no adders.
+  // Bursts per block minus one: a decode of shift_i.
   logic [BibW-1:0] bib_last;
-  logic [63:0]     neg_bs, back_jump;
   always_comb begin
     bib_last = '0;
     for (int b = 0; b < BibW; b++) begin
       bib_last[b] = (32'(shift_i) > MinShift + b);
     end
-    for (int i = 0; i < 64; i++) begin
-      neg_bs[i]    = (i >= 32'(shift_i));
-      back_jump[i] = (i > 32'(shift_i)) || (i == MinShift);
-    end
   end
-
-  localparam logic [63:0] BurstStep = 64'(BurstBytes);
 
   // ---------------------------------------------------------------------------------------------
   // State.
   // ---------------------------------------------------------------------------------------------
   typedef enum logic [3:0] {
-    StIdle, StSetup, StSetup2, StRun, StMisEnd, StFinPos, StFinShift, StFinAdd, StDone
+    StIdle, StSetup, StSetup2, StRun, StMisEnd, StFinAlign, StFinWalk, StDone
   } state_e;
 
   state_e state_q, state_d;
@@ -129,18 +122,19 @@ module offload_engine #(
   logic        wpass_q, wpass_d;   // compare-and-write: the write pass
   logic        pat_q, pat_d;       // pattern fill: reading the pattern block
 
-  // Read side.
+  // Read side. ar_blk: the block of the next read burst (of the pair, in the compare pass).
   logic            ar_on_q, ar_on_d, ar_side_q, ar_side_d, ar_hold_q;
   logic [BibW-1:0] ar_bib_q, ar_bib_d;
-  logic [31:0]     ar_left_q, ar_left_d;
+  logic [31:0]     ar_blk_q, ar_blk_d;
   logic [OutW-1:0] ar_out_q, ar_out_d;
   logic            r_side_q, r_side_d;
   logic [BibW-1:0] r_bib_q, r_bib_d;
   logic [31:0]     r_blk_q, r_blk_d;
   logic [CountW-1:0] resv_q, resv_d;
 
-  // Write side.
+  // Write side. w_blk: the block of the next write burst.
   logic             w_on_q, w_on_d, w_burst_q, w_burst_d, aw_done_q, aw_done_d, w_dd_q, w_dd_d;
+  logic             w_stop_q, w_stop_d;
   logic [BeatW-1:0] w_beat_q, w_beat_d;
   logic [BibW-1:0]  w_bib_q, w_bib_d;
   logic [31:0]      w_blk_q, w_blk_d;
@@ -151,6 +145,8 @@ module offload_engine #(
   // Failure: the first failing block in processing order.
   logic        fail_q, fail_d, fail_wr_q, fail_wr_d, fail_side_q, fail_side_d, fail_cmp_q, fail_cmp_d;
   logic [31:0] fail_idx_q, fail_idx_d;
+  // Walk back to the failing block: blocks stepped so far (the stream is at most a few blocks ahead).
+  logic [WalkW-1:0] walk_q, walk_d;
 
   // Compare (compare-and-write).
   logic                cmp_v_q, cmp_v_d, cmp_last_q, cmp_last_d, mis_q, mis_d;
@@ -158,14 +154,10 @@ module offload_engine #(
   logic [31:0]         cmp_pos_q, cmp_pos_d, mis_pos_q, mis_pos_d;
   logic [BusBytes-1:0] mis_lanes_q, mis_lanes_d;
 
-  // Fault address calculation.
-  logic [OffW-1:0]       off_q, off_d;
-  logic [ShiftWidth-1:0] fsh_q, fsh_d;
-
-  // Address counters: A reads (and, for compare-and-write, is the write address in the write pass),
-  // B reads the compare-and-write source, W writes (copy and zero engines).
-  logic        a_en, a_load, b_en, b_load, wc_en, wc_load;
-  logic [63:0] a_load_val, a_delta, b_load_val, b_delta, wc_load_val, wc_delta;
+  // Address streams (offload_stream): A reads (for compare-and-write: dst in the compare pass, and the
+  // write address in the write pass), B reads the compare-and-write source and write data, W writes.
+  logic        a_load, a_pre, a_step, a_up, b_load, b_step, b_up, wc_load, wc_pre, wc_step, wc_up;
+  logic [63:0] a_load_val, wc_load_val;
   logic [63:0] a_addr, b_addr, wc_addr;
 
   // FIFO (copy, compare-and-write).
@@ -175,15 +167,14 @@ module offload_engine #(
 
   // Pattern buffer (zero engine).
   logic [DataWidth-1:0] pat_rdata;
-  logic [PatW-1:0]      pat_widx, pat_ridx, pat_ridx_next, pat_mask;
 
   // ---------------------------------------------------------------------------------------------
   // Memory channel handshakes.
   // ---------------------------------------------------------------------------------------------
   logic ar_fire, r_fire, aw_fire, w_fire, b_fire;
   logic r_burst_end, r_final, w_burst_end;
-  logic data_avail, blk_ok, w_more, w_start;
-  logic [63:0] wr_addr;
+  logic ar_more, data_avail, blk_ok, w_more, w_start;
+  logic [31:0] rd_blocks;
 
   assign ar_fire = ar_valid_o && ar_ready_i;
   assign r_fire  = r_valid_i;
@@ -192,19 +183,23 @@ module offload_engine #(
   assign b_fire  = b_valid_i;
 
   // Reads: enough credit (FIFO space reserved for a whole burst), fewer than MaxOutstandingReads bursts
-  // in flight, and no failure.
+  // in flight, and no failure. An address once presented stays until accepted (AXI), even if a
+  // failure arrives meanwhile.
   logic credit_ok;
+  assign rd_blocks  = is_pattern ? 32'd1 : blocks_i;
+  assign ar_more    = (ar_blk_q != rd_blocks);
   assign credit_ok  = !HasFifo || (IsCaw && !wpass_q) ||
                       (32'(resv_q) + BurstBeats <= FifoDepth);
-  // An address once presented stays until accepted (AXI), even if a failure arrives meanwhile.
-  assign ar_valid_o = ar_hold_q || (ar_on_q && (ar_left_q != '0) && !fail_q &&
+  assign ar_valid_o = ar_hold_q || (ar_on_q && ar_more && !fail_q &&
                                     (32'(ar_out_q) < MaxOutstandingReads) && credit_ok);
   assign r_burst_end = r_fire && r_last_i;
 
   // Writes: a burst starts (address and first beat together) when its data are at hand, its block is
-  // before any failing block, and fewer than MaxOutstandingWrites responses are owed.
+  // before any failing block, and fewer than MaxOutstandingWrites responses are owed. A write failure
+  // stops every later burst; a read failure stops the burst of the failing block (w_blk never passes
+  // a block whose data has not arrived).
   assign w_more     = (w_blk_q != blocks_i);
-  assign blk_ok     = !fail_q || (w_blk_q < fail_idx_q);
+  assign blk_ok     = !w_stop_q && !(fail_q && !fail_wr_q && w_blk_q == fail_idx_q);
   assign data_avail = HasFifo ? !fifo_empty : 1'b1;
   assign w_start    = w_on_q && !w_burst_q && w_more && blk_ok && data_avail &&
                       (32'(b_out_q) < MaxOutstandingWrites);
@@ -214,8 +209,21 @@ module offload_engine #(
   assign w_strb_o   = blk_ok ? '1 : '0;
   assign w_burst_end = (aw_done_q || aw_fire) && (w_dd_q || (w_fire && w_last_o));
 
-  assign wr_addr   = IsCaw ? a_addr : wc_addr;
-  assign aw_addr_o = wr_addr;
+  // Burst addresses: the stream's block plus the burst's offset in it (blocks are aligned).
+  logic [63:0] burst_off_ar, burst_off_w;
+  assign burst_off_ar = 64'(ar_bib_q) << MinShift;
+  assign burst_off_w  = 64'(w_bib_q) << MinShift;
+  always_comb begin
+    if (IsZero) begin
+      ar_addr_o = src_i | burst_off_ar;
+    end else if (IsCaw && (wpass_q || ar_side_q)) begin
+      ar_addr_o = b_addr | burst_off_ar;
+    end else begin
+      ar_addr_o = a_addr | burst_off_ar;
+    end
+    aw_addr_o = (IsCaw ? a_addr : wc_addr) | burst_off_w;
+  end
+
   always_comb begin
     aw_user_o = offload_pkg::HintData;
     if (IsZero && {5'd0, op_i} == offload_pkg::OpDeallocate) begin
@@ -225,9 +233,7 @@ module offload_engine #(
     end
   end
   always_comb begin
-    if (IsCaw) begin
-      w_data_o = fifo_data;
-    end else if (IsCopy) begin
+    if (HasFifo) begin
       w_data_o = fifo_data;
     end else if (is_pattern) begin
       w_data_o = pat_rdata;
@@ -236,35 +242,23 @@ module offload_engine #(
     end
   end
 
-  // Read address: the pattern block is block aligned, so its bursts are src | offset.
-  always_comb begin
-    if (IsZero) begin
-      ar_addr_o = src_i | (64'(ar_bib_q) << MinShift);
-    end else if (IsCaw && !wpass_q && !ar_side_q) begin
-      ar_addr_o = a_addr;
-    end else if (IsCaw) begin
-      ar_addr_o = b_addr;
-    end else begin
-      ar_addr_o = a_addr;
-    end
-  end
-
   // The last beat of the last read burst of the stream.
-  assign r_final = r_burst_end && (ar_left_q == '0) && (ar_out_q == OutW'(1)) && !ar_fire;
+  assign r_final = r_burst_end && !ar_more && (ar_out_q == OutW'(1)) && !ar_fire;
 
   // ---------------------------------------------------------------------------------------------
-  // Failure candidates this cycle.
+  // Failure candidates this cycle. Reads run ahead of writes: a read error's block is never before
+  // a block whose write has failed or is in flight, and write responses come in order.
   // ---------------------------------------------------------------------------------------------
-  logic        rd_cand, wr_cand, take_wr;
+  logic rd_cand, wr_cand, take_wr;
   assign rd_cand = r_fire && r_err_i && !fail_q;
-  assign wr_cand = b_fire && b_err_i && (!fail_q || (!fail_wr_q && (b_blk_q < fail_idx_q)));
+  assign wr_cand = b_fire && b_err_i && (!fail_q || (!fail_wr_q && b_blk_q != fail_idx_q));
   // Both at once: the earlier block wins; a block's read comes before its write.
-  assign take_wr = wr_cand && (!rd_cand || (b_blk_q < r_blk_q));
+  assign take_wr = wr_cand && (!rd_cand || b_blk_q != r_blk_q);
 
   // ---------------------------------------------------------------------------------------------
   // Next state.
   // ---------------------------------------------------------------------------------------------
-  logic drained, all_written;
+  logic drained, walk_done;
 
   always_comb begin
     state_d     = state_q;
@@ -273,7 +267,7 @@ module offload_engine #(
     ar_on_d     = ar_on_q;
     ar_side_d   = ar_side_q;
     ar_bib_d    = ar_bib_q;
-    ar_left_d   = ar_left_q;
+    ar_blk_d    = ar_blk_q;
     ar_out_d    = ar_out_q;
     r_side_d    = r_side_q;
     r_bib_d     = r_bib_q;
@@ -283,6 +277,7 @@ module offload_engine #(
     w_burst_d   = w_burst_q;
     aw_done_d   = aw_done_q;
     w_dd_d      = w_dd_q;
+    w_stop_d    = w_stop_q;
     w_beat_d    = w_beat_q;
     w_bib_d     = w_bib_q;
     w_blk_d     = w_blk_q;
@@ -301,13 +296,15 @@ module offload_engine #(
     mis_d       = mis_q;
     mis_pos_d   = mis_pos_q;
     mis_lanes_d = mis_lanes_q;
-    off_d       = off_q;
-    fsh_d       = fsh_q;
     fifo_clr    = 1'b0;
 
-    a_en = 1'b0;  a_load = 1'b0;  a_load_val = src_i;  a_delta = BurstStep;
-    b_en = 1'b0;  b_load = 1'b0;  b_load_val = src_i;  b_delta = BurstStep;
-    wc_en = 1'b0; wc_load = 1'b0; wc_load_val = dst_i; wc_delta = BurstStep;
+    a_load  = 1'b0; a_pre  = 1'b0; a_step  = 1'b0; a_up  = 1'b1; a_load_val  = IsCaw ? wr_start_i : rd_start_i;
+    b_load  = 1'b0;                b_step  = 1'b0; b_up  = 1'b1;
+    wc_load = 1'b0; wc_pre = 1'b0; wc_step = 1'b0; wc_up = !backward; wc_load_val = wr_start_i;
+    walk_d  = walk_q;
+    if (IsCopy) begin
+      a_up = !backward;
+    end
 
     // --- read addresses
     if (ar_fire) begin
@@ -317,21 +314,18 @@ module offload_engine #(
       end
       if (IsCaw && !wpass_q && !ar_side_q) begin
         // Compare pass: a dst burst, then the src burst at the same offset.
-        a_en      = 1'b1;
         ar_side_d = 1'b1;
+        a_step    = (ar_bib_q == bib_last);
       end else begin
-        if (IsCaw) begin
-          b_en = 1'b1;
-        end else if (IsCopy) begin
-          a_en = 1'b1;
-          if (ar_bib_q == bib_last && backward_i) begin
-            a_delta = back_jump;
-          end
-        end
         ar_side_d = 1'b0;
+        if (IsCaw) begin
+          b_step = (ar_bib_q == bib_last);
+        end else if (IsCopy) begin
+          a_step = (ar_bib_q == bib_last);
+        end
         if (ar_bib_q == bib_last) begin
-          ar_bib_d  = '0;
-          ar_left_d = ar_left_q - 32'd1;
+          ar_bib_d = '0;
+          ar_blk_d = ar_blk_q + 32'd1;
         end else begin
           ar_bib_d = ar_bib_q + BibW'(1);
         end
@@ -374,12 +368,9 @@ module offload_engine #(
     if (aw_fire) begin
       b_out_d = b_out_d + BOutW'(1);
       if (IsCaw) begin
-        a_en = 1'b1;
+        a_step = (w_bib_q == bib_last);
       end else begin
-        wc_en = 1'b1;
-        if (w_bib_q == bib_last && backward_i) begin
-          wc_delta = back_jump;
-        end
+        wc_step = (w_bib_q == bib_last);
       end
     end
     if (w_start || w_burst_q) begin
@@ -423,6 +414,7 @@ module offload_engine #(
       fail_wr_d  = 1'b1;
       fail_cmp_d = 1'b0;
       fail_idx_d = b_blk_q;
+      w_stop_d   = 1'b1;
     end else if (rd_cand) begin
       fail_d      = 1'b1;
       fail_wr_d   = 1'b0;
@@ -443,7 +435,7 @@ module offload_engine #(
         // Registers of the previous job are cleared here; the first read address goes out next cycle.
         ar_side_d   = 1'b0;
         ar_bib_d    = '0;
-        ar_left_d   = blocks_i;
+        ar_blk_d    = '0;
         ar_out_d    = '0;
         r_side_d    = 1'b0;
         r_bib_d     = '0;
@@ -452,6 +444,7 @@ module offload_engine #(
         w_burst_d   = 1'b0;
         aw_done_d   = 1'b0;
         w_dd_d      = 1'b0;
+        w_stop_d    = 1'b0;
         w_beat_d    = '0;
         w_bib_d     = '0;
         w_blk_d     = '0;
@@ -462,26 +455,29 @@ module offload_engine #(
         fail_wr_d   = 1'b0;
         fail_side_d = 1'b0;
         fail_cmp_d  = 1'b0;
-        fail_idx_d  = '0;
+        fail_idx_d  = '0;  // (blocks_done of a rejected job)
         cmp_pos_d   = '0;
         mis_d       = 1'b0;
         wpass_d     = 1'b0;
         pat_d       = 1'b0;
         fifo_clr    = 1'b1;
-        // First addresses: the source and destination, or their last blocks when copying backward.
-        a_en        = 1'b1;
+        // First blocks: the source and destination, or (copying backward) the ends of their ranges,
+        // one block down.
         a_load      = 1'b1;
-        a_load_val  = IsCaw ? dst_i : (backward_i ? src_end_i : src_i);
-        a_delta     = backward_i ? neg_bs : '0;
-        b_en        = 1'b1;
+        a_step      = 1'b0;
+        a_pre       = backward;
         b_load      = 1'b1;
-        b_load_val  = src_i;
-        b_delta     = '0;
-        wc_en       = 1'b1;
+        b_step      = 1'b0;
         wc_load     = 1'b1;
-        wc_load_val = backward_i ? dst_end_i : dst_i;
-        wc_delta    = backward_i ? neg_bs : '0;
-        if (reject_i || blocks_i == '0) begin
+        wc_step     = 1'b0;
+        wc_pre      = backward;
+        walk_d      = '0;
+        if (reject_i) begin
+          // Not runnable: a write error at dst (the write stream holds it), nothing done.
+          fail_d    = 1'b1;
+          fail_wr_d = 1'b1;
+          state_d   = StDone;
+        end else if (blocks_i == '0) begin
           state_d = StDone;
         end else if (is_fill) begin
           // Zero fill: dispatch, then the write address (A) a cycle later, with the first beat.
@@ -489,8 +485,7 @@ module offload_engine #(
         end else begin
           ar_on_d = 1'b1;
           if (is_pattern) begin
-            ar_left_d = 32'd1;
-            pat_d     = 1'b1;
+            pat_d = 1'b1;
           end else if (IsCopy) begin
             w_on_d = 1'b1;
           end
@@ -509,36 +504,35 @@ module offload_engine #(
           // when every outstanding read has come back).
           if (fail_q && ar_out_q == '0 && !ar_hold_q && !r_fire) begin
             ar_on_d = 1'b0;
-            state_d = StFinPos;
+            state_d = StFinAlign;
           end else if (cmp_v_q && cmp_last_q && !fail_q) begin
             ar_on_d = 1'b0;
             if (mis_q || cmp_diff_q != '0) begin
               state_d = StMisEnd;
             end else begin
               // Everything matched: the write pass reads src + blocks (where B stopped) into the
-              // FIFO and writes dst.
-              wpass_d   = 1'b1;
-              ar_on_d   = 1'b1;
-              ar_side_d = 1'b0;
-              ar_bib_d  = '0;
-              ar_left_d = blocks_i;
-              r_side_d  = 1'b0;
-              r_bib_d   = '0;
-              r_blk_d   = '0;
-              resv_d    = '0;
-              w_on_d    = 1'b1;
-              fifo_clr  = 1'b1;
-              a_en      = 1'b1;
-              a_load    = 1'b1;
-              a_load_val = dst_i;
-              a_delta   = '0;
+              // FIFO and writes dst (A, reloaded).
+              wpass_d    = 1'b1;
+              ar_on_d    = 1'b1;
+              ar_side_d  = 1'b0;
+              ar_bib_d   = '0;
+              ar_blk_d   = '0;
+              r_side_d   = 1'b0;
+              r_bib_d    = '0;
+              r_blk_d    = '0;
+              resv_d     = '0;
+              w_on_d     = 1'b1;
+              fifo_clr   = 1'b1;
+              a_load     = 1'b1;
+              a_step     = 1'b0;
+              a_load_val = dst_i;  // (rd_start_i belongs to the dispatch cycle only)
             end
           end
         end else if (is_pattern && pat_q) begin
           // Pattern read: the writes start the cycle after the last pattern beat is stored.
           if (fail_q && ar_out_q == '0 && !ar_hold_q && !r_fire) begin
             ar_on_d = 1'b0;
-            state_d = StFinPos;
+            state_d = StFinAlign;
           end else if (r_final && !rd_cand && !fail_q) begin
             ar_on_d = 1'b0;
             pat_d   = 1'b0;
@@ -554,7 +548,7 @@ module offload_engine #(
         end else if (fail_q && drained) begin
           ar_on_d = 1'b0;
           w_on_d  = 1'b0;
-          state_d = StFinPos;
+          state_d = StFinAlign;
         end
       end
 
@@ -563,37 +557,38 @@ module offload_engine #(
         state_d = StDone;
       end
 
-      StFinPos: begin
-        // The failing block's position from the low end of its range, times the burst size.
+      StFinAlign: begin
+        // The failing block's address: its stream walks back to it, a block a cycle (it is at most a
+        // few blocks ahead). In the compare pass the dst stream may be a block ahead of the pair count.
         fifo_clr = 1'b1;
-        off_d    = OffW'(fail_pos) << MinShift;
-        fsh_d    = ShiftWidth'(MinShift);
-        state_d  = StFinShift;
+        if (IsCaw && !wpass_q && ar_side_q && ar_bib_q == bib_last) begin
+          a_step = 1'b1;
+          a_up   = 1'b0;
+        end
+        ar_side_d = 1'b0;
+        state_d   = StFinWalk;
       end
 
-      StFinShift: begin
-        if (fsh_q == shift_i) begin
-          state_d = StFinAdd;
+      StFinWalk: begin
+        if (walk_done) begin
+          state_d = StDone;
         end else begin
-          off_d = off_q << 1;
-          fsh_d = fsh_q + ShiftWidth'(1);
+          walk_d = walk_q + WalkW'(1);
+          if (fail_wr_q) begin
+            if (IsCaw) begin
+              a_step = 1'b1;
+              a_up   = 1'b0;
+            end else begin
+              wc_step = 1'b1;
+              wc_up   = backward;
+            end
+          end else begin
+            a_step = 1'b1;
+            a_up   = backward;
+            b_step = 1'b1;
+            b_up   = 1'b0;
+          end
         end
-      end
-
-      StFinAdd: begin
-        // fault = base + position * block bytes, in the write counter (idle by now).
-        if (IsCaw) begin
-          a_en       = 1'b1;
-          a_load     = 1'b1;
-          a_load_val = fault_base;
-          a_delta    = 64'(off_q);
-        end else begin
-          wc_en       = 1'b1;
-          wc_load     = 1'b1;
-          wc_load_val = fault_base;
-          wc_delta    = 64'(off_q);
-        end
-        state_d = StDone;
       end
 
       StDone: begin
@@ -606,10 +601,15 @@ module offload_engine #(
     endcase
   end
 
+  // Walked back to the failing block (a pattern block read failure needs no walk: it is src). The
+  // stream's block is the index counter less the blocks walked; only the low bits differ.
+  logic [WalkW-1:0] walk_pos;
+  assign walk_pos  = (fail_wr_q ? w_blk_q[WalkW-1:0] : ar_blk_q[WalkW-1:0]) - walk_q;
+  assign walk_done = (IsZero && !fail_wr_q) || (walk_pos == fail_idx_q[WalkW-1:0]);
+
   // Drained after a failure: nothing outstanding, no burst going, nothing left to write.
-  assign all_written = !w_more;
-  assign drained = (ar_out_q == '0) && !ar_hold_q && !r_fire && (!HasFifo || fifo_empty) && !w_burst_q && !w_start &&
-                   (b_out_q == '0) && !b_fire && (all_written || !blk_ok || !w_on_q);
+  assign drained = (ar_out_q == '0) && !ar_hold_q && !r_fire && (!HasFifo || fifo_empty) && !w_burst_q &&
+                   !w_start && (b_out_q == '0) && !b_fire && (!w_more || !blk_ok || !w_on_q);
 
   // The FIFO: read data in, write beats (or, after a failure, discarded beats) out. In the compare
   // pass dst beats go in and each src beat takes the dst beat at the head.
@@ -618,166 +618,145 @@ module offload_engine #(
   assign fifo_push = HasFifo && r_fire && !(IsCaw && !wpass_q && r_side_q);
   assign fifo_pop  = HasFifo && (w_fire || drop || (IsCaw && !wpass_q && r_fire && r_side_q));
 
-  // Failing block position and base address.
-  logic [32:0] fail_pos;
-  logic [63:0] fault_base;
-  always_comb begin
-    fail_pos   = {1'b0, fail_idx_q};
-    fault_base = fail_wr_q ? dst_i : src_i;
-    if (IsCopy && backward_i) begin
-      // Blocks were processed from the end: the failing one is blocks - 1 - index from the start.
-      fail_pos = {1'b0, blocks_i + ~fail_idx_q};  // modulo 2^32: blocks - 1 - index
-    end else if (IsZero && !fail_wr_q) begin
-      fail_pos = '0;  // the pattern block
-    end else if (IsCaw && !fail_wr_q) begin
-      if (!fail_cmp_q) begin
-        fail_pos = {1'b0, blocks_i} + {1'b0, fail_idx_q};  // the write data: src + blocks
-      end else if (!fail_side_q) begin
-        fault_base = dst_i;
-      end
-    end
-  end
-
   // ---------------------------------------------------------------------------------------------
   // Registers.
   // ---------------------------------------------------------------------------------------------
+  // Control registers reset; the datapath registers (block indices, counters, compare state) are set
+  // before use and have none, so that their clears cost no logic (an FPGA flop's synchronous reset).
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q     <= StIdle;
-      cyc_q       <= '0;
-      wpass_q     <= 1'b0;
-      pat_q       <= 1'b0;
-      ar_on_q     <= 1'b0;
-      ar_side_q   <= 1'b0;
-      ar_hold_q   <= 1'b0;
-      ar_bib_q    <= '0;
-      ar_left_q   <= '0;
-      ar_out_q    <= '0;
-      r_side_q    <= 1'b0;
-      r_bib_q     <= '0;
-      r_blk_q     <= '0;
-      resv_q      <= '0;
-      w_on_q      <= 1'b0;
-      w_burst_q   <= 1'b0;
-      aw_done_q   <= 1'b0;
-      w_dd_q      <= 1'b0;
-      w_beat_q    <= '0;
-      w_bib_q     <= '0;
-      w_blk_q     <= '0;
-      b_out_q     <= '0;
-      b_bib_q     <= '0;
-      b_blk_q     <= '0;
-      fail_q      <= 1'b0;
-      fail_wr_q   <= 1'b0;
-      fail_side_q <= 1'b0;
-      fail_cmp_q  <= 1'b0;
-      fail_idx_q  <= '0;
-      cmp_v_q     <= 1'b0;
-      cmp_last_q  <= 1'b0;
-      cmp_diff_q  <= '0;
-      cmp_pos_q   <= '0;
-      mis_q       <= 1'b0;
-      mis_pos_q   <= '0;
-      mis_lanes_q <= '0;
-      off_q       <= '0;
-      fsh_q       <= '0;
+      state_q   <= StIdle;
+      wpass_q   <= 1'b0;
+      pat_q     <= 1'b0;
+      ar_on_q   <= 1'b0;
+      ar_side_q <= 1'b0;
+      ar_hold_q <= 1'b0;
+      ar_out_q  <= '0;
+      w_on_q    <= 1'b0;
+      w_burst_q <= 1'b0;
+      aw_done_q <= 1'b0;
+      w_dd_q    <= 1'b0;
+      w_stop_q  <= 1'b0;
+      b_out_q   <= '0;
+      fail_q    <= 1'b0;
+      fail_wr_q <= 1'b0;
+      cmp_v_q   <= 1'b0;
+      mis_q     <= 1'b0;
     end else begin
-      state_q     <= state_d;
-      // Cycles since the grant: 1 in the dispatch cycle, frozen once the completion is valid on the
-      // block's ports (it may wait there for another engine's completion to be taken).
-      if (state_q == StIdle) begin
-        cyc_q <= 32'd1;
-      end else if (!(state_q == StDone && shown_i)) begin
-        cyc_q <= cyc_q + 32'd1;
-      end
-      wpass_q     <= wpass_d;
-      pat_q       <= pat_d;
-      ar_on_q     <= ar_on_d;
-      ar_side_q   <= ar_side_d;
-      ar_hold_q   <= ar_valid_o && !ar_ready_i;
-      ar_bib_q    <= ar_bib_d;
-      ar_left_q   <= ar_left_d;
-      ar_out_q    <= ar_out_d;
-      r_side_q    <= r_side_d;
-      r_bib_q     <= r_bib_d;
-      r_blk_q     <= r_blk_d;
-      resv_q      <= resv_d;
-      w_on_q      <= w_on_d;
-      w_burst_q   <= w_burst_d;
-      aw_done_q   <= aw_done_d;
-      w_dd_q      <= w_dd_d;
-      w_beat_q    <= w_beat_d;
-      w_bib_q     <= w_bib_d;
-      w_blk_q     <= w_blk_d;
-      b_out_q     <= b_out_d;
-      b_bib_q     <= b_bib_d;
-      b_blk_q     <= b_blk_d;
-      fail_q      <= fail_d;
-      fail_wr_q   <= fail_wr_d;
-      fail_side_q <= fail_side_d;
-      fail_cmp_q  <= fail_cmp_d;
-      fail_idx_q  <= fail_idx_d;
-      cmp_v_q     <= cmp_v_d;
-      cmp_last_q  <= cmp_last_d;
-      cmp_diff_q  <= cmp_diff_d;
-      cmp_pos_q   <= cmp_pos_d;
-      mis_q       <= mis_d;
-      mis_pos_q   <= mis_pos_d;
-      mis_lanes_q <= mis_lanes_d;
-      off_q       <= off_d;
-      fsh_q       <= fsh_d;
+      state_q   <= state_d;
+      wpass_q   <= wpass_d;
+      pat_q     <= pat_d;
+      ar_on_q   <= ar_on_d;
+      ar_side_q <= ar_side_d;
+      ar_hold_q <= ar_valid_o && !ar_ready_i;
+      ar_out_q  <= ar_out_d;
+      w_on_q    <= w_on_d;
+      w_burst_q <= w_burst_d;
+      aw_done_q <= aw_done_d;
+      w_dd_q    <= w_dd_d;
+      w_stop_q  <= w_stop_d;
+      b_out_q   <= b_out_d;
+      fail_q    <= fail_d;
+      fail_wr_q <= fail_wr_d;
+      cmp_v_q   <= cmp_v_d;
+      mis_q     <= mis_d;
     end
   end
 
+  always_ff @(posedge clk_i) begin
+    // Cycles since the grant: 1 in the dispatch cycle, frozen once the completion is valid on the
+    // block's ports (it may wait there for another engine's completion to be taken).
+    if (state_q == StIdle) begin
+      cyc_q <= 32'd1;
+    end else if (!(state_q == StDone && shown_i)) begin
+      cyc_q <= cyc_q + 32'd1;
+    end
+    ar_bib_q    <= ar_bib_d;
+    ar_blk_q    <= ar_blk_d;
+    r_side_q    <= r_side_d;
+    r_bib_q     <= r_bib_d;
+    r_blk_q     <= r_blk_d;
+    resv_q      <= resv_d;
+    w_beat_q    <= w_beat_d;
+    w_bib_q     <= w_bib_d;
+    w_blk_q     <= w_blk_d;
+    b_bib_q     <= b_bib_d;
+    b_blk_q     <= b_blk_d;
+    fail_side_q <= fail_side_d;
+    fail_cmp_q  <= fail_cmp_d;
+    fail_idx_q  <= fail_idx_d;
+    walk_q      <= walk_d;
+    cmp_last_q  <= cmp_last_d;
+    cmp_diff_q  <= cmp_diff_d;
+    cmp_pos_q   <= cmp_pos_d;
+    mis_pos_q   <= mis_pos_d;
+    mis_lanes_q <= mis_lanes_d;
+  end
+
   // ---------------------------------------------------------------------------------------------
-  // Address counters, FIFO, pattern buffer.
+  // Address streams, FIFO, pattern buffer.
   // ---------------------------------------------------------------------------------------------
   if (IsCopy || IsCaw) begin : g_a
-    offload_addr_ctr u_a (
+    offload_stream #(
+      .MinShift  (MinShift),
+      .MaxShift  (MaxShift),
+      .ShiftWidth(ShiftWidth)
+    ) u_a (
       .clk_i     (clk_i),
-      .rst_ni    (rst_ni),
-      .en_i      (a_en),
+      .shift_i   (shift_i),
       .load_i    (a_load),
       .load_val_i(a_load_val),
-      .delta_i   (a_delta),
+      .pre_dec_i (a_pre),
+      .step_i    (a_step),
+      .up_i      (a_up),
       .addr_o    (a_addr)
     );
   end else begin : g_no_a
     assign a_addr = '0;
     logic unused_a;
-    assign unused_a = ^{a_en, a_load, a_load_val, a_delta};
+    assign unused_a = ^{a_load, a_pre, a_step, a_up, a_load_val};
   end
 
   if (IsCaw) begin : g_b
-    offload_addr_ctr u_b (
+    offload_stream #(
+      .MinShift  (MinShift),
+      .MaxShift  (MaxShift),
+      .ShiftWidth(ShiftWidth)
+    ) u_b (
       .clk_i     (clk_i),
-      .rst_ni    (rst_ni),
-      .en_i      (b_en),
+      .shift_i   (shift_i),
       .load_i    (b_load),
-      .load_val_i(b_load_val),
-      .delta_i   (b_delta),
+      .load_val_i(rd_start_i),
+      .pre_dec_i (1'b0),
+      .step_i    (b_step),
+      .up_i      (b_up),
       .addr_o    (b_addr)
     );
   end else begin : g_no_b
     assign b_addr = '0;
     logic unused_b;
-    assign unused_b = ^{b_en, b_load, b_load_val, b_delta};
+    assign unused_b = ^{b_load, b_step, b_up};
   end
 
   if (!IsCaw) begin : g_w
-    offload_addr_ctr u_w (
+    offload_stream #(
+      .MinShift  (MinShift),
+      .MaxShift  (MaxShift),
+      .ShiftWidth(ShiftWidth)
+    ) u_w (
       .clk_i     (clk_i),
-      .rst_ni    (rst_ni),
-      .en_i      (wc_en),
+      .shift_i   (shift_i),
       .load_i    (wc_load),
       .load_val_i(wc_load_val),
-      .delta_i   (wc_delta),
+      .pre_dec_i (wc_pre),
+      .step_i    (wc_step),
+      .up_i      (wc_up),
       .addr_o    (wc_addr)
     );
   end else begin : g_no_w
     assign wc_addr = '0;
     logic unused_w;
-    assign unused_w = ^{wc_en, wc_load, wc_load_val, wc_delta};
+    assign unused_w = ^{wc_load, wc_pre, wc_step, wc_up, wc_load_val};
   end
 
   if (HasFifo) begin : g_fifo
@@ -800,13 +779,15 @@ module offload_engine #(
     assign fifo_empty = 1'b1;
     assign fifo_count = '0;
     logic unused_fifo;
-    assign unused_fifo = ^{fifo_push, fifo_clr};
+    assign unused_fifo = ^{fifo_push, fifo_pop, fifo_clr};
   end
 
   if (IsZero) begin : g_pat
     // Pattern beat index in the block: written {burst, beat} as read data arrive; read one ahead of
     // the write beats so that the RAM output register holds the beat being written.
-    logic [BeatW-1:0] r_beat_q;
+    logic [BeatW-1:0]      r_beat_q;
+    logic [BibW+BeatW-1:0] widx_full, ridx_full;
+    logic [PatW-1:0]       pat_widx, pat_ridx, pat_ridx_next, pat_mask;
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
         r_beat_q <= '0;
@@ -816,7 +797,6 @@ module offload_engine #(
         r_beat_q <= r_beat_q + BeatW'(1);
       end
     end
-    logic [BibW+BeatW-1:0] widx_full, ridx_full;
     assign widx_full = {r_bib_q, r_beat_q};
     assign ridx_full = {w_bib_q, w_beat_q};
     assign pat_widx  = widx_full[PatW-1:0];
@@ -840,13 +820,7 @@ module offload_engine #(
       .rdata_o(pat_rdata)
     );
   end else begin : g_no_pat
-    assign pat_rdata     = '0;
-    assign pat_widx      = '0;
-    assign pat_ridx      = '0;
-    assign pat_ridx_next = '0;
-    assign pat_mask      = '0;
-    logic unused_pat;
-    assign unused_pat = ^{pat_widx, pat_ridx, pat_ridx_next, pat_mask};
+    assign pat_rdata = '0;
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -863,6 +837,18 @@ module offload_engine #(
     end
   end
 
+  // The failing block: the stream that walked back to it (a bad pattern block: src itself).
+  logic [63:0] fault_block;
+  always_comb begin
+    if (IsCaw) begin
+      fault_block = (fail_wr_q || (fail_cmp_q && !fail_side_q)) ? a_addr : b_addr;
+    end else if (IsZero) begin
+      fault_block = fail_wr_q ? wc_addr : src_i;
+    end else begin
+      fault_block = fail_wr_q ? wc_addr : a_addr;
+    end
+  end
+
   assign done_o   = (state_q == StDone);
   assign cycles_o = cyc_q;
   always_comb begin
@@ -870,14 +856,10 @@ module offload_engine #(
     blocks_done_o = blocks_i;
     mis_offset_o  = '0;
     fault_o       = '0;
-    if (reject_i) begin
-      status_o      = offload_pkg::StatusWriteError;
-      blocks_done_o = '0;
-      fault_o       = dst_i;
-    end else if (fail_q) begin
+    if (fail_q) begin
       status_o      = fail_wr_q ? offload_pkg::StatusWriteError : offload_pkg::StatusReadError;
       blocks_done_o = fail_cmp_q ? '0 : fail_idx_q;
-      fault_o       = IsCaw ? a_addr : wc_addr;
+      fault_o       = fault_block;
     end else if (IsCaw && mis_q) begin
       status_o      = offload_pkg::StatusMiscompare;
       blocks_done_o = '0;

@@ -1,23 +1,29 @@
 // offload_sched: queues, arbiter and range-lock unit of the offload block (model/src/engine/scheduler.rs
 // and range_lock.rs).
 //
-//   intake   one job at a time from the shared job bus into the slot of its queue, in four cycles:
-//            capture and check (unknown op, unsupported block size or unaligned address: the job is
-//            rejected), bytes and read length, range ends (64-bit adds), copy direction.
-//   slots    one job per queue waits here; it is *presented* once its queue has no job running (a
-//            queue runs one job at a time, as in the model).
-//   locks    the lock table is the engines' contexts: each engine runs one job, whose exclusive range
-//            [dst, dst_end) and shared range [src, src_end) are held until its completion is accepted.
-//            Two jobs conflict when one's exclusive range overlaps anything the other holds. A slot is
-//            checked against every context in one cycle (one slot a cycle, round robin over the slots
-//            not yet checked); the result is registered and is invalidated by every grant.
-//            LockEntries bounds the jobs holding locks at once; as no more than three can (one per
-//            engine), the table has three entries and LockEntries >= 3 never limits.
-//   arbiter  each cycle at most one grant: among presented, checked slots whose engine is idle, whose
-//            locks are free and while a table entry is free, the one presented first (ties: lowest
-//            queue). The grant numbers jobs in grant order (commit order, 32 bits, wrapping) and copies
-//            the job into its engine's context; the engine starts the next cycle.
-//   release  when an engine's completion is accepted (release_i), its locks, its engine and its queue
+//   slots    one per queue. A queue runs one job at a time (as in the model), so its slot holds its job
+//            from intake until the job's completion is accepted: first waiting, then running.
+//   intake   one job at a time from the shared job bus into the slot of its queue, over four cycles
+//            while the job is offered (its fields are held until job_ready_o): checks (an unknown op,
+//            an unsupported block size, an unaligned address, or a range that would leave its 2^48-byte
+//            region, i.e. unit or staging buffers: the job is rejected, with empty ranges), the byte count
+//            and read length, the range ends (64-bit adds), the copy direction. The fourth cycle writes
+//            the slot and takes the job (job_ready_o).
+//   locks    the running slots are the lock table: a running job holds its exclusive range
+//            [dst, dst_end) and its shared range [src, src_end) until its completion is accepted. Two
+//            jobs conflict when one's exclusive range overlaps anything the other holds; the relation
+//            is symmetric and fixed once both jobs are in their slots, so it is computed for every pair
+//            of slots (one comparator set per pair) and registered. A waiting job is held back by a
+//            conflicting running one. At most NumQueues jobs hold locks, so the table never needs more
+//            entries than there are queues; LockEntries bounds the running jobs all the same.
+//            A range lies in one 2^48-byte region (bits 63..48: a unit or the staging buffers; the
+//            intake rejects a job that would leave it), so a range is kept as its start and a 49-bit
+//            end offset, and two ranges overlap when their regions are equal and their offsets overlap.
+//   arbiter  each cycle at most one grant: among presented slots (waiting, intake done a cycle ago) whose
+//            engine is idle, with no conflicting running job and fewer than LockEntries running, the one
+//            presented first (ties: lowest queue). The grant numbers jobs in grant order (commit order,
+//            32 bits, wrapping) and loads its engine's context; the engine starts the next cycle.
+//   release  when an engine's completion is accepted (release_i), its engine, its locks and its queue
 //            are free from the next cycle.
 `default_nettype none
 
@@ -29,36 +35,38 @@ module offload_sched #(
   parameter int ShiftWidth  = 4,
   parameter int NumEng      = 3
 ) (
-  input  logic                        clk_i,
-  input  logic                        rst_ni,
-  // Jobs: one valid bit per queue, shared fields.
-  input  logic [NumQueues-1:0]        job_valid_i,
-  output logic [NumQueues-1:0]        job_ready_o,
-  input  logic [7:0]                  job_op_i,
-  input  logic [7:0]                  job_block_shift_i,
-  input  logic [15:0]                 job_tag_i,
-  input  logic [31:0]                 job_blocks_i,
-  input  logic [63:0]                 job_src_i,
-  input  logic [63:0]                 job_dst_i,
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+  // Jobs: one valid bit per queue, shared fields, held until taken.
+  input  logic [NumQueues-1:0]         job_valid_i,
+  output logic [NumQueues-1:0]         job_ready_o,
+  input  logic [7:0]                   job_op_i,
+  input  logic [7:0]                   job_block_shift_i,
+  input  logic [15:0]                  job_tag_i,
+  input  logic [31:0]                  job_blocks_i,
+  input  logic [63:0]                  job_src_i,
+  input  logic [63:0]                  job_dst_i,
   // Engine contexts (engine e in bits e*W +: W), valid from the cycle after start_o[e] (the grant)
-  // until release_i[e].
-  output logic [NumEng-1:0]           start_o,
-  output logic [NumEng*3-1:0]         ctx_op_o,
+  // until release_i[e]. setup_*: the granted job's first blocks (for a backward copy, the ends of its
+  // ranges: the engine steps one block down), valid in the cycle after a grant.
+  output logic [NumEng-1:0]            start_o,
+  output logic [NumEng*3-1:0]          ctx_op_o,
   output logic [NumEng*ShiftWidth-1:0] ctx_shift_o,
-  output logic [NumEng*32-1:0]        ctx_blocks_o,
-  output logic [NumEng*64-1:0]        ctx_src_o,
-  output logic [NumEng*64-1:0]        ctx_dst_o,
-  output logic [NumEng*64-1:0]        ctx_src_end_o,
-  output logic [NumEng*64-1:0]        ctx_dst_end_o,
-  output logic [NumEng-1:0]           ctx_backward_o,
-  output logic [NumEng-1:0]           ctx_reject_o,
-  output logic [NumEng*8-1:0]         ctx_queue_o,
-  output logic [NumEng*16-1:0]        ctx_tag_o,
-  output logic [NumEng*32-1:0]        ctx_commit_o,
-  input  logic [NumEng-1:0]           release_i,
-  output logic                        idle_o
+  output logic [NumEng*32-1:0]         ctx_blocks_o,
+  output logic [NumEng*64-1:0]         ctx_src_o,
+  output logic [NumEng*64-1:0]         ctx_dst_o,
+  output logic [NumEng-1:0]            ctx_backward_o,
+  output logic [NumEng-1:0]            ctx_reject_o,
+  output logic [NumEng*8-1:0]          ctx_queue_o,
+  output logic [NumEng*16-1:0]         ctx_tag_o,
+  output logic [NumEng*32-1:0]         ctx_commit_o,
+  output logic [63:0]                  setup_rd_start_o,  // first read block
+  output logic [63:0]                  setup_wr_start_o,  // first write block
+  input  logic [NumEng-1:0]            release_i,
+  output logic                         idle_o
 );
-  localparam int QW = (NumQueues > 1) ? $clog2(NumQueues) : 1;
+  localparam int QW    = (NumQueues > 1) ? $clog2(NumQueues) : 1;
+  localparam int Pairs = NumQueues * NumQueues;
 
   typedef struct packed {
     logic                  reject;    // not runnable: completes at once with a write error
@@ -71,56 +79,59 @@ module offload_sched #(
     logic [31:0]           blocks;
     logic [63:0]           src;
     logic [63:0]           dst;
-    logic [63:0]           src_end;
-    logic [63:0]           dst_end;
+    logic [48:0]           src_end;   // end offset in src's region (up to 2^48)
+    logic [48:0]           dst_end;   // end offset in dst's region
   } job_t;
   // $bits(job_t), spelt out: Yosys 0.23 takes no type in $bits (checked in simulation below).
-  localparam int JobW = 3 + 2 + 3 + ShiftWidth + 16 + 32 + 4 * 64;
+  localparam int JobW = 3 + 2 + 3 + ShiftWidth + 16 + 32 + 2 * 64 + 2 * 49;
   // Field offsets in job_t (Yosys 0.23 cannot take members of struct variables declared in generate
   // blocks, so those use part selects).
-  localparam int FDstEnd = 0;
-  localparam int FSrcEnd = 64;
-  localparam int FDst    = 128;
-  localparam int FSrc    = 192;
-  localparam int FEng    = 307 + ShiftWidth;
-  localparam int FShr    = 309 + ShiftWidth;
+  localparam int FDstEnd   = 0;
+  localparam int FSrcEnd   = 49;
+  localparam int FDst      = 98;
+  localparam int FSrc      = 162;
+  localparam int FBlocks   = 226;
+  localparam int FTag      = 258;
+  localparam int FShift    = 274;
+  localparam int FOp       = 274 + ShiftWidth;
+  localparam int FEng      = 277 + ShiftWidth;
+  localparam int FShr      = 279 + ShiftWidth;
+  localparam int FBackward = 280 + ShiftWidth;
+  localparam int FReject   = 281 + ShiftWidth;
 
   // ---------------------------------------------------------------------------------------------
-  // Intake.
+  // Intake: from the job ports, held while offered.
   // ---------------------------------------------------------------------------------------------
   typedef enum logic [1:0] {InIdle, InSize, InEnds, InPlace} in_state_e;
-  in_state_e in_state_q;
-  job_t      in_q;
+  in_state_e     in_state_q;
   logic [QW-1:0] in_queue_q;
+  logic [48:0]   in_dst_end_q, in_src_end_q;  // lengths, then end offsets
+  logic          in_reject_q;
 
-  logic [NumQueues-1:0] slot_valid_q;
-  logic                 acc;
-  logic [QW-1:0]        acc_q;
+  logic [NumQueues-1:0] slot_valid_q, running_q;
+  logic                 running_ok_q;   // out of reset for a cycle
+  logic                 start_in;
+  logic [QW-1:0]        start_q;
 
-  // Nothing is taken in reset or in the cycle it is released.
-  logic running_q;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      running_q <= 1'b0;
-    end else begin
-      running_q <= 1'b1;
-    end
-  end
-  assign job_ready_o = (running_q && in_state_q == InIdle) ? ~slot_valid_q : '0;
+  // The first offered queue whose slot is free.
   always_comb begin
-    acc   = 1'b0;
-    acc_q = '0;
+    start_in = 1'b0;
+    start_q  = '0;
     for (int q = NumQueues - 1; q >= 0; q--) begin
-      if (job_valid_i[q] && job_ready_o[q]) begin
-        acc   = 1'b1;
-        acc_q = QW'(q);
+      if (job_valid_i[q] && !slot_valid_q[q]) begin
+        start_in = 1'b1;
+        start_q  = QW'(q);
       end
     end
   end
 
-  // Checks on the raw job.
-  logic        op_ok, shift_ok, aligned, in_is_copy, in_is_pattern, in_is_caw;
+  // Checks on the offered job.
+  logic        op_ok, shift_ok, aligned, is_copy, is_pattern, is_caw;
   logic [63:0] bs_mask;
+  logic [48:0] bytes, shr_len, dst_end_sum, src_end_sum;
+  logic [2:0]  op3;
+  logic [ShiftWidth-1:0] shift;
+  logic        src_lt_dst, dst_lt_src_end;
   assign op_ok    = job_op_i < 8'(offload_pkg::OpCount);
   assign shift_ok = (job_block_shift_i >= 8'(MinShift)) && (job_block_shift_i <= 8'(MaxShift));
   always_comb begin
@@ -131,105 +142,165 @@ module offload_sched #(
   assign aligned = ((job_dst_i & bs_mask) == '0) &&
                    (((job_src_i & bs_mask) == '0) || job_op_i == offload_pkg::OpZero ||
                     job_op_i == offload_pkg::OpDeallocate || job_op_i == offload_pkg::OpAnchor);
-  assign in_is_copy    = ({5'd0, in_q.op} == offload_pkg::OpCopy);
-  assign in_is_pattern = ({5'd0, in_q.op} == offload_pkg::OpPattern);
-  assign in_is_caw     = ({5'd0, in_q.op} == offload_pkg::OpCompareAndWrite);
-
-  // Bytes of the job and length of its read range.
-  logic [63:0] bytes, shr_len, dst_end_sum, src_end_sum;
-  logic        src_lt_dst, dst_lt_src_end;
-  assign bytes = 64'(in_q.blocks) << in_q.shift;
+  assign op3        = op_ok ? job_op_i[2:0] : 3'(offload_pkg::OpZero);
+  assign shift      = shift_ok ? job_block_shift_i[ShiftWidth-1:0] : ShiftWidth'(MinShift);
+  assign is_copy    = ({5'd0, op3} == offload_pkg::OpCopy);
+  assign is_pattern = ({5'd0, op3} == offload_pkg::OpPattern);
+  assign is_caw     = ({5'd0, op3} == offload_pkg::OpCompareAndWrite);
+  assign bytes      = 49'(job_blocks_i) << shift;
   always_comb begin
     shr_len = '0;
-    if (in_is_copy) begin
+    if (is_copy) begin
       shr_len = bytes;
-    end else if (in_is_pattern) begin
-      shr_len = 64'd1 << in_q.shift;
-    end else if (in_is_caw) begin
+    end else if (is_pattern) begin
+      shr_len = 49'd1 << shift;
+    end else if (is_caw) begin
       shr_len = bytes << 1;  // compare data, then write data
     end
   end
-  offload_add64 u_dst_end (.a_i(in_q.dst), .b_i(in_q.dst_end), .sum_o(dst_end_sum));
-  offload_add64 u_src_end (.a_i(in_q.src), .b_i(in_q.src_end), .sum_o(src_end_sum));
-  offload_lt64 u_src_lt_dst (.a_i(in_q.src), .b_i(in_q.dst), .lt_o(src_lt_dst));
-  offload_lt64 u_dst_lt_end (.a_i(in_q.dst), .b_i(in_q.src_end), .lt_o(dst_lt_src_end));
+  offload_add #(.Width(49)) u_dst_end (.a_i({1'b0, job_dst_i[47:0]}), .b_i(in_dst_end_q), .sum_o(dst_end_sum));
+  offload_add #(.Width(49)) u_src_end (.a_i({1'b0, job_src_i[47:0]}), .b_i(in_src_end_q), .sum_o(src_end_sum));
+  offload_lt #(.Width(48)) u_src_lt_dst (.a_i(job_src_i[47:0]), .b_i(job_dst_i[47:0]), .lt_o(src_lt_dst));
+  offload_lt #(.Width(49)) u_dst_lt_end (.a_i({1'b0, job_dst_i[47:0]}), .b_i(in_src_end_q), .lt_o(dst_lt_src_end));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      in_state_q <= InIdle;
-      in_q       <= '0;
-      in_queue_q <= '0;
+      in_state_q   <= InIdle;
+      in_queue_q   <= '0;
+      in_dst_end_q <= '0;
+      in_src_end_q <= '0;
+      in_reject_q  <= 1'b0;
+      running_ok_q <= 1'b0;
     end else begin
+      running_ok_q <= 1'b1;
       unique case (in_state_q)
         InIdle: begin
-          if (acc) begin
-            in_state_q  <= InSize;
-            in_queue_q  <= acc_q;
-            in_q        <= '0;
-            in_q.reject <= !(op_ok && shift_ok && aligned);
-            in_q.op     <= op_ok ? job_op_i[2:0] : 3'(offload_pkg::OpZero);
-            in_q.shift  <= shift_ok ? job_block_shift_i[ShiftWidth-1:0] : ShiftWidth'(MinShift);
-            in_q.tag    <= job_tag_i;
-            in_q.blocks <= job_blocks_i;
-            in_q.src    <= job_src_i;
-            in_q.dst    <= job_dst_i;
-            if (job_op_i == offload_pkg::OpCopy) begin
-              in_q.eng <= 2'd0;
-            end else if (job_op_i == offload_pkg::OpCompareAndWrite) begin
-              in_q.eng <= 2'd2;
-            end else begin
-              in_q.eng <= 2'd1;
-            end
+          if (start_in && running_ok_q) begin
+            in_state_q <= InSize;
+            in_queue_q <= start_q;
           end
         end
         InSize: begin
-          // The ends are built in place: first the lengths ...
+          // The lengths ...
           in_state_q   <= InEnds;
-          in_q.dst_end <= in_q.reject ? '0 : bytes;
-          in_q.src_end <= in_q.reject ? '0 : shr_len;
-          in_q.shr     <= !in_q.reject && (in_is_copy || in_is_pattern || in_is_caw);
+          in_reject_q  <= !(op_ok && shift_ok && aligned);
+          in_dst_end_q <= (op_ok && shift_ok && aligned) ? bytes : '0;
+          in_src_end_q <= (op_ok && shift_ok && aligned) ? shr_len : '0;
         end
         InEnds: begin
           // ... then start + length.
           in_state_q   <= InPlace;
-          in_q.dst_end <= dst_end_sum;
-          in_q.src_end <= src_end_sum;
+          in_dst_end_q <= dst_end_sum;
+          in_src_end_q <= src_end_sum;
         end
         InPlace: begin
-          // The job (in_final) goes into its slot.
+          // The job goes into its slot and is taken (job_ready_o).
           in_state_q <= InIdle;
         end
         default: in_state_q <= InIdle;
       endcase
     end
   end
+
+  // A range may end at its region's end, not beyond (the engines' address streams stay in the region).
+  logic crosses, reject;
+  assign crosses = (in_dst_end_q[48] && (in_dst_end_q[47:0] != '0)) ||
+                   (in_src_end_q[48] && (in_src_end_q[47:0] != '0));
+  assign reject  = in_reject_q || crosses;
+
+  job_t in_job;
+  always_comb begin
+    in_job          = '0;
+    in_job.reject   = reject;
+    // memmove: copy backward when the destination starts inside the source.
+    in_job.backward = is_copy && !reject && (job_src_i[63:48] == job_dst_i[63:48]) && src_lt_dst &&
+                      dst_lt_src_end;
+    in_job.shr      = !reject && (is_copy || is_pattern || is_caw);
+    in_job.op       = op3;
+    in_job.shift    = shift;
+    in_job.tag      = job_tag_i;
+    in_job.blocks   = job_blocks_i;
+    in_job.src      = job_src_i;
+    in_job.dst      = job_dst_i;
+    in_job.src_end  = reject ? {1'b0, job_src_i[47:0]} : in_src_end_q;
+    in_job.dst_end  = reject ? {1'b0, job_dst_i[47:0]} : in_dst_end_q;
+    if (is_copy) begin
+      in_job.eng = 2'd0;
+    end else if (is_caw) begin
+      in_job.eng = 2'd2;
+    end else begin
+      in_job.eng = 2'd1;
+    end
+  end
   logic deposit;
-  job_t in_final;
   assign deposit = (in_state_q == InPlace);
   always_comb begin
-    in_final = in_q;
-    // memmove: copy backward when the destination starts inside the source.
-    in_final.backward = in_is_copy && !in_q.reject && src_lt_dst && dst_lt_src_end;
+    for (int q = 0; q < NumQueues; q++) begin
+      job_ready_o[q] = deposit && (in_queue_q == QW'(q));
+    end
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Slots, contexts, lock check, arbiter.
+  // Slots, lock conflicts, arbiter, contexts.
   // ---------------------------------------------------------------------------------------------
-  logic [NumQueues*JobW-1:0]   slot_q;
-  logic [NumQueues-1:0]        qbusy_q, front, front_q, is_new, chk_ok_q, elig, win;
-  logic [NumQueues*NumEng-1:0] conf_q;
-  logic [NumQueues*NumQueues-1:0] older_q, older;
-  logic [NumEng*JobW-1:0]      ctx_q;
-  logic [NumEng-1:0]           eng_busy_q;
-  logic [NumEng*QW-1:0]        ctx_queue_q;
-  logic [NumEng*32-1:0]        ctx_commit_q;
-  logic [31:0]                 commit_q;
-  logic                        gnt;
-  logic [QW-1:0]               gq;
-  job_t                        gjob;
+  logic [NumQueues*JobW-1:0] slot_q;
+  logic [NumQueues-1:0]      fresh_q, front, front_q, is_new, elig, win;
+  logic [Pairs-1:0]          pair, conf, conf_q, older_q, older;
+  logic [NumQueues*2-1:0]    run_eng_q;
+  logic [NumEng-1:0]         eng_busy_q;
+  logic [NumEng*QW-1:0]      ctx_queue_q;
+  logic [NumEng*32-1:0]      ctx_commit_q;
+  logic [31:0]               commit_q;
+  logic                      gnt;
+  logic [QW-1:0]             gq, setup_q;
+  job_t                      gjob;
 
-  // Presented: at the front of an idle queue.
-  assign front  = slot_valid_q & ~qbusy_q;
+  // Conflicts of every pair of slots (symmetric).
+  for (genvar i = 0; i < NumQueues; i++) begin : g_conf_i
+    for (genvar j = 0; j < NumQueues; j++) begin : g_conf_j
+      if (i < j) begin : g_pair
+        logic [63:0] a_dst, a_src, b_dst, b_src;
+        logic [48:0] a_dst_end, a_src_end, b_dst_end, b_src_end;
+        logic        a_shr, b_shr, same_dd, same_ds, same_sd;
+        logic [5:0]  lt;
+        assign a_dst     = slot_q[JobW*i + FDst +: 64];
+        assign a_dst_end = slot_q[JobW*i + FDstEnd +: 49];
+        assign a_src     = slot_q[JobW*i + FSrc +: 64];
+        assign a_src_end = slot_q[JobW*i + FSrcEnd +: 49];
+        assign a_shr     = slot_q[JobW*i + FShr];
+        assign b_dst     = slot_q[JobW*j + FDst +: 64];
+        assign b_dst_end = slot_q[JobW*j + FDstEnd +: 49];
+        assign b_src     = slot_q[JobW*j + FSrc +: 64];
+        assign b_src_end = slot_q[JobW*j + FSrcEnd +: 49];
+        assign b_shr     = slot_q[JobW*j + FShr];
+        assign same_dd   = (a_dst[63:48] == b_dst[63:48]);
+        assign same_ds   = (a_dst[63:48] == b_src[63:48]);
+        assign same_sd   = (a_src[63:48] == b_dst[63:48]);
+        // Overlap of [x, x_end) and [y, y_end) in one region: x < y_end and y < x_end.
+        offload_lt #(.Width(49)) u_dd0 (.a_i({1'b0, a_dst[47:0]}), .b_i(b_dst_end), .lt_o(lt[0]));
+        offload_lt #(.Width(49)) u_dd1 (.a_i({1'b0, b_dst[47:0]}), .b_i(a_dst_end), .lt_o(lt[1]));
+        offload_lt #(.Width(49)) u_ds0 (.a_i({1'b0, a_dst[47:0]}), .b_i(b_src_end), .lt_o(lt[2]));
+        offload_lt #(.Width(49)) u_ds1 (.a_i({1'b0, b_src[47:0]}), .b_i(a_dst_end), .lt_o(lt[3]));
+        offload_lt #(.Width(49)) u_sd0 (.a_i({1'b0, a_src[47:0]}), .b_i(b_dst_end), .lt_o(lt[4]));
+        offload_lt #(.Width(49)) u_sd1 (.a_i({1'b0, b_dst[47:0]}), .b_i(a_src_end), .lt_o(lt[5]));
+        // One writes what the other writes, or what the other reads.
+        assign pair[i*NumQueues+j] = (same_dd && lt[0] && lt[1]) || (b_shr && same_ds && lt[2] && lt[3]) ||
+                                     (a_shr && same_sd && lt[4] && lt[5]);
+      end else begin : g_none
+        assign pair[i*NumQueues+j] = 1'b0;
+      end
+    end
+  end
+  always_comb begin
+    for (int i = 0; i < NumQueues; i++) begin
+      for (int j = 0; j < NumQueues; j++) begin
+        conf[i*NumQueues+j] = (i < j) ? pair[i*NumQueues+j] : pair[j*NumQueues+i];
+      end
+    end
+  end
+
+  // Presented: waiting in its slot, its conflicts known (a cycle after the slot was written).
+  assign front  = slot_valid_q & ~running_q & ~fresh_q;
   assign is_new = front & ~front_q;
   // Age: i older than j. Newly presented queues are younger than those already waiting; among
   // queues presented in the same cycle the lower is older.
@@ -248,52 +319,13 @@ module offload_sched #(
     end
   end
 
-  // Lock check: the first slot not yet checked, against every context.
-  logic          chk_any;
-  logic [QW-1:0] chk_ptr;
-  job_t          cj;
-  always_comb begin
-    chk_any = 1'b0;
-    chk_ptr = '0;
-    for (int q = NumQueues - 1; q >= 0; q--) begin
-      if (slot_valid_q[q] && !chk_ok_q[q]) begin
-        chk_any = 1'b1;
-        chk_ptr = QW'(q);
-      end
-    end
-  end
-  assign cj = slot_q[JobW*chk_ptr +: JobW];
-  logic unused_cj;
-  assign unused_cj = ^{cj.reject, cj.backward, cj.eng, cj.op, cj.shift, cj.tag, cj.blocks};
-
-  logic [NumEng-1:0] conf;
-  for (genvar e = 0; e < NumEng; e++) begin : g_lock
-    logic [63:0] ce_dst, ce_dst_end, ce_src, ce_src_end;
-    logic        ce_shr;
-    logic [5:0]  lt;
-    assign ce_dst     = ctx_q[JobW*e + FDst +: 64];
-    assign ce_dst_end = ctx_q[JobW*e + FDstEnd +: 64];
-    assign ce_src     = ctx_q[JobW*e + FSrc +: 64];
-    assign ce_src_end = ctx_q[JobW*e + FSrcEnd +: 64];
-    assign ce_shr     = ctx_q[JobW*e + FShr];
-    // Overlap of [a, a_end) and [b, b_end): a < b_end and b < a_end.
-    offload_lt64 u_dd0 (.a_i(cj.dst), .b_i(ce_dst_end), .lt_o(lt[0]));
-    offload_lt64 u_dd1 (.a_i(ce_dst), .b_i(cj.dst_end), .lt_o(lt[1]));
-    offload_lt64 u_ds0 (.a_i(cj.dst), .b_i(ce_src_end), .lt_o(lt[2]));
-    offload_lt64 u_ds1 (.a_i(ce_src), .b_i(cj.dst_end), .lt_o(lt[3]));
-    offload_lt64 u_sd0 (.a_i(cj.src), .b_i(ce_dst_end), .lt_o(lt[4]));
-    offload_lt64 u_sd1 (.a_i(ce_dst), .b_i(cj.src_end), .lt_o(lt[5]));
-    // The job writes what the context holds, or reads what the context writes.
-    assign conf[e] = (lt[0] && lt[1]) || (ce_shr && lt[2] && lt[3]) || (cj.shr && lt[4] && lt[5]);
-  end
-
   // Eligible slots and the oldest of them.
-  logic [1:0] held;
-  logic       cap_ok;
+  logic [$clog2(NumQueues+1)-1:0] held;
+  logic                           cap_ok;
   always_comb begin
     held = '0;
-    for (int e = 0; e < NumEng; e++) begin
-      held = held + {1'b0, eng_busy_q[e]};
+    for (int q = 0; q < NumQueues; q++) begin
+      held = held + {{($clog2(NumQueues+1)-1){1'b0}}, running_q[q]};
     end
   end
   assign cap_ok = (32'(held) < LockEntries);
@@ -301,8 +333,8 @@ module offload_sched #(
   for (genvar q = 0; q < NumQueues; q++) begin : g_elig
     logic [1:0] sj_eng;
     assign sj_eng  = slot_q[JobW*q + FEng +: 2];
-    assign elig[q] = front[q] && chk_ok_q[q] && !eng_busy_q[sj_eng] && cap_ok &&
-                     ((conf_q[NumEng*q +: NumEng] & eng_busy_q) == '0);
+    assign elig[q] = front[q] && !eng_busy_q[sj_eng] && cap_ok &&
+                     ((conf_q[NumQueues*q +: NumQueues] & running_q) == '0);
   end
   always_comb begin
     for (int i = 0; i < NumQueues; i++) begin
@@ -324,82 +356,140 @@ module offload_sched #(
       end
     end
   end
-  assign gjob = slot_q[JobW*gq +: JobW];
+  // (Variable-index selects on wide vectors are decoded by hand: Yosys builds full-width shifters.)
+  always_comb begin
+    gjob = slot_q[0 +: JobW];
+    for (int q = 1; q < NumQueues; q++) begin
+      if (gq == QW'(q)) gjob = slot_q[JobW*q +: JobW];
+    end
+  end
+
+  // Contexts: what the engine needs for its whole job, and the completion's queue, tag and commit.
+  logic [NumEng*3-1:0]          ctx_op_q;
+  logic [NumEng*ShiftWidth-1:0] ctx_shift_q;
+  logic [NumEng*32-1:0]         ctx_blocks_q;
+  logic [NumEng*64-1:0]         ctx_src_q, ctx_dst_q;
+  logic [NumEng-1:0]            ctx_backward_q, ctx_reject_q;
+  logic [NumEng*16-1:0]         ctx_tag_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      slot_valid_q <= '0;
-      slot_q       <= '0;
-      qbusy_q      <= '0;
-      front_q      <= '0;
-      older_q      <= '0;
-      chk_ok_q     <= '0;
-      conf_q       <= '0;
-      ctx_q        <= '0;
-      ctx_queue_q  <= '0;
-      ctx_commit_q <= '0;
-      eng_busy_q   <= '0;
-      commit_q     <= '0;
+      slot_valid_q   <= '0;
+      slot_q         <= '0;
+      running_q      <= '0;
+      fresh_q        <= '0;
+      front_q        <= '0;
+      older_q        <= '0;
+      conf_q         <= '0;
+      run_eng_q      <= '0;
+      eng_busy_q     <= '0;
+      ctx_queue_q    <= '0;
+      ctx_commit_q   <= '0;
+      ctx_op_q       <= '0;
+      ctx_shift_q    <= '0;
+      ctx_blocks_q   <= '0;
+      ctx_src_q      <= '0;
+      ctx_dst_q      <= '0;
+      ctx_backward_q <= '0;
+      ctx_reject_q   <= '0;
+      ctx_tag_q      <= '0;
+      commit_q       <= '0;
+      setup_q        <= '0;
     end else begin
       front_q <= front;
       older_q <= older;
-      // Lock check result (void if the table changes this cycle).
-      if (chk_any && !gnt) begin
-        conf_q[NumEng*chk_ptr +: NumEng] <= conf;
-        chk_ok_q[chk_ptr]                <= 1'b1;
+      conf_q  <= conf;
+      fresh_q <= '0;
+      if (gnt) begin
+        setup_q <= gq;
       end
-      // A new job in a slot.
-      if (deposit) begin
-        slot_valid_q[in_queue_q]      <= 1'b1;
-        slot_q[JobW*in_queue_q +: JobW] <= in_final;
-        chk_ok_q[in_queue_q]          <= 1'b0;
-      end
-      // Releases: the completion of engine e was accepted.
-      for (int e = 0; e < NumEng; e++) begin
-        if (release_i[e]) begin
-          eng_busy_q[e]                     <= 1'b0;
-          qbusy_q[ctx_queue_q[QW*e +: QW]] <= 1'b0;
+      for (int q = 0; q < NumQueues; q++) begin
+        // A new job in a slot.
+        if (deposit && in_queue_q == QW'(q)) begin
+          slot_valid_q[q]         <= 1'b1;
+          slot_q[JobW*q +: JobW] <= in_job;
+          fresh_q[q]              <= 1'b1;
+        end
+        // The grant.
+        if (gnt && gq == QW'(q)) begin
+          running_q[q]       <= 1'b1;
+          run_eng_q[2*q +: 2] <= gjob.eng;
+        end
+        // The release: the completion of this queue's job was accepted.
+        if (running_q[q] && release_i[run_eng_q[2*q +: 2]]) begin
+          slot_valid_q[q] <= 1'b0;
+          running_q[q]    <= 1'b0;
         end
       end
-      // The grant.
+      for (int e = 0; e < NumEng; e++) begin
+        if (release_i[e]) begin
+          eng_busy_q[e] <= 1'b0;
+        end
+        if (gnt && gjob.eng == 2'(e)) begin
+          eng_busy_q[e]                           <= 1'b1;
+          ctx_queue_q[QW*e +: QW]                 <= gq;
+          ctx_commit_q[32*e +: 32]                <= commit_q;
+          ctx_op_q[3*e +: 3]                      <= gjob.op;
+          ctx_shift_q[ShiftWidth*e +: ShiftWidth] <= gjob.shift;
+          ctx_blocks_q[32*e +: 32]                <= gjob.blocks;
+          ctx_src_q[64*e +: 64]                   <= gjob.src;
+          ctx_dst_q[64*e +: 64]                   <= gjob.dst;
+          ctx_backward_q[e]                       <= gjob.backward;
+          ctx_reject_q[e]                         <= gjob.reject;
+          ctx_tag_q[16*e +: 16]                   <= gjob.tag;
+        end
+      end
       if (gnt) begin
-        chk_ok_q                      <= '0;
-        slot_valid_q[gq]              <= 1'b0;
-        qbusy_q[gq]                   <= 1'b1;
-        eng_busy_q[gjob.eng]          <= 1'b1;
-        ctx_q[JobW*gjob.eng +: JobW]  <= gjob;
-        ctx_queue_q[QW*gjob.eng +: QW] <= gq;
-        ctx_commit_q[32*gjob.eng +: 32] <= commit_q;
-        commit_q                      <= commit_q + 32'd1;
+        commit_q <= commit_q + 32'd1;
       end
     end
   end
 
   always_comb begin
-    start_o = '0;
-    start_o[gjob.eng] = gnt;
+    for (int e = 0; e < NumEng; e++) begin
+      start_o[e] = gnt && (gjob.eng == 2'(e));
+    end
   end
 
-  // Context fields out.
-  localparam int FBlocks   = 256;
-  localparam int FTag      = 288;
-  localparam int FShift    = 304;
-  localparam int FOp       = 304 + ShiftWidth;
-  localparam int FBackward = 310 + ShiftWidth;
-  localparam int FReject   = 311 + ShiftWidth;
+  // The first blocks of the job granted last cycle (the one engine in its dispatch cycle reads them):
+  // a backward copy starts from the ends of its ranges (the engine steps one block down).
+  job_t sjob;
+  always_comb begin
+    sjob = slot_q[0 +: JobW];
+    for (int q = 1; q < NumQueues; q++) begin
+      if (setup_q == QW'(q)) sjob = slot_q[JobW*q +: JobW];
+    end
+    setup_rd_start_o = sjob.backward ? {sjob.src[63:48], sjob.src_end[47:0]} : sjob.src;
+    setup_wr_start_o = sjob.backward ? {sjob.dst[63:48], sjob.dst_end[47:0]} : sjob.dst;
+  end
+  logic unused_sjob;
+  assign unused_sjob = ^{sjob.reject, sjob.shr, sjob.eng, sjob.op, sjob.shift, sjob.tag, sjob.blocks,
+                         sjob.src_end[48], sjob.dst_end[48]};
+
+  assign ctx_op_o       = ctx_op_q;
+  assign ctx_shift_o    = ctx_shift_q;
+  assign ctx_blocks_o   = ctx_blocks_q;
+  assign ctx_src_o      = ctx_src_q;
+  assign ctx_dst_o      = ctx_dst_q;
+  assign ctx_backward_o = ctx_backward_q;
+  assign ctx_reject_o   = ctx_reject_q;
+  assign ctx_tag_o      = ctx_tag_q;
+  assign ctx_commit_o   = ctx_commit_q;
   for (genvar e = 0; e < NumEng; e++) begin : g_ctx
-    assign ctx_op_o[3*e +: 3]                      = ctx_q[JobW*e + FOp +: 3];
-    assign ctx_shift_o[ShiftWidth*e +: ShiftWidth] = ctx_q[JobW*e + FShift +: ShiftWidth];
-    assign ctx_blocks_o[32*e +: 32]                = ctx_q[JobW*e + FBlocks +: 32];
-    assign ctx_src_o[64*e +: 64]                   = ctx_q[JobW*e + FSrc +: 64];
-    assign ctx_dst_o[64*e +: 64]                   = ctx_q[JobW*e + FDst +: 64];
-    assign ctx_src_end_o[64*e +: 64]               = ctx_q[JobW*e + FSrcEnd +: 64];
-    assign ctx_dst_end_o[64*e +: 64]               = ctx_q[JobW*e + FDstEnd +: 64];
-    assign ctx_backward_o[e]                       = ctx_q[JobW*e + FBackward];
-    assign ctx_reject_o[e]                         = ctx_q[JobW*e + FReject];
-    assign ctx_queue_o[8*e +: 8]                   = 8'(ctx_queue_q[QW*e +: QW]);
-    assign ctx_tag_o[16*e +: 16]                   = ctx_q[JobW*e + FTag +: 16];
-    assign ctx_commit_o[32*e +: 32]                = ctx_commit_q[32*e +: 32];
+    assign ctx_queue_o[8*e +: 8] = 8'(ctx_queue_q[QW*e +: QW]);
+  end
+
+  // The slots' tags and blocks reach the engines through the contexts; the rest of the slot
+  // fields not read here are the lock ranges, read above.
+  logic unused_gjob;
+  assign unused_gjob = ^{gjob.shr, gjob.src_end, gjob.dst_end};
+  logic unused_slot;
+  always_comb begin
+    unused_slot = 1'b0;
+    for (int q = 0; q < NumQueues; q++) begin
+      unused_slot = unused_slot ^ slot_q[JobW*q + FBlocks] ^ slot_q[JobW*q + FTag] ^ slot_q[JobW*q + FShift] ^
+                    slot_q[JobW*q + FOp] ^ slot_q[JobW*q + FBackward] ^ slot_q[JobW*q + FReject];
+    end
   end
 
   assign idle_o = (in_state_q == InIdle) && (slot_valid_q == '0) && (eng_busy_q == '0);
@@ -412,6 +502,9 @@ module offload_sched #(
       end
       if ($countones(job_valid_i) > 1) begin
         $error("offload_sched: job_valid_i has more than one bit set (the job fields are shared)");
+      end
+      if (in_state_q != InIdle && !job_valid_i[in_queue_q]) begin
+        $error("offload_sched: a job was withdrawn before it was taken");
       end
     end
   end

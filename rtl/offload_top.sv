@@ -24,7 +24,9 @@ module offload_top #(
   input  logic                   rst_ni,
 
   // Jobs. job_valid_i[q] offers the job on the shared fields to queue q (at most one bit at a time);
-  // it is taken in a cycle where job_ready_o[q] is high. job_ready_o does not depend on job_valid_i.
+  // valid and fields are held until the cycle job_ready_o[q] is high, when the job is taken (the third
+  // cycle after it is offered, at the earliest; a queue takes its next job once the completion of its
+  // previous one has been accepted).
   input  logic [NumQueues-1:0]   job_valid_i,
   output logic [NumQueues-1:0]   job_ready_o,
   input  logic [7:0]             job_op_i,
@@ -90,7 +92,8 @@ module offload_top #(
   logic [NumEng*3-1:0]          ctx_op;
   logic [NumEng*ShiftWidth-1:0] ctx_shift;
   logic [NumEng*32-1:0]         ctx_blocks, ctx_commit;
-  logic [NumEng*64-1:0]         ctx_src, ctx_dst, ctx_src_end, ctx_dst_end;
+  logic [NumEng*64-1:0]         ctx_src, ctx_dst;
+  logic [63:0]                  setup_rd_start, setup_wr_start;
   logic [NumEng*8-1:0]          ctx_queue;
   logic [NumEng*16-1:0]         ctx_tag;
   logic                         sched_idle;
@@ -119,8 +122,8 @@ module offload_top #(
     .ctx_blocks_o     (ctx_blocks),
     .ctx_src_o        (ctx_src),
     .ctx_dst_o        (ctx_dst),
-    .ctx_src_end_o    (ctx_src_end),
-    .ctx_dst_end_o    (ctx_dst_end),
+    .setup_rd_start_o (setup_rd_start),
+    .setup_wr_start_o (setup_wr_start),
     .ctx_backward_o   (backward),
     .ctx_reject_o     (reject),
     .ctx_queue_o      (ctx_queue),
@@ -162,8 +165,8 @@ module offload_top #(
       .blocks_i     (ctx_blocks[32*e +: 32]),
       .src_i        (ctx_src[64*e +: 64]),
       .dst_i        (ctx_dst[64*e +: 64]),
-      .src_end_i    (ctx_src_end[64*e +: 64]),
-      .dst_end_i    (ctx_dst_end[64*e +: 64]),
+      .rd_start_i   (setup_rd_start),
+      .wr_start_i   (setup_wr_start),
       .backward_i   (backward[e]),
       .reject_i     (reject[e]),
       .done_o       (done[e]),
@@ -267,7 +270,7 @@ module offload_top #(
   end
   assign any_done  = |done;
   assign sel       = sel_lock_q ? sel_q : pick;
-  assign sel_queue = ctx_queue[8*sel +: 8];
+  assign sel_queue = sel_queue_mux;
   always_comb begin
     comp_valid_o = '0;
     for (int q = 0; q < NumQueues; q++) begin
@@ -276,20 +279,37 @@ module offload_top #(
   end
   assign accept = |(comp_valid_o & comp_ready_i);
   always_comb begin
-    ack   = '0;
-    shown = '0;
-    ack[sel]   = accept;
-    shown[sel] = any_done;
+    for (int e = 0; e < NumEng; e++) begin
+      ack[e]   = accept && (sel == EngW'(e));
+      shown[e] = any_done && (sel == EngW'(e));
+    end
   end
 
-  assign comp_status_o            = status[8*sel +: 8];
-  assign comp_queue_o             = sel_queue;
-  assign comp_tag_o               = ctx_tag[16*sel +: 16];
-  assign comp_blocks_done_o       = blocks_done[32*sel +: 32];
-  assign comp_miscompare_offset_o = mis_offset[32*sel +: 32];
-  assign comp_commit_o            = ctx_commit[32*sel +: 32];
-  assign comp_fault_address_o     = fault[64*sel +: 64];
-  assign comp_cycles_o            = {32'd0, cycles[32*sel +: 32]};
+  // The selected engine's fields (decoded by hand: see offload_sched).
+  logic [7:0]  sel_queue_mux;
+  always_comb begin
+    sel_queue_mux            = ctx_queue[0 +: 8];
+    comp_status_o            = status[0 +: 8];
+    comp_tag_o               = ctx_tag[0 +: 16];
+    comp_blocks_done_o       = blocks_done[0 +: 32];
+    comp_miscompare_offset_o = mis_offset[0 +: 32];
+    comp_commit_o            = ctx_commit[0 +: 32];
+    comp_fault_address_o     = fault[0 +: 64];
+    comp_cycles_o            = {32'd0, cycles[0 +: 32]};
+    for (int e = 1; e < NumEng; e++) begin
+      if (sel == EngW'(e)) begin
+        sel_queue_mux            = ctx_queue[8*e +: 8];
+        comp_status_o            = status[8*e +: 8];
+        comp_tag_o               = ctx_tag[16*e +: 16];
+        comp_blocks_done_o       = blocks_done[32*e +: 32];
+        comp_miscompare_offset_o = mis_offset[32*e +: 32];
+        comp_commit_o            = ctx_commit[32*e +: 32];
+        comp_fault_address_o     = fault[64*e +: 64];
+        comp_cycles_o            = {32'd0, cycles[32*e +: 32]};
+      end
+    end
+  end
+  assign comp_queue_o = sel_queue;
 
   // An offered completion stays selected until accepted. The accept (ack) sends the engine back to
   // idle and releases its locks and queue in the scheduler: both are free from the next cycle.

@@ -324,6 +324,14 @@ module offload_tb;
     for (int i = 0; i < bs / 8; i++) expmem[index + i] = zeros ? 64'd0 : (from_b ? blk_b[i] : blk_a[i]);
   endtask
 
+  // A range that leaves its 2^48-byte region (it may end at the region's end).
+  function automatic bit crosses(input logic [63:0] start, input logic [63:0] len);
+    logic [63:0] last;
+    last = start + len - 64'd1;
+    crosses = (len != 0) && (last[63:48] != start[63:48]);
+  endfunction
+
+  // Applies job w to expmem; returns its completion (queue, commit and cycles zero).
   task automatic ref_apply(input logic [255:0] w, output logic [255:0] c);
     logic [7:0]  op;
     logic [15:0] tag;
@@ -344,7 +352,10 @@ module offload_tb;
     // What the block cannot run completes at once: a write error at dst, nothing done (rtl/README.md).
     if (op >= 8'(offload_pkg::OpCount) || bs < BusBytes * BurstBeats || bs > 4096 || (dst % 64'(bs)) != 0 ||
         (!(op == offload_pkg::OpZero || op == offload_pkg::OpDeallocate || op == offload_pkg::OpAnchor) &&
-         (src % 64'(bs)) != 0)) begin
+         (src % 64'(bs)) != 0) ||
+        crosses(dst, bytes) ||
+        (op == offload_pkg::OpCopy && crosses(src, bytes)) ||
+        (op == offload_pkg::OpCompareAndWrite && crosses(src, 2 * bytes))) begin
       c = comp_word(offload_pkg::StatusWriteError, 8'd0, tag, 32'd0, 32'd0, 32'd0, dst, 64'd0);
       stop = 1'b1;
       op = 8'hFF;
@@ -817,6 +828,12 @@ module offload_tb;
     plan(0, job_word(8'd9, 9, 16'h40, 32'd1, 64'd0, unit_addr(1, 0)), 1'b1);
     plan(0, job_word(offload_pkg::OpCopy, 5, 16'h41, 32'd1, 64'd0, unit_addr(1, 0)), 1'b1);
     plan(0, job_word(offload_pkg::OpCopy, 9, 16'h42, 32'd1, 64'd8, unit_addr(1, 0)), 1'b1);
+    // Ranges leaving their region: rejected; one ending at the region's end is fine (it fails on the
+    // unmapped address).
+    plan(0, job_word(offload_pkg::OpZero, 9, 16'h43, 32'd2, 64'd0, unit_addr(1, (longint'(1) << 48) - 512)), 1'b1);
+    plan(0, job_word(offload_pkg::OpCopy, 9, 16'h44, 32'd3, unit_addr(2, (longint'(1) << 48) - 1024),
+                     unit_addr(1, 0)), 1'b1);
+    plan(1, job_word(offload_pkg::OpZero, 9, 16'h45, 32'd2, 64'd0, unit_addr(1, (longint'(1) << 48) - 1024)), 1'b1);
     // After all that, a plain copy still works.
     plan(1, job_word(offload_pkg::OpCopy, 9, 16'h50, 32'd4, unit_addr(0, 0), unit_addr(1, 400 * 512)), 1'b1);
   endtask
