@@ -8,8 +8,10 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 # Debian packages the kit uses: sg3-utils decodes sense and VPD bytes offline (README examples);
-# libiscsi-bin brings iscsi-test-cu, libiscsi's conformance suite (make conformance).
-APT_PACKAGES := sg3-utils libiscsi-bin
+# libiscsi-bin brings iscsi-test-cu, libiscsi's conformance suite (make conformance); the RTL flow
+# needs verilator (with g++, make and zlib1g-dev, which it does not pull in), iverilog, yosys,
+# nextpnr-ice40 and fpga-icestorm.
+APT_PACKAGES := sg3-utils libiscsi-bin verilator g++ make zlib1g-dev iverilog yosys nextpnr-ice40 fpga-icestorm
 # The peer target for make conformance-peer: tgt's tgtd (installed only for that target).
 PEER_PACKAGES := tgt
 OFFLOAD := target/release/offload
@@ -124,3 +126,7 @@ doc:
 
 clean:
 	$(CARGO) clean
+
+# Each part's own flow lives beside it: the RTL (lint, synth, fpga, rtl-smoke), the co-simulation and
+# the fuzzers.
+-include rtl/rtl.mk cosim/cosim.mk fuzz/fuzz.mk
