@@ -61,8 +61,9 @@ columns=()
 urls=()
 port=$PORT
 for backend in $BACKENDS; do
+	# target.json: LUN 0 thick (512n), LUN 1 thin on 4 KiB physical blocks (512e), both $SIZE.
 	$BIN serve --backend "$backend" --listen 127.0.0.1:$port --config iscsi/conformance/target.json \
-		--unit thick:$SIZE --unit thin:$SIZE --quiet > $OUT/offload-$backend.log 2>&1 &
+		--quiet > $OUT/offload-$backend.log 2>&1 &
 	pids+=($!)
 	wait_port $port
 	columns+=("$backend/thick" "$backend/thin")
@@ -81,7 +82,7 @@ if [ "$MODE" = peer ]; then
 	adm --mode target --op new --tid 1 --targetname $PEER_IQN
 	adm --mode logicalunit --op new --tid 1 --lun 1 --backing-store "$PWD/$OUT/tgtd-thick.img"
 	adm --mode logicalunit --op new --tid 1 --lun 2 --backing-store "$PWD/$OUT/tgtd-thin.img"
-	adm --mode logicalunit --op update --tid 1 --lun 2 --params thin_provisioning=1
+	adm --mode logicalunit --op update --tid 1 --lun 2 --params thin_provisioning=1,lbppbe=3
 	adm --mode target --op bind --tid 1 --initiator-address ALL
 	columns+=("tgtd/thick" "tgtd/thin")
 	urls+=("iscsi://127.0.0.1:$PEER_PORT/$PEER_IQN/1" "iscsi://127.0.0.1:$PEER_PORT/$PEER_IQN/2")

@@ -506,6 +506,52 @@ fn read_capacity16_reports_last_lba_length_and_provisioning() {
 }
 
 #[test]
+fn read_capacity16_reports_the_physical_block_exponent() {
+    // SBC-4 5.21.2: byte 13 bits 3-0 LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT, 2^n logical blocks per
+    // physical block; bytes 14-15 bits 13-0 LOWEST ALIGNED LOGICAL BLOCK ADDRESS (LBA 0 here).
+    let e512 =
+        |exponent, thin| UnitConfig { logical_blocks_per_physical_block_exponent: exponent, ..unit(4096, 512, thin) };
+    let mut t = target(vec![e512(3, true), e512(3, false), e512(15, true)], Limits::default());
+    let thin = good(&mut t, 0, read_capacity16(32), vec![]);
+    assert_eq!(thin[13] & 0x0F, 3, "8 × 512-byte logical blocks per 4 KiB physical block");
+    assert_eq!(thin[13] & 0xF0, 0, "P_I_EXPONENT: no protection information");
+    assert_eq!(thin[14] & 0xC0, 0xC0, "LBPME and LBPRZ unaffected");
+    assert_eq!(be16(&thin, 14) & 0x3FFF, 0, "LOWEST ALIGNED LBA");
+    let thick = good(&mut t, 1, read_capacity16(32), vec![]);
+    assert_eq!(thick[13], 3);
+    assert_eq!(thick[14] & 0xC0, 0);
+    assert_eq!(good(&mut t, 2, read_capacity16(32), vec![])[13], 15, "the field's largest value");
+}
+
+#[test]
+fn vpd_b0_optimal_transfer_length_granularity_is_one_physical_block() {
+    // SBC-4 6.6.4: OPTIMAL TRANSFER LENGTH GRANULARITY (bytes 6-7) in logical blocks.
+    let with = |exponent| UnitConfig { logical_blocks_per_physical_block_exponent: exponent, ..unit(4096, 512, true) };
+    let mut t = target(vec![with(0), with(3)], Limits::default());
+    assert_eq!(be16(&vpd(&mut t, 0, 0xB0), 6), 1);
+    assert_eq!(be16(&vpd(&mut t, 1, 0xB0), 6), 8);
+}
+
+#[test]
+fn unaligned_write_same_unmap_on_a_512e_unit_succeeds_and_reads_back() {
+    // SBC-4 5.49: WRITE SAME with UNMAP=1 over part of a physical block — whatever the device server
+    // deallocates, every LBA reads back as the Data-Out block (zeros here, LBPRZ=1).
+    let mut t = target(
+        vec![UnitConfig { logical_blocks_per_physical_block_exponent: 3, ..unit(4096, 512, true) }],
+        Limits::default(),
+    );
+    let pattern = vec![0xA6; 16 * 512];
+    for first in 1..8u32 {
+        good(&mut t, 0, write10(0, 16), pattern.clone());
+        good(&mut t, 0, write_same10(0x08, first, (8 - first) as u16), vec![0; 512]);
+        let d = good(&mut t, 0, read10(0, 16), vec![]);
+        assert!(d[..first as usize * 512].iter().all(|&b| b == 0xA6), "blocks before {first} untouched");
+        assert!(d[first as usize * 512..8 * 512].iter().all(|&b| b == 0), "blocks {first}..8 read zeros");
+        assert_eq!(&d[8 * 512..], &pattern[8 * 512..], "the next physical block untouched");
+    }
+}
+
+#[test]
 fn read_capacity16_allocation_length_truncates() {
     let mut t = thin_and_thick();
     let full = good(&mut t, 0, read_capacity16(32), vec![]);

@@ -71,7 +71,27 @@ pub struct UnitConfig {
     pub bad_blocks: BTreeSet<u64>,
     /// The NAA-6 identifier's 36-bit vendor-specific part; derived from the unit's index when absent.
     pub naa_vendor_id: Option<u64>,
+    /// LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (READ CAPACITY (16), SBC-4 5.21.2): a physical block
+    /// holds `2^exponent` logical blocks — 3 for a 512-byte unit on 4 KiB physical blocks ("512e").
+    /// 0, the default, reports one or more physical blocks per logical block; it is left out when
+    /// serialised, so configurations written before the field existed read and write unchanged.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub logical_blocks_per_physical_block_exponent: u8,
 }
+
+fn is_zero(value: &u8) -> bool {
+    *value == 0
+}
+
+impl UnitConfig {
+    /// Logical blocks per physical block: `2^logical_blocks_per_physical_block_exponent`.
+    pub fn logical_blocks_per_physical_block(&self) -> u32 {
+        1 << self.logical_blocks_per_physical_block_exponent
+    }
+}
+
+/// Largest LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT: the field has 4 bits.
+pub const MAX_PHYSICAL_BLOCK_EXPONENT: u8 = 15;
 
 impl Default for UnitConfig {
     fn default() -> Self {
@@ -82,6 +102,7 @@ impl Default for UnitConfig {
             write_protected: false,
             bad_blocks: BTreeSet::new(),
             naa_vendor_id: None,
+            logical_blocks_per_physical_block_exponent: 0,
         }
     }
 }
@@ -186,6 +207,8 @@ pub enum ConfigError {
     Capacity { unit: usize, blocks: u64 },
     #[error("unit {unit}: bad block {lba} is beyond the capacity")]
     BadBlock { unit: usize, lba: u64 },
+    #[error("unit {unit}: logical blocks per physical block exponent {exponent} exceeds the field's maximum of 15")]
+    PhysicalBlockExponent { unit: usize, exponent: u8 },
     #[error("limit {name} must be at least 1")]
     ZeroLimit { name: &'static str },
     #[error("{0}")]
@@ -218,6 +241,10 @@ impl TargetConfig {
             }
             if let Some(&lba) = u.bad_blocks.range(u.blocks..).next() {
                 return Err(ConfigError::BadBlock { unit, lba });
+            }
+            let exponent = u.logical_blocks_per_physical_block_exponent;
+            if exponent > MAX_PHYSICAL_BLOCK_EXPONENT {
+                return Err(ConfigError::PhysicalBlockExponent { unit, exponent });
             }
         }
         let l = &self.limits;
@@ -276,8 +303,26 @@ mod tests {
         c.units[0].bad_blocks.insert(past_end);
         assert!(matches!(c.validate(), Err(ConfigError::BadBlock { unit: 0, .. })));
         let mut c = TargetConfig::default();
+        c.units[1].logical_blocks_per_physical_block_exponent = MAX_PHYSICAL_BLOCK_EXPONENT + 1;
+        assert_eq!(c.validate(), Err(ConfigError::PhysicalBlockExponent { unit: 1, exponent: 16 }));
+        let mut c = TargetConfig::default();
         c.limits.max_unmap_descriptors = 0;
         assert_eq!(c.validate(), Err(ConfigError::ZeroLimit { name: "max_unmap_descriptors" }));
+    }
+
+    #[test]
+    fn physical_block_exponent_defaults_to_zero_and_is_left_out_when_zero() {
+        let json =
+            r#"{"blocks":8,"block_size":512,"thin":true,"write_protected":false,"bad_blocks":[],"naa_vendor_id":null}"#;
+        let unit: UnitConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(unit.logical_blocks_per_physical_block_exponent, 0);
+        assert_eq!(unit.logical_blocks_per_physical_block(), 1);
+        assert_eq!(serde_json::to_string(&unit).unwrap(), json);
+        let e512 = UnitConfig { logical_blocks_per_physical_block_exponent: 3, ..unit };
+        assert_eq!(e512.logical_blocks_per_physical_block(), 8);
+        let text = serde_json::to_string(&e512).unwrap();
+        assert!(text.ends_with(r#","logical_blocks_per_physical_block_exponent":3}"#));
+        assert_eq!(serde_json::from_str::<UnitConfig>(&text).unwrap(), e512);
     }
 
     #[test]

@@ -13,12 +13,15 @@ pub fn read_capacity_10(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     Ok(Outcome::Done(d))
 }
 
-/// 32 bytes: last LBA, block length, and LBPME/LBPRZ for thin units (deallocated blocks read zeros).
+/// 32 bytes: last LBA, block length, LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (byte 13, bits 3–0)
+/// with LBA 0 the lowest aligned one (bytes 14–15, bits 13–0, zero), and LBPME/LBPRZ for thin units
+/// (deallocated blocks read zeros).
 pub fn read_capacity_16(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     let unit = state.unit_config(ctx.lun);
     let mut d = vec![0u8; 32];
     d[0..8].copy_from_slice(&(unit.blocks - 1).to_be_bytes());
     d[8..12].copy_from_slice(&unit.block_size.to_be_bytes());
+    d[13] = unit.logical_blocks_per_physical_block_exponent & 0x0F;
     if unit.thin {
         d[14] = 0x80 | 0x40;
     }

@@ -85,7 +85,10 @@ fn block_limits(limits: &Limits, unit: &UnitConfig) -> Vec<u8> {
     // Offsets below are page offsets minus the 4-byte header.
     d[0] = u8::from(limits.write_same_non_zero);
     d[1] = limits.max_compare_and_write_blocks;
-    d[2..4].copy_from_slice(&1u16.to_be_bytes()); // OPTIMAL TRANSFER LENGTH GRANULARITY
+    // OPTIMAL TRANSFER LENGTH GRANULARITY: one physical block — a shorter or unaligned write would
+    // need a read-modify-write of a physical block on the medium this unit models.
+    let granularity = u16::try_from(unit.logical_blocks_per_physical_block()).unwrap_or(u16::MAX);
+    d[2..4].copy_from_slice(&granularity.to_be_bytes());
     d[4..8].copy_from_slice(&limits.max_transfer_blocks.to_be_bytes());
     if unit.thin {
         d[16..20].copy_from_slice(&limits.max_unmap_blocks.to_be_bytes());
