@@ -1,0 +1,178 @@
+//! Builds the RTL into the crate: Verilator translates `rtl/*.sv` (top `offload_top`) to C++, which is
+//! compiled as one translation unit per build together with the C shim of `csrc/`, and linked with
+//! Verilator's runtime. With the `fault-models` feature, the RTL is also built once per deliberate
+//! fault (`OFFLOAD_FAULT_<NAME>` defined), each under its own class prefix so all link side by side.
+//!
+//! Everything lands in `OUT_DIR`; every file Verilator read (its `.d` file) triggers a rebuild.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Parameters of the build (the model's defaults, with four queues).
+const PARAMETERS: &[(&str, u32)] = &[("DataWidth", 64), ("NumQueues", 4)];
+
+/// The deliberate faults: `OFFLOAD_FAULT_<NAME>` is defined for the build named `<name>`.
+const FAULTS: &[&str] = &["burst_short", "lock_shared", "miscompare_offset"];
+
+fn main() {
+    let manifest = PathBuf::from(env("CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(env("OUT_DIR"));
+    let rtl = manifest.join("../rtl").canonicalize().expect("the rtl/ directory beside cosim/");
+    let root = verilator_root();
+
+    let mut variants = vec![("reference".to_owned(), None)];
+    if std::env::var_os("CARGO_FEATURE_FAULT_MODELS").is_some() {
+        variants.extend(FAULTS.iter().map(|f| ((*f).to_owned(), Some(format!("OFFLOAD_FAULT_{}", f.to_uppercase())))));
+    }
+
+    let sources = rtl_sources(&rtl);
+    let mut build = cxx(&root);
+    build.include(manifest.join("csrc")).flag_if_supported("-faligned-new").flag_if_supported("-fno-strict-aliasing");
+    let mut defines = BTreeSet::new();
+    for (name, define) in &variants {
+        let prefix = format!("Vcosim_{name}");
+        let dir = out.join(&prefix);
+        verilate(&rtl, &sources, &dir, &prefix, define.as_deref());
+        let (classes, vm_defines) = read_classes(&dir.join(format!("{prefix}_classes.mk")));
+        defines.extend(vm_defines);
+        let unit = dir.join(format!("{prefix}__cosim.cpp"));
+        let mut text = String::new();
+        for class in classes {
+            text.push_str(&format!("#include \"{class}.cpp\"\n"));
+        }
+        text.push_str(&format!("#define COSIM_TOP {prefix}\n#define COSIM_FN(name) cosim_{name}_##name\n"));
+        text.push_str("#include \"cosim_shim.inc\"\n");
+        fs::write(&unit, text).expect("write the translation unit");
+        build.include(&dir).file(&unit);
+        for dep in dependencies(&dir.join(format!("{prefix}__ver.d"))) {
+            println!("cargo:rerun-if-changed={}", dep.display());
+        }
+    }
+    for (k, v) in &defines {
+        build.define(k, v.as_str());
+    }
+    build.compile("cosim_rtl");
+    runtime(&root, &out, &defines);
+
+    for source in &sources {
+        println!("cargo:rerun-if-changed={}", source.display());
+    }
+    println!("cargo:rerun-if-changed=csrc");
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rustc-link-lib=stdc++");
+    println!("cargo:rustc-link-lib=pthread");
+    println!("cargo:rustc-link-lib=atomic");
+}
+
+/// A C++ build against Verilator's headers, optimised even in debug profiles (a Verilated model at
+/// -O0 runs an order of magnitude slower).
+fn cxx(root: &Path) -> cc::Build {
+    let mut build = cc::Build::new();
+    build
+        .cpp(true)
+        .std("c++17")
+        .opt_level(2)
+        .pic(false)
+        .warnings(false)
+        .include(root.join("include"))
+        .include(root.join("include/vltstd"));
+    build
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by cargo"))
+}
+
+fn verilator_root() -> PathBuf {
+    let out = Command::new("verilator")
+        .args(["--getenv", "VERILATOR_ROOT"])
+        .output()
+        .expect("verilator is not installed (make setup installs it)");
+    PathBuf::from(String::from_utf8(out.stdout).expect("utf-8").trim())
+}
+
+/// The synthesizable sources: `rtl/*.sv`, the package first.
+fn rtl_sources(rtl: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(rtl)
+        .expect("read rtl/")
+        .map(|e| e.expect("rtl/ entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sv"))
+        .collect();
+    files.sort_by_key(|p| (!p.ends_with("offload_pkg.sv"), p.clone()));
+    files
+}
+
+fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: Option<&str>) {
+    let _ = fs::remove_dir_all(dir);
+    let mut cmd = Command::new("verilator");
+    cmd.args(["--cc", "-O3", "--trace", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "offload_top"])
+        .arg("--prefix")
+        .arg(prefix)
+        .arg("-Mdir")
+        .arg(dir)
+        .arg(format!("-I{}", rtl.display()));
+    for (name, value) in PARAMETERS {
+        cmd.arg(format!("-G{name}={value}"));
+    }
+    if let Some(d) = define {
+        cmd.arg(format!("+define+{d}"));
+    }
+    cmd.args(sources);
+    let status = cmd.status().expect("run verilator");
+    assert!(status.success(), "verilator failed on rtl/ ({prefix})");
+}
+
+/// The generated classes to compile and the `VM_*` defines, from `<prefix>_classes.mk`.
+fn read_classes(mk: &Path) -> (Vec<String>, Vec<(String, String)>) {
+    let text = fs::read_to_string(mk).expect("read the classes makefile");
+    let mut classes = Vec::new();
+    let mut defines = Vec::new();
+    let mut list = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some((k, v)) = line.split_once(" = ") {
+            defines.push((k.to_owned(), v.to_owned()));
+            continue;
+        }
+        if let Some((k, _)) = line.split_once(" += ") {
+            list = Some(k.starts_with("VM_CLASSES") || k.starts_with("VM_SUPPORT"));
+            continue;
+        }
+        if line.is_empty() {
+            list = None;
+        } else if list == Some(true) {
+            classes.push(line.trim_end_matches('\\').trim().to_owned());
+        }
+    }
+    classes.retain(|c| !c.is_empty());
+    (classes, defines)
+}
+
+/// Every file Verilator read, from its dependency file (`targets : inputs`).
+fn dependencies(d: &Path) -> Vec<PathBuf> {
+    let text = fs::read_to_string(d).expect("read the dependency file");
+    let inputs = text.split_once(':').map_or("", |(_, i)| i);
+    inputs
+        .split_whitespace()
+        .filter(|w| [".sv", ".svh", ".v", ".vh"].iter().any(|e| w.ends_with(e)))
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Verilator's runtime, compiled once per output directory (it does not change with the RTL).
+fn runtime(root: &Path, out: &Path, defines: &BTreeSet<(String, String)>) {
+    if !out.join("libverilated_rt.a").exists() {
+        let inc = root.join("include");
+        let mut build = cxx(root);
+        build.files(["verilated.cpp", "verilated_threads.cpp", "verilated_vcd_c.cpp"].map(|f| inc.join(f)));
+        for (k, v) in defines {
+            build.define(k, v.as_str());
+        }
+        build.compile("verilated_rt");
+    } else {
+        println!("cargo:rustc-link-search=native={}", out.display());
+        println!("cargo:rustc-link-lib=static=verilated_rt");
+    }
+}

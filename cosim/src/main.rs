@@ -1,0 +1,178 @@
+//! `cosim`: the co-simulation's command line.
+//!
+//! ```text
+//! cosim run <vectors>...        replay golden vectors (files or directories of *.jsonl)
+//! cosim random --seed S --jobs N --queues Q [--latency R:W | LO-HI] [--backpressure PCT]
+//! ```
+//! Both stop at the first mismatch, print it, and write a waveform around it; both end with the
+//! table of jobs, mismatches, cycle error and simulated cycles per second.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use offload_cosim::report::Summary;
+use offload_cosim::stimulus::RandomRun;
+use offload_cosim::{HarnessConfig, Latency, Mismatch, SlaveConfig, TraceWindow, Variant, vectors};
+
+#[derive(Parser)]
+#[command(name = "cosim", about = "Co-simulation: the Verilated RTL against the reference model")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+    /// Where the waveform around a mismatch goes (VCD, for GTKWave).
+    #[arg(long, global = true, default_value = "target/cosim-mismatch.vcd")]
+    wave: PathBuf,
+    /// Cycle error (percent) beyond which a job is a mismatch, where cycles are checked (memory
+    /// with the model's timing and one job at a time).
+    #[arg(long, global = true, default_value_t = 2.0)]
+    tolerance: f64,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Replay golden vectors: every case with engine jobs, one job at a time, model memory timing.
+    Run {
+        /// Vector files (*.jsonl) or directories of them.
+        #[arg(required = true)]
+        vectors: Vec<PathBuf>,
+    },
+    /// A seeded random regression on several queues at once.
+    Random {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 1000)]
+        jobs: u64,
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=4))]
+        queues: u8,
+        /// Memory latency: `R:W` fixed read and write latency, or `LO-HI` drawn per burst.
+        #[arg(long, default_value = "16:8", value_parser = parse_latency)]
+        latency: (Latency, Latency),
+        /// Percentage of cycles in which the memory drops its readies and delays responses (and the
+        /// bench its completion ready and its job offers).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=90))]
+        backpressure: u8,
+    },
+}
+
+fn parse_latency(s: &str) -> Result<(Latency, Latency), String> {
+    let num = |t: &str| t.trim().parse::<u32>().map_err(|e| format!("{t:?}: {e}"));
+    if let Some((r, w)) = s.split_once(':') {
+        Ok((Latency::Fixed(num(r)?), Latency::Fixed(num(w)?)))
+    } else if let Some((lo, hi)) = s.split_once('-') {
+        let (lo, hi) = (num(lo)?, num(hi)?);
+        if lo > hi || lo == 0 {
+            return Err(format!("{s}: want 1 <= LO <= HI"));
+        }
+        Ok((Latency::Uniform(lo, hi), Latency::Uniform(lo, hi)))
+    } else {
+        Err(format!("{s}: want R:W (fixed) or LO-HI (random)"))
+    }
+}
+
+fn bar(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} jobs {elapsed_precise} (eta {eta}) {msg}")
+            .expect("a valid template"),
+    );
+    bar
+}
+
+fn window(m: &Mismatch, wave: &std::path::Path) -> TraceWindow {
+    TraceWindow { path: wave.to_owned(), from: m.since, to: m.cycle + 20 }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (summary, failed) = match cli.command {
+        Cmd::Run { vectors: paths } => run_vectors(&paths, &cli.wave, cli.tolerance),
+        Cmd::Random { seed, jobs, queues, latency, backpressure } => {
+            let slave =
+                SlaveConfig { read_latency: latency.0, write_latency: latency.1, backpressure_pct: backpressure, seed };
+            let run = RandomRun {
+                seed,
+                jobs,
+                queues,
+                slave,
+                variant: Variant::Reference,
+                tolerance: cli.tolerance,
+                trace: None,
+            };
+            run_random(run, &cli.wave)
+        }
+    };
+    println!("{summary}");
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn run_random(run: RandomRun, wave: &std::path::Path) -> (Summary, bool) {
+    let bar = bar(run.jobs);
+    match run.run(|done| bar.set_position(done)) {
+        (s, Ok(())) => {
+            bar.finish();
+            (s, false)
+        }
+        (s, Err(m)) => {
+            bar.abandon();
+            eprintln!("{m}");
+            // The run is deterministic: again, with the waveform on around the mismatch.
+            let traced = RandomRun { trace: Some(window(&m, wave)), ..run };
+            let _ = traced.run(|_| {});
+            eprintln!("  waveform  {} (cycles {}..={})", wave.display(), m.since, m.cycle + 20);
+            (s, true)
+        }
+    }
+}
+
+fn run_vectors(paths: &[PathBuf], wave: &std::path::Path, tolerance: f64) -> (Summary, bool) {
+    let start = Instant::now();
+    let mut cases = Vec::new();
+    for p in paths {
+        match vectors::load(p) {
+            Ok(c) => cases.extend(c),
+            Err(e) => {
+                eprintln!("{e}");
+                return (Summary::default(), true);
+            }
+        }
+    }
+    cases.retain(|c| c.applies_to.rtl);
+    let jobs: u64 = cases.iter().map(|c| c.commands().map(|k| k.jobs.len() as u64).sum::<u64>()).sum();
+    let bar = bar(jobs);
+    let mut summary = Summary::default();
+    for case in &cases {
+        let config = HarnessConfig {
+            cycle_tolerance_pct: Some(tolerance),
+            ..HarnessConfig::model_timing(case.config.timing.clone())
+        };
+        match vectors::replay(case, config.clone()) {
+            Ok(Ok(r)) => {
+                summary.jobs += r.jobs;
+                summary.cycles += r.cycles;
+                summary.samples.extend(r.samples);
+                bar.inc(r.jobs);
+            }
+            Ok(Err(m)) => {
+                bar.abandon();
+                eprintln!("case {}\n{m}", case.name);
+                let traced = HarnessConfig { trace: Some(window(&m, wave)), ..config };
+                let _ = vectors::replay(case, traced);
+                eprintln!("  waveform  {} (cycles {}..={})", wave.display(), m.since, m.cycle + 20);
+                summary.mismatches = 1;
+                summary.elapsed = start.elapsed();
+                return (summary, true);
+            }
+            Err(e) => {
+                eprintln!("case {}: {e}", case.name);
+                return (summary, true);
+            }
+        }
+    }
+    bar.finish();
+    summary.elapsed = start.elapsed();
+    println!("{} cases", cases.len());
+    (summary, false)
+}
