@@ -205,7 +205,12 @@ module offload_engine #(
                       (32'(b_out_q) < MaxOutstandingWrites);
   assign aw_valid_o = w_start || (w_burst_q && !aw_done_q);
   assign w_valid_o  = (w_start || (w_burst_q && !w_dd_q)) && data_avail;
+`ifdef OFFLOAD_FAULT_BURST_SHORT
+  // Deliberate fault for the co-simulation (cosim/): the last burst of each block is one beat short.
+  assign w_last_o   = (w_beat_q == BeatW'(BurstBeats - ((w_bib_q == bib_last) ? 2 : 1)));
+`else
   assign w_last_o   = (w_beat_q == BeatW'(BurstBeats - 1));
+`endif
   assign w_strb_o   = blk_ok ? '1 : '0;
   assign w_burst_end = (aw_done_q || aw_fire) && (w_dd_q || (w_fire && w_last_o));
 
@@ -863,7 +868,12 @@ module offload_engine #(
     end else if (IsCaw && mis_q) begin
       status_o      = offload_pkg::StatusMiscompare;
       blocks_done_o = '0;
+`ifdef OFFLOAD_FAULT_MISCOMPARE_OFFSET
+      // Deliberate fault for the co-simulation (cosim/): the offset is one byte too far.
+      mis_offset_o  = {mis_pos_q[31:BeatShift], mis_lane} + 32'd1;
+`else
       mis_offset_o  = {mis_pos_q[31:BeatShift], mis_lane};
+`endif
     end
   end
 

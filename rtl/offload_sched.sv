@@ -284,8 +284,15 @@ module offload_sched #(
         offload_lt #(.Width(49)) u_sd0 (.a_i({1'b0, a_src[47:0]}), .b_i(b_dst_end), .lt_o(lt[4]));
         offload_lt #(.Width(49)) u_sd1 (.a_i({1'b0, b_dst[47:0]}), .b_i(a_src_end), .lt_o(lt[5]));
         // One writes what the other writes, or what the other reads.
+`ifdef OFFLOAD_FAULT_LOCK_SHARED
+        // Deliberate fault for the co-simulation (cosim/): shared (read) ranges lock nothing.
+        assign pair[i*NumQueues+j] = (same_dd && lt[0] && lt[1]);
+        logic unused_fault;
+        assign unused_fault = ^{a_shr, b_shr, same_ds, same_sd, lt[5:2]};
+`else
         assign pair[i*NumQueues+j] = (same_dd && lt[0] && lt[1]) || (b_shr && same_ds && lt[2] && lt[3]) ||
                                      (a_shr && same_sd && lt[4] && lt[5]);
+`endif
       end else begin : g_none
         assign pair[i*NumQueues+j] = 1'b0;
       end

@@ -21,7 +21,7 @@ use std::fmt;
 
 use offload_model::engine::execute::execute;
 use offload_model::engine::range_lock::RangeLockUnit;
-use offload_model::engine::{Job, JobOp};
+use offload_model::engine::{CompletionStatus, Job, JobOp};
 use offload_model::media::Memory;
 use offload_model::timing::{CycleModel, TimingParams};
 
@@ -124,11 +124,17 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// One checked job: the RTL's and the model's cycles.
+/// One checked job: the RTL's and the model's cycles, and what shaped them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CycleSample {
     pub predicted: u64,
     pub got: u64,
+    pub op: JobOp,
+    pub status: CompletionStatus,
+    pub blocks: u32,
+    /// Blocks the job touched before it stopped (the model's timing input).
+    pub touched: u32,
+    pub block_shift: u8,
 }
 
 impl CycleSample {
@@ -308,7 +314,15 @@ impl Scoreboard {
             }
         }
         let predicted = self.timing.job_cycles(&o.job, outcome.blocks_touched.into(), outcome.write_pass);
-        let sample = CycleSample { predicted, got: o.cycles };
+        let sample = CycleSample {
+            predicted,
+            got: o.cycles,
+            op: o.job.op,
+            status: outcome.status,
+            blocks: o.job.blocks,
+            touched: outcome.blocks_touched,
+            block_shift: o.job.block_shift,
+        };
         self.samples.push(sample);
         if let Some(tol) = self.tolerance_pct
             && sample.error_pct().abs() > tol
