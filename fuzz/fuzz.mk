@@ -1,0 +1,63 @@
+# Fuzzing (fuzz/README.md): cargo-fuzz on stable Rust, without a sanitizer (`-s none`), with debug
+# assertions (`-a`: integer overflow panics). Included by the root Makefile.
+#
+#   make fuzz-smoke          every target for FUZZ_SMOKE_SECONDS each, from the seeds and the regression
+#                            inputs; fails on any crash, mismatch or hang (CI)
+#   make fuzz T=<target>     one target for FUZZ_SECONDS (0: until stopped), niced; FUZZ_ARGS go to libFuzzer
+#   make fuzz-seeds          the seed corpora, built from vectors/data, in fuzz/corpus/<target>/
+
+FUZZ_TARGETS := cdb_model cdb_fastpath xcopy_list unmap_list command_sequence
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_SECONDS ?= 3600
+FUZZ_ARGS ?=
+FUZZ_CARGO_FLAGS := --fuzz-dir fuzz -s none -a
+FUZZ_WORK := fuzz/target/fuzz-work
+# The dictionaries each target uses (fuzz/dict/<name>.dict), concatenated into one file per target.
+FUZZ_DICT_cdb_model := cdb
+FUZZ_DICT_cdb_fastpath := cdb
+FUZZ_DICT_xcopy_list := xcopy
+FUZZ_DICT_unmap_list := unmap
+FUZZ_DICT_command_sequence := cdb xcopy unmap
+# libFuzzer's options for every run: a dictionary, a hang is a failure, the final counts printed.
+fuzz-libfuzzer-args = -dict=$(FUZZ_WORK)/$(1).dict -timeout=10 -print_final_stats=1
+# The corpus directories of a target: its growing corpus first (new inputs go there), then the named
+# regression inputs, if any.
+fuzz-corpora = fuzz/corpus/$(1) $(wildcard fuzz/regressions/$(1))
+
+.PHONY: fuzz-setup fuzz-build fuzz-seeds fuzz-test fuzz-smoke fuzz
+
+# cargo-fuzz, once (cargo install is idempotent but slow to find out).
+fuzz-setup: setup
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+
+fuzz-build: fuzz-setup
+	$(CARGO) fuzz build $(FUZZ_CARGO_FLAGS)
+
+fuzz-seeds: setup
+	cd fuzz && $(CARGO) run --locked -q --features seeds --bin offload-fuzz-seeds -- ../vectors/data corpus
+	@mkdir -p $(FUZZ_WORK)
+	@$(foreach t,$(FUZZ_TARGETS),cat $(patsubst %,fuzz/dict/%.dict,$(FUZZ_DICT_$(t))) > $(FUZZ_WORK)/$(t).dict;)
+
+# The fuzz crate's own tests: the pair, the sequence layout, and every seed through its target.
+fuzz-test: setup
+	cd fuzz && $(CARGO) test --locked -q
+
+fuzz-smoke: fuzz-build fuzz-seeds fuzz-test
+	@printf '%-18s %12s %10s  %s\n' target executions 'execs/s' result; \
+	failed=0; \
+	for t in $(FUZZ_TARGETS); do \
+		log=$(FUZZ_WORK)/$$t.log; \
+		if nice -n 10 $(CARGO) fuzz run $(FUZZ_CARGO_FLAGS) $$t fuzz/corpus/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) -- \
+			$(call fuzz-libfuzzer-args,$$t) -max_total_time=$(FUZZ_SMOKE_SECONDS) >$$log 2>&1; \
+		then result=ok; else result="FAILED (log: $$log)"; failed=1; fi; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
+		rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
+		printf '%-18s %12s %10s  %s\n' $$t "$${runs:-?}" "$${rate:-?}" "$$result"; \
+		if [ "$$result" != ok ]; then grep -E "panicked|disagree|malformed|artifact_prefix|Test unit written" $$log | head -5; fi; \
+	done; \
+	exit $$failed
+
+fuzz: fuzz-build fuzz-seeds
+	@if [ -z "$(filter $(T),$(FUZZ_TARGETS))" ]; then echo "usage: make fuzz T=<target>, one of: $(FUZZ_TARGETS)"; exit 2; fi
+	nice -n 10 $(CARGO) fuzz run $(FUZZ_CARGO_FLAGS) $(T) $(call fuzz-corpora,$(T)) -- \
+		$(call fuzz-libfuzzer-args,$(T)) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
