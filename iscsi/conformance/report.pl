@@ -30,7 +30,7 @@ my %expected;
 open my $tf, '<', $tests_file or die "$tests_file: $!";
 while (<$tf>) {
     chomp;
-    if (/^SCSI\.(\w+)\.(\w+)$/) { push @{ $expected{$1} }, "$1.$2"; }
+    if (/^i?SCSI\.(\w+)\.(\w+)$/) { push @{ $expected{$1} }, "$1.$2"; }
 }
 close $tf;
 

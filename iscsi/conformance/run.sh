@@ -7,7 +7,8 @@
 # usage: iscsi/conformance/run.sh [peer]
 #   CONFORMANCE_BACKENDS  back ends to run (default: "model fastpath")
 #   CONFORMANCE_PORT      first loopback port used (default: 3270)
-#   CONFORMANCE_GROUPS    the iscsi-test-cu groups (default: the ten below)
+#   CONFORMANCE_GROUPS    the iscsi-test-cu groups (default: the ten below; SCSI or iSCSI family,
+#                         e.g. CONFORMANCE_GROUPS=iSCSIResiduals)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -96,7 +97,9 @@ for i in "${!columns[@]}"; do
 	start=$SECONDS
 	for group in $TEST_GROUPS; do
 		# Line-buffered, so that "[SKIPPED]" lines land inside the test that printed them.
-		timeout 900 stdbuf -oL -eL iscsi-test-cu --dataloss --test="SCSI.$group" "${urls[$i]}" \
+		# The suite's family: SCSI for the command groups, iSCSI for e.g. iSCSIResiduals.
+		family=$(grep -m1 -oE "^i?SCSI\.$group\." $OUT/tests.txt | cut -d. -f1 || true)
+		timeout 900 stdbuf -oL -eL iscsi-test-cu --dataloss --test="${family:-SCSI}.$group" "${urls[$i]}" \
 			> "$OUT/$column/$group.log" 2>&1 || echo "iscsi-test-cu exit status $?" >> "$OUT/$column/$group.log"
 	done
 	echo "conformance: $column (${urls[$i]}): $((SECONDS - start)) s"

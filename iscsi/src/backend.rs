@@ -90,6 +90,8 @@ pub trait Backend: Send {
     /// I_T nexus loss: `initiator`'s session ended. The copy manager discards the copy results it held
     /// for the initiator's EXTENDED COPY lists, which do not outlive the nexus they were issued on.
     fn nexus_lost(&mut self, initiator: &str);
+    /// Whether sense for `lun` is in descriptor format (its control mode page's D_SENSE).
+    fn descriptor_sense(&self, lun: u16) -> bool;
 }
 
 /// Whether `initiator` may reach logical unit `lun` (it exists and the access map allows it).
@@ -229,6 +231,10 @@ impl Backend for ModelBackend {
 
     fn nexus_lost(&mut self, initiator: &str) {
         self.target.nexus_loss(initiator);
+    }
+
+    fn descriptor_sense(&self, lun: u16) -> bool {
+        self.target.state.descriptor_sense(lun)
     }
 
     fn config(&self) -> &TargetConfig {
@@ -598,6 +604,10 @@ impl Backend for FastPathBackend {
 
     fn nexus_lost(&mut self, initiator: &str) {
         self.model.nexus_loss(initiator);
+    }
+
+    fn descriptor_sense(&self, lun: u16) -> bool {
+        self.model.state.descriptor_sense(lun)
     }
 
     fn config(&self) -> &TargetConfig {

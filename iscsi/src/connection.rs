@@ -25,6 +25,8 @@ use crate::pdu::{
 };
 use crate::target::Shared;
 use crate::text::{self, Negotiator, SessionParams};
+use crate::transfer;
+use offload_model::scsi::transfer::{ImpliedDataOut, implied_data_out};
 
 /// The longest data segment accepted during login (RFC 7143: MaxRecvDataSegmentLength's default of 8192
 /// applies until the full feature phase).
@@ -60,6 +62,8 @@ struct Task {
     write: bool,
     edtl: u32,
     bidi_read_length: Option<u32>,
+    /// The data-out the CDB asks for (`None`: a command the model does not know).
+    implied: Option<ImpliedDataOut>,
     data: Vec<u8>,
     /// Unsolicited Data-Out may still come (the command had F=0 and no Data-Out with F=1 arrived yet).
     unsolicited_open: bool,
@@ -70,6 +74,14 @@ struct Task {
     r2t: Option<Solicit>,
     r2t_sn: u32,
     epoch: (u64, u64),
+}
+
+/// Bytes of SCSI data this connection carried: the host link's share of every command (Data-Out with
+/// immediate data, Data-In). An EXTENDED COPY moves its blocks without adding to either.
+#[derive(Clone, Copy, Debug, Default)]
+struct HostLink {
+    data_out: u64,
+    data_in: u64,
 }
 
 /// The rest of a Text Response that did not fit one PDU.
@@ -92,9 +104,11 @@ pub(crate) fn serve(shared: &Arc<Shared>, stream: TcpStream, id: u64) {
     };
     let result = conn.run();
     let _ = conn.writer.flush();
+    let HostLink { data_out, data_in } = conn.host_link;
+    let link = format!("host link: Data-Out {data_out} bytes, Data-In {data_in} bytes");
     match result {
-        Ok(()) => shared.log(1, format_args!("connection {id} from {peer} ({}): closed", conn.initiator)),
-        Err(e) => shared.log(1, format_args!("connection {id} from {peer} ({}): {e}", conn.initiator)),
+        Ok(()) => shared.log(1, format_args!("connection {id} from {peer} ({}): closed; {link}", conn.initiator)),
+        Err(e) => shared.log(1, format_args!("connection {id} from {peer} ({}): {e}; {link}", conn.initiator)),
     }
     if !conn.tasks.is_empty() {
         shared.log(1, format_args!("connection {id}: {} unfinished tasks dropped", conn.tasks.len()));
@@ -125,6 +139,7 @@ struct Connection<'s> {
     /// Text of a Text Request continued with the C bit.
     text_in: Vec<u8>,
     pending_text: Option<PendingText>,
+    host_link: HostLink,
 }
 
 impl<'s> Connection<'s> {
@@ -150,6 +165,7 @@ impl<'s> Connection<'s> {
             next_ttt: 1,
             text_in: Vec::new(),
             pending_text: None,
+            host_link: HostLink::default(),
         })
     }
 
@@ -556,14 +572,18 @@ impl<'s> Connection<'s> {
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
             return Ok(());
         }
+        self.host_link.data_out += m.data.len() as u64;
         let lun = pdu::decode_lun(m.lun).unwrap_or(u16::MAX);
+        let implied =
+            self.shared.config.units.get(usize::from(lun)).and_then(|u| implied_data_out(&m.cdb, u.block_size));
+        let wanted = transfer::solicit_length(m.edtl, implied.as_ref());
         let solicit_limit = if !m.write {
             0
-        } else if m.edtl <= self.shared.settings.max_solicited_bytes {
-            m.edtl
+        } else if wanted <= self.shared.settings.max_solicited_bytes {
+            wanted
         } else {
             self.shared
-                .log(1, format_args!("connection {}: EDTL {} beyond the solicitation limit: no R2T", self.id, m.edtl));
+                .log(1, format_args!("connection {}: {wanted} bytes to solicit, beyond the limit: no R2T", self.id));
             0
         };
         let task = Task {
@@ -575,6 +595,7 @@ impl<'s> Connection<'s> {
             write: m.write,
             edtl: m.edtl,
             bidi_read_length: m.bidi_read_length,
+            implied,
             data: m.data,
             unsolicited_open: !m.final_,
             unsolicited_data_sn: 0,
@@ -654,6 +675,7 @@ impl<'s> Connection<'s> {
             self.tasks.insert(task.itt, task);
             return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, why);
         }
+        self.host_link.data_out += m.data.len() as u64;
         task.data.extend_from_slice(&m.data);
         if m.ttt == RESERVED_TAG {
             task.unsolicited_data_sn += 1;
@@ -680,9 +702,31 @@ impl<'s> Connection<'s> {
             self.shared.log(1, format_args!("connection {}: task {:#x} aborted by a reset", self.id, task.itt));
             return Ok(());
         }
-        let command = Command { initiator: &self.initiator, lun: task.lun, cdb: &task.cdb, data_out: &task.data };
+        // A command that carries data-out — or whose CDB asks for some — is planned against its EDTL.
+        let implied_bytes = task.implied.as_ref().map_or(0, |i| i.bytes);
+        let plan = if task.write || (!task.read && implied_bytes > 0) {
+            transfer::plan(&task.cdb, task.edtl, &task.data, task.implied.as_ref())
+        } else {
+            transfer::WritePlan {
+                cdb: task.cdb.as_slice().into(),
+                data_out: &task.data,
+                residual: Residual::None,
+                refusal: None,
+            }
+        };
+        if let Some(sense) = &plan.refusal {
+            let answer = Answer {
+                status: offload_model::scsi::CHECK_CONDITION,
+                sense: sense.render(self.shared.descriptor_sense(task.lun)),
+                data_in: Vec::new(),
+            };
+            let residual = plan.residual;
+            return self.respond(&task, answer, residual);
+        }
+        let command = Command { initiator: &self.initiator, lun: task.lun, cdb: &plan.cdb, data_out: plan.data_out };
+        let residual = plan.residual;
         match self.shared.execute(&command) {
-            Ok(answer) => self.respond(&task, answer),
+            Ok(answer) => self.respond(&task, answer, residual),
             Err(why) => {
                 self.shared.log(1, format_args!("connection {}: target failure: {why}", self.id));
                 let stat_sn = self.next_stat_sn();
@@ -701,7 +745,8 @@ impl<'s> Connection<'s> {
     }
 
     /// Data-In (with the status collapsed into the last one when GOOD without sense), or a SCSI Response.
-    fn respond(&mut self, task: &Task, answer: Answer) -> io::Result<()> {
+    /// `written` is the residual of the data-out (see [`transfer`]).
+    fn respond(&mut self, task: &Task, answer: Answer, written: Residual) -> io::Result<()> {
         let read_expected = match (task.read, task.write) {
             (true, false) => task.edtl,
             (true, true) => task.bidi_read_length.unwrap_or(0),
@@ -710,12 +755,13 @@ impl<'s> Connection<'s> {
         let produced = answer.data_in.len();
         let send = produced.min(read_expected as usize);
         let read_residual = Residual::of(read_expected, produced as u64);
-        let written = Residual::of(task.edtl, task.data.len() as u64);
         let (residual, bidi_residual) = match (task.read, task.write) {
             (true, true) => (written, read_residual),
             (false, true) => (written, Residual::None),
+            (false, false) if written != Residual::None => (written, Residual::None),
             _ => (read_residual, Residual::None),
         };
+        self.host_link.data_in += send as u64;
         let collapse = answer.status == offload_model::scsi::GOOD && answer.sense.is_empty() && send > 0 && !task.write;
         let mrdsl = (self.params.initiator_max_recv_data_segment_length as usize).max(512);
         let burst = (self.params.max_burst_length as usize).max(512);

@@ -12,6 +12,7 @@
 //! - `connection` (private): login, then the full feature phase of one connection.
 //! - [`initiator`]: a one-command-at-a-time initiator for tests and tools.
 //! - [`crc32c`]: the header and data digest.
+//! - [`transfer`]: a write's Expected Data Transfer Length against the data-out its CDB implies (residuals).
 
 pub mod backend;
 mod connection;
@@ -20,3 +21,4 @@ pub mod initiator;
 pub mod pdu;
 pub mod target;
 pub mod text;
+pub mod transfer;

@@ -109,6 +109,11 @@ impl Shared {
         }
     }
 
+    /// Whether sense for `lun` is in descriptor format.
+    pub fn descriptor_sense(&self, lun: u16) -> bool {
+        lock(&self.backend).descriptor_sense(lun)
+    }
+
     /// I_T nexus loss: an initiator's session ended.
     pub fn nexus_lost(&self, initiator: &str) {
         lock(&self.backend).nexus_lost(initiator);

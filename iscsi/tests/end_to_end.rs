@@ -182,6 +182,43 @@ fn residuals_follow_the_expected_data_transfer_length() {
     assert_eq!(past.residual, Residual::Underflow(512));
 }
 
+/// RFC 7143 §11.4.5.2 residuals of writes whose EDTL differs from the CDB's TRANSFER LENGTH (the cases of
+/// libiscsi's test_write10_residuals.c): the CDB decides what is written, the residual reports the rest.
+#[test]
+fn write_residuals_follow_the_cdb_and_report_the_difference() {
+    for kind in [BackendKind::Model, BackendKind::FastPath] {
+        let t = start(kind);
+        let mut i = login(&t, "iqn.2026-11.test:write-residuals");
+        // LUN 1: thin, for the UNMAP at the end.
+        let reset = |i: &mut Initiator| assert_eq!(i.command(1, &write10(0, 2), &[b'a'; 1024], 0).unwrap().status, 0);
+        let blocks = |i: &mut Initiator| i.command(1, &read10(0, 2), &[], 1024).unwrap().data_in;
+        // One block, EDTL 10000: one block written, underflow 10000 − 512.
+        reset(&mut i);
+        let r = i.command(1, &write10(0, 1), &[b'b'; 10_000], 0).unwrap();
+        assert_eq!((r.status, r.residual), (0, Residual::Underflow(10_000 - 512)), "{kind:?}");
+        assert_eq!(blocks(&mut i), [[b'b'; 512], [b'a'; 512]].concat(), "{kind:?}: only the CDB's block");
+        // Two blocks, EDTL one block: the offered block written, overflow 512.
+        reset(&mut i);
+        let r = i.command(1, &write10(0, 2), &[b'b'; 512], 0).unwrap();
+        assert_eq!((r.status, r.residual), (0, Residual::Overflow(512)), "{kind:?}");
+        assert_eq!(blocks(&mut i), [[b'b'; 512], [b'a'; 512]].concat(), "{kind:?}: only the offered block");
+        // One block, EDTL 200: INVALID FIELD IN INFORMATION UNIT, overflow 312, nothing written.
+        let r = i.command(1, &write10(0, 1), &[b'c'; 200], 0).unwrap();
+        assert_eq!((r.status, check(&r.sense), r.residual), (2, (0x05, 0x0E, 0x03), Residual::Overflow(312)));
+        assert_eq!(blocks(&mut i), [[b'b'; 512], [b'a'; 512]].concat(), "{kind:?}: nothing written");
+        // One block, no data at all (EDTL 0): nothing written, overflow 512.
+        let r = i.command(1, &write10(0, 1), &[], 0).unwrap();
+        assert_eq!((r.status, r.residual), (0, Residual::Overflow(512)), "{kind:?}");
+        assert_eq!(blocks(&mut i), [[b'b'; 512], [b'a'; 512]].concat(), "{kind:?}: nothing written");
+        // UNMAP's 24-byte parameter list in a 40-byte Data-Out: the list is used, underflow 16.
+        let mut list = vec![0, 22, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0];
+        list.resize(40, 0xEE);
+        let r = i.command(1, &[0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0], &list, 0).unwrap();
+        assert_eq!((r.status, r.residual), (0, Residual::Underflow(16)), "{kind:?}: {:02x?}", r.sense);
+        assert_eq!(blocks(&mut i)[512..], [0; 512], "{kind:?}: LBA 1 unmapped, reads zeros (LBPRZ)");
+    }
+}
+
 #[test]
 fn crc32c_digests_protect_every_pdu() {
     let t = start(BackendKind::Model);
@@ -474,8 +511,9 @@ fn a_second_login_with_the_same_isid_reinstates_the_session() {
     assert_eq!(t.sessions(), 1);
 }
 
-/// What libiscsi's InvalidDataOutSize tests check, which its suite skips here (they also want LBPPBE ≥ 1):
-/// a Data-Out that is not what the CDB implies is refused with ILLEGAL REQUEST, and nothing is written.
+/// What libiscsi's InvalidDataOutSize tests check (on a thin unit with LBPPBE ≥ 1): COMPARE AND WRITE
+/// or WRITE SAME with a Data-Out that is not what the CDB implies is refused with ILLEGAL REQUEST, and
+/// nothing is written.
 #[test]
 fn a_data_out_of_the_wrong_size_is_refused() {
     for kind in [BackendKind::Model, BackendKind::FastPath] {

@@ -26,6 +26,7 @@ pub mod mode;
 pub mod read_write;
 pub mod report;
 pub mod sense;
+pub mod transfer;
 pub mod unmap;
 pub mod write_same;
 pub mod xcopy;

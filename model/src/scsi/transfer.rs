@@ -1,0 +1,127 @@
+//! The data-out a CDB implies: how many bytes the device server will ask the application client for,
+//! and what a transfer of another size can mean.
+//!
+//! A transport such as iSCSI carries its own Expected Data Transfer Length beside the CDB. SAM-5 leaves
+//! the CDB in charge of how much is transferred; the transport reports any difference as a residual
+//! (RFC 7143 §11.4.5: overflow when the CDB wants more than the initiator offers, underflow when it
+//! wants less). This module answers, from the CDB and the unit's block size alone, how much the CDB
+//! wants and whether a shorter offer still makes a command. The device server ([`super::Target`])
+//! keeps its own rule for direct callers: the data-out must be exactly what the CDB implies.
+
+use super::cdb::{Fields, Op, lookup};
+
+/// What a command's data-out is made of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataOutShape {
+    /// Logical blocks written one after another (WRITE (10) and (16)): a transfer of fewer whole blocks is
+    /// the same command with a smaller TRANSFER LENGTH, which sits at `length_field` in the CDB.
+    Blocks { block_size: u32, length_field: std::ops::Range<usize> },
+    /// A parameter list of PARAMETER LIST LENGTH bytes (UNMAP, EXTENDED COPY, MODE SELECT): bytes offered
+    /// beyond it are not transferred; a shorter list is the device server's to judge.
+    ParameterList,
+    /// Data whose every byte has a role — COMPARE AND WRITE's verify and write halves, WRITE SAME's one
+    /// block, nothing at all for the other commands: any other amount fails the command.
+    Exact,
+}
+
+/// The data-out of a command: `bytes` long, of shape `shape`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImpliedDataOut {
+    pub bytes: u64,
+    pub shape: DataOutShape,
+}
+
+/// The data-out `cdb` implies on a unit of `block_size`-byte blocks; `None` when the CDB names no
+/// supported command or is too short for its fields (the device server rejects those itself).
+pub fn implied_data_out(cdb: &[u8], block_size: u32) -> Option<ImpliedDataOut> {
+    let spec = lookup(cdb).ok()?;
+    if cdb.len() < spec.cdb_len() {
+        return None;
+    }
+    let block = u64::from(block_size);
+    let blocks = |length_field: std::ops::Range<usize>, count: u64| ImpliedDataOut {
+        bytes: count * block,
+        shape: DataOutShape::Blocks { block_size, length_field },
+    };
+    let list = |bytes: u64| ImpliedDataOut { bytes, shape: DataOutShape::ParameterList };
+    let exact = |bytes: u64| ImpliedDataOut { bytes, shape: DataOutShape::Exact };
+    Some(match spec.op {
+        Op::Write10 => blocks(7..9, cdb.be16(7).into()),
+        Op::Write16 => blocks(10..14, cdb.be32(10).into()),
+        // NUMBER OF LOGICAL BLOCKS (byte 13) blocks to compare, then as many to write.
+        Op::CompareAndWrite => exact(2 * u64::from(cdb[13]) * block),
+        Op::WriteSame10 => exact(block),
+        // NDOB (byte 1, bit 0): no data-out, the block is zeros.
+        Op::WriteSame16 => exact(if cdb[1] & 0x01 != 0 { 0 } else { block }),
+        Op::Unmap => list(cdb.be16(7).into()),
+        Op::ExtendedCopy => list(cdb.be32(10).into()),
+        Op::ModeSelect6 => list(cdb[4].into()),
+        Op::ModeSelect10 => list(cdb.be16(7).into()),
+        _ => exact(0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use offload_vectors::cdb;
+
+    fn shape_of_blocks(bs: u32, field: std::ops::Range<usize>) -> DataOutShape {
+        DataOutShape::Blocks { block_size: bs, length_field: field }
+    }
+
+    #[test]
+    fn writes_imply_transfer_length_blocks() {
+        // SBC-4 5.40 / 5.42: TRANSFER LENGTH in blocks at bytes 7-8 (10) and 10-13 (16).
+        let w10 = implied_data_out(&cdb::write10(5, 3), 512).unwrap();
+        assert_eq!(w10, ImpliedDataOut { bytes: 1536, shape: shape_of_blocks(512, 7..9) });
+        let w16 = implied_data_out(&cdb::write16(5, 70_000), 4096).unwrap();
+        assert_eq!(w16, ImpliedDataOut { bytes: 70_000 * 4096, shape: shape_of_blocks(4096, 10..14) });
+        assert_eq!(implied_data_out(&cdb::write10(0, 0), 512).unwrap().bytes, 0);
+    }
+
+    #[test]
+    fn compare_and_write_implies_twice_nolb_blocks() {
+        // SBC-4 5.3: verify data then write data, NUMBER OF LOGICAL BLOCKS each.
+        let caw = implied_data_out(&cdb::compare_and_write(9, 3), 512).unwrap();
+        assert_eq!(caw, ImpliedDataOut { bytes: 3072, shape: DataOutShape::Exact });
+        assert_eq!(implied_data_out(&cdb::compare_and_write(9, 0), 4096).unwrap().bytes, 0);
+    }
+
+    #[test]
+    fn write_same_implies_one_block_or_none_with_ndob() {
+        // SBC-4 5.48 / 5.49: one logical block of data-out whatever NUMBER OF LOGICAL BLOCKS says;
+        // none when NDOB is set.
+        assert_eq!(implied_data_out(&cdb::write_same10(0x08, 0, 100), 4096).unwrap().bytes, 4096);
+        assert_eq!(implied_data_out(&cdb::write_same16(0x08, 0, 100), 512).unwrap().bytes, 512);
+        let ndob = implied_data_out(&cdb::write_same16(0x01, 0, 100), 512).unwrap();
+        assert_eq!(ndob, ImpliedDataOut { bytes: 0, shape: DataOutShape::Exact });
+    }
+
+    #[test]
+    fn parameter_lists_imply_their_length() {
+        assert_eq!(
+            implied_data_out(&cdb::unmap(false, 24), 512).unwrap(),
+            ImpliedDataOut { bytes: 24, shape: DataOutShape::ParameterList }
+        );
+        assert_eq!(implied_data_out(&cdb::extended_copy(0x1_0040), 512).unwrap().bytes, 0x1_0040);
+        let select6 = [0x15, 0x10, 0, 0, 28, 0];
+        assert_eq!(implied_data_out(&select6, 512).unwrap().bytes, 28);
+        let select10 = [0x55, 0x10, 0, 0, 0, 0, 0, 0x01, 0x02, 0];
+        assert_eq!(implied_data_out(&select10, 512).unwrap().bytes, 0x102);
+    }
+
+    #[test]
+    fn commands_without_data_out_imply_none() {
+        for c in [cdb::read10(0, 8), cdb::inquiry(false, 0, 96), cdb::read_capacity16(32)] {
+            assert_eq!(implied_data_out(&c, 512).unwrap(), ImpliedDataOut { bytes: 0, shape: DataOutShape::Exact });
+        }
+    }
+
+    #[test]
+    fn unknown_or_short_cdbs_imply_nothing() {
+        assert_eq!(implied_data_out(&[0xFF, 0, 0, 0, 0, 0], 512), None);
+        assert_eq!(implied_data_out(&[], 512), None);
+        assert_eq!(implied_data_out(&cdb::write16(0, 1)[..8], 512), None);
+    }
+}
