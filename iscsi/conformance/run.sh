@@ -11,6 +11,7 @@
 #                         e.g. CONFORMANCE_GROUPS=iSCSIResiduals)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source iscsi/servers.sh
 
 MODE=${1:-offload}
 BIN=target/release/offload-iscsi
@@ -33,27 +34,9 @@ rm -rf $OUT
 mkdir -p $OUT
 pids=()
 peer_up=""
-# Stops the servers this script started (tgtd ignores SIGTERM while it has targets: SIGKILL after 2 s).
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for _ in $(seq 1 20); do
-		alive=""
-		for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ -z "$alive" ] && break
-		sleep 0.1
-	done
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-}
+# The servers this script started are stopped when it ends.
+cleanup() { [ ${#pids[@]} -eq 0 ] || stop_servers "${pids[@]}"; }
 trap cleanup EXIT
-
-wait_port() {
-	for _ in $(seq 1 100); do
-		if (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	echo "conformance: nothing listens on 127.0.0.1:$1"
-	return 1
-}
 
 iscsi-test-cu --list > $OUT/tests.txt 2>&1 || true
 version=$(dpkg-query -W -f '${Version}' libiscsi-bin 2>/dev/null || echo unknown)

@@ -98,40 +98,9 @@ fn prefix(received: &[u8], wanted: u64) -> usize {
 mod tests {
     use super::*;
     use offload_model::scsi::transfer::implied_data_out;
+    use offload_vectors::cdb;
 
     const BS: usize = 512;
-
-    /// CDBs as SBC-4 lays them out (only the fields these tests use).
-    mod cdb {
-        pub fn write10(lba: u32, blocks: u16) -> Vec<u8> {
-            let [l0, l1, l2, l3] = lba.to_be_bytes();
-            let [n0, n1] = blocks.to_be_bytes();
-            vec![0x2A, 0, l0, l1, l2, l3, 0, n0, n1, 0]
-        }
-        pub fn write16(lba: u64, blocks: u32) -> Vec<u8> {
-            let mut c = vec![0x8A, 0];
-            c.extend(lba.to_be_bytes());
-            c.extend(blocks.to_be_bytes());
-            c.extend([0, 0]);
-            c
-        }
-        pub fn compare_and_write(lba: u64, blocks: u8) -> Vec<u8> {
-            let mut c = vec![0x89, 0];
-            c.extend(lba.to_be_bytes());
-            c.extend([0, 0, 0, blocks, 0, 0]);
-            c
-        }
-        pub fn write_same10(flags: u8, lba: u32, blocks: u16) -> Vec<u8> {
-            let mut c = write10(lba, blocks);
-            c[0] = 0x41;
-            c[1] = flags;
-            c
-        }
-        pub fn unmap(length: u16) -> Vec<u8> {
-            let [n0, n1] = length.to_be_bytes();
-            vec![0x42, 0, 0, 0, 0, 0, 0, n0, n1, 0]
-        }
-    }
 
     fn plan_of<'a>(cdb: &'a [u8], edtl: usize, received: &'a [u8]) -> WritePlan<'a> {
         let implied = implied_data_out(cdb, BS as u32);
@@ -207,7 +176,7 @@ mod tests {
 
     #[test]
     fn parameter_lists_are_cut_to_their_length() {
-        let c = cdb::unmap(24);
+        let c = cdb::unmap(false, 24);
         let data = vec![0; 40];
         let p = plan_of(&c, 40, &data);
         assert_eq!((p.data_out.len(), p.residual), (24, Residual::Underflow(16)));
