@@ -6,11 +6,12 @@
 #   make fuzz T=<target>     one target for FUZZ_SECONDS (0: until stopped), niced; FUZZ_ARGS go to libFuzzer
 #   make fuzz-seeds          the seed corpora, built from vectors/data, in fuzz/corpus/<target>/
 
-FUZZ_TARGETS := cdb_model cdb_fastpath xcopy_list unmap_list command_sequence
+FUZZ_TARGETS := cdb_model cdb_fastpath xcopy_list unmap_list command_sequence engine_jobs_rtl
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 3600
 FUZZ_ARGS ?=
-FUZZ_CARGO_FLAGS := --fuzz-dir fuzz -s none -a
+# Feature rtl: the RTL target, through offload-cosim (verilator, from make setup).
+FUZZ_CARGO_FLAGS := --fuzz-dir fuzz -s none -a --features rtl
 FUZZ_WORK := fuzz/target/fuzz-work
 # The dictionaries each target uses (fuzz/dict/<name>.dict), concatenated into one file per target.
 FUZZ_DICT_cdb_model := cdb
@@ -18,11 +19,13 @@ FUZZ_DICT_cdb_fastpath := cdb
 FUZZ_DICT_xcopy_list := xcopy
 FUZZ_DICT_unmap_list := unmap
 FUZZ_DICT_command_sequence := cdb xcopy unmap
-# libFuzzer's options for every run: a dictionary, a hang is a failure, the final counts printed.
-fuzz-libfuzzer-args = -dict=$(FUZZ_WORK)/$(1).dict -timeout=10 -print_final_stats=1
-# The corpus directories of a target: its growing corpus first (new inputs go there), then the named
+FUZZ_DICT_engine_jobs_rtl :=
+# libFuzzer's options for every run of target $$t (a shell variable): its dictionary if it has one, a
+# hang is a failure, the final counts printed.
+FUZZ_LIBFUZZER_ARGS = $$([ -s $(FUZZ_WORK)/$$t.dict ] && echo -dict=$(FUZZ_WORK)/$$t.dict) -timeout=10 -print_final_stats=1
+# The corpus directories of target $$t: its growing corpus first (new inputs go there), then the named
 # regression inputs, if any.
-fuzz-corpora = fuzz/corpus/$(1) $(wildcard fuzz/regressions/$(1))
+FUZZ_CORPORA = fuzz/corpus/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null)
 
 .PHONY: fuzz-setup fuzz-build fuzz-seeds fuzz-test fuzz-smoke fuzz
 
@@ -36,7 +39,7 @@ fuzz-build: fuzz-setup
 fuzz-seeds: setup
 	cd fuzz && $(CARGO) run --locked -q --features seeds --bin offload-fuzz-seeds -- ../vectors/data corpus
 	@mkdir -p $(FUZZ_WORK)
-	@$(foreach t,$(FUZZ_TARGETS),cat $(patsubst %,fuzz/dict/%.dict,$(FUZZ_DICT_$(t))) > $(FUZZ_WORK)/$(t).dict;)
+	@$(foreach t,$(FUZZ_TARGETS),cat /dev/null $(patsubst %,fuzz/dict/%.dict,$(FUZZ_DICT_$(t))) > $(FUZZ_WORK)/$(t).dict;)
 
 # The fuzz crate's own tests: the pair, the sequence layout, and every seed through its target.
 fuzz-test: setup
@@ -47,8 +50,8 @@ fuzz-smoke: fuzz-build fuzz-seeds fuzz-test
 	failed=0; \
 	for t in $(FUZZ_TARGETS); do \
 		log=$(FUZZ_WORK)/$$t.log; \
-		if nice -n 10 $(CARGO) fuzz run $(FUZZ_CARGO_FLAGS) $$t fuzz/corpus/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) -- \
-			$(call fuzz-libfuzzer-args,$$t) -max_total_time=$(FUZZ_SMOKE_SECONDS) >$$log 2>&1; \
+		if nice -n 10 $(CARGO) fuzz run $(FUZZ_CARGO_FLAGS) $$t $(FUZZ_CORPORA) -- \
+			$(FUZZ_LIBFUZZER_ARGS) -max_total_time=$(FUZZ_SMOKE_SECONDS) >$$log 2>&1; \
 		then result=ok; else result="FAILED (log: $$log)"; failed=1; fi; \
 		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
 		rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $$log); \
@@ -59,5 +62,5 @@ fuzz-smoke: fuzz-build fuzz-seeds fuzz-test
 
 fuzz: fuzz-build fuzz-seeds
 	@if [ -z "$(filter $(T),$(FUZZ_TARGETS))" ]; then echo "usage: make fuzz T=<target>, one of: $(FUZZ_TARGETS)"; exit 2; fi
-	nice -n 10 $(CARGO) fuzz run $(FUZZ_CARGO_FLAGS) $(T) $(call fuzz-corpora,$(T)) -- \
-		$(call fuzz-libfuzzer-args,$(T)) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
+	t=$(T); nice -n 10 $(CARGO) fuzz run $(FUZZ_CARGO_FLAGS) $$t $(FUZZ_CORPORA) -- \
+		$(FUZZ_LIBFUZZER_ARGS) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)

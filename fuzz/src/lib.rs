@@ -12,10 +12,13 @@
 //! - [`sequence`]: the structured input of the command-sequence target, with its byte layout written down
 //!   so that seeds can be encoded from the golden vectors.
 //! - [`seeds`]: seed corpora built from `vectors/data/*.jsonl`.
+//! - `rtl_jobs` (feature `rtl`): engine job sequences on the RTL and the model through `offload-cosim`.
 //! - [`targets`]: each fuzz target's body, a function from bytes to a [`targets::Finding`] or nothing.
 
 pub mod configs;
 pub mod pair;
+#[cfg(feature = "rtl")]
+pub mod rtl_jobs;
 pub mod seeds;
 pub mod sense;
 pub mod sequence;
