@@ -83,12 +83,12 @@ module offload_axi_mux #(
   // constants, so no adder is built).
   function automatic logic [EngW-1:0] next_after(input logic [NumEng-1:0] req, input logic [EngW-1:0] last);
     next_after = last;
+    // (The loops are not nested in an if: Yosys would read a loop variable declared under a
+    // condition as a latch.)
     for (int l = 0; l < NumEng; l++) begin
-      if (last == EngW'(l)) begin
-        for (int k = NumEng; k >= 1; k--) begin
-          if (req[(l + k) % NumEng]) begin
-            next_after = EngW'((l + k) % NumEng);
-          end
+      for (int k = NumEng; k >= 1; k--) begin
+        if (last == EngW'(l) && req[(l + k) % NumEng]) begin
+          next_after = EngW'((l + k) % NumEng);
         end
       end
     end

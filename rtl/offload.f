@@ -1,0 +1,11 @@
+offload_pkg.sv
+offload_add.sv
+offload_lt.sv
+offload_fifo.sv
+offload_route_fifo.sv
+offload_ram.sv
+offload_stream.sv
+offload_axi_mux.sv
+offload_engine.sv
+offload_sched.sv
+offload_top.sv
