@@ -129,4 +129,4 @@ clean:
 
 # Each part's own flow lives beside it: the RTL (lint, synth, fpga, rtl-smoke), the co-simulation and
 # the fuzzers.
--include rtl/rtl.mk cosim/cosim.mk fuzz/fuzz.mk
+-include rtl/rtl.mk cosim/cosim.mk fuzz/fuzz.mk iscsi/iscsi.mk

@@ -63,7 +63,7 @@ if iverilog -g2012 -I. -Itb -o "$out/icarus.vvp" -s offload_tb "${rtl[@]}" "${be
   for case in extended_copy__backward-overlap write_same__ws16-flags-08 compare_and_write__miscompare \
       read_write__medium-errors; do
     run "Icarus, 64-bit: +case=$case" "$out/icarus-$case.log" \
-      vvp -n "$out/icarus.vvp" +case=../vectors/memh/$case/
+      timeout 300 vvp -n "$out/icarus.vvp" +case=../vectors/memh/$case/
   done
 else
   rows+=("| Icarus: build | **FAIL** (see $out/icarus-build.log) | |")
