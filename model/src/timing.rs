@@ -24,17 +24,35 @@
 //! `A` = [`ADDRESS_CYCLES`] (address to first write beat), `P` = [`PIPE_CYCLES`] (a beat through the data
 //! FIFO or the comparator), `W` = `write_latency`, `E` = [`COMPLETE_CYCLES`] (last response to completion).
 //!
-//! A job that fails on a memory error is predicted with `n` cut to the blocks up to and including the
-//! failing one (a compare-and-write failing in its write pass: the write pass so cut; a pattern fill whose
-//! pattern cannot be read: `D + S(p) + E`). The compare pass never stops early, so a miscompare's timing does not reveal where the data
-//! differed.
+//! A job of zero blocks completes in `D`. The compare pass never stops early, so a miscompare's timing
+//! does not reveal where the data differed.
+//!
+//! # Memory errors
+//! An engine learns of an error from the response of the failing block's first burst, then stops
+//! issuing, waits for what it has in flight and completes `F` = [`FAIL_CYCLES`] after the last beat or
+//! response it waited for. With `b` beats a block, the failing block the `t`-th (so `(t−1)·b` beats
+//! went before it) and `r` the job's beats from the failing block on:
+//!
+//! ```text
+//! reads in flight   d₁ = min(O·L, r)  when the error comes back (first block, or the compare pass)
+//!                   d  = min((O−1)·L, r)  in a copy's steady state (one burst's room holds write data)
+//! writes sent       m = min((2 + ⌊W/L⌋)·L, 4·L, r)   the failing burst's response takes L + W cycles
+//! copy, read      D + S((t−1)·b + d) + P + F       (d₁ for t = 1)
+//! copy, write     D + max(S((t−1)·b + m + min((O−1)·L, r − m)) + P,  S((t−1)·b + m) + P + W + E) + F
+//! fill, write     D + A + (t−1)·b + m + W + E + F  (pattern: D + S(p) + P + … in place of D + A)
+//! pattern, read   D + S(d₁) + F                    (r = p: the one pattern block)
+//! compare, read   D + S(2·(t−1)·b + d₁) + F         (r = 2 · blocks from t on: both sides)
+//! ```
+//! (A compare-and-write failing in its write pass keeps the success equation with `n` cut to the
+//! blocks through the failing one.)
 //!
 //! Multi-queue runs share the port; the prediction is per job as if it ran alone, and the co-simulation
 //! reports how far contention moves the real figures.
 
 pub use offload_vectors::timing::TimingParams;
 
-use crate::engine::{Job, JobOp};
+use crate::engine::execute::Outcome;
+use crate::engine::{CompletionStatus, Job, JobOp};
 
 /// Cycles from lock grant to the first memory address of a job.
 pub const DISPATCH_CYCLES: u64 = 2;
@@ -44,6 +62,10 @@ pub const ADDRESS_CYCLES: u64 = 1;
 pub const PIPE_CYCLES: u64 = 1;
 /// Cycles from the last memory response to the completion being valid.
 pub const COMPLETE_CYCLES: u64 = 1;
+/// Cycles a failing engine takes, after the last beat or response it waits for, to complete.
+pub const FAIL_CYCLES: u64 = 3;
+/// Write bursts an engine has in flight at most (the RTL's `MaxOutstandingWrites`).
+pub const MAX_OUTSTANDING_WRITES: u64 = 4;
 
 /// The cycle equations above, for a parameter set.
 pub trait CycleModel {
@@ -53,6 +75,9 @@ pub trait CycleModel {
     /// touches before it stops (all of them, or up to and including a failing one); `write_pass` says
     /// whether a compare-and-write reached its write pass.
     fn job_cycles(&self, job: &Job, blocks: u64, write_pass: bool) -> u64;
+    /// Predicted cycles for `job` ending as `outcome` says: [`CycleModel::job_cycles`], or the memory
+    /// error equations.
+    fn outcome_cycles(&self, job: &Job, outcome: &Outcome) -> u64;
 }
 
 /// Sustained read rate ρ as a fraction `(num, den)` in beats per cycle, at most 1.
@@ -74,6 +99,9 @@ impl CycleModel for TimingParams {
     }
 
     fn job_cycles(&self, job: &Job, blocks: u64, write_pass: bool) -> u64 {
+        if job.blocks == 0 {
+            return DISPATCH_CYCLES;
+        }
         let bs = 1u64 << job.block_shift;
         let n = beats(self, blocks, bs);
         let w = u64::from(self.write_latency);
@@ -89,6 +117,44 @@ impl CycleModel for TimingParams {
                 if write_pass { compare + self.read_span(n) + PIPE_CYCLES + w } else { compare }
             }
         }
+    }
+
+    fn outcome_cycles(&self, job: &Job, outcome: &Outcome) -> u64 {
+        let touched = u64::from(outcome.blocks_touched);
+        let read_error = outcome.status == CompletionStatus::ReadError;
+        let write_error = outcome.status == CompletionStatus::WriteError;
+        if job.blocks == 0 || !(read_error || write_error) || (job.op == JobOp::CompareAndWrite && outcome.write_pass) {
+            return self.job_cycles(job, touched, outcome.write_pass);
+        }
+        let bs = 1u64 << job.block_shift;
+        let b = beats(self, 1, bs);
+        let (l, o, w) =
+            (u64::from(self.burst_beats), u64::from(self.max_outstanding_reads), u64::from(self.write_latency));
+        // Beats before the failing block, and from it to the end of the job.
+        let before = touched.saturating_sub(1) * b;
+        let rest = (u64::from(job.blocks) + 1).saturating_sub(touched) * b;
+        let first_reads = (o * l).min(rest);
+        let steady_reads = ((o - 1) * l).min(rest);
+        let sent = ((2 + w / l) * l).min(MAX_OUTSTANDING_WRITES * l).min(rest);
+        let fill_write_error = before + sent + w + COMPLETE_CYCLES + FAIL_CYCLES;
+        DISPATCH_CYCLES
+            + match (job.op, read_error) {
+                (JobOp::Copy, true) => {
+                    let in_flight = if touched <= 1 { first_reads } else { steady_reads };
+                    self.read_span(before + in_flight) + PIPE_CYCLES + FAIL_CYCLES
+                }
+                (JobOp::Copy, false) => {
+                    // The reads in flight drain, and the failing burst's response comes back.
+                    let in_flight = ((o - 1) * l).min(rest - sent);
+                    let reads = self.read_span(before + sent + in_flight) + PIPE_CYCLES;
+                    let writes = self.read_span(before + sent) + PIPE_CYCLES + w + COMPLETE_CYCLES;
+                    reads.max(writes) + FAIL_CYCLES
+                }
+                (JobOp::Pattern, true) => self.read_span((o * l).min(b)) + FAIL_CYCLES,
+                (JobOp::Pattern, false) => self.read_span(b) + PIPE_CYCLES + fill_write_error,
+                (JobOp::CompareAndWrite, _) => self.read_span(2 * before + (o * l).min(2 * rest)) + FAIL_CYCLES,
+                (JobOp::Zero | JobOp::Deallocate | JobOp::Anchor, _) => ADDRESS_CYCLES + fill_write_error,
+            }
     }
 }
 
@@ -122,6 +188,32 @@ mod tests {
         assert_eq!(cycles, 2 + 16 + 8192 + 1 + 8 + 1);
         let beats_per_cycle = 8192.0 / cycles as f64;
         assert!(beats_per_cycle > 0.99);
+    }
+
+    #[test]
+    fn a_failing_copy_stops_after_what_it_has_in_flight() {
+        use crate::engine::execute::Outcome;
+        let t = TimingParams::default();
+        let failed = |status, touched| Outcome {
+            status,
+            blocks_done: touched - 1,
+            miscompare_offset: 0,
+            fault_address: 0,
+            blocks_touched: touched,
+            write_pass: false,
+        };
+        // Third of eight 512-byte blocks unreadable: two blocks (128 beats) read, then three bursts in
+        // flight drain: D + R + 128 + 48 + P + F.
+        let copy = job(JobOp::Copy, 8);
+        assert_eq!(t.outcome_cycles(&copy, &failed(CompletionStatus::ReadError, 3)), 2 + 16 + 128 + 48 + 1 + 3);
+        // The first block unwritable: two bursts sent (the error takes L + W = 24 cycles to come back),
+        // three read bursts drain after them: D + R + 32 + 48 + P + F.
+        assert_eq!(t.outcome_cycles(&copy, &failed(CompletionStatus::WriteError, 1)), 2 + 16 + 32 + 48 + 1 + 3);
+        // A zero fill failing on its second block: D + A + 64 + 32 + W + E + F.
+        let zero = job(JobOp::Zero, 4);
+        assert_eq!(t.outcome_cycles(&zero, &failed(CompletionStatus::WriteError, 2)), 2 + 1 + 64 + 32 + 8 + 1 + 3);
+        // Nothing to do.
+        assert_eq!(t.job_cycles(&job(JobOp::Copy, 0), 0, false), DISPATCH_CYCLES);
     }
 
     #[test]

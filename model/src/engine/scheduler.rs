@@ -142,7 +142,7 @@ impl OffloadBlock {
         self.next_commit = self.next_commit.wrapping_add(1);
         self.locks.grant(commit, job);
         let outcome = execute(job, memory);
-        let cycles = self.timing.job_cycles(job, outcome.blocks_touched.into(), outcome.write_pass);
+        let cycles = self.timing.outcome_cycles(job, &outcome);
         Completion {
             queue: queue as u8,
             tag: job.tag,
