@@ -81,6 +81,10 @@ struct ServeArgs {
     /// Fully provisioned units (LBPME=0) instead of thin ones.
     #[arg(long)]
     thick: bool,
+    /// Logical blocks per physical block as a power of two (READ CAPACITY (16) LOGICAL BLOCKS PER
+    /// PHYSICAL BLOCK EXPONENT): 3 gives 512-byte blocks on 4 KiB physical blocks.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=15))]
+    physical_block_exponent: u8,
     /// One unit per use, in LUN order: thin or thick, optionally with a capacity (`thick:128MiB`).
     /// Replaces --units, --thick and --capacity.
     #[arg(long = "unit", value_parser = parse_unit)]
@@ -142,6 +146,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         blocks: args.capacity.as_u64() / u64::from(args.block_size),
         block_size: args.block_size,
         thin: !args.thick,
+        logical_blocks_per_physical_block_exponent: args.physical_block_exponent,
         ..UnitConfig::default()
     };
     if !args.unit_specs.is_empty() {
