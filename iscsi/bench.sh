@@ -8,7 +8,7 @@
 # in Data-In and Data-Out PDUs, as offload-iscsi counts them per connection (tgtd counts nothing: its
 # column shows the initiator's count, which is the same bytes seen from the other end).
 #
-# usage: iscsi/bench.sh            (make -f Makefile -f iscsi/iscsi.mk iscsi-bench)
+# usage: iscsi/bench.sh            (make iscsi-bench)
 #   BENCH_SECONDS      seconds per timed load (default 3)
 #   BENCH_SESSIONS     sessions of the load example (default 4)
 #   BENCH_CLONE_BYTES  bytes a clone copies (default 1 GiB)
