@@ -41,6 +41,8 @@ pub fn execute(job: &Job, memory: &mut Memory) -> Outcome {
         JobOp::Zero => fill(job, memory, None, WriteHint::Data),
         JobOp::Deallocate => fill(job, memory, None, WriteHint::Deallocate),
         JobOp::Anchor => fill(job, memory, None, WriteHint::Anchor),
+        // Nothing to write, so the pattern is not read either (the RTL reads nothing for zero blocks).
+        JobOp::Pattern if job.blocks == 0 => Outcome::done(0),
         JobOp::Pattern => {
             let mut pattern = vec![0; job.block_bytes() as usize];
             match memory.read(job.src, &mut pattern) {
