@@ -282,7 +282,7 @@ fn inquiry_evpd_zero_with_a_page_code_is_invalid_field() {
 #[test]
 fn inquiry_unsupported_vpd_page_is_invalid_field() {
     let mut t = thin_and_thick();
-    for page in [0x01, 0x81, 0x86, 0x89, 0xB1, 0xB3, 0xC0, 0xFF] {
+    for page in [0x01, 0x81, 0x86, 0x89, 0xB3, 0xB4, 0xC0, 0xFF] {
         assert_invalid_cdb_byte(&check(&mut t, 0, inquiry(true, page, 255), vec![]), 2);
     }
 }
@@ -312,7 +312,7 @@ fn inquiry_allocation_length_truncates_standard_data() {
 #[test]
 fn inquiry_allocation_length_truncates_vpd_pages() {
     let mut t = thin_and_thick();
-    for page in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB2] {
+    for page in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2] {
         let full = good(&mut t, 0, inquiry(true, page, 0xFFFF), vec![]);
         for allocation in 0..=full.len() as u16 + 4 {
             let d = good(&mut t, 0, inquiry(true, page, allocation), vec![]);
@@ -339,7 +339,7 @@ fn vpd_00_lists_sorted_pages_and_every_listed_page_answers() {
         let d = vpd(&mut t, lun, 0x00);
         let pages = &d[4..];
         assert!(pages.windows(2).all(|w| w[0] < w[1]), "ascending, no duplicates: {pages:02x?}");
-        for required in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB2] {
+        for required in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2] {
             assert!(pages.contains(&required), "page {required:02x} listed");
         }
         for &page in pages {
@@ -444,6 +444,19 @@ fn vpd_b0_of_a_thick_unit_advertises_no_unmap() {
     assert_eq!(be32(&d, 24), 0, "MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT 0 when LBPU=0");
     assert_eq!(be32(&d, 8), Limits::default().max_transfer_blocks);
     assert_eq!(be64(&d, 36), Limits::default().max_write_same_blocks);
+}
+
+#[test]
+fn vpd_b1_block_device_characteristics_non_rotating() {
+    let mut t = thin_and_thick();
+    for lun in 0..2 {
+        let d = vpd(&mut t, lun, 0xB1);
+        assert_eq!(be16(&d, 2), 0x3C, "SBC-4 6.6.2: PAGE LENGTH 003Ch");
+        assert_eq!(be16(&d, 4), 0x0001, "MEDIUM ROTATION RATE: non-rotating medium");
+        assert_eq!(d[6], 0, "PRODUCT TYPE: not indicated");
+        assert_eq!(d[7], 0, "WABEREQ, WACEREQ, NOMINAL FORM FACTOR: not reported");
+        assert_eq!(d[8], 0, "ZONED, FUAB, VBULS: none");
+    }
 }
 
 #[test]

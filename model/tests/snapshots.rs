@@ -37,7 +37,7 @@ fn inquiry_and_vpd_pages() {
     let mut out = String::new();
     writeln!(out, "standard INQUIRY (LUN 0)\n{}", hexdump(&good(&mut t, 0, inquiry(false, 0, 255), vec![]))).unwrap();
     for lun in [0u16, 1] {
-        for page in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB2] {
+        for page in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2] {
             let data = good(&mut t, lun, inquiry(true, page, 1024), vec![]);
             writeln!(out, "VPD {page:02X}h (LUN {lun})\n{}", hexdump(&data)).unwrap();
         }

@@ -1,4 +1,5 @@
-//! INQUIRY (SPC-4 6.6): standard data and the vital product data pages 00h, 80h, 83h, 8Fh, B0h, B2h.
+//! INQUIRY (SPC-4 6.6): standard data and the vital product data pages 00h, 80h, 83h, 8Fh, B0h, B1h,
+//! B2h.
 
 use super::cdb::Fields;
 use super::checks::truncate;
@@ -11,7 +12,7 @@ pub const PRODUCT: &[u8; 16] = b"VAAI OFFLOAD    ";
 pub const REVISION: &[u8; 4] = b"0001";
 
 /// VPD pages, in ascending order (the order page 00h lists them).
-pub const SUPPORTED_VPD_PAGES: [u8; 6] = [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB2];
+pub const SUPPORTED_VPD_PAGES: [u8; 7] = [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2];
 
 /// Version descriptors: SAM-5, SPC-4, SBC-3 (hosts test for it before trusting a 3Ch-long B0h), SBC-4.
 const VERSION_DESCRIPTORS: [u16; 4] = [0x00A0, 0x0460, 0x04C0, 0x0600];
@@ -35,6 +36,7 @@ pub fn inquiry(state: &TargetState, ctx: &Ctx, lun_reachable: bool) -> HandlerRe
             0x83 => device_identification(unit, ctx.lun),
             0x8F => third_party_copy(&state.config.limits),
             0xB0 => block_limits(&state.config.limits, unit),
+            0xB1 => block_device_characteristics(),
             0xB2 => logical_block_provisioning(unit),
             _ => return Err(Sense::invalid_cdb_field(2, None)),
         };
@@ -97,6 +99,14 @@ fn block_limits(limits: &Limits, unit: &UnitConfig) -> Vec<u8> {
         d[28..32].copy_from_slice(&0x8000_0000u32.to_be_bytes()); // UGAVALID, alignment 0
     }
     d[32..40].copy_from_slice(&limits.max_write_same_blocks.to_be_bytes());
+    d
+}
+
+/// VPD B1h (SBC-4 6.6.2): a non-rotating medium (MEDIUM ROTATION RATE 0001h); product type, form
+/// factor and the zoned, FUAB and VBULS bits all zero (not indicated / not reported / not supported).
+fn block_device_characteristics() -> Vec<u8> {
+    let mut d = vec![0u8; 0x3C];
+    d[0..2].copy_from_slice(&0x0001u16.to_be_bytes());
     d
 }
 

@@ -232,7 +232,7 @@ fn inquiry_cases() -> Vec<CaseSpec> {
     let mut inquiries = case("inquiry/standard-and-vpd", "standard INQUIRY and every VPD page, thin and thick");
     for lun in [THIN, THICK, BIG_BLOCKS] {
         inquiries = inquiries.cmd(lun, inquiry(false, 0, 96), vec![]);
-        for page in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB2] {
+        for page in [0x00, 0x80, 0x83, 0x8F, 0xB0, 0xB1, 0xB2] {
             inquiries = inquiries.cmd(lun, inquiry(true, page, 255), vec![]);
         }
     }
