@@ -439,3 +439,79 @@ fn write_burst(memory: &mut Memory, a: &WriteAddress, d: &WriteData) -> Result<u
     flush(memory, open, &block);
     Ok(OKAY)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use offload_model::config::UnitConfig;
+    use offload_model::media::UnitStore;
+
+    /// One 512-byte-block unit; block 0 holds bytes 0, 1, 2, …; block 2 is bad.
+    fn memory() -> Memory {
+        let cfg = UnitConfig { blocks: 8, block_size: 512, bad_blocks: [2].into(), ..UnitConfig::default() };
+        let mut unit = UnitStore::new(&cfg);
+        unit.load_block(0, &(0..512).map(|i| i as u8).collect::<Vec<_>>());
+        Memory::new(vec![unit])
+    }
+
+    /// Offers a read burst at `addr` until taken; returns the cycle it was taken, the cycle of its first
+    /// beat, and every beat.
+    fn read(slave: &mut MemorySlave, memory: &mut Memory, addr: u64) -> (u64, u64, Vec<(u64, u8)>) {
+        let mut out =
+            Outputs { arvalid: 1, araddr: addr, arlen: 15, arsize: 3, arburst: 1, rready: 1, ..Outputs::default() };
+        let (mut taken, mut first, mut beats) = (None, None, Vec::new());
+        for cycle in 0..200 {
+            let mut inp = Inputs::default();
+            slave.drive(&mut inp);
+            if inp.arready != 0 && out.arvalid != 0 {
+                taken = Some(cycle);
+            }
+            if inp.rvalid != 0 {
+                first.get_or_insert(cycle);
+                beats.push((inp.rdata, inp.rresp));
+            }
+            slave.clock(&out, &inp, memory).expect("a well-formed burst");
+            if taken.is_some() {
+                out.arvalid = 0;
+            }
+            if beats.len() == BURST_BEATS as usize {
+                break;
+            }
+        }
+        (taken.expect("taken"), first.expect("answered"), beats)
+    }
+
+    #[test]
+    fn a_read_burst_answers_after_the_fixed_latency_from_the_units_storage() {
+        let mut m = memory();
+        let mut slave = MemorySlave::new(SlaveConfig::fixed(5, 3));
+        let (taken, first, beats) = read(&mut slave, &mut m, 128);
+        assert_eq!(first - taken, 5, "first beat read_latency cycles after the address");
+        // Bytes 128.. of block 0, little-endian words.
+        let want: Vec<(u64, u8)> = (0..16u64)
+            .map(|k| (u64::from_le_bytes(std::array::from_fn(|i| (128 + 8 * k + i as u64) as u8)), OKAY))
+            .collect();
+        assert_eq!(beats, want);
+    }
+
+    #[test]
+    fn a_bad_block_answers_slverr_and_an_unmapped_address_decerr() {
+        let mut m = memory();
+        let mut slave = MemorySlave::new(SlaveConfig::fixed(2, 2));
+        let (_, _, beats) = read(&mut slave, &mut m, 2 * 512);
+        assert!(beats.iter().all(|&(_, resp)| resp == SLVERR));
+        let (_, _, beats) = read(&mut slave, &mut m, 1 << 48);
+        assert!(beats.iter().all(|&(_, resp)| resp == DECERR));
+    }
+
+    #[test]
+    fn a_malformed_burst_is_a_protocol_error() {
+        let mut m = memory();
+        let mut slave = MemorySlave::new(SlaveConfig::fixed(2, 2));
+        let out = Outputs { arvalid: 1, araddr: 0, arlen: 7, arsize: 3, arburst: 1, ..Outputs::default() };
+        let mut inp = Inputs::default();
+        slave.clock(&Outputs::default(), &inp, &mut m).unwrap();
+        slave.drive(&mut inp);
+        assert!(slave.clock(&out, &inp, &mut m).is_err(), "an 8-beat burst");
+    }
+}

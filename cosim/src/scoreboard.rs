@@ -10,7 +10,7 @@
 //! - **result**: the model executes the job on its own copy of memory, in commit order
 //!   ([`offload_model::engine::execute::execute`]); status, blocks done, miscompare offset and fault
 //!   address must agree.
-//! - **cycles**: the model's prediction ([`offload_model::timing::CycleModel::job_cycles`]) against the
+//! - **cycles**: the model's prediction ([`offload_model::timing::CycleModel::outcome_cycles`]) against the
 //!   RTL's count; the relative error is recorded, and checked against a tolerance when the memory has
 //!   the timing the model assumes.
 //!
@@ -313,7 +313,7 @@ impl Scoreboard {
                 return Err(Mismatch::new(at, field, show(want), show(got)).about(o));
             }
         }
-        let predicted = self.timing.job_cycles(&o.job, outcome.blocks_touched.into(), outcome.write_pass);
+        let predicted = self.timing.outcome_cycles(&o.job, &outcome);
         let sample = CycleSample {
             predicted,
             got: o.cycles,
@@ -420,15 +420,4 @@ pub fn compare_memory(model: &Memory, rtl: &Memory, slots: &BTreeSet<u16>) -> Re
         }
     }
     Ok(())
-}
-
-/// Whether a job reads a staging buffer (and which slot).
-pub fn buffer_slot(job: &Job) -> Option<u16> {
-    match (job.op, offload_model::address::decode(job.src)) {
-        (
-            JobOp::Copy | JobOp::Pattern | JobOp::CompareAndWrite,
-            offload_model::address::Region::Buffer { slot, .. },
-        ) => Some(slot),
-        _ => None,
-    }
 }
