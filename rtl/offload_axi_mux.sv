@@ -112,13 +112,17 @@ module offload_axi_mux #(
     end
   end
   assign ar_valid_o = |e_ar_valid_i;
-  // (Variable-index selects decoded by hand: Yosys builds full-width shifters for them.)
-  always_comb begin
-    ar_addr_o = e_ar_addr_i[0 +: 64];
+  // (Variable-index selects decoded by hand: Yosys builds full-width shifters for them. Engine 0 is
+  // the default, taken inside the loop: Icarus 11 takes no constant select in always_comb. Outputs
+  // are built in locals and written once: see offload_engine.)
+  always_comb begin : c_ar
+    logic [63:0] addr;
+    addr = '0;
     for (int e = 0; e < NumEng; e++) begin
       e_ar_ready_o[e] = ar_ready_i && (ar_pick == EngW'(e));
-      if (e > 0 && ar_pick == EngW'(e)) ar_addr_o = e_ar_addr_i[64*e +: 64];
+      if (e == 0 || ar_pick == EngW'(e)) addr = e_ar_addr_i[64*e +: 64];
     end
+    ar_addr_o = addr;
   end
 
   // ---- R: to the engine at the head of the route FIFO.
@@ -156,19 +160,24 @@ module offload_axi_mux #(
   assign aw_valid_o = w_any && !aw_done_q && e_aw_valid_i[w_sel];
   assign w_valid_o  = w_any && e_w_valid_i[w_sel];
   assign w_last_o   = e_w_last_i[w_sel];
-  always_comb begin
-    aw_addr_o = e_aw_addr_i[0 +: 64];
-    aw_user_o = e_aw_user_i[0 +: 2];
-    w_data_o  = e_w_data_i[0 +: DataWidth];
-    w_strb_o  = e_w_strb_i[0 +: StrbW];
-    for (int e = 1; e < NumEng; e++) begin
-      if (w_sel == EngW'(e)) begin
-        aw_addr_o = e_aw_addr_i[64*e +: 64];
-        aw_user_o = e_aw_user_i[2*e +: 2];
-        w_data_o  = e_w_data_i[DataWidth*e +: DataWidth];
-        w_strb_o  = e_w_strb_i[StrbW*e +: StrbW];
+  always_comb begin : c_w
+    logic [63:0]          addr;
+    logic [1:0]           user;
+    logic [DataWidth-1:0] data;
+    logic [StrbW-1:0]     strb;
+    {addr, user, data, strb} = '0;
+    for (int e = 0; e < NumEng; e++) begin
+      if (e == 0 || w_sel == EngW'(e)) begin
+        addr = e_aw_addr_i[64*e +: 64];
+        user = e_aw_user_i[2*e +: 2];
+        data = e_w_data_i[DataWidth*e +: DataWidth];
+        strb = e_w_strb_i[StrbW*e +: StrbW];
       end
     end
+    aw_addr_o = addr;
+    aw_user_o = user;
+    w_data_o  = data;
+    w_strb_o  = strb;
   end
   assign aw_fire    = aw_valid_o && aw_ready_i;
   assign w_fire     = w_valid_o && w_ready_i;

@@ -21,6 +21,12 @@
 // then drains: every outstanding read burst is received, every started write burst finished, every write
 // response collected. Then it computes the failing block's address and completes. So nothing is left
 // half-issued and blocks before the failing one are all written (blocks_done counts them).
+//
+// Icarus 11 wakes always_comb processes spuriously: its time-0 trigger chains their sensitivity events
+// together, so an event for one wakes others too. A pass that writes a variable another block reads twice
+// with different values (a default, then an override) makes events on every pass, which wake the chain
+// again: a zero-delay loop. So an always_comb whose outputs other blocks read writes each of them once
+// (from locals where it needs a default).
 `default_nettype none
 
 module offload_engine #(
@@ -104,7 +110,6 @@ module offload_engine #(
   // Bursts per block minus one: a decode of shift_i.
   logic [BibW-1:0] bib_last;
   always_comb begin
-    bib_last = '0;
     for (int b = 0; b < BibW; b++) begin
       bib_last[b] = (32'(shift_i) > MinShift + b);
     end
@@ -230,11 +235,12 @@ module offload_engine #(
   end
 
   always_comb begin
-    aw_user_o = offload_pkg::HintData;
     if (IsZero && {5'd0, op_i} == offload_pkg::OpDeallocate) begin
       aw_user_o = offload_pkg::HintDeallocate;
     end else if (IsZero && {5'd0, op_i} == offload_pkg::OpAnchor) begin
       aw_user_o = offload_pkg::HintAnchor;
+    end else begin
+      aw_user_o = offload_pkg::HintData;
     end
   end
   always_comb begin
@@ -833,13 +839,15 @@ module offload_engine #(
   // ---------------------------------------------------------------------------------------------
   // The first differing byte: the lowest differing lane of the first differing beat.
   logic [BeatShift-1:0] mis_lane;
-  always_comb begin
-    mis_lane = '0;
+  always_comb begin : c_mis_lane
+    logic [BeatShift-1:0] lane;
+    lane = '0;
     for (int l = BusBytes - 1; l >= 0; l--) begin
       if (mis_lanes_q[l]) begin
-        mis_lane = BeatShift'(l);
+        lane = BeatShift'(l);
       end
     end
+    mis_lane = lane;
   end
 
   // The failing block: the stream that walked back to it (a bad pattern block: src itself).
@@ -856,25 +864,35 @@ module offload_engine #(
 
   assign done_o   = (state_q == StDone);
   assign cycles_o = cyc_q;
-  always_comb begin
-    status_o      = offload_pkg::StatusOk;
-    blocks_done_o = blocks_i;
-    mis_offset_o  = '0;
-    fault_o       = '0;
+  logic [31:0] mis_byte;
+  assign mis_byte = {mis_pos_q[31:BeatShift], mis_lane};
+  always_comb begin : c_completion
+    logic [7:0]  status;
+    logic [31:0] blocks_done, mis_offset;
+    logic [63:0] fault;
+    status      = offload_pkg::StatusOk;
+    blocks_done = blocks_i;
+    mis_offset  = '0;
+    fault       = '0;
     if (fail_q) begin
-      status_o      = fail_wr_q ? offload_pkg::StatusWriteError : offload_pkg::StatusReadError;
-      blocks_done_o = fail_cmp_q ? '0 : fail_idx_q;
-      fault_o       = fault_block;
+      status      = fail_wr_q ? offload_pkg::StatusWriteError : offload_pkg::StatusReadError;
+      blocks_done = fail_cmp_q ? '0 : fail_idx_q;
+      fault       = fault_block;
     end else if (IsCaw && mis_q) begin
-      status_o      = offload_pkg::StatusMiscompare;
-      blocks_done_o = '0;
+      status      = offload_pkg::StatusMiscompare;
+      blocks_done = '0;
 `ifdef OFFLOAD_FAULT_MISCOMPARE_OFFSET
       // Deliberate fault for the co-simulation (cosim/): the offset is one byte too far.
-      mis_offset_o  = {mis_pos_q[31:BeatShift], mis_lane} + 32'd1;
+      mis_offset  = mis_byte + 32'd1;
 `else
-      mis_offset_o  = {mis_pos_q[31:BeatShift], mis_lane};
+      mis_offset  = mis_byte;
 `endif
     end
+    // Each output written once (Icarus: see the top of the file).
+    status_o      = status;
+    blocks_done_o = blocks_done;
+    mis_offset_o  = mis_offset;
+    fault_o       = fault;
   end
 
   // Unused: the FIFO fill level (the reservation counter covers it).

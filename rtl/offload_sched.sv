@@ -208,13 +208,19 @@ module offload_sched #(
                    (in_src_end_q[48] && (in_src_end_q[47:0] != '0));
   assign reject  = in_reject_q || crosses;
 
+  // (The region compare and the empty ends outside the always_comb: Icarus 11 takes no constant
+  // select in always_comb.)
+  logic        same_region;
+  logic [48:0] src_empty_end, dst_empty_end;
+  assign same_region   = (job_src_i[63:48] == job_dst_i[63:48]);
+  assign src_empty_end = {1'b0, job_src_i[47:0]};
+  assign dst_empty_end = {1'b0, job_dst_i[47:0]};
   job_t in_job;
   always_comb begin
     in_job          = '0;
     in_job.reject   = reject;
     // memmove: copy backward when the destination starts inside the source.
-    in_job.backward = is_copy && !reject && (job_src_i[63:48] == job_dst_i[63:48]) && src_lt_dst &&
-                      dst_lt_src_end;
+    in_job.backward = is_copy && !reject && same_region && src_lt_dst && dst_lt_src_end;
     in_job.shr      = !reject && (is_copy || is_pattern || is_caw);
     in_job.op       = op3;
     in_job.shift    = shift;
@@ -222,8 +228,8 @@ module offload_sched #(
     in_job.blocks   = job_blocks_i;
     in_job.src      = job_src_i;
     in_job.dst      = job_dst_i;
-    in_job.src_end  = reject ? {1'b0, job_src_i[47:0]} : in_src_end_q;
-    in_job.dst_end  = reject ? {1'b0, job_dst_i[47:0]} : in_dst_end_q;
+    in_job.src_end  = reject ? src_empty_end : in_src_end_q;
+    in_job.dst_end  = reject ? dst_empty_end : in_dst_end_q;
     if (is_copy) begin
       in_job.eng = 2'd0;
     end else if (is_caw) begin
@@ -311,29 +317,36 @@ module offload_sched #(
   assign is_new = front & ~front_q;
   // Age: i older than j. Newly presented queues are younger than those already waiting; among
   // queues presented in the same cycle the lower is older.
-  always_comb begin
-    older = older_q;
+  // (Here and below, a block whose outputs other blocks read builds them in locals and writes each
+  // once: Icarus 11 wakes always_comb blocks spuriously, and a default overridden in the same pass
+  // would change the output on every pass, a zero-delay loop; see offload_engine.)
+  always_comb begin : c_older
+    logic [Pairs-1:0] age;
+    age = older_q;
     for (int i = 0; i < NumQueues; i++) begin
       for (int j = 0; j < NumQueues; j++) begin
         if (is_new[i] && is_new[j]) begin
-          older[i*NumQueues+j] = (i < j);
+          age[i*NumQueues+j] = (i < j);
         end else if (is_new[i]) begin
-          older[i*NumQueues+j] = 1'b0;
+          age[i*NumQueues+j] = 1'b0;
         end else if (is_new[j]) begin
-          older[i*NumQueues+j] = 1'b1;
+          age[i*NumQueues+j] = 1'b1;
         end
       end
     end
+    older = age;
   end
 
   // Eligible slots and the oldest of them.
   logic [$clog2(NumQueues+1)-1:0] held;
   logic                           cap_ok;
-  always_comb begin
-    held = '0;
+  always_comb begin : c_held
+    logic [$clog2(NumQueues+1)-1:0] sum;
+    sum = '0;
     for (int q = 0; q < NumQueues; q++) begin
-      held = held + {{($clog2(NumQueues+1)-1){1'b0}}, running_q[q]};
+      sum = sum + {{($clog2(NumQueues+1)-1){1'b0}}, running_q[q]};
     end
+    held = sum;
   end
   assign cap_ok = (32'(held) < LockEntries);
 
@@ -343,32 +356,41 @@ module offload_sched #(
     assign elig[q] = front[q] && !eng_busy_q[sj_eng] && cap_ok &&
                      ((conf_q[NumQueues*q +: NumQueues] & running_q) == '0);
   end
-  always_comb begin
+  always_comb begin : c_win
+    logic [NumQueues-1:0] w;
     for (int i = 0; i < NumQueues; i++) begin
-      win[i] = elig[i];
+      w[i] = elig[i];
       for (int j = 0; j < NumQueues; j++) begin
         if (j != i && elig[j] && !older[i*NumQueues+j]) begin
-          win[i] = 1'b0;
+          w[i] = 1'b0;
         end
       end
     end
+    win = w;
   end
-  always_comb begin
-    gnt = 1'b0;
-    gq  = '0;
+  always_comb begin : c_gnt
+    logic          g;
+    logic [QW-1:0] q_sel;
+    g     = 1'b0;
+    q_sel = '0;
     for (int q = NumQueues - 1; q >= 0; q--) begin
       if (win[q]) begin
-        gnt = 1'b1;
-        gq  = QW'(q);
+        g     = 1'b1;
+        q_sel = QW'(q);
       end
     end
+    gnt = g;
+    gq  = q_sel;
   end
-  // (Variable-index selects on wide vectors are decoded by hand: Yosys builds full-width shifters.)
-  always_comb begin
-    gjob = slot_q[0 +: JobW];
-    for (int q = 1; q < NumQueues; q++) begin
-      if (gq == QW'(q)) gjob = slot_q[JobW*q +: JobW];
+  // (Variable-index selects on wide vectors are decoded by hand: Yosys builds full-width shifters.
+  // Slot 0 is the default, taken inside the loop: Icarus 11 takes no constant select in always_comb.)
+  always_comb begin : c_gjob
+    logic [JobW-1:0] j;
+    j = '0;
+    for (int q = 0; q < NumQueues; q++) begin
+      if (q == 0 || gq == QW'(q)) j = slot_q[JobW*q +: JobW];
     end
+    gjob = j;
   end
 
   // Contexts: what the engine needs for its whole job, and the completion's queue, tag and commit.
@@ -452,23 +474,27 @@ module offload_sched #(
     end
   end
 
+  logic [1:0] gjob_eng;
+  assign gjob_eng = gjob.eng;
   always_comb begin
     for (int e = 0; e < NumEng; e++) begin
-      start_o[e] = gnt && (gjob.eng == 2'(e));
+      start_o[e] = gnt && (gjob_eng == 2'(e));
     end
   end
 
   // The first blocks of the job granted last cycle (the one engine in its dispatch cycle reads them):
   // a backward copy starts from the ends of its ranges (the engine steps one block down).
   job_t sjob;
-  always_comb begin
-    sjob = slot_q[0 +: JobW];
-    for (int q = 1; q < NumQueues; q++) begin
-      if (setup_q == QW'(q)) sjob = slot_q[JobW*q +: JobW];
+  always_comb begin : c_sjob
+    logic [JobW-1:0] j;
+    j = '0;
+    for (int q = 0; q < NumQueues; q++) begin
+      if (q == 0 || setup_q == QW'(q)) j = slot_q[JobW*q +: JobW];
     end
-    setup_rd_start_o = sjob.backward ? {sjob.src[63:48], sjob.src_end[47:0]} : sjob.src;
-    setup_wr_start_o = sjob.backward ? {sjob.dst[63:48], sjob.dst_end[47:0]} : sjob.dst;
+    sjob = j;
   end
+  assign setup_rd_start_o = sjob.backward ? {sjob.src[63:48], sjob.src_end[47:0]} : sjob.src;
+  assign setup_wr_start_o = sjob.backward ? {sjob.dst[63:48], sjob.dst_end[47:0]} : sjob.dst;
   logic unused_sjob;
   assign unused_sjob = ^{sjob.reject, sjob.shr, sjob.eng, sjob.op, sjob.shift, sjob.tag, sjob.blocks,
                          sjob.src_end[48], sjob.dst_end[48]};

@@ -31,16 +31,16 @@ module offload_stream #(
   assign inc = !load_i && up_i;
   assign dec = load_i ? pre_dec_i : !up_i;
 
-  // d = +bs, -bs or 0.
-  always_comb begin
-    for (int i = 0; i < 48; i++) begin
-      if (i < MinShift) begin
-        d[i] = 1'b0;
-      end else if (i > MaxShift) begin
-        d[i] = dec;
-      end else begin
-        d[i] = (dec && 32'(shift_i) <= i) || (inc && 32'(shift_i) == i);
-      end
+  // d = +bs, -bs or 0. Continuous assignments, not an always_comb: the engine's next-state block writes
+  // load_i, pre_dec_i and up_i twice in a pass (a default, then the value), and under Icarus 11 an
+  // always_comb reading them would be woken by every pass and wake that block again (see offload_engine).
+  for (genvar i = 0; i < 48; i++) begin : g_d
+    if (i < MinShift) begin : g_zero
+      assign d[i] = 1'b0;
+    end else if (i > MaxShift) begin : g_sign
+      assign d[i] = dec;
+    end else begin : g_bs
+      assign d[i] = (dec && 32'(shift_i) <= i) || (inc && 32'(shift_i) == i);
     end
   end
 

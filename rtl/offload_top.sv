@@ -260,13 +260,18 @@ module offload_top #(
   logic            any_done, accept;
   logic [7:0]      sel_queue;
 
-  always_comb begin
-    pick = '0;
+  // (A block whose outputs other blocks read builds them in locals and writes each once: Icarus 11
+  // wakes always_comb blocks spuriously, and a default overridden in the same pass would change the
+  // output on every pass, a zero-delay loop; see offload_engine.)
+  always_comb begin : c_pick
+    logic [EngW-1:0] p;
+    p = '0;
     for (int e = NumEng - 1; e >= 0; e--) begin
       if (done[e]) begin
-        pick = EngW'(e);
+        p = EngW'(e);
       end
     end
+    pick = p;
   end
   assign any_done  = |done;
   assign sel       = sel_lock_q ? sel_q : pick;
@@ -285,29 +290,34 @@ module offload_top #(
     end
   end
 
-  // The selected engine's fields (decoded by hand: see offload_sched).
+  // The selected engine's fields (decoded by hand, engine 0 the default: see offload_sched).
   logic [7:0]  sel_queue_mux;
-  always_comb begin
-    sel_queue_mux            = ctx_queue[0 +: 8];
-    comp_status_o            = status[0 +: 8];
-    comp_tag_o               = ctx_tag[0 +: 16];
-    comp_blocks_done_o       = blocks_done[0 +: 32];
-    comp_miscompare_offset_o = mis_offset[0 +: 32];
-    comp_commit_o            = ctx_commit[0 +: 32];
-    comp_fault_address_o     = fault[0 +: 64];
-    comp_cycles_o            = {32'd0, cycles[0 +: 32]};
-    for (int e = 1; e < NumEng; e++) begin
-      if (sel == EngW'(e)) begin
-        sel_queue_mux            = ctx_queue[8*e +: 8];
-        comp_status_o            = status[8*e +: 8];
-        comp_tag_o               = ctx_tag[16*e +: 16];
-        comp_blocks_done_o       = blocks_done[32*e +: 32];
-        comp_miscompare_offset_o = mis_offset[32*e +: 32];
-        comp_commit_o            = ctx_commit[32*e +: 32];
-        comp_fault_address_o     = fault[64*e +: 64];
-        comp_cycles_o            = {32'd0, cycles[32*e +: 32]};
+  always_comb begin : c_fields
+    logic [7:0]  queue, status_sel;
+    logic [15:0] tag;
+    logic [31:0] done_sel, mis_sel, commit, cyc_sel;
+    logic [63:0] fault_sel;
+    {queue, status_sel, tag, done_sel, mis_sel, commit, fault_sel, cyc_sel} = '0;
+    for (int e = 0; e < NumEng; e++) begin
+      if (e == 0 || sel == EngW'(e)) begin
+        queue      = ctx_queue[8*e +: 8];
+        status_sel = status[8*e +: 8];
+        tag        = ctx_tag[16*e +: 16];
+        done_sel   = blocks_done[32*e +: 32];
+        mis_sel    = mis_offset[32*e +: 32];
+        commit     = ctx_commit[32*e +: 32];
+        fault_sel  = fault[64*e +: 64];
+        cyc_sel    = cycles[32*e +: 32];
       end
     end
+    sel_queue_mux            = queue;
+    comp_status_o            = status_sel;
+    comp_tag_o               = tag;
+    comp_blocks_done_o       = done_sel;
+    comp_miscompare_offset_o = mis_sel;
+    comp_commit_o            = commit;
+    comp_fault_address_o     = fault_sel;
+    comp_cycles_o            = {32'd0, cyc_sel};
   end
   assign comp_queue_o = sel_queue;
 
