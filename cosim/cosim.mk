@@ -3,7 +3,7 @@
 #
 #   make cosim        every golden vector, a seeded random regression on two queues with random latency
 #                     and backpressure, a cycle-checked single-queue one, and the deliberate-fault tests
-#   make cosim-long   100 000 random jobs (reported in cosim/README.md; about half an hour on 2 cores)
+#   make cosim-long   100 000 random jobs (reported in cosim/README.md; about 20 minutes on 2 cores)
 
 COSIM := target/release/cosim
 COSIM_SEED ?= 1
