@@ -1,4 +1,4 @@
-//! Builds the RTL into the crate: Verilator translates `rtl/*.sv` (top `offload_top`) to C++, which is
+//! Builds the RTL into the crate: Verilator translates the files `rtl/offload.f` lists (top `offload_top`) to C++, which is
 //! compiled as one translation unit per build together with the C shim of `csrc/`, and linked with
 //! Verilator's runtime. With the `fault-models` feature, the RTL is also built once per deliberate
 //! fault (`OFFLOAD_FAULT_<NAME>` defined), each under its own class prefix so all link side by side.
@@ -93,15 +93,18 @@ fn verilator_root() -> PathBuf {
     PathBuf::from(String::from_utf8(out.stdout).expect("utf-8").trim())
 }
 
-/// The synthesizable sources: `rtl/*.sv`, the package first.
+/// The synthesizable sources: the list in `rtl/offload.f` (compile order, the package first), the same
+/// list every RTL flow reads; a file added to it triggers a rebuild.
 fn rtl_sources(rtl: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(rtl)
-        .expect("read rtl/")
-        .map(|e| e.expect("rtl/ entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sv"))
-        .collect();
-    files.sort_by_key(|p| (!p.ends_with("offload_pkg.sv"), p.clone()));
-    files
+    let list = rtl.join("offload.f");
+    println!("cargo:rerun-if-changed={}", list.display());
+    fs::read_to_string(&list)
+        .expect("read rtl/offload.f")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .map(|name| rtl.join(name))
+        .collect()
 }
 
 fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: Option<&str>) {
