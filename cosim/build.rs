@@ -1,7 +1,8 @@
 //! Builds the RTL into the crate: Verilator translates the files `rtl/offload.f` lists (top
-//! `offload_top`) to C++, which is compiled as one translation unit per build together with the C shim of `csrc/`, and linked with
-//! Verilator's runtime. With the `fault-models` feature, the RTL is also built once per deliberate
-//! fault (`OFFLOAD_FAULT_<NAME>` defined), each under its own class prefix so all link side by side.
+//! `offload_top`) to C++, which is compiled as one translation unit per build together with the C
+//! shim of `csrc/`, and linked with Verilator's runtime. With the `fault-models` feature, the RTL is
+//! also built once per deliberate fault (`OFFLOAD_FAULT_<NAME>` defined), each under its own class
+//! prefix so all link side by side.
 //!
 //! Everything lands in `OUT_DIR`; every file Verilator read (its `.d` file) triggers a rebuild.
 
