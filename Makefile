@@ -1,7 +1,8 @@
 # offload — verification kit for a SCSI offload block.
 #
 #   make run     the main job: every example script through the reference model, with a summary
-#   make test    everything CI checks: formatting, clippy, all tests, the README's commands
+#   make test    everything CI checks: formatting, clippy, all tests, the README's commands, the RTL flow,
+#                the co-simulation, a fuzzing pass, libiscsi's conformance suite
 #
 # Both install what they need first (make setup), so they work on a fresh Debian machine.
 
@@ -59,8 +60,8 @@ conformance: iscsi
 conformance-peer: iscsi setup-peer
 	iscsi/conformance/run.sh peer
 
-# The main job: regenerate the golden vectors from the model, check the fast path against every one of
-# them, run the example scripts, and print a summary.
+# The main job: regenerate the golden vectors from the model, check the fast path and the RTL (through
+# the co-simulation) against every one of them, run the example scripts, and print a summary.
 run: build
 	@$(OFFLOAD) vectors vectors
 	@echo "== vectors (vectors/COVERAGE.md)"
@@ -68,6 +69,9 @@ run: build
 	@echo "== fast path against the vectors"
 	@$(CARGO) test --locked --release -q -p offload-fastpath --test vectors -- --nocapture 2>&1 \
 		| grep -E '^fast path:|disagree|panicked' || { echo "fast path check failed"; exit 1; }
+	@echo "== the RTL against the vectors (co-simulation: every engine job, its completion, memory and cycles)"
+	@$(CARGO) build --locked --release -q -p offload-cosim
+	@set -o pipefail; target/release/cosim run vectors/data 2>/dev/null | tail -3
 	@echo "== example scripts through the model"
 	@total=0; checks=0; \
 	for s in $(SCRIPTS); do \
@@ -119,7 +123,10 @@ readme-check: build
 	@$(OFFLOAD) config >/dev/null
 	@echo "readme-check: ok"
 
-test: setup fmt-check clippy unit-tests readme-check vectors-check conformance
+# CI: the Rust checks, the vectors, the RTL flow (lint, synthesis, place and route of the FPGA build, the
+# smoke bench), the co-simulation, a bounded fuzzing pass, and libiscsi's conformance suite.
+test: setup fmt-check clippy unit-tests readme-check vectors-check lint synth fpga rtl-smoke cosim fuzz-smoke \
+	conformance
 
 doc:
 	$(CARGO) doc --no-deps -p offload-model

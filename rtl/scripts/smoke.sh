@@ -56,8 +56,8 @@ for width in 64 32; do
   fi
 done
 
-# Icarus: the same bench on a few $readmemh cases, one per engine and an error path (Icarus runs the
-# directed tests too, but two orders of magnitude slower than Verilator: minutes each).
+# Icarus: the same bench on the reset test and a few $readmemh cases, one per engine and an error path
+# (Icarus runs every directed test, but about a hundred times slower than Verilator: up to a minute each).
 if iverilog -g2012 -I. -Itb -o "$out/icarus.vvp" -s offload_tb "${rtl[@]}" "${bench[@]}" \
     >"$out/icarus-build.log" 2>&1; then
   for case in extended_copy__backward-overlap write_same__ws16-flags-08 compare_and_write__miscompare \
@@ -65,6 +65,7 @@ if iverilog -g2012 -I. -Itb -o "$out/icarus.vvp" -s offload_tb "${rtl[@]}" "${be
     run "Icarus, 64-bit: +case=$case" "$out/icarus-$case.log" \
       timeout 300 vvp -n "$out/icarus.vvp" +case=../vectors/memh/$case/
   done
+  run "Icarus, 64-bit: +test=reset" "$out/icarus-reset.log" timeout 300 vvp -n "$out/icarus.vvp" +test=reset +seed=1
 else
   rows+=("| Icarus: build | **FAIL** (see $out/icarus-build.log) | |")
   failures=$((failures + 1))

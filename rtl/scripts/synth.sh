@@ -30,7 +30,8 @@ awk -v w="$width" -v q="$queues" '
   /^ +\$_(S?DFF|DFFE|SDFF|ALDFF)[A-Z0-9_]* +[0-9]+$/ { ff += $2 }
   /^ +Number of cells:/ { cells = $4 }
   /^ +\$mem_v2 +[0-9]+$/ { mems = $2 }
-  /parameter .WIDTH / { mw = $3 }
-  /parameter .SIZE / { membits += mw * $3 }
-  END { printf "| generic | %d | %d | %d | %d | %d (%d bits) | 0 |\n", w, q, cells - ff - mems, ff, mems, membits }
+  /cell .mem_v2 / { membits += size * width; size = 0; width = 0 }
+  /parameter .SIZE / { size = $3 }
+  /parameter .WIDTH / { width = $3 }
+  END { membits += size * width; printf "| generic | %d | %d | %d | %d | %d (%d bits) | 0 |\n", w, q, cells - ff - mems, ff, mems, membits }
 ' "$stat"
