@@ -144,7 +144,7 @@ fn malformed(naa: &[u8]) -> Vec<Case> {
         case("reserved bit in TEST UNIT READY", 0, vec![0x00, 0x01, 0, 0, 0, 0], vec![]),
         case("LUN out of range", 9, vec![0x00, 0, 0, 0, 0, 0], vec![]),
         case("INQUIRY EVPD=0 with a page code", 0, inquiry(false, 0x83, 255), vec![]),
-        case("INQUIRY unsupported VPD page", 0, inquiry(true, 0xB1, 255), vec![]),
+        case("INQUIRY unsupported VPD page", 0, inquiry(true, 0xB3, 255), vec![]),
         case("READ(16) past the end", 0, read16((1 << 21) - 1, 2), vec![]),
         case("READ(16) LBA wrap", 0, read16(u64::MAX, 1), vec![]),
         case(

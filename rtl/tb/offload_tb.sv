@@ -241,16 +241,21 @@ module offload_tb;
 
   // ---- the completion log: every accepted completion (cycles: the block's own count), the cycle it
   // was first valid and the cycle its job was granted (each queue runs one job at a time, so the last
-  // grant on the queue is its job's).
+  // grant on the queue is its job's), and the R and W beats the memory carried from grant to completion
+  // (the job's own traffic when it runs alone, as in +test=perf).
   logic [255:0] log_word [256];
-  longint       log_valid_at [256], log_grant_at [256];
+  longint       log_valid_at [256], log_grant_at [256], log_reads [256], log_writes [256];
   int           n_log = 0;
-  longint       valid_since [NumQueues], last_grant [NumQueues];
+  longint       valid_since [NumQueues], last_grant [NumQueues], grant_reads [NumQueues], grant_writes [NumQueues];
   always @(negedge clk) begin
     if (!rst_n) begin
       for (int q = 0; q < NumQueues; q++) valid_since[q] = -1;
     end else begin
-      if (u_dut.u_sched.gnt) last_grant[u_dut.u_sched.gq] = cyc;
+      if (u_dut.u_sched.gnt) begin
+        last_grant[u_dut.u_sched.gq]   = cyc;
+        grant_reads[u_dut.u_sched.gq]  = longint'(u_mem.read_beats);
+        grant_writes[u_dut.u_sched.gq] = longint'(u_mem.write_beats);
+      end
       if ($countones(u_dut.u_sched.eng_busy_q) > 1) engine_overlap++;
       for (int q = 0; q < NumQueues; q++) begin
         if (comp_valid[q] && valid_since[q] < 0) valid_since[q] = cyc;
@@ -259,6 +264,8 @@ module offload_tb;
                                       comp_fault, comp_cycles);
           log_valid_at[n_log] = valid_since[q];
           log_grant_at[n_log] = last_grant[q];
+          log_reads[n_log]    = longint'(u_mem.read_beats) - grant_reads[q];
+          log_writes[n_log]   = longint'(u_mem.write_beats) - grant_writes[q];
           if (comp_queue != 8'(q)) error($sformatf("completion valid on queue %0d names queue %0d", q, comp_queue));
           if (u_mem.trace) $display("TRACE %0d COMPLETION %s", cyc, describe(log_word[n_log]));
           n_log++;
@@ -638,8 +645,19 @@ module offload_tb;
                    want[offload_pkg::CompletionCyclesLsb +: 64], cycles);
         end
         if (plan_model[pick] > 0) begin
-          $display("PERF %-40s beats=%0d cycles=%0d model=%0d beats/cycle=%0.4f", plan_name(pick),
-                   plan_model_beats(pick), cycles, plan_model[pick], (1.0 * plan_model_beats(pick)) / cycles);
+          $display("PERF %-40s beats=%0d cycles=%0d model=%0d beats/cycle=%0.4f reads=%0d writes=%0d",
+                   plan_name(pick), plan_model_beats(pick), cycles, plan_model[pick],
+                   (1.0 * plan_model_beats(pick)) / cycles, log_reads[match[pick]], log_writes[match[pick]]);
+          // The zero engine's traffic: a fill reads nothing, a pattern fill its one block once.
+          if (plan_job[pick][offload_pkg::JobOpLsb +: 8] == offload_pkg::OpPattern) begin
+            if (log_reads[match[pick]] != longint'((1 << plan_job[pick][offload_pkg::JobBlockShiftLsb +: 8]) / BusBytes))
+              error($sformatf("%s: read %0d beats, not the one pattern block", plan_name(pick), log_reads[match[pick]]));
+          end else if (plan_job[pick][offload_pkg::JobOpLsb +: 8] == offload_pkg::OpZero ||
+                       plan_job[pick][offload_pkg::JobOpLsb +: 8] == offload_pkg::OpDeallocate ||
+                       plan_job[pick][offload_pkg::JobOpLsb +: 8] == offload_pkg::OpAnchor) begin
+            if (log_reads[match[pick]] != 0)
+              error($sformatf("%s: a fill read %0d beats", plan_name(pick), log_reads[match[pick]]));
+          end
         end
       end
       // First offered, first committed (nothing holds a lock when a group starts).
