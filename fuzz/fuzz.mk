@@ -13,6 +13,8 @@ FUZZ_ARGS ?=
 # Feature rtl: the RTL target, through offload-cosim (verilator, from make setup).
 FUZZ_CARGO_FLAGS := --fuzz-dir fuzz -s none -a --features rtl
 FUZZ_WORK := fuzz/target/fuzz-work
+# No --locked for the fuzz crate: `cargo fuzz build` cannot pass it, and brings fuzz/Cargo.lock up to date
+# itself when the parts it depends on change their dependencies.
 # The dictionaries each target uses (fuzz/dict/<name>.dict), concatenated into one file per target.
 FUZZ_DICT_cdb_model := cdb
 FUZZ_DICT_cdb_fastpath := cdb
@@ -37,13 +39,13 @@ fuzz-build: fuzz-setup
 	$(CARGO) fuzz build $(FUZZ_CARGO_FLAGS)
 
 fuzz-seeds: setup
-	cd fuzz && $(CARGO) run --locked -q --features seeds --bin offload-fuzz-seeds -- ../vectors/data corpus
+	cd fuzz && $(CARGO) run -q --features seeds --bin offload-fuzz-seeds -- ../vectors/data corpus
 	@mkdir -p $(FUZZ_WORK)
 	@$(foreach t,$(FUZZ_TARGETS),cat /dev/null $(patsubst %,fuzz/dict/%.dict,$(FUZZ_DICT_$(t))) > $(FUZZ_WORK)/$(t).dict;)
 
 # The fuzz crate's own tests: the pair, the sequence layout, and every seed through its target.
 fuzz-test: setup
-	cd fuzz && $(CARGO) test --locked -q
+	cd fuzz && $(CARGO) test -q
 
 fuzz-smoke: fuzz-build fuzz-seeds fuzz-test
 	@printf '%-18s %12s %10s  %s\n' target executions 'execs/s' result; \
