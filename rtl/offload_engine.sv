@@ -129,6 +129,7 @@ module offload_engine #(
 
   // Read side. ar_blk: the block of the next read burst (of the pair, in the compare pass).
   logic            ar_on_q, ar_on_d, ar_side_q, ar_side_d, ar_hold_q;
+  logic            ar_valid_q, ar_more_q, ar_more_d;  // (see "Reads" below)
   logic [BibW-1:0] ar_bib_q, ar_bib_d;
   logic [31:0]     ar_blk_q, ar_blk_d;
   logic [OutW-1:0] ar_out_q, ar_out_d;
@@ -143,6 +144,7 @@ module offload_engine #(
   logic [BeatW-1:0] w_beat_q, w_beat_d;
   logic [BibW-1:0]  w_bib_q, w_bib_d;
   logic [31:0]      w_blk_q, w_blk_d;
+  logic             w_more_q, w_more_d;  // w_blk_q != blocks_i, set whenever w_blk_q is
   logic [BOutW-1:0] b_out_q, b_out_d;
   logic [BibW-1:0]  b_bib_q, b_bib_d;
   logic [31:0]      b_blk_q, b_blk_d;
@@ -189,21 +191,30 @@ module offload_engine #(
 
   // Reads: enough credit (FIFO space reserved for a whole burst), fewer than MaxOutstandingReads bursts
   // in flight, and no failure. An address once presented stays until accepted (AXI), even if a
-  // failure arrives meanwhile.
-  logic credit_ok;
-  assign rd_blocks  = is_pattern ? 32'd1 : blocks_i;
-  assign ar_more    = (ar_blk_q != rd_blocks);
-  assign credit_ok  = !HasFifo || (IsCaw && !wpass_q) ||
-                      (32'(resv_q) + BurstBeats <= FifoDepth);
-  assign ar_valid_o = ar_hold_q || (ar_on_q && ar_more && !fail_q &&
-                                    (32'(ar_out_q) < MaxOutstandingReads) && credit_ok);
+  // failure arrives meanwhile. ARVALID depends on state only, so it is computed from the next state
+  // and registered: the AXI mux's arbitration then starts from a flip-flop (the FPGA's critical path
+  // ran through this logic, the arbitration and back). ar_more_q likewise: ar_blk_q != rd_blocks,
+  // set whenever ar_blk_q is (rd_blocks is stable from the dispatch to the completion).
+  logic credit_ok_d, ar_valid_d, ar_more_inc, ar_more_zero;
+  assign rd_blocks    = is_pattern ? 32'd1 : blocks_i;
+  assign ar_more      = ar_more_q;
+  assign ar_more_inc  = (ar_blk_q + 32'd1 != rd_blocks);
+  assign ar_more_zero = (rd_blocks != '0);
+  assign credit_ok_d  = !HasFifo || (IsCaw && !wpass_d) ||
+                        (32'(resv_d) + BurstBeats <= FifoDepth);
+  assign ar_valid_d   = (ar_valid_o && !ar_ready_i) ||
+                        (ar_on_d && ar_more_d && !fail_d &&
+                         (32'(ar_out_d) < MaxOutstandingReads) && credit_ok_d);
+  assign ar_valid_o   = ar_valid_q;
   assign r_burst_end = r_fire && r_last_i;
 
   // Writes: a burst starts (address and first beat together) when its data are at hand, its block is
   // before any failing block, and fewer than MaxOutstandingWrites responses are owed. A write failure
   // stops every later burst; a read failure stops the burst of the failing block (w_blk never passes
   // a block whose data has not arrived).
-  assign w_more     = (w_blk_q != blocks_i);
+  logic w_more_inc;
+  assign w_more     = w_more_q;
+  assign w_more_inc = (w_blk_q + 32'd1 != blocks_i);
   assign blk_ok     = !w_stop_q && !(fail_q && !fail_wr_q && w_blk_q == fail_idx_q);
   assign data_avail = HasFifo ? !fifo_empty : 1'b1;
   assign w_start    = w_on_q && !w_burst_q && w_more && blk_ok && data_avail &&
@@ -279,6 +290,7 @@ module offload_engine #(
     ar_side_d   = ar_side_q;
     ar_bib_d    = ar_bib_q;
     ar_blk_d    = ar_blk_q;
+    ar_more_d   = ar_more_q;
     ar_out_d    = ar_out_q;
     r_side_d    = r_side_q;
     r_bib_d     = r_bib_q;
@@ -292,6 +304,7 @@ module offload_engine #(
     w_beat_d    = w_beat_q;
     w_bib_d     = w_bib_q;
     w_blk_d     = w_blk_q;
+    w_more_d    = w_more_q;
     b_out_d     = b_out_q;
     b_bib_d     = b_bib_q;
     b_blk_d     = b_blk_q;
@@ -337,6 +350,7 @@ module offload_engine #(
         if (ar_bib_q == bib_last) begin
           ar_bib_d = '0;
           ar_blk_d = ar_blk_q + 32'd1;
+          ar_more_d = ar_more_inc;
         end else begin
           ar_bib_d = ar_bib_q + BibW'(1);
         end
@@ -400,6 +414,7 @@ module offload_engine #(
       if (w_bib_q == bib_last) begin
         w_bib_d = '0;
         w_blk_d = w_blk_q + 32'd1;
+        w_more_d = w_more_inc;
       end else begin
         w_bib_d = w_bib_q + BibW'(1);
       end
@@ -447,6 +462,7 @@ module offload_engine #(
         ar_side_d   = 1'b0;
         ar_bib_d    = '0;
         ar_blk_d    = '0;
+        ar_more_d   = ar_more_zero;
         ar_out_d    = '0;
         r_side_d    = 1'b0;
         r_bib_d     = '0;
@@ -459,6 +475,7 @@ module offload_engine #(
         w_beat_d    = '0;
         w_bib_d     = '0;
         w_blk_d     = '0;
+        w_more_d    = (blocks_i != '0);
         b_out_d     = '0;
         b_bib_d     = '0;
         b_blk_d     = '0;
@@ -528,6 +545,7 @@ module offload_engine #(
               ar_side_d  = 1'b0;
               ar_bib_d   = '0;
               ar_blk_d   = '0;
+              ar_more_d  = ar_more_zero;
               r_side_d   = 1'b0;
               r_bib_d    = '0;
               r_blk_d    = '0;
@@ -642,6 +660,7 @@ module offload_engine #(
       ar_on_q   <= 1'b0;
       ar_side_q <= 1'b0;
       ar_hold_q <= 1'b0;
+      ar_valid_q <= 1'b0;
       ar_out_q  <= '0;
       w_on_q    <= 1'b0;
       w_burst_q <= 1'b0;
@@ -660,6 +679,7 @@ module offload_engine #(
       ar_on_q   <= ar_on_d;
       ar_side_q <= ar_side_d;
       ar_hold_q <= ar_valid_o && !ar_ready_i;
+      ar_valid_q <= ar_valid_d;
       ar_out_q  <= ar_out_d;
       w_on_q    <= w_on_d;
       w_burst_q <= w_burst_d;
@@ -684,6 +704,7 @@ module offload_engine #(
     end
     ar_bib_q    <= ar_bib_d;
     ar_blk_q    <= ar_blk_d;
+    ar_more_q   <= ar_more_d;
     r_side_q    <= r_side_d;
     r_bib_q     <= r_bib_d;
     r_blk_q     <= r_blk_d;
@@ -691,6 +712,7 @@ module offload_engine #(
     w_beat_q    <= w_beat_d;
     w_bib_q     <= w_bib_d;
     w_blk_q     <= w_blk_d;
+    w_more_q    <= w_more_d;
     b_bib_q     <= b_bib_d;
     b_blk_q     <= b_blk_d;
     fail_side_q <= fail_side_d;
@@ -907,6 +929,19 @@ module offload_engine #(
       end
       if (b_fire && b_out_q == '0) begin
         $error("offload_engine %0d: write response with none outstanding", Kind);
+      end
+      // The registered ARVALID, ar_more and w_more equal their definitions from the current state.
+      if (state_q != StIdle && state_q != StSetup && w_more_q != (w_blk_q != blocks_i)) begin
+        $error("offload_engine %0d: w_more_q is not w_blk_q != blocks_i", Kind);
+      end
+      if (state_q != StIdle && state_q != StSetup && ar_more_q != (ar_blk_q != rd_blocks)) begin
+        $error("offload_engine %0d: ar_more_q is not ar_blk_q != rd_blocks", Kind);
+      end
+      if (ar_valid_q != (ar_hold_q || (ar_on_q && (ar_blk_q != rd_blocks) && !fail_q &&
+                                       (32'(ar_out_q) < MaxOutstandingReads) &&
+                                       (!HasFifo || (IsCaw && !wpass_q) ||
+                                        (32'(resv_q) + BurstBeats <= FifoDepth))))) begin
+        $error("offload_engine %0d: registered ARVALID differs from its definition", Kind);
       end
     end
   end

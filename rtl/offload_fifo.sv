@@ -23,7 +23,7 @@ module offload_fifo #(
   logic [AddrW-1:0] wptr_q, rptr_q, rptr_d;
   logic [AddrW:0]   count_q;
   logic [Width-1:0] ram_rdata, byp_q;
-  logic             use_byp_q;
+  logic             use_byp_q, empty_q;
 
   assign rptr_d = pop_i ? rptr_q + AddrW'(1) : rptr_q;
 
@@ -45,11 +45,13 @@ module offload_fifo #(
       rptr_q    <= '0;
       count_q   <= '0;
       use_byp_q <= 1'b0;
+      empty_q   <= 1'b1;
     end else if (clr_i) begin
       wptr_q    <= '0;
       rptr_q    <= '0;
       count_q   <= '0;
       use_byp_q <= 1'b0;
+      empty_q   <= 1'b1;
     end else begin
       if (push_i) begin
         wptr_q <= wptr_q + AddrW'(1);
@@ -57,6 +59,8 @@ module offload_fifo #(
       rptr_q    <= rptr_d;
       count_q   <= count_q + {{AddrW{1'b0}}, push_i} - {{AddrW{1'b0}}, pop_i};
       use_byp_q <= push_i && (wptr_q == rptr_d);
+      // count_q == 0 next cycle (a pop never comes when empty).
+      empty_q   <= !push_i && (count_q == '0 || (count_q == (AddrW + 1)'(1) && pop_i));
     end
   end
 
@@ -67,7 +71,7 @@ module offload_fifo #(
   end
 
   assign data_o  = use_byp_q ? byp_q : ram_rdata;
-  assign empty_o = (count_q == '0);
+  assign empty_o = empty_q;  // (count_q == '0, registered: engines' write requests start from it)
   assign count_o = count_q;
 
 `ifndef SYNTHESIS
@@ -78,6 +82,9 @@ module offload_fifo #(
       end
       if (!clr_i && pop_i && count_q == '0) begin
         $error("offload_fifo: pop when empty");
+      end
+      if (empty_q != (count_q == '0)) begin
+        $error("offload_fifo: empty flag is not count == 0");
       end
     end
   end

@@ -6,7 +6,7 @@
 //   push_i          offer the shifted job (the wrapper holds valid until the block takes it).
 //   cpl_o           a completion is waiting.
 //   ser_o, rd_i     the waiting completion word (offload_pkg layout; cycles: the block's count),
-//                   bit rd_ptr at ser_o; rd_i steps to the next bit.
+//                   bit rd_ptr at ser_o two cycles after rd_ptr moves; rd_i steps to the next bit.
 //   pop_i           accept the waiting completion.
 //   idle_o          the block is idle.
 // Memory is an on-chip RAM behind offload_fpga_mem (Words words; other addresses answer DECERR).
@@ -84,6 +84,7 @@ module offload_fpga_top #(
   logic [63:0]          comp_fault, comp_cycles;
   logic [255:0]         comp_word;
   logic [7:0]           rd_ptr_q;
+  logic [15:0]          ser_mid, ser_mid_q;
   always_comb begin
     comp_word = '0;
     comp_word[offload_pkg::CompletionStatusLsb +: 8]            = comp_status;
@@ -94,6 +95,18 @@ module offload_fpga_top #(
     comp_word[offload_pkg::CompletionCommitLsb +: 32]           = comp_commit;
     comp_word[offload_pkg::CompletionFaultAddressLsb +: 64]     = comp_fault;
     comp_word[offload_pkg::CompletionCyclesLsb +: 64]           = comp_cycles;
+  end
+  // The 256-to-1 bit select in two registered steps, the same multiplexers as one: bit i of ser_mid
+  // is bit rd_ptr[3:0] of the word's 16-bit group i; then group rd_ptr[7:4]. (The completion fields
+  // come from the engines through the block's completion multiplexer, late in the cycle.)
+  always_comb begin : c_ser_mid
+    logic [15:0] group, mid;
+    mid = '0;
+    for (int i = 0; i < 16; i++) begin
+      group  = comp_word[16*i +: 16];
+      mid[i] = group[rd_ptr_q[3:0]];
+    end
+    ser_mid = mid;
   end
   assign comp_ready = (pop_sync_q[1] && !pop_prev_q) ? '1 : '0;
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -107,11 +120,13 @@ module offload_fpga_top #(
   end
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      ser_o <= 1'b0;
-      cpl_o <= 1'b0;
+      ser_mid_q <= '0;
+      ser_o     <= 1'b0;
+      cpl_o     <= 1'b0;
     end else begin
-      ser_o <= comp_word[rd_ptr_q];
-      cpl_o <= |comp_valid;
+      ser_mid_q <= ser_mid;
+      ser_o     <= ser_mid_q[rd_ptr_q[7:4]];
+      cpl_o     <= |comp_valid;
     end
   end
 
