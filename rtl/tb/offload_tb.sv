@@ -339,6 +339,25 @@ module offload_tb;
   endfunction
 
   // Applies job w to expmem; returns its completion (queue, commit and cycles zero).
+  // One block of a copy (a copy job, or compare-and-write's write pass): read it from `from`, write it to
+  // `to`; a bad block fails the job with `done` blocks done (c: the completion, stop: it failed).
+  task automatic ref_copy_block(input logic [63:0] from, input logic [63:0] to, input int bs,
+                                input logic [15:0] tag, input logic [31:0] done,
+                                inout logic [255:0] c, inout bit stop);
+    if (bad(from, bs, 1'b0)) begin
+      c = comp_word(offload_pkg::StatusReadError, 8'd0, tag, done, 32'd0, 32'd0, from, 64'd0);
+      stop = 1'b1;
+    end else begin
+      ref_read(from, bs, 1'b0);
+      if (bad(to, bs, 1'b1)) begin
+        c = comp_word(offload_pkg::StatusWriteError, 8'd0, tag, done, 32'd0, 32'd0, to, 64'd0);
+        stop = 1'b1;
+      end else begin
+        ref_write(to, bs, 1'b0, 1'b0);
+      end
+    end
+  endtask
+
   task automatic ref_apply(input logic [255:0] w, output logic [255:0] c);
     logic [7:0]  op;
     logic [15:0] tag;
@@ -374,20 +393,7 @@ module offload_tb;
       for (int d = 0; d < int'(blocks) && !stop; d++) begin
         int i;
         i = backward ? int'(blocks) - 1 - d : d;
-        at = src + 64'(i) * 64'(bs);
-        if (bad(at, bs, 1'b0)) begin
-          c = comp_word(offload_pkg::StatusReadError, 8'd0, tag, 32'(d), 32'd0, 32'd0, at, 64'd0);
-          stop = 1'b1;
-        end else begin
-          ref_read(at, bs, 1'b0);
-          at = dst + 64'(i) * 64'(bs);
-          if (bad(at, bs, 1'b1)) begin
-            c = comp_word(offload_pkg::StatusWriteError, 8'd0, tag, 32'(d), 32'd0, 32'd0, at, 64'd0);
-            stop = 1'b1;
-          end else begin
-            ref_write(at, bs, 1'b0, 1'b0);
-          end
-        end
+        ref_copy_block(src + 64'(i) * 64'(bs), dst + 64'(i) * 64'(bs), bs, tag, 32'(d), c, stop);
       end
     end else if (op == offload_pkg::OpPattern) begin
       if (bad(src, bs, 1'b0)) begin
@@ -445,20 +451,7 @@ module offload_tb;
         stop = 1'b1;
       end
       for (int i = 0; i < int'(blocks) && !stop; i++) begin
-        at = src + bytes + 64'(i) * 64'(bs);
-        if (bad(at, bs, 1'b0)) begin
-          c = comp_word(offload_pkg::StatusReadError, 8'd0, tag, 32'(i), 32'd0, 32'd0, at, 64'd0);
-          stop = 1'b1;
-        end else begin
-          ref_read(at, bs, 1'b0);
-          at = dst + 64'(i) * 64'(bs);
-          if (bad(at, bs, 1'b1)) begin
-            c = comp_word(offload_pkg::StatusWriteError, 8'd0, tag, 32'(i), 32'd0, 32'd0, at, 64'd0);
-            stop = 1'b1;
-          end else begin
-            ref_write(at, bs, 1'b0, 1'b0);
-          end
-        end
+        ref_copy_block(src + bytes + 64'(i) * 64'(bs), dst + 64'(i) * 64'(bs), bs, tag, 32'(i), c, stop);
       end
     end
   endtask
