@@ -2,7 +2,9 @@
 //! `offload_top`) to C++, which is compiled as one translation unit per build together with the C
 //! shim of `csrc/`, and linked with Verilator's runtime. With the `fault-models` feature, the RTL is
 //! also built once per deliberate fault (`OFFLOAD_FAULT_<NAME>` defined), each under its own class
-//! prefix so all link side by side.
+//! prefix so all link side by side. With the `coverage` feature, every build carries Verilator's line
+//! coverage (a counter per branch and block of the RTL); when the crate is built for fuzzing (`cargo
+//! fuzz` sets `--cfg fuzzing`), the shim also feeds those counters to libFuzzer as extra coverage.
 //!
 //! Everything lands in `OUT_DIR`; every file Verilator read (its `.d` file) triggers a rebuild.
 
@@ -28,6 +30,8 @@ fn main() {
         variants.extend(FAULTS.iter().map(|f| ((*f).to_owned(), Some(format!("OFFLOAD_FAULT_{}", f.to_uppercase())))));
     }
 
+    let coverage = std::env::var_os("CARGO_FEATURE_COVERAGE").is_some();
+    let fuzzer_feedback = coverage && std::env::var_os("CARGO_CFG_FUZZING").is_some();
     let sources = rtl_sources(&rtl);
     let mut build = cxx(&root);
     build.include(manifest.join("csrc")).flag_if_supported("-faligned-new").flag_if_supported("-fno-strict-aliasing");
@@ -35,15 +39,25 @@ fn main() {
     for (name, define) in &variants {
         let prefix = format!("Vcosim_{name}");
         let dir = out.join(&prefix);
-        verilate(&rtl, &sources, &dir, &prefix, define.as_deref());
+        verilate(&rtl, &sources, &dir, &prefix, define.as_deref(), coverage);
         let (classes, vm_defines) = read_classes(&dir.join(format!("{prefix}_classes.mk")));
         defines.extend(vm_defines);
         let unit = dir.join(format!("{prefix}__cosim.cpp"));
         let mut text = String::new();
+        if coverage {
+            count_without_atomics(&dir, &classes);
+            text.push_str(COUNT_HELPER);
+        }
         for class in classes {
             text.push_str(&format!("#include \"{class}.cpp\"\n"));
         }
         text.push_str(&format!("#define COSIM_TOP {prefix}\n#define COSIM_FN(name) cosim_{name}_##name\n"));
+        if coverage {
+            text.push_str(&format!("#define COSIM_SYMS {prefix}__Syms\n"));
+        }
+        if fuzzer_feedback {
+            text.push_str("#define COSIM_FUZZER_FEEDBACK 1\n");
+        }
         text.push_str("#include \"cosim_shim.inc\"\n");
         fs::write(&unit, text).expect("write the translation unit");
         build.include(&dir).file(&unit);
@@ -55,7 +69,7 @@ fn main() {
         build.define(k, v.as_str());
     }
     build.compile("cosim_rtl");
-    runtime(&root, &out, &defines);
+    runtime(&root, &out, &defines, coverage);
 
     for source in &sources {
         println!("cargo:rerun-if-changed={}", source.display());
@@ -108,7 +122,7 @@ fn rtl_sources(rtl: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: Option<&str>) {
+fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: Option<&str>, coverage: bool) {
     let _ = fs::remove_dir_all(dir);
     let mut cmd = Command::new("verilator");
     cmd.args(["--cc", "-O3", "--trace", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "offload_top"])
@@ -123,9 +137,55 @@ fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: O
     if let Some(d) = define {
         cmd.arg(format!("+define+{d}"));
     }
+    if coverage {
+        // Line coverage: every branch and block. Toggle coverage is left out: data bits toggle with
+        // every payload, which would tell the fuzzer nothing about control paths.
+        cmd.arg("--coverage-line");
+    }
     cmd.args(sources);
     let status = cmd.status().expect("run verilator");
     assert!(status.success(), "verilator failed on rtl/ ({prefix})");
+}
+
+/// The plain increment that [`count_without_atomics`] puts in place of Verilator's atomic one.
+const COUNT_HELPER: &str = "#include <atomic>\n#include <cstdint>\n\
+    static inline void cosim_count(std::atomic<uint32_t>& c) {\n\
+    \x20 c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);\n}\n";
+
+/// Verilator counts coverage with `fetch_add` on atomic counters, a locked instruction per branch taken
+/// that halves the simulation's speed. One thread runs each instance here, so a relaxed load and store
+/// (a plain increment on every target) counts the same; the counters keep their type for Verilator's
+/// writer.
+fn count_without_atomics(dir: &Path, classes: &[String]) {
+    const COUNTER: &str = "vlSymsp->__Vcoverage[";
+    const ATOMIC_INCREMENT: &str = "].fetch_add(1, std::memory_order_relaxed);";
+    for class in classes {
+        let path = dir.join(format!("{class}.cpp"));
+        let text = fs::read_to_string(&path).expect("read a generated class");
+        if !text.contains(ATOMIC_INCREMENT) {
+            continue;
+        }
+        let mut out = String::with_capacity(text.len());
+        for line in text.lines() {
+            let code = line.trim_start();
+            match code.strip_prefix(COUNTER).and_then(|rest| rest.strip_suffix(ATOMIC_INCREMENT)) {
+                Some(index) => {
+                    let indent = &line[..line.len() - code.len()];
+                    out.push_str(&format!("{indent}cosim_count(vlSymsp->__Vcoverage[{index}]);\n"));
+                }
+                None => {
+                    assert!(
+                        !code.contains(ATOMIC_INCREMENT),
+                        "{}: a coverage increment in an unknown form",
+                        path.display()
+                    );
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        fs::write(&path, out).expect("write a generated class");
+    }
 }
 
 /// The generated classes to compile and the `VM_*` defines, from `<prefix>_classes.mk`.
@@ -166,11 +226,14 @@ fn dependencies(d: &Path) -> Vec<PathBuf> {
 }
 
 /// Verilator's runtime, compiled once per output directory (it does not change with the RTL).
-fn runtime(root: &Path, out: &Path, defines: &BTreeSet<(String, String)>) {
+fn runtime(root: &Path, out: &Path, defines: &BTreeSet<(String, String)>, coverage: bool) {
     if !out.join("libverilated_rt.a").exists() {
         let inc = root.join("include");
         let mut build = cxx(root);
         build.files(["verilated.cpp", "verilated_threads.cpp", "verilated_vcd_c.cpp"].map(|f| inc.join(f)));
+        if coverage {
+            build.file(inc.join("verilated_cov.cpp"));
+        }
         for (k, v) in defines {
             build.define(k, v.as_str());
         }

@@ -5,6 +5,8 @@
 #                            inputs; fails on any crash, mismatch or hang (CI)
 #   make fuzz T=<target>     one target for FUZZ_SECONDS (0: until stopped), niced; FUZZ_ARGS go to libFuzzer
 #   make fuzz-seeds          the seed corpora, built from vectors/data, in fuzz/corpus/<target>/
+#   make fuzz-rtl-coverage   the RTL lines and branches engine_jobs_rtl's corpus reaches: a summary, and
+#                            the RTL annotated with counts in build/fuzz-rtl-coverage/annotated/
 
 FUZZ_TARGETS := cdb_model cdb_fastpath xcopy_list unmap_list command_sequence engine_jobs_rtl
 FUZZ_SMOKE_SECONDS ?= 20
@@ -29,7 +31,9 @@ FUZZ_LIBFUZZER_ARGS = $$([ -s $(FUZZ_WORK)/$$t.dict ] && echo -dict=$(FUZZ_WORK)
 # regression inputs, if any.
 FUZZ_CORPORA = fuzz/corpus/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null)
 
-.PHONY: fuzz-setup fuzz-build fuzz-seeds fuzz-test fuzz-smoke fuzz
+FUZZ_RTL_COVERAGE := build/fuzz-rtl-coverage
+
+.PHONY: fuzz-setup fuzz-build fuzz-seeds fuzz-test fuzz-smoke fuzz fuzz-rtl-coverage
 
 # cargo-fuzz, once (cargo install is idempotent but slow to find out).
 fuzz-setup: setup
@@ -66,3 +70,18 @@ fuzz: fuzz-build fuzz-seeds
 	@if [ -z "$(filter $(T),$(FUZZ_TARGETS))" ]; then echo "usage: make fuzz T=<target>, one of: $(FUZZ_TARGETS)"; exit 2; fi
 	t=$(T); nice -n 10 $(CARGO) fuzz run $(FUZZ_CARGO_FLAGS) $$t $(FUZZ_CORPORA) -- \
 		$(FUZZ_LIBFUZZER_ARGS) -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
+
+# Replays the corpus (and the regression inputs) on the RTL with Verilator's line coverage, then has
+# verilator_coverage mark every RTL line no input reached ("%000000" in the annotated copies).
+fuzz-rtl-coverage: fuzz-seeds
+	cd fuzz && $(CARGO) build -q --release --features rtl-coverage --bin offload-fuzz-rtl-coverage
+	@mkdir -p $(FUZZ_RTL_COVERAGE)
+	t=engine_jobs_rtl; fuzz/target/release/offload-fuzz-rtl-coverage $(FUZZ_RTL_COVERAGE)/coverage.dat $(FUZZ_CORPORA)
+	@rm -rf $(FUZZ_RTL_COVERAGE)/annotated
+	@verilator_coverage --annotate $(FUZZ_RTL_COVERAGE)/annotated --annotate-min 1 $(FUZZ_RTL_COVERAGE)/coverage.dat \
+		| grep -v "^See lines"
+	@printf '%-22s %s\n' file 'lines not reached'; \
+	for f in $(FUZZ_RTL_COVERAGE)/annotated/*.sv; do \
+		printf '%-22s %s\n' $$(basename $$f) $$(grep -c '^%000000' $$f); \
+	done; \
+	echo "(every RTL file not listed: all lines reached; details in $(FUZZ_RTL_COVERAGE)/annotated/)"

@@ -127,6 +127,12 @@ impl Harness {
         Ok(h)
     }
 
+    /// How often each branch and block of the RTL ran so far (feature `coverage`; empty without it):
+    /// see [`crate::rtl::write_coverage`].
+    pub fn rtl_coverage(&self) -> Vec<u32> {
+        self.rtl.coverage()
+    }
+
     /// The RTL's memory (what the slave serves).
     pub fn memory(&self) -> &Memory {
         &self.memory

@@ -5,7 +5,9 @@
 //! cosim random --seed S --jobs N --queues Q [--latency R:W | LO-HI] [--backpressure PCT]
 //! ```
 //! Both stop at the first mismatch, print it, and write a waveform around it; both end with the
-//! table of jobs, mismatches, cycle error and simulated cycles per second.
+//! table of jobs, mismatches, cycle error and simulated cycles per second, and (built with the
+//! `coverage` feature) the share of the RTL's branches the run reached, `--coverage FILE` writing the
+//! counts for `verilator_coverage`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use offload_cosim::report::Summary;
+use offload_cosim::rtl::write_coverage;
 use offload_cosim::stimulus::RandomRun;
 use offload_cosim::{HarnessConfig, Latency, Mismatch, SlaveConfig, TraceWindow, Variant, vectors};
 
@@ -29,6 +32,10 @@ struct Cli {
     /// with the model's timing and one job at a time).
     #[arg(long, global = true, default_value_t = 2.0)]
     tolerance: f64,
+    /// Write the RTL coverage of the run to FILE (Verilator's coverage.dat; needs the `coverage`
+    /// feature), for `verilator_coverage --annotate DIR FILE`.
+    #[arg(long, global = true)]
+    coverage: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -105,6 +112,15 @@ fn main() -> ExitCode {
         }
     };
     println!("{summary}");
+    if let Some(path) = &cli.coverage {
+        match write_coverage(Variant::Reference, &summary.coverage, path) {
+            Ok(()) => println!("RTL coverage written to {}", path.display()),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
@@ -153,6 +169,7 @@ fn run_vectors(paths: &[PathBuf], wave: &std::path::Path, tolerance: f64) -> (Su
                 summary.jobs += r.jobs;
                 summary.cycles += r.cycles;
                 summary.samples.extend(r.samples);
+                summary.add_coverage(&r.coverage);
                 bar.inc(r.jobs);
             }
             Ok(Err(m)) => {

@@ -1,4 +1,5 @@
-//! The closing table: jobs, mismatches, cycle error (min / median / max), simulated cycles per second.
+//! The closing table: jobs, mismatches, cycle error (min / median / max), simulated cycles per second;
+//! and, in a build with the `coverage` feature, how much of the RTL the run reached.
 
 use std::fmt;
 use std::time::Duration;
@@ -13,6 +14,21 @@ pub struct Summary {
     pub cycles: u64,
     pub elapsed: Duration,
     pub samples: Vec<CycleSample>,
+    /// How often each RTL coverage point ran, summed over the run (empty without the `coverage`
+    /// feature).
+    pub coverage: Vec<u32>,
+}
+
+impl Summary {
+    /// Adds one harness's coverage counts to the run's.
+    pub fn add_coverage(&mut self, counts: &[u32]) {
+        if self.coverage.len() < counts.len() {
+            self.coverage.resize(counts.len(), 0);
+        }
+        for (sum, &c) in self.coverage.iter_mut().zip(counts) {
+            *sum = sum.saturating_add(c);
+        }
+    }
 }
 
 /// Cycle errors in percent: min, median, max, and the share within ±2 %.
@@ -35,6 +51,16 @@ impl fmt::Display for Summary {
             Some((lo, mid, hi, within)) => format!("{lo:+.2} % | {mid:+.2} % | {hi:+.2} % | {within:.1} %"),
             None => "- | - | - | -".to_owned(),
         };
-        write!(f, "| {} | {} | {errors} | {} | {:.0} |", self.jobs, self.mismatches, self.cycles, rate)
+        write!(f, "| {} | {} | {errors} | {} | {:.0} |", self.jobs, self.mismatches, self.cycles, rate)?;
+        if !self.coverage.is_empty() {
+            let reached = self.coverage.iter().filter(|&&c| c > 0).count();
+            let points = self.coverage.len();
+            let pct = 100.0 * reached as f64 / points as f64;
+            write!(
+                f,
+                "\nRTL coverage: {reached} of {points} points (branches and blocks, per instance) reached, {pct:.1} %"
+            )?;
+        }
+        Ok(())
     }
 }

@@ -105,10 +105,15 @@ struct Shim {
     trace_open: unsafe extern "C" fn(Handle, *const c_char) -> c_int,
     trace_dump: unsafe extern "C" fn(Handle, u64),
     trace_close: unsafe extern "C" fn(Handle),
+    coverage_points: unsafe extern "C" fn() -> usize,
+    coverage_read: unsafe extern "C" fn(Handle, *mut u32),
+    coverage_set: unsafe extern "C" fn(Handle, *const u32),
+    coverage_write: unsafe extern "C" fn(Handle, *const c_char) -> c_int,
 }
 
 macro_rules! shim {
-    ($name:ident, $new:ident, $free:ident, $eval:ident, $posedge:ident, $open:ident, $dump:ident, $close:ident) => {
+    ($name:ident, $new:ident, $free:ident, $eval:ident, $posedge:ident, $open:ident, $dump:ident, $close:ident,
+     $points:ident, $read:ident, $set:ident, $write:ident) => {
         unsafe extern "C" {
             fn $new() -> Handle;
             fn $free(h: Handle);
@@ -117,6 +122,10 @@ macro_rules! shim {
             fn $open(h: Handle, path: *const c_char) -> c_int;
             fn $dump(h: Handle, time: u64);
             fn $close(h: Handle);
+            fn $points() -> usize;
+            fn $read(h: Handle, out: *mut u32);
+            fn $set(h: Handle, counts: *const u32);
+            fn $write(h: Handle, path: *const c_char) -> c_int;
         }
         static $name: Shim = Shim {
             new: $new,
@@ -126,6 +135,10 @@ macro_rules! shim {
             trace_open: $open,
             trace_dump: $dump,
             trace_close: $close,
+            coverage_points: $points,
+            coverage_read: $read,
+            coverage_set: $set,
+            coverage_write: $write,
         };
     };
 }
@@ -138,7 +151,11 @@ shim!(
     cosim_reference_posedge,
     cosim_reference_trace_open,
     cosim_reference_trace_dump,
-    cosim_reference_trace_close
+    cosim_reference_trace_close,
+    cosim_reference_coverage_points,
+    cosim_reference_coverage_read,
+    cosim_reference_coverage_set,
+    cosim_reference_coverage_write
 );
 #[cfg(feature = "fault-models")]
 shim!(
@@ -149,7 +166,11 @@ shim!(
     cosim_burst_short_posedge,
     cosim_burst_short_trace_open,
     cosim_burst_short_trace_dump,
-    cosim_burst_short_trace_close
+    cosim_burst_short_trace_close,
+    cosim_burst_short_coverage_points,
+    cosim_burst_short_coverage_read,
+    cosim_burst_short_coverage_set,
+    cosim_burst_short_coverage_write
 );
 #[cfg(feature = "fault-models")]
 shim!(
@@ -160,7 +181,11 @@ shim!(
     cosim_lock_shared_posedge,
     cosim_lock_shared_trace_open,
     cosim_lock_shared_trace_dump,
-    cosim_lock_shared_trace_close
+    cosim_lock_shared_trace_close,
+    cosim_lock_shared_coverage_points,
+    cosim_lock_shared_coverage_read,
+    cosim_lock_shared_coverage_set,
+    cosim_lock_shared_coverage_write
 );
 #[cfg(feature = "fault-models")]
 shim!(
@@ -171,7 +196,11 @@ shim!(
     cosim_miscompare_offset_posedge,
     cosim_miscompare_offset_trace_open,
     cosim_miscompare_offset_trace_dump,
-    cosim_miscompare_offset_trace_close
+    cosim_miscompare_offset_trace_close,
+    cosim_miscompare_offset_coverage_points,
+    cosim_miscompare_offset_coverage_read,
+    cosim_miscompare_offset_coverage_set,
+    cosim_miscompare_offset_coverage_write
 );
 
 impl Variant {
@@ -187,6 +216,12 @@ impl Variant {
         }
     }
 }
+
+/// A coverage file could not be written: the build has no coverage (feature `coverage`), or the path
+/// cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write RTL coverage to {0} (is offload-cosim built with the `coverage` feature?)")]
+pub struct CoverageError(pub String);
 
 /// A waveform could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -249,6 +284,49 @@ impl Rtl {
         // SAFETY: the handle is live.
         unsafe { (self.shim.trace_close)(self.handle) };
     }
+}
+
+fn points(shim: &Shim) -> usize {
+    // SAFETY: no arguments, no preconditions.
+    unsafe { (shim.coverage_points)() }
+}
+
+impl Rtl {
+    /// Coverage points of `variant`'s build: one per branch and block of the RTL with the `coverage`
+    /// feature, else 0.
+    pub fn coverage_points(variant: Variant) -> usize {
+        points(variant.shim())
+    }
+
+    /// How often each coverage point ran in this instance so far (empty without coverage).
+    pub fn coverage(&self) -> Vec<u32> {
+        let mut counts = vec![0; points(self.shim)];
+        if !counts.is_empty() {
+            // SAFETY: the handle is live; `counts` holds exactly the build's number of points, which is
+            // what the shim writes.
+            unsafe { (self.shim.coverage_read)(self.handle, counts.as_mut_ptr()) };
+        }
+        counts
+    }
+}
+
+/// Writes `counts` (as [`Rtl::coverage`] returns, for example summed over many runs) with the points'
+/// source locations to `path` in Verilator's `coverage.dat` format, for `verilator_coverage`.
+pub fn write_coverage(variant: Variant, counts: &[u32], path: &Path) -> Result<(), CoverageError> {
+    let name = path.display().to_string();
+    let rtl = Rtl::new(variant);
+    if counts.len() != Rtl::coverage_points(variant) || counts.is_empty() {
+        return Err(CoverageError(name));
+    }
+    let c = CString::new(name.clone()).map_err(|_| CoverageError(name.clone()))?;
+    // SAFETY: the handle is live; `counts` holds exactly the build's number of points (checked above),
+    // which is what the shim reads; `c` is NUL-terminated and outlives the calls.
+    let rc = unsafe {
+        // The fresh instance's own counts (its reset) are replaced, not added to.
+        (rtl.shim.coverage_set)(rtl.handle, counts.as_ptr());
+        (rtl.shim.coverage_write)(rtl.handle, c.as_ptr())
+    };
+    if rc == 0 && path.exists() { Ok(()) } else { Err(CoverageError(name)) }
 }
 
 impl Drop for Rtl {

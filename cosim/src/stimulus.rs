@@ -170,6 +170,7 @@ impl RandomRun {
             cycles: h.cycle(),
             elapsed: start.elapsed(),
             samples: h.scoreboard().samples.clone(),
+            coverage: h.rtl_coverage(),
         };
         let mut result = Ok(());
         while submitted < self.jobs || !h.is_idle() {

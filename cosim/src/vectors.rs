@@ -84,6 +84,8 @@ pub struct CaseResult {
     pub jobs: u64,
     pub cycles: u64,
     pub samples: Vec<crate::scoreboard::CycleSample>,
+    /// The RTL's coverage counts (feature `coverage`).
+    pub coverage: Vec<u32>,
 }
 
 /// Replays one case. `config` gives the variant and trace; its timing is replaced by the case's.
@@ -131,5 +133,10 @@ fn run(case: &Case, h: &mut Harness, records: &[&JobRecord], before: &[UnitStore
             digest,
         ));
     }
-    Ok(CaseResult { jobs: records.len() as u64, cycles: h.cycle(), samples: h.scoreboard().samples.clone() })
+    Ok(CaseResult {
+        jobs: records.len() as u64,
+        cycles: h.cycle(),
+        samples: h.scoreboard().samples.clone(),
+        coverage: h.rtl_coverage(),
+    })
 }

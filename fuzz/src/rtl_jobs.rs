@@ -116,7 +116,21 @@ fn compare_and_write_buffer(planned: &Planned, memory: &Memory) -> Vec<u8> {
 }
 
 /// Runs one input; a disagreement between the RTL and the model is the error.
+///
+/// In a fuzzing build the RTL's line coverage of the run also reaches libFuzzer (`offload-cosim`'s
+/// `coverage` feature): inputs that take new branches of the RTL join the corpus.
 pub fn engine_jobs_rtl(data: &[u8]) -> Result<(), offload_cosim::Mismatch> {
+    run(data).0
+}
+
+/// [`engine_jobs_rtl`], and how often the run took each branch and block of the RTL
+/// ([`offload_cosim::rtl::write_coverage`] turns sums of these into a report).
+pub fn engine_jobs_rtl_with_coverage(data: &[u8]) -> (Result<(), offload_cosim::Mismatch>, Vec<u32>) {
+    let (result, harness) = run(data);
+    (result, harness.rtl_coverage())
+}
+
+fn run(data: &[u8]) -> (Result<(), offload_cosim::Mismatch>, Harness) {
     let mut u = Unstructured::new(data);
     let queues = 1 + byte(&mut u) % QUEUES;
     let read_lo = 1 + u32::from(byte(&mut u) % 24);
@@ -141,6 +155,12 @@ pub fn engine_jobs_rtl(data: &[u8]) -> Result<(), offload_cosim::Mismatch> {
     let slave = SlaveConfig { read_latency: read, write_latency: write, backpressure_pct, seed };
     let config = HarnessConfig { variant: Variant::Reference, slave, timing, cycle_tolerance_pct: None, trace: None };
     let mut h = Harness::new(config, memory).expect("a valid harness configuration");
+    let result = drive(&mut h, jobs, queues);
+    (result, h)
+}
+
+/// Offers each queue's jobs in order as the queue frees up, then runs the RTL until it is idle.
+fn drive(h: &mut Harness, mut jobs: Vec<Vec<Planned>>, queues: u8) -> Result<(), offload_cosim::Mismatch> {
     while jobs.iter().any(|q| !q.is_empty()) {
         for q in 0..queues {
             if !h.queue_free(q) {

@@ -1,0 +1,64 @@
+//! `offload-fuzz-rtl-coverage OUT_FILE CORPUS_DIR...`: replays every input of the `engine_jobs_rtl`
+//! corpora on the RTL and the model, sums how often each branch and block of the RTL ran, and writes the
+//! sums to `OUT_FILE` in Verilator's `coverage.dat` format (`verilator_coverage --annotate DIR OUT_FILE`
+//! marks the RTL lines no input reached). Prints the points covered; fails if an input makes the RTL
+//! and the model disagree.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use offload_cosim::Variant;
+use offload_cosim::rtl::{Rtl, write_coverage};
+use offload_fuzz::rtl_jobs::engine_jobs_rtl_with_coverage;
+
+fn main() -> ExitCode {
+    let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let [out, corpora @ ..] = args.as_slice() else {
+        eprintln!("usage: offload-fuzz-rtl-coverage OUT_FILE CORPUS_DIR...");
+        return ExitCode::from(2);
+    };
+    let mut inputs = Vec::new();
+    for dir in corpora {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => inputs.extend(entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file())),
+            Err(e) => {
+                eprintln!("{}: {e}", dir.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    inputs.sort();
+
+    let mut total = vec![0u32; Rtl::coverage_points(Variant::Reference)];
+    let mut disagreements = 0;
+    for input in &inputs {
+        let bytes = match std::fs::read(input) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                eprintln!("{}: {e}", input.display());
+                return ExitCode::FAILURE;
+            }
+        };
+        let (result, counts) = engine_jobs_rtl_with_coverage(&bytes);
+        if let Err(mismatch) = result {
+            eprintln!("{}: RTL and model disagree: {mismatch}", input.display());
+            disagreements += 1;
+        }
+        for (sum, count) in total.iter_mut().zip(counts) {
+            *sum = sum.saturating_add(count);
+        }
+    }
+
+    let covered = total.iter().filter(|&&c| c > 0).count();
+    println!(
+        "{} inputs: {covered} of {} RTL coverage points ({:.1} %), {disagreements} disagreements",
+        inputs.len(),
+        total.len(),
+        100.0 * covered as f64 / total.len().max(1) as f64
+    );
+    if let Err(e) = write_coverage(Variant::Reference, &total, out) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
+    if disagreements > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
