@@ -25,8 +25,9 @@ cosim: setup
 	@echo "RTL lines reached (verilator_coverage):"; \
 	for run in vectors random both; do \
 		rm -rf $(COSIM_COVERAGE)/annotated-$$run; \
-		printf '  %-8s ' $$run; \
-		verilator_coverage --annotate $(COSIM_COVERAGE)/annotated-$$run --annotate-min 1 $(COSIM_COVERAGE)/$$run.dat | head -1; \
+		out=$$(verilator_coverage --annotate $(COSIM_COVERAGE)/annotated-$$run --annotate-min 1 \
+			$(COSIM_COVERAGE)/$$run.dat) || exit 1; \
+		printf '  %-8s %s\n' $$run "$$(echo "$$out" | head -1)"; \
 	done
 	$(CARGO) test --release --locked -p offload-cosim --features fault-models,coverage
 

@@ -15,6 +15,8 @@ FUZZ_ARGS ?=
 # Feature rtl: the RTL target, through offload-cosim (verilator, from make setup).
 FUZZ_CARGO_FLAGS := --fuzz-dir fuzz -s none -a --features rtl
 FUZZ_WORK := fuzz/target/fuzz-work
+# Where cargo fuzz puts the target binaries.
+FUZZ_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 # No --locked for the fuzz crate: `cargo fuzz build` cannot pass it, and brings fuzz/Cargo.lock up to date
 # itself when the parts it depends on change their dependencies.
 # The dictionaries each target uses (fuzz/dict/<name>.dict), concatenated into one file per target.
@@ -52,6 +54,8 @@ fuzz-test: setup
 	cd fuzz && $(CARGO) test -q
 
 fuzz-smoke: fuzz-build fuzz-seeds fuzz-test
+	@nm fuzz/target/$(FUZZ_TRIPLE)/release/engine_jobs_rtl | grep -q __start___libfuzzer_extra_counters \
+		|| { echo "engine_jobs_rtl: built without the RTL coverage feedback (no __libfuzzer_extra_counters)"; exit 1; }
 	@printf '%-18s %12s %10s  %s\n' target executions 'execs/s' result; \
 	failed=0; \
 	for t in $(FUZZ_TARGETS); do \
@@ -78,8 +82,8 @@ fuzz-rtl-coverage: fuzz-seeds
 	@mkdir -p $(FUZZ_RTL_COVERAGE)
 	t=engine_jobs_rtl; fuzz/target/release/offload-fuzz-rtl-coverage $(FUZZ_RTL_COVERAGE)/coverage.dat $(FUZZ_CORPORA)
 	@rm -rf $(FUZZ_RTL_COVERAGE)/annotated
-	@verilator_coverage --annotate $(FUZZ_RTL_COVERAGE)/annotated --annotate-min 1 $(FUZZ_RTL_COVERAGE)/coverage.dat \
-		| grep -v "^See lines"
+	@out=$$(verilator_coverage --annotate $(FUZZ_RTL_COVERAGE)/annotated --annotate-min 1 \
+		$(FUZZ_RTL_COVERAGE)/coverage.dat) || exit 1; echo "$$out" | head -1
 	@printf '%-22s %s\n' file 'lines not reached'; \
 	for f in $(FUZZ_RTL_COVERAGE)/annotated/*.sv; do \
 		printf '%-22s %s\n' $$(basename $$f) $$(grep -c '^%000000' $$f); \

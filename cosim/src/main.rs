@@ -16,7 +16,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use offload_cosim::report::Summary;
-use offload_cosim::rtl::write_coverage;
+use offload_cosim::rtl::{check_coverage_output, write_coverage};
 use offload_cosim::stimulus::RandomRun;
 use offload_cosim::{HarnessConfig, Latency, Mismatch, SlaveConfig, TraceWindow, Variant, vectors};
 
@@ -94,6 +94,12 @@ fn window(m: &Mismatch, wave: &std::path::Path) -> TraceWindow {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(path) = &cli.coverage
+        && let Err(e) = check_coverage_output(Variant::Reference, path)
+    {
+        eprintln!("--coverage: {e}");
+        return ExitCode::from(2);
+    }
     let (summary, failed) = match cli.command {
         Cmd::Run { vectors: paths } => run_vectors(&paths, &cli.wave, cli.tolerance),
         Cmd::Random { seed, jobs, queues, latency, backpressure } => {

@@ -5,6 +5,7 @@
 #![allow(unsafe_code)]
 
 use std::ffi::{CString, c_char, c_int, c_void};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// Inputs of `offload_top` (field order as `struct CosimIn` in `csrc/cosim_shim.h`).
@@ -107,13 +108,12 @@ struct Shim {
     trace_close: unsafe extern "C" fn(Handle),
     coverage_points: unsafe extern "C" fn() -> usize,
     coverage_read: unsafe extern "C" fn(Handle, *mut u32),
-    coverage_set: unsafe extern "C" fn(Handle, *const u32),
-    coverage_write: unsafe extern "C" fn(Handle, *const c_char) -> c_int,
+    coverage_write: unsafe extern "C" fn(*const u32, *const c_char) -> c_int,
 }
 
 macro_rules! shim {
     ($name:ident, $new:ident, $free:ident, $eval:ident, $posedge:ident, $open:ident, $dump:ident, $close:ident,
-     $points:ident, $read:ident, $set:ident, $write:ident) => {
+     $points:ident, $read:ident, $write:ident) => {
         unsafe extern "C" {
             fn $new() -> Handle;
             fn $free(h: Handle);
@@ -124,8 +124,7 @@ macro_rules! shim {
             fn $close(h: Handle);
             fn $points() -> usize;
             fn $read(h: Handle, out: *mut u32);
-            fn $set(h: Handle, counts: *const u32);
-            fn $write(h: Handle, path: *const c_char) -> c_int;
+            fn $write(counts: *const u32, path: *const c_char) -> c_int;
         }
         static $name: Shim = Shim {
             new: $new,
@@ -137,7 +136,6 @@ macro_rules! shim {
             trace_close: $close,
             coverage_points: $points,
             coverage_read: $read,
-            coverage_set: $set,
             coverage_write: $write,
         };
     };
@@ -154,7 +152,6 @@ shim!(
     cosim_reference_trace_close,
     cosim_reference_coverage_points,
     cosim_reference_coverage_read,
-    cosim_reference_coverage_set,
     cosim_reference_coverage_write
 );
 #[cfg(feature = "fault-models")]
@@ -169,7 +166,6 @@ shim!(
     cosim_burst_short_trace_close,
     cosim_burst_short_coverage_points,
     cosim_burst_short_coverage_read,
-    cosim_burst_short_coverage_set,
     cosim_burst_short_coverage_write
 );
 #[cfg(feature = "fault-models")]
@@ -184,7 +180,6 @@ shim!(
     cosim_lock_shared_trace_close,
     cosim_lock_shared_coverage_points,
     cosim_lock_shared_coverage_read,
-    cosim_lock_shared_coverage_set,
     cosim_lock_shared_coverage_write
 );
 #[cfg(feature = "fault-models")]
@@ -199,7 +194,6 @@ shim!(
     cosim_miscompare_offset_trace_close,
     cosim_miscompare_offset_coverage_points,
     cosim_miscompare_offset_coverage_read,
-    cosim_miscompare_offset_coverage_set,
     cosim_miscompare_offset_coverage_write
 );
 
@@ -217,11 +211,16 @@ impl Variant {
     }
 }
 
-/// A coverage file could not be written: the build has no coverage (feature `coverage`), or the path
-/// cannot be written.
+/// A coverage file could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write RTL coverage to {0} (is offload-cosim built with the `coverage` feature?)")]
-pub struct CoverageError(pub String);
+pub enum CoverageError {
+    #[error("this build has no RTL coverage (offload-cosim's feature `coverage`)")]
+    NotBuilt,
+    #[error("{given} coverage counts for a build with {points} points")]
+    WrongLength { given: usize, points: usize },
+    #[error("cannot write RTL coverage to {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
 
 /// A waveform could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -310,23 +309,35 @@ impl Rtl {
     }
 }
 
+/// Checks that RTL coverage can be written to `path` (the build has coverage, the file can be
+/// created): worth doing before a long run whose coverage is to be written at its end.
+pub fn check_coverage_output(variant: Variant, path: &Path) -> Result<(), CoverageError> {
+    if Rtl::coverage_points(variant) == 0 {
+        return Err(CoverageError::NotBuilt);
+    }
+    std::fs::File::create(path).map_err(|source| CoverageError::Io { path: path.display().to_string(), source })?;
+    Ok(())
+}
+
 /// Writes `counts` (as [`Rtl::coverage`] returns, for example summed over many runs) with the points'
 /// source locations to `path` in Verilator's `coverage.dat` format, for `verilator_coverage`.
 pub fn write_coverage(variant: Variant, counts: &[u32], path: &Path) -> Result<(), CoverageError> {
-    let name = path.display().to_string();
-    let rtl = Rtl::new(variant);
-    if counts.len() != Rtl::coverage_points(variant) || counts.is_empty() {
-        return Err(CoverageError(name));
+    let points = Rtl::coverage_points(variant);
+    if points == 0 {
+        return Err(CoverageError::NotBuilt);
     }
-    let c = CString::new(name.clone()).map_err(|_| CoverageError(name.clone()))?;
-    // SAFETY: the handle is live; `counts` holds exactly the build's number of points (checked above),
-    // which is what the shim reads; `c` is NUL-terminated and outlives the calls.
-    let rc = unsafe {
-        // The fresh instance's own counts (its reset) are replaced, not added to.
-        (rtl.shim.coverage_set)(rtl.handle, counts.as_ptr());
-        (rtl.shim.coverage_write)(rtl.handle, c.as_ptr())
-    };
-    if rc == 0 && path.exists() { Ok(()) } else { Err(CoverageError(name)) }
+    if counts.len() != points {
+        return Err(CoverageError::WrongLength { given: counts.len(), points });
+    }
+    // Verilator's writer aborts the process on a file it cannot open: find out here instead.
+    check_coverage_output(variant, path)?;
+    let io = |source| CoverageError::Io { path: path.display().to_string(), source };
+    let c = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "a NUL byte in the path")))?;
+    // SAFETY: `counts` holds exactly the build's number of points (checked above), which is what the
+    // shim reads; `c` is NUL-terminated and outlives the call.
+    let rc = unsafe { (variant.shim().coverage_write)(counts.as_ptr(), c.as_ptr()) };
+    if rc == 0 { Ok(()) } else { Err(CoverageError::NotBuilt) }
 }
 
 impl Drop for Rtl {

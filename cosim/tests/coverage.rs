@@ -2,7 +2,7 @@
 //! trip through Verilator's `coverage.dat` writer.
 #![cfg(feature = "coverage")]
 
-use offload_cosim::rtl::{Rtl, write_coverage};
+use offload_cosim::rtl::{CoverageError, Rtl, check_coverage_output, write_coverage};
 use offload_cosim::{Harness, HarnessConfig, Variant};
 use offload_model::address::unit_address;
 use offload_model::config::UnitConfig;
@@ -48,7 +48,7 @@ fn zero() -> Job {
 }
 
 #[test]
-fn every_instance_counts_its_own_branches() {
+fn the_counts_follow_the_jobs_run() {
     let points = Rtl::coverage_points(Variant::Reference);
     assert!(points > 100, "the RTL has {points} coverage points");
     let idle = coverage_after(&[]);
@@ -97,7 +97,12 @@ fn written_coverage_keeps_every_count() {
 }
 
 #[test]
-fn coverage_of_nothing_is_refused() {
-    let path = std::env::temp_dir().join("offload-cosim-coverage-empty.dat");
-    assert!(write_coverage(Variant::Reference, &[], &path).is_err());
+fn bad_coverage_output_is_an_error_not_an_abort() {
+    let counts = coverage_after(&[]);
+    let nowhere = std::path::Path::new("/nonexistent-directory/coverage.dat");
+    assert!(matches!(write_coverage(Variant::Reference, &counts, nowhere), Err(CoverageError::Io { .. })));
+    assert!(matches!(check_coverage_output(Variant::Reference, nowhere), Err(CoverageError::Io { .. })));
+    let path = std::env::temp_dir().join(format!("offload-cosim-coverage-short-{}.dat", std::process::id()));
+    let short = write_coverage(Variant::Reference, &counts[1..], &path);
+    assert!(matches!(short, Err(CoverageError::WrongLength { given, points }) if given + 1 == points));
 }
