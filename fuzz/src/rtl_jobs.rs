@@ -6,8 +6,9 @@
 //!
 //! ```text
 //! queues            1 + b % QUEUES
-//! read latency      lo = 1 + b % 24, then hi = lo + b % 16 (cycles, drawn per burst)
-//! write latency     lo = 1 + b % 16, then hi = lo + b % 16
+//! read latency      lo = 1 + b % 64, then hi = lo + b % 32 (cycles, drawn per burst)
+//! write latency     lo = 1 + b % 64, then hi = lo + b % 32 (long enough for a write error to come back
+//!                   after the engine has moved on to the next block)
 //! backpressure      b % 40 (% of cycles each ready drops and each response is held back)
 //! seed              u8: the initial memory (cosim's random units) and the slave's generator
 //! then per job (at most MAX_JOBS, until the input ends):
@@ -133,10 +134,10 @@ pub fn engine_jobs_rtl_with_coverage(data: &[u8]) -> (Result<(), offload_cosim::
 fn run(data: &[u8]) -> (Result<(), offload_cosim::Mismatch>, Harness) {
     let mut u = Unstructured::new(data);
     let queues = 1 + byte(&mut u) % QUEUES;
-    let read_lo = 1 + u32::from(byte(&mut u) % 24);
-    let read = Latency::Uniform(read_lo, read_lo + u32::from(byte(&mut u) % 16));
-    let write_lo = 1 + u32::from(byte(&mut u) % 16);
-    let write = Latency::Uniform(write_lo, write_lo + u32::from(byte(&mut u) % 16));
+    let read_lo = 1 + u32::from(byte(&mut u) % 64);
+    let read = Latency::Uniform(read_lo, read_lo + u32::from(byte(&mut u) % 32));
+    let write_lo = 1 + u32::from(byte(&mut u) % 64);
+    let write = Latency::Uniform(write_lo, write_lo + u32::from(byte(&mut u) % 32));
     let backpressure_pct = byte(&mut u) % 40;
     let seed = u64::from(byte(&mut u));
 
