@@ -636,14 +636,21 @@ module offload_engine #(
   assign walk_pos  = (fail_wr_q ? w_blk_q[WalkW-1:0] : ar_blk_q[WalkW-1:0]) - walk_q;
   assign walk_done = (IsZero && !fail_wr_q) || (walk_pos == fail_idx_q[WalkW-1:0]);
 
+  // Nothing left to write: every block before the failing one (or all of them) written, or writes off.
+  logic writes_over;
+  assign writes_over = !w_more || !blk_ok || !w_on_q;
+
   // Drained after a failure: nothing outstanding, no burst going, nothing left to write.
   assign drained = (ar_out_q == '0) && !ar_hold_q && !r_fire && (!HasFifo || fifo_empty) && !w_burst_q &&
-                   !w_start && (b_out_q == '0) && !b_fire && (!w_more || !blk_ok || !w_on_q);
+                   !w_start && (b_out_q == '0) && !b_fire && writes_over;
 
   // The FIFO: read data in, write beats (or, after a failure, discarded beats) out. In the compare
-  // pass dst beats go in and each src beat takes the dst beat at the head.
+  // pass dst beats go in and each src beat takes the dst beat at the head. After a failure only the
+  // beats no write will take are discarded: a burst of a block before the failing one may still be
+  // waiting for a free write-response slot, and its data are at the head.
   logic drop;
-  assign drop      = HasFifo && !(IsCaw && !wpass_q) && fail_q && !w_burst_q && !w_start && !fifo_empty;
+  assign drop      = HasFifo && !(IsCaw && !wpass_q) && fail_q && !w_burst_q && !w_start && !fifo_empty &&
+                     writes_over;
   assign fifo_push = HasFifo && r_fire && !(IsCaw && !wpass_q && r_side_q);
   assign fifo_pop  = HasFifo && (w_fire || drop || (IsCaw && !wpass_q && r_fire && r_side_q));
 
