@@ -45,8 +45,7 @@ fn main() {
         let unit = dir.join(format!("{prefix}__cosim.cpp"));
         let mut text = String::new();
         if coverage {
-            count_without_atomics(&dir, &classes);
-            register_on_request(&dir, &classes);
+            adapt_coverage(&dir, &classes);
             text.push_str(COVERAGE_HELPERS);
         }
         for class in classes {
@@ -148,56 +147,47 @@ fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: O
     assert!(status.success(), "verilator failed on rtl/ ({prefix})");
 }
 
-/// Put before the generated classes: the plain increment that [`count_without_atomics`] puts in place of
-/// Verilator's atomic one, and the flag that [`register_on_request`] tests.
+/// Put before the generated classes: the plain increment and the registration flag that
+/// [`adapt_coverage`] writes into Verilator's code.
 const COVERAGE_HELPERS: &str = "#include <atomic>\n#include <cstdint>\n\
     static inline void cosim_count(std::atomic<uint32_t>& c) {\n\
     \x20 c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);\n}\n\
     static thread_local bool cosim_register_coverage = false;\n";
 
-/// Verilator registers every coverage point (file, line, hierarchy: strings in a database) each time a
-/// model is built, some milliseconds that a fuzzer building a model per input pays every time. Only a
-/// model whose counts are to be written needs them: registration is skipped unless the shim sets
-/// `cosim_register_coverage`, and the counter is zeroed either way (registration was what zeroed it).
-fn register_on_request(dir: &Path, classes: &[String]) {
+/// Two costs of Verilator's coverage, rewritten out of the generated classes in one pass over them:
+///
+/// - It counts with `fetch_add` on atomic counters, a locked instruction per branch taken that halves
+///   the simulation's speed. One thread runs each instance here, so a relaxed load and store (a plain
+///   increment on every target) counts the same; the counters keep their type for Verilator's writer.
+/// - It registers every point (file, line, hierarchy: strings in a database) each time a model is built,
+///   some milliseconds that a fuzzer building a model per input pays every time. Only a model whose
+///   counts are to be written needs them: registration is skipped unless the shim sets
+///   `cosim_register_coverage`, and the counter is zeroed either way (registration was what zeroed it).
+///
+/// Another Verilator may write either differently: the build fails rather than silently keeping it.
+fn adapt_coverage(dir: &Path, classes: &[String]) {
+    const COUNTER: &str = "vlSymsp->__Vcoverage[";
+    const ATOMIC_INCREMENT: &str = "].fetch_add(1, std::memory_order_relaxed);";
     const REGISTER: &str = "    *count32p = 0;\n    VL_COVER_INSERT(";
     const ON_REQUEST: &str =
         "    *count32p = 0;\n    countp->store(0);\n    if (!cosim_register_coverage) return;\n    VL_COVER_INSERT(";
-    let mut found = 0;
+    let (mut increments, mut registrations) = (0, 0);
     for class in classes {
         let path = dir.join(format!("{class}.cpp"));
         let text = fs::read_to_string(&path).expect("read a generated class");
-        let n = text.matches(REGISTER).count();
-        if n > 0 {
-            fs::write(&path, text.replace(REGISTER, ON_REQUEST)).expect("write a generated class");
-            found += n;
-        }
-    }
-    assert_eq!(found, 1, "{}: Verilator's coverage registration not in the expected form", dir.display());
-}
-
-/// Verilator counts coverage with `fetch_add` on atomic counters, a locked instruction per branch taken
-/// that halves the simulation's speed. One thread runs each instance here, so a relaxed load and store
-/// (a plain increment on every target) counts the same; the counters keep their type for Verilator's
-/// writer.
-fn count_without_atomics(dir: &Path, classes: &[String]) {
-    const COUNTER: &str = "vlSymsp->__Vcoverage[";
-    const ATOMIC_INCREMENT: &str = "].fetch_add(1, std::memory_order_relaxed);";
-    let mut rewritten = 0;
-    for class in classes {
-        let path = dir.join(format!("{class}.cpp"));
-        let text = fs::read_to_string(&path).expect("read a generated class");
-        if !text.contains(ATOMIC_INCREMENT) {
+        let found = text.matches(REGISTER).count();
+        if found == 0 && !text.contains(ATOMIC_INCREMENT) {
             continue;
         }
+        registrations += found;
         let mut out = String::with_capacity(text.len());
-        for line in text.lines() {
+        for line in text.replace(REGISTER, ON_REQUEST).lines() {
             let code = line.trim_start();
             match code.strip_prefix(COUNTER).and_then(|rest| rest.strip_suffix(ATOMIC_INCREMENT)) {
                 Some(index) => {
                     let indent = &line[..line.len() - code.len()];
                     out.push_str(&format!("{indent}cosim_count(vlSymsp->__Vcoverage[{index}]);\n"));
-                    rewritten += 1;
+                    increments += 1;
                 }
                 None => {
                     assert!(
@@ -212,8 +202,8 @@ fn count_without_atomics(dir: &Path, classes: &[String]) {
         }
         fs::write(&path, out).expect("write a generated class");
     }
-    // Another Verilator may count differently: fail rather than silently keep the slow form.
-    assert!(rewritten > 0, "{}: no coverage increment in the expected form", dir.display());
+    assert!(increments > 0, "{}: no coverage increment in the expected form", dir.display());
+    assert_eq!(registrations, 1, "{}: Verilator's coverage registration not in the expected form", dir.display());
 }
 
 /// The generated classes to compile and the `VM_*` defines, from `<prefix>_classes.mk`.

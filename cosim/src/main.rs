@@ -119,7 +119,7 @@ fn main() -> ExitCode {
     };
     println!("{summary}");
     if let Some(path) = &cli.coverage {
-        match write_coverage(Variant::Reference, &summary.coverage, path) {
+        match write_coverage(Variant::Reference, summary.coverage.counts(), path) {
             Ok(()) => println!("RTL coverage written to {}", path.display()),
             Err(e) => {
                 eprintln!("{e}");
@@ -175,7 +175,7 @@ fn run_vectors(paths: &[PathBuf], wave: &std::path::Path, tolerance: f64) -> (Su
                 summary.jobs += r.jobs;
                 summary.cycles += r.cycles;
                 summary.samples.extend(r.samples);
-                summary.add_coverage(&r.coverage);
+                summary.coverage.add(&r.coverage);
                 bar.inc(r.jobs);
             }
             Ok(Err(m)) => {

@@ -14,20 +14,50 @@ pub struct Summary {
     pub cycles: u64,
     pub elapsed: Duration,
     pub samples: Vec<CycleSample>,
-    /// How often each RTL coverage point ran, summed over the run (empty without the `coverage`
-    /// feature).
-    pub coverage: Vec<u32>,
+    /// The RTL's coverage over the run (empty without the `coverage` feature).
+    pub coverage: RtlCoverage,
 }
 
-impl Summary {
-    /// Adds one harness's coverage counts to the run's.
-    pub fn add_coverage(&mut self, counts: &[u32]) {
-        if self.coverage.len() < counts.len() {
-            self.coverage.resize(counts.len(), 0);
+/// How often each RTL coverage point ran, summed over any number of runs ([`crate::Harness::rtl_coverage`]
+/// gives one run's counts; [`crate::rtl::write_coverage`] writes the sums for `verilator_coverage`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RtlCoverage {
+    counts: Vec<u32>,
+}
+
+impl RtlCoverage {
+    /// Adds one run's counts.
+    pub fn add(&mut self, counts: &[u32]) {
+        if self.counts.len() < counts.len() {
+            self.counts.resize(counts.len(), 0);
         }
-        for (sum, &c) in self.coverage.iter_mut().zip(counts) {
+        for (sum, &c) in self.counts.iter_mut().zip(counts) {
             *sum = sum.saturating_add(c);
         }
+    }
+
+    pub fn counts(&self) -> &[u32] {
+        &self.counts
+    }
+
+    /// Points that ran at least once.
+    pub fn reached(&self) -> usize {
+        self.counts.iter().filter(|&&c| c > 0).count()
+    }
+}
+
+/// One run's counts.
+impl From<Vec<u32>> for RtlCoverage {
+    fn from(counts: Vec<u32>) -> Self {
+        RtlCoverage { counts }
+    }
+}
+
+impl fmt::Display for RtlCoverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (reached, points) = (self.reached(), self.counts.len());
+        let pct = 100.0 * reached as f64 / points.max(1) as f64;
+        write!(f, "{reached} of {points} points (branches and blocks, per instance) reached, {pct:.1} %")
     }
 }
 
@@ -52,15 +82,24 @@ impl fmt::Display for Summary {
             None => "- | - | - | -".to_owned(),
         };
         write!(f, "| {} | {} | {errors} | {} | {:.0} |", self.jobs, self.mismatches, self.cycles, rate)?;
-        if !self.coverage.is_empty() {
-            let reached = self.coverage.iter().filter(|&&c| c > 0).count();
-            let points = self.coverage.len();
-            let pct = 100.0 * reached as f64 / points as f64;
-            write!(
-                f,
-                "\nRTL coverage: {reached} of {points} points (branches and blocks, per instance) reached, {pct:.1} %"
-            )?;
+        if !self.coverage.counts().is_empty() {
+            write!(f, "\nRTL coverage: {}", self.coverage)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RtlCoverage;
+
+    #[test]
+    fn coverage_sums_runs_point_by_point_and_saturates() {
+        let mut total = RtlCoverage::default();
+        total.add(&[1, 0, 5]);
+        total.add(&[2, 0, u32::MAX, 0]);
+        assert_eq!(total.counts(), &[3, 0, u32::MAX, 0]);
+        assert_eq!(total.reached(), 2);
+        assert_eq!(total.to_string(), "2 of 4 points (branches and blocks, per instance) reached, 50.0 %");
     }
 }

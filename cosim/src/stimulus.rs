@@ -170,7 +170,7 @@ impl RandomRun {
             cycles: h.cycle(),
             elapsed: start.elapsed(),
             samples: h.scoreboard().samples.clone(),
-            coverage: h.rtl_coverage(),
+            coverage: h.rtl_coverage().into(),
         };
         let mut result = Ok(());
         while submitted < self.jobs || !h.is_idle() {
