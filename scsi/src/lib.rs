@@ -1,0 +1,33 @@
+//! # offload-scsi — the SCSI vocabulary of the offload kit
+//!
+//! What the reference model (`offload-model`) and the software fast path (`offload-fastpath`) both speak,
+//! written once: `no_std`, no allocation, no dependencies (serde only behind the `serde` feature, for the
+//! crates that keep the limits in a schema).
+//!
+//! - [`sense`]: sense keys and ASC/ASCQ as named constants, sense-key specific field and segment
+//!   pointers, fixed and descriptor sense data — encoding and decoding;
+//! - [`command`]: the command table (operation code, service action, CDB length, usage mask), the
+//!   reserved-bit check, and which commands the fast path executes;
+//! - [`limits`]: the limits a device server advertises and enforces, with their defaults;
+//! - [`provisioning`], [`xcopy`], [`status`]: block provisioning states, the EXTENDED COPY parameter
+//!   list's layout and codes, SCSI status codes;
+//! - [`fields`]: big-endian field readers.
+//!
+//! What stays in each implementation is its own: the order of its checks, its data path, how it runs
+//! EXTENDED COPY and keeps provisioning state. That independence is what the golden vectors test.
+#![no_std]
+
+pub mod command;
+pub mod fields;
+pub mod limits;
+pub mod provisioning;
+pub mod sense;
+pub mod status;
+pub mod xcopy;
+
+pub use command::{COMMANDS, Command, CommandSpec};
+pub use fields::Fields;
+pub use limits::{CopyLimits, LimitError, Limits};
+pub use provisioning::Provisioning;
+pub use sense::{Asc, CopyTarget, Forwarded, KeySpecific, Sense, SenseBuf, SenseFormat, SenseKey};
+pub use status::{CHECK_CONDITION, GOOD};
