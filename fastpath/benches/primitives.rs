@@ -17,7 +17,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use offload_fastpath::{AllowAll, CopyLimits, FastPath, GOOD, Limits, Unit, primitives};
+use offload_fastpath::{AllowAll, CopyLimits, Extent, FastPath, Limits, Request, Unit, max_extents, primitives};
+use offload_scsi::GOOD;
 
 const BLOCK: usize = 4096;
 const SIZES: [(usize, &str); 4] = [(4 << 10, "4KiB"), (64 << 10, "64KiB"), (1 << 20, "1MiB"), (16 << 20, "16MiB")];
@@ -98,9 +99,14 @@ fn copy_within_unit(c: &mut Criterion) {
         let cdb = xcopy_cdb(list.len());
         let mut units = [Unit::thick(&mut data, BLOCK as u32, naa(0))];
         let mut fp = FastPath::new(&mut units, limits(), false, AllowAll).unwrap();
+        let mut extents = vec![Extent::EMPTY; max_extents(&fp.limits)];
         g.bench_with_input(BenchmarkId::new("fastpath", label), &size, |b, _| {
             b.iter(|| {
-                let r = fp.execute(b"bench", 0, black_box(&cdb), black_box(&list), &mut []);
+                let r = fp.execute(
+                    &Request { initiator: b"bench", lun: 0, cdb: black_box(&cdb), data_out: black_box(&list) },
+                    &mut [],
+                    &mut extents,
+                );
                 assert_eq!(r.status, GOOD);
             })
         });
@@ -123,9 +129,14 @@ fn copy_across_units(c: &mut Criterion) {
         let mut units =
             [Unit::thick(&mut source, BLOCK as u32, naa(0)), Unit::thick(&mut destination, BLOCK as u32, naa(1))];
         let mut fp = FastPath::new(&mut units, limits(), false, AllowAll).unwrap();
+        let mut extents = vec![Extent::EMPTY; max_extents(&fp.limits)];
         g.bench_function(BenchmarkId::new("fastpath", label), |b| {
             b.iter(|| {
-                let r = fp.execute(b"bench", 0, black_box(&cdb), black_box(&list), &mut []);
+                let r = fp.execute(
+                    &Request { initiator: b"bench", lun: 0, cdb: black_box(&cdb), data_out: black_box(&list) },
+                    &mut [],
+                    &mut extents,
+                );
                 assert_eq!(r.status, GOOD);
             })
         });
@@ -146,9 +157,14 @@ fn zero(c: &mut Criterion) {
         cdb[10..14].copy_from_slice(&((size / BLOCK) as u32).to_be_bytes());
         let mut units = [Unit::thick(&mut data, BLOCK as u32, naa(0))];
         let mut fp = FastPath::new(&mut units, limits(), false, AllowAll).unwrap();
+        let mut extents = vec![Extent::EMPTY; max_extents(&fp.limits)];
         g.bench_function(BenchmarkId::new("fastpath", label), |b| {
             b.iter(|| {
-                let r = fp.execute(b"bench", 0, black_box(&cdb), &[], &mut []);
+                let r = fp.execute(
+                    &Request { initiator: b"bench", lun: 0, cdb: black_box(&cdb), data_out: &[] },
+                    &mut [],
+                    &mut extents,
+                );
                 assert_eq!(r.status, GOOD);
             })
         });
@@ -189,10 +205,15 @@ fn caw(c: &mut Criterion, group: &str, miss: bool) {
             let cdb = caw_cdb(blocks);
             let mut units = [Unit::thick(&mut media, BLOCK as u32, naa(0))];
             let mut fp = FastPath::new(&mut units, limits(), false, AllowAll).unwrap();
+            let mut extents = vec![Extent::EMPTY; max_extents(&fp.limits)];
             let expected = if miss { 2 } else { GOOD };
             g.bench_function(BenchmarkId::new("fastpath", label), |b| {
                 b.iter(|| {
-                    let r = fp.execute(b"bench", 0, black_box(&cdb), black_box(&data_out), &mut []);
+                    let r = fp.execute(
+                        &Request { initiator: b"bench", lun: 0, cdb: black_box(&cdb), data_out: black_box(&data_out) },
+                        &mut [],
+                        &mut extents,
+                    );
                     assert_eq!(r.status, expected);
                 })
             });

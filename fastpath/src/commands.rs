@@ -2,58 +2,70 @@
 //! 5.32, 5.39–5.40, 5.48–5.49). Each handler checks its fields in the reference model's order, then does
 //! the whole range at once.
 
-use crate::config::{Limits, Unit};
-use crate::media::{ANCHORED, DEALLOCATED, MAPPED, first_bad};
+use offload_scsi::{Asc, Fields, Limits, Sense, SenseKey};
+
+use crate::effects::{Effects, Hint};
+use crate::media::{ANCHORED, DEALLOCATED, MAPPED, Unit, first_bad};
 use crate::primitives::first_difference;
-use crate::sense::{Sense, key};
-use crate::{Ctx, Outcome, Stop, be16, be32, be64};
+use crate::reply::{Outcome, Request, Stop};
 
 /// LBA OUT OF RANGE unless `lba..lba + blocks` lies within the unit (wrap-around included).
 pub(crate) fn lba_range(unit: &Unit<'_>, lba: u64, blocks: u64) -> Result<(), Sense> {
     match lba.checked_add(blocks) {
         Some(end) if end <= unit.capacity() => Ok(()),
-        _ => Err(Sense::illegal(0x21, 0x00)),
+        _ => Err(Sense::illegal(Asc::LBA_OUT_OF_RANGE)),
     }
 }
 
 /// DATA PROTECT / WRITE PROTECTED.
 pub(crate) fn writable(unit: &Unit<'_>) -> Result<(), Sense> {
-    if unit.write_protected { Err(Sense::new(key::DATA_PROTECT, 0x27, 0x00)) } else { Ok(()) }
+    if unit.write_protected { Err(Sense::new(SenseKey::DATA_PROTECT, Asc::WRITE_PROTECTED)) } else { Ok(()) }
 }
 
 /// MEDIUM ERROR / UNRECOVERED READ ERROR at `lba`.
 pub(crate) fn read_error(lba: u64) -> Sense {
-    Sense::new(key::MEDIUM_ERROR, 0x11, 0x00).with_information(lba)
+    Sense::new(SenseKey::MEDIUM_ERROR, Asc::UNRECOVERED_READ_ERROR).with_information(lba)
 }
 
 /// MEDIUM ERROR / WRITE ERROR at `lba`.
 pub(crate) fn write_error(lba: u64) -> Sense {
-    Sense::new(key::MEDIUM_ERROR, 0x0C, 0x00).with_information(lba)
+    Sense::new(SenseKey::MEDIUM_ERROR, Asc::WRITE_ERROR).with_information(lba)
 }
 
 /// RDPROTECT / WRPROTECT (byte 1, bits 7–5) need protection information, which no unit has.
 fn no_protection(cdb: &[u8]) -> Result<(), Sense> {
-    if cdb[1] & 0xE0 != 0 { Err(Sense::invalid_cdb(1, Some(7))) } else { Ok(()) }
+    if cdb[1] & 0xE0 != 0 { Err(Sense::invalid_cdb_field(1, Some(7))) } else { Ok(()) }
 }
 
 /// READ/WRITE fields: LBA, TRANSFER LENGTH, and the CDB byte TRANSFER LENGTH starts at.
 fn transfer_fields(cdb: &[u8], sixteen: bool) -> (u64, u64, u16) {
-    if sixteen { (be64(cdb, 2), be32(cdb, 10).into(), 10) } else { (be32(cdb, 2).into(), be16(cdb, 7).into(), 7) }
+    if sixteen { (cdb.be64(2), cdb.be32(10).into(), 10) } else { (cdb.be32(2).into(), cdb.be16(7).into(), 7) }
 }
 
 /// The checks READ and WRITE share: protection, MAXIMUM TRANSFER LENGTH, range.
-fn transfer_checks(unit: &Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, sixteen: bool) -> Result<(u64, u64, u16), Sense> {
-    let (lba, blocks, length_at) = transfer_fields(ctx.cdb, sixteen);
-    no_protection(ctx.cdb)?;
+fn transfer_checks(
+    unit: &Unit<'_>,
+    limits: &Limits,
+    request: &Request<'_>,
+    sixteen: bool,
+) -> Result<(u64, u64, u16), Sense> {
+    let (lba, blocks, length_at) = transfer_fields(request.cdb, sixteen);
+    no_protection(request.cdb)?;
     if blocks > u64::from(limits.max_transfer_blocks) {
-        return Err(Sense::invalid_cdb(length_at, None));
+        return Err(Sense::invalid_cdb_field(length_at, None));
     }
     lba_range(unit, lba, blocks)?;
     Ok((lba, blocks, length_at))
 }
 
-pub(crate) fn read(unit: &Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, sixteen: bool, data_in: &mut [u8]) -> Outcome {
-    let (lba, blocks, _) = transfer_checks(unit, limits, ctx, sixteen)?;
+pub(crate) fn read(
+    unit: &Unit<'_>,
+    limits: &Limits,
+    request: &Request<'_>,
+    sixteen: bool,
+    data_in: &mut [u8],
+) -> Outcome {
+    let (lba, blocks, _) = transfer_checks(unit, limits, request, sixteen)?;
     if blocks == 0 {
         return Ok(0);
     }
@@ -69,11 +81,17 @@ pub(crate) fn read(unit: &Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, sixteen: boo
     Ok(out.len())
 }
 
-pub(crate) fn write(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, sixteen: bool) -> Outcome {
-    let (lba, blocks, length_at) = transfer_checks(unit, limits, ctx, sixteen)?;
+pub(crate) fn write(
+    unit: &mut Unit<'_>,
+    limits: &Limits,
+    request: &Request<'_>,
+    sixteen: bool,
+    effects: &mut Effects<'_>,
+) -> Outcome {
+    let (lba, blocks, length_at) = transfer_checks(unit, limits, request, sixteen)?;
     writable(unit)?;
-    if ctx.data_out.len() as u64 != blocks * u64::from(unit.block_size) {
-        return Err(Sense::invalid_cdb(length_at, None).into());
+    if request.data_out.len() as u64 != blocks * u64::from(unit.block_size) {
+        return Err(Sense::invalid_cdb_field(length_at, None).into());
     }
     if blocks == 0 {
         return Ok(0);
@@ -83,11 +101,13 @@ pub(crate) fn write(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, sixteen
         // The blocks before the bad one are written, as a block-by-block engine would leave them.
         Some(bad) => {
             let good = unit.bytes(lba, bad).len();
-            unit.write_at(lba, &ctx.data_out[..good]);
+            unit.write_at(lba, &request.data_out[..good]);
+            effects.wrote(request.lun, lba, bad, Hint::Data);
             Err(write_error(bad).into())
         }
         None => {
-            unit.write_at(lba, ctx.data_out);
+            unit.write_at(lba, request.data_out);
+            effects.wrote(request.lun, lba, end, Hint::Data);
             Ok(0)
         }
     }
@@ -96,16 +116,21 @@ pub(crate) fn write(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, sixteen
 /// CDB byte of COMPARE AND WRITE's NUMBER OF LOGICAL BLOCKS.
 const NOLB_AT: u16 = 13;
 
-pub(crate) fn compare_and_write(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>) -> Outcome {
-    let lba = be64(ctx.cdb, 2);
-    let blocks = ctx.cdb[usize::from(NOLB_AT)];
-    no_protection(ctx.cdb)?;
+pub(crate) fn compare_and_write(
+    unit: &mut Unit<'_>,
+    limits: &Limits,
+    request: &Request<'_>,
+    effects: &mut Effects<'_>,
+) -> Outcome {
+    let lba = request.cdb.be64(2);
+    let blocks = request.cdb[usize::from(NOLB_AT)];
+    no_protection(request.cdb)?;
     if blocks > limits.max_compare_and_write_blocks {
-        return Err(Sense::invalid_cdb(NOLB_AT, None).into());
+        return Err(Sense::invalid_cdb_field(NOLB_AT, None).into());
     }
     lba_range(unit, lba, blocks.into())?;
-    if ctx.data_out.len() as u64 != 2 * u64::from(blocks) * u64::from(unit.block_size) {
-        return Err(Sense::invalid_cdb(NOLB_AT, None).into());
+    if request.data_out.len() as u64 != 2 * u64::from(blocks) * u64::from(unit.block_size) {
+        return Err(Sense::invalid_cdb_field(NOLB_AT, None).into());
     }
     writable(unit)?;
     if blocks == 0 {
@@ -117,12 +142,13 @@ pub(crate) fn compare_and_write(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<
         return Err(read_error(bad).into());
     }
     let range = unit.bytes(lba, end);
-    let (compare, data) = ctx.data_out.split_at(range.len());
+    let (compare, data) = request.data_out.split_at(range.len());
     if let Some(at) = first_difference(&unit.data[range.clone()], compare) {
-        return Err(Sense::new(key::MISCOMPARE, 0x1D, 0x00).with_information(at as u64).into());
+        return Err(Sense::new(SenseKey::MISCOMPARE, Asc::MISCOMPARE_DURING_VERIFY).with_information(at as u64).into());
     }
     unit.data[range].copy_from_slice(data);
     unit.mark(lba, end, MAPPED);
+    effects.wrote(request.lun, lba, end, Hint::Data);
     Ok(0)
 }
 
@@ -137,65 +163,84 @@ fn all_zero(data: &[u8]) -> bool {
     data.chunks(ZERO_BLOCK.len()).all(|c| c == &ZERO_BLOCK[..c.len()])
 }
 
-/// Releases `start..end` (stopping before `stop`, a bad block): the part aligned to `granularity` is
+/// Where a released range stops, and what it records.
+struct Release {
+    /// A bad block: the range is released up to it.
+    stop: u64,
+    granularity: u32,
+    anchor: bool,
+}
+
+/// Releases `start..end` of unit `lun` (stopping before `how.stop`): the part aligned to the granularity is
 /// deallocated or anchored, the unaligned head and tail are written with zeros, so the whole range reads
-/// back as zeros. The head, middle and tail are decided by the whole range, then cut at `stop`.
-fn release(unit: &mut Unit<'_>, start: u64, end: u64, stop: u64, granularity: u32, anchor: bool) {
-    let g = u64::from(granularity.max(1));
+/// back as zeros. The head, middle and tail are decided by the whole range, then cut at the stop.
+fn release(unit: &mut Unit<'_>, lun: u16, start: u64, end: u64, how: &Release, effects: &mut Effects<'_>) {
+    let g = u64::from(how.granularity.max(1));
     let aligned_start = start.next_multiple_of(g).min(end);
     let aligned_end = (end / g * g).max(aligned_start);
-    let released = if anchor { ANCHORED } else { DEALLOCATED };
-    for (from, to, state) in
-        [(start, aligned_start, MAPPED), (aligned_start, aligned_end, released), (aligned_end, end, MAPPED)]
+    let released = if how.anchor { (ANCHORED, Hint::Anchor) } else { (DEALLOCATED, Hint::Deallocate) };
+    let zeros = (MAPPED, Hint::Zeros);
+    for (from, to, (state, hint)) in
+        [(start, aligned_start, zeros), (aligned_start, aligned_end, released), (aligned_end, end, zeros)]
     {
-        let to = to.min(stop);
+        let to = to.min(how.stop);
         if to > from {
             unit.zero(from, to, state);
+            effects.wrote(lun, from, to, hint);
         }
     }
 }
 
-pub(crate) fn write_same(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, sixteen: bool) -> Outcome {
+pub(crate) fn write_same(
+    unit: &mut Unit<'_>,
+    limits: &Limits,
+    request: &Request<'_>,
+    sixteen: bool,
+    effects: &mut Effects<'_>,
+) -> Outcome {
     // PBDATA and LBDATA (obsolete), NDOB in the 10-byte CDB, and ANCHOR and UNMAP on a fully provisioned
     // unit are outside the usage mask: the front end has refused them.
-    let flags = ctx.cdb[1];
-    let (lba, mut blocks, length_at) = transfer_fields(ctx.cdb, sixteen);
-    no_protection(ctx.cdb)?;
+    let flags = request.cdb[1];
+    let (lba, mut blocks, length_at) = transfer_fields(request.cdb, sixteen);
+    no_protection(request.cdb)?;
     if flags & ANCHOR != 0 && flags & UNMAP == 0 {
-        return Err(Sense::invalid_cdb(1, Some(4)).into()); // ANCHOR needs UNMAP
+        return Err(Sense::invalid_cdb_field(1, Some(4)).into()); // ANCHOR needs UNMAP
     }
     if blocks == 0 {
         if limits.write_same_non_zero {
-            return Err(Sense::invalid_cdb(length_at, None).into());
+            return Err(Sense::invalid_cdb_field(length_at, None).into());
         }
         lba_range(unit, lba, 1)?;
         blocks = unit.capacity() - lba; // to the last LBA
     }
     if blocks > limits.max_write_same_blocks {
-        return Err(Sense::invalid_cdb(length_at, None).into());
+        return Err(Sense::invalid_cdb_field(length_at, None).into());
     }
     lba_range(unit, lba, blocks)?;
     if flags & NDOB != 0 {
-        if !ctx.data_out.is_empty() {
-            return Err(Sense::invalid_cdb(1, Some(0)).into());
+        if !request.data_out.is_empty() {
+            return Err(Sense::invalid_cdb_field(1, Some(0)).into());
         }
-    } else if ctx.data_out.len() as u64 != u64::from(unit.block_size) {
-        return Err(Sense::invalid_cdb(length_at, None).into());
+    } else if request.data_out.len() as u64 != u64::from(unit.block_size) {
+        return Err(Sense::invalid_cdb_field(length_at, None).into());
     }
     writable(unit)?;
 
     let end = lba + blocks;
     let bad = first_bad(unit.bad_blocks, lba, end);
     let stop = bad.unwrap_or(end);
-    if all_zero(ctx.data_out) {
+    if all_zero(request.data_out) {
         if flags & UNMAP != 0 {
-            release(unit, lba, end, stop, limits.unmap_granularity, flags & ANCHOR != 0);
+            let how = Release { stop, granularity: limits.unmap_granularity, anchor: flags & ANCHOR != 0 };
+            release(unit, request.lun, lba, end, &how, effects);
         } else if stop > lba {
             unit.zero(lba, stop, MAPPED);
+            effects.wrote(request.lun, lba, stop, Hint::Zeros);
         }
     } else if stop > lba {
         // Non-zero data, UNMAP or not: deallocated blocks would not read back as it, so it is written.
-        unit.pattern(lba, stop, ctx.data_out);
+        unit.pattern(lba, stop, request.data_out);
+        effects.wrote(request.lun, lba, stop, Hint::Data);
     }
     match bad {
         Some(lba) => Err(write_error(lba).into()),
@@ -206,37 +251,37 @@ pub(crate) fn write_same(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>, si
 const UNMAP_HEADER: usize = 8;
 const UNMAP_DESCRIPTOR: usize = 16;
 
-pub(crate) fn unmap(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>) -> Outcome {
+pub(crate) fn unmap(unit: &mut Unit<'_>, limits: &Limits, request: &Request<'_>, effects: &mut Effects<'_>) -> Outcome {
     if !unit.is_thin() {
-        return Err(Sense::illegal(0x20, 0x00).into()); // LBPU=0: UNMAP is not supported here
+        return Err(Sense::illegal(Asc::INVALID_OPERATION_CODE).into()); // LBPU=0: no UNMAP here
     }
-    let anchor = ctx.cdb[1] & 0x01 != 0;
-    let list = ctx.data_out;
-    if list.len() != usize::from(be16(ctx.cdb, 7)) {
-        return Err(Sense::invalid_cdb(7, None).into());
+    let anchor = request.cdb[1] & 0x01 != 0;
+    let list = request.data_out;
+    if list.len() != usize::from(request.cdb.be16(7)) {
+        return Err(Sense::invalid_cdb_field(7, None).into());
     }
     if list.is_empty() {
         return Ok(0);
     }
     if list.len() < UNMAP_HEADER {
-        return Err(Sense::illegal(0x1A, 0x00).into());
+        return Err(Sense::illegal(Asc::PARAMETER_LIST_LENGTH_ERROR).into());
     }
     // A descriptor cut short by either length is ignored.
-    let descriptor_bytes = usize::from(be16(list, 2)).min(list.len() - UNMAP_HEADER);
+    let descriptor_bytes = usize::from(list.be16(2)).min(list.len() - UNMAP_HEADER);
     let count = descriptor_bytes / UNMAP_DESCRIPTOR;
     if count as u64 > u64::from(limits.max_unmap_descriptors) {
-        return Err(Sense::invalid_parameter(2, None).into());
+        return Err(Sense::invalid_parameter_field(2, None).into());
     }
     let descriptor = |i: usize| {
         let at = UNMAP_HEADER + i * UNMAP_DESCRIPTOR;
-        (at, be64(list, at), u64::from(be32(list, at + 8)))
+        (at, list.be64(at), u64::from(list.be32(at + 8)))
     };
     let mut total = 0u64;
     for i in 0..count {
         let (at, lba, blocks) = descriptor(i);
         total += blocks;
         if total > u64::from(limits.max_unmap_blocks) {
-            return Err(Sense::invalid_parameter(at + 8, None).into());
+            return Err(Sense::invalid_parameter_field((at + 8) as u16, None).into());
         }
         lba_range(unit, lba, blocks)?;
     }
@@ -245,7 +290,8 @@ pub(crate) fn unmap(unit: &mut Unit<'_>, limits: &Limits, ctx: &Ctx<'_>) -> Outc
         let (_, lba, blocks) = descriptor(i);
         let end = lba + blocks;
         let bad = first_bad(unit.bad_blocks, lba, end);
-        release(unit, lba, end, bad.unwrap_or(end), limits.unmap_granularity, anchor);
+        let how = Release { stop: bad.unwrap_or(end), granularity: limits.unmap_granularity, anchor };
+        release(unit, request.lun, lba, end, &how, effects);
         if let Some(bad) = bad {
             return Err(write_error(bad).into());
         }

@@ -1,12 +1,110 @@
-//! Medium operations on a [`Unit`]: whole-range data moves and provisioning-state updates, and the bad
-//! block look-ups that decide where a medium access stops.
+//! A logical unit over caller-provided memory ([`Unit`]), and the operations on its medium: whole-range
+//! data moves and provisioning-state updates, and the bad-block look-ups that decide where a medium access
+//! stops.
 //!
-//! Every function here takes ranges already checked against the capacity.
+//! The medium operations (`pub(crate)`) take ranges already checked against the capacity.
 
 use core::ops::Range;
 
-use crate::config::Unit;
+use offload_scsi::Provisioning;
+
 use crate::primitives::fill_with_block;
+
+/// One logical unit over caller-provided memory.
+///
+/// - `data`: the medium; capacity = `data.len() / block_size` blocks (trailing bytes are not used).
+/// - `provisioning`: `None` for a fully provisioned unit (LBPME=0: UNMAP and WRITE SAME's UNMAP are
+///   refused); `Some` for a thin unit: 2 bits per block, block `k` at bits `2k` (mapped) and `2k + 1`
+///   (anchored) counting from the least significant bit of byte 0; both clear = deallocated. At least
+///   [`Unit::provisioning_bytes`] bytes.
+/// - **Invariant** of a thin unit: every block that is not mapped holds zeros in `data` (LBPRZ=1: the fast
+///   path reads the medium directly). [`Unit::format`] makes a fresh, all-deallocated unit.
+/// - `bad_blocks`: LBAs that fail every read and write (MEDIUM ERROR), ascending; usually empty.
+/// - `descriptor_sense`: the unit's D_SENSE (mode pages are per logical unit, MODE SELECT changes them).
+pub struct Unit<'a> {
+    pub data: &'a mut [u8],
+    /// 512 or 4096.
+    pub block_size: u32,
+    pub write_protected: bool,
+    /// The NAA designator VPD page 83h reports: the identity EXTENDED COPY's CSCD descriptors name.
+    pub naa: [u8; 16],
+    pub provisioning: Option<&'a mut [u8]>,
+    pub bad_blocks: &'a [u64],
+    /// The unit's control mode page D_SENSE bit: descriptor-format sense data for commands addressed to it.
+    pub descriptor_sense: bool,
+}
+
+impl<'a> Unit<'a> {
+    /// A fully provisioned unit with the contents `data` already holds.
+    pub fn thick(data: &'a mut [u8], block_size: u32, naa: [u8; 16]) -> Self {
+        Unit {
+            data,
+            block_size,
+            write_protected: false,
+            naa,
+            provisioning: None,
+            bad_blocks: &[],
+            descriptor_sense: false,
+        }
+    }
+
+    /// A thin unit with the given provisioning state (see the invariant on [`Unit`]).
+    pub fn thin(data: &'a mut [u8], block_size: u32, naa: [u8; 16], provisioning: &'a mut [u8]) -> Self {
+        Unit { provisioning: Some(provisioning), ..Unit::thick(data, block_size, naa) }
+    }
+
+    /// Bytes of provisioning state a thin unit of `blocks` blocks needs.
+    pub const fn provisioning_bytes(blocks: u64) -> usize {
+        blocks.div_ceil(4) as usize
+    }
+
+    /// Capacity in blocks.
+    pub fn capacity(&self) -> u64 {
+        let blocks = match self.block_size {
+            0 => 0,
+            // The block sizes in use are powers of two: a shift, not a division, on every range check.
+            bs if bs.is_power_of_two() => self.data.len() >> bs.trailing_zeros(),
+            bs => self.data.len() / bs as usize,
+        };
+        blocks as u64
+    }
+
+    pub fn is_thin(&self) -> bool {
+        self.provisioning.is_some()
+    }
+
+    /// The provisioning state of `lba` (always mapped on a thick unit); `None` past the capacity or the
+    /// provisioning state.
+    pub fn state(&self, lba: u64) -> Option<Provisioning> {
+        if lba >= self.capacity() {
+            return None;
+        }
+        Some(match &self.provisioning {
+            None => Provisioning::Mapped,
+            Some(bits) => match state_bits(bits.get(..Unit::provisioning_bytes(lba + 1))?, lba as usize) {
+                MAPPED => Provisioning::Mapped,
+                ANCHORED => Provisioning::Anchored,
+                _ => Provisioning::Deallocated,
+            },
+        })
+    }
+
+    /// Zeroes the medium and, on a thin unit, deallocates every block: a freshly created unit.
+    pub fn format(&mut self) {
+        self.data.fill(0);
+        if let Some(bits) = &mut self.provisioning {
+            bits.fill(0);
+        }
+    }
+
+    /// What every command checks before it touches the unit (cheap: no scan).
+    pub(crate) fn usable(&self) -> bool {
+        let blocks = self.capacity();
+        (self.block_size == 512 || self.block_size == 4096)
+            && blocks > 0
+            && self.provisioning.as_ref().is_none_or(|p| p.len() >= Unit::provisioning_bytes(blocks))
+    }
+}
 
 /// 2-bit provisioning states (bit 0 mapped, bit 1 anchored).
 pub(crate) const DEALLOCATED: u8 = 0b00;
@@ -61,6 +159,7 @@ pub(crate) fn last_bad(bad: &[u64], start: u64, end: u64) -> Option<u64> {
     i.checked_sub(1).map(|i| bad[i]).filter(|&lba| lba >= start)
 }
 
+/// The medium operations the commands are built from.
 impl Unit<'_> {
     /// Byte range of blocks `start..end`.
     pub(crate) fn bytes(&self, start: u64, end: u64) -> Range<usize> {

@@ -9,27 +9,32 @@
 //!
 //! A CSCD descriptor resolves only to a unit the issuing initiator may access (CVE-2020-28374).
 
+use offload_scsi::xcopy::{
+    ADDRESSED_UNIT, BLOCK_TO_BLOCK, CSCD_LEN, HEADER_LEN, IDENTIFICATION_DESCRIPTOR, LAST_LIST_INDEX, ListIdUsage,
+    SEGMENT_LEN,
+};
+use offload_scsi::{Asc, CHECK_CONDITION, CopyLimits, CopyTarget, Fields, Forwarded, Limits, Sense};
+
 use crate::commands::{lba_range, read_error, writable, write_error};
-use crate::config::{Access, CopyLimits, Limits, Unit};
-use crate::media::{MAPPED, first_bad, last_bad};
-use crate::sense::{CopyTarget, Forwarded, Sense};
-use crate::{Check, Ctx, Outcome, Stop, be16, be32, be64};
+use crate::config::Access;
+use crate::effects::{CopySummary, Effects, Hint};
+use crate::media::{MAPPED, Unit, first_bad, last_bad};
+use crate::reply::{Outcome, Request, Stop};
 
-const HEADER: usize = 16;
-const CSCD_LEN: usize = 32;
-const SEGMENT_LEN: usize = 28;
-const IDENTIFICATION: u8 = 0xE4;
-const BLOCK_TO_BLOCK: u8 = 0x02;
-/// CSCD ID naming the logical unit the command was sent to.
-const ADDRESSED_UNIT: u16 = 0xFFFF;
-/// Highest CSCD ID that indexes the CSCD descriptor list.
-const LAST_INDEX: u16 = 0x07FF;
-
-/// Where the checked list's parts are.
+/// What the checked list says and where its parts are.
 struct Layout {
+    list_id: u8,
+    usage: ListIdUsage,
     targets: usize,
     segments_at: usize,
     segments: usize,
+}
+
+/// How far the segments got: SEGMENTS PROCESSED and the bytes written, as RECEIVE COPY RESULTS counts them.
+#[derive(Default)]
+struct Progress {
+    segments_processed: u16,
+    bytes_moved: u64,
 }
 
 /// The 16-byte designator of a CSCD descriptor `d` (32 bytes).
@@ -53,99 +58,98 @@ struct Copy<'c, 'u, 'a, A> {
     units: &'c mut [Unit<'a>],
     limits: &'c CopyLimits,
     access: &'c A,
-    ctx: &'c Ctx<'u>,
+    request: &'c Request<'u>,
     list: &'u [u8],
 }
 
 impl<A: Access> Copy<'_, '_, '_, A> {
     /// The unit CSCD descriptor `index` names, if it is reachable (not NUL, known and accessible).
     fn descriptor_unit(&self, index: usize) -> Option<usize> {
-        let d = &self.list[HEADER + index * CSCD_LEN..][..CSCD_LEN];
+        let d = &self.list[HEADER_LEN + index * CSCD_LEN..][..CSCD_LEN];
         if d[1] & 0x20 != 0 {
             return None; // NUL
         }
-        find_unit(self.units, self.access, self.ctx.initiator, &designator(d))
+        find_unit(self.units, self.access, self.request.initiator, &designator(d))
     }
 
     /// The unit a segment's CSCD ID names, if reachable.
     fn resolve(&self, id: u16, targets: usize) -> Option<usize> {
         if id == ADDRESSED_UNIT {
-            return Some(usize::from(self.ctx.lun));
+            return Some(usize::from(self.request.lun));
         }
         (usize::from(id) < targets).then(|| self.descriptor_unit(usize::from(id))).flatten()
     }
 
     fn parse(&self) -> Result<Layout, Stop> {
         let list = self.list;
-        let length_error = || Stop::from(Sense::illegal(0x1A, 0x00));
-        if list.len() < HEADER {
+        let length_error = || Stop::from(Sense::illegal(Asc::PARAMETER_LIST_LENGTH_ERROR));
+        if list.len() < HEADER_LEN {
             return Err(length_error());
         }
         let reserved = list[1] & 0xC0;
         if reserved != 0 {
-            return Err(Sense::invalid_parameter(1, Some(7 - reserved.leading_zeros() as u8)).into());
+            return Err(invalid_field(1, Some(7 - reserved.leading_zeros() as u8)));
         }
-        match (list[1] >> 3) & 0b11 {
-            0b00 | 0b10 => {}
-            0b11 if list[0] == 0 => {}
-            0b11 => return Err(Sense::invalid_parameter(0, None).into()), // no list ID: LIST IDENTIFIER 0
-            _ => return Err(Sense::invalid_parameter(1, Some(4)).into()),
-        }
+        let usage = match ListIdUsage::from_header(list[1]) {
+            Some(ListIdUsage::None) if list[0] != 0 => return Err(invalid_field(0, None)), // no ID: LIST ID 0
+            Some(usage) => usage,
+            None => return Err(invalid_field(1, Some(4))),
+        };
         if let Some(i) = (4..8).find(|&i| list[i] != 0) {
-            return Err(Sense::invalid_parameter(i, None).into());
+            return Err(invalid_field(i, None));
         }
-        let target_bytes = usize::from(be16(list, 2));
-        let segment_bytes = u64::from(be32(list, 8));
-        if be32(list, 12) != 0 {
-            return Err(Sense::invalid_parameter(12, None).into()); // no inline data
+        let target_bytes = usize::from(list.be16(2));
+        let segment_bytes = u64::from(list.be32(8));
+        if list.be32(12) != 0 {
+            return Err(invalid_field(12, None)); // no inline data
         }
         let descriptor_bytes = target_bytes as u64 + segment_bytes;
         if descriptor_bytes > u64::from(self.limits.max_descriptor_list_bytes)
-            || HEADER as u64 + descriptor_bytes > list.len() as u64
+            || HEADER_LEN as u64 + descriptor_bytes > list.len() as u64
         {
             return Err(length_error());
         }
         if target_bytes % CSCD_LEN != 0 {
-            let partial = HEADER + target_bytes / CSCD_LEN * CSCD_LEN;
-            return Err(Sense::in_parameter_list(0x26, 0x07, partial, None).into());
+            let partial = HEADER_LEN + target_bytes / CSCD_LEN * CSCD_LEN;
+            return Err(in_list(Asc::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE, partial));
         }
         let targets = target_bytes / CSCD_LEN;
         if targets > usize::from(self.limits.max_target_descriptors) {
-            return Err(Sense::in_parameter_list(0x26, 0x06, 2, None).into());
+            return Err(in_list(Asc::TOO_MANY_TARGET_DESCRIPTORS, 2));
         }
         for i in 0..targets {
-            self.check_cscd(HEADER + i * CSCD_LEN)?;
+            self.check_cscd(HEADER_LEN + i * CSCD_LEN)?;
         }
-        let segments_at = HEADER + target_bytes;
+        let segments_at = HEADER_LEN + target_bytes;
         let end = segments_at + segment_bytes as usize;
         let (mut at, mut segments) = (segments_at, 0);
         while at < end {
             if end - at < 4 || list[at] != BLOCK_TO_BLOCK {
-                return Err(Sense::in_parameter_list(0x26, 0x09, at, None).into());
+                return Err(in_list(Asc::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE, at));
             }
-            if be16(list, at + 2) != (SEGMENT_LEN - 4) as u16 {
-                return Err(Sense::invalid_parameter(at + 2, None).into());
+            if list.be16(at + 2) != (SEGMENT_LEN - 4) as u16 {
+                return Err(invalid_field(at + 2, None));
             }
             if end - at < SEGMENT_LEN {
-                return Err(Sense::in_parameter_list(0x26, 0x09, at, None).into());
+                return Err(in_list(Asc::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE, at));
             }
             if segments == usize::from(self.limits.max_segment_descriptors) {
-                return Err(Sense::in_parameter_list(0x26, 0x08, 8, None).into());
+                return Err(in_list(Asc::TOO_MANY_SEGMENT_DESCRIPTORS, 8));
             }
             self.check_segment(at, targets)?;
             segments += 1;
             at += SEGMENT_LEN;
         }
-        Ok(Layout { targets, segments_at, segments })
+        Ok(Layout { list_id: list[0], usage, targets, segments_at, segments })
     }
 
     /// An identification descriptor: binary, logical-unit, NAA designator of 16 bytes; DISK BLOCK LENGTH
     /// 0 or the named unit's.
     fn check_cscd(&self, at: usize) -> Result<(), Stop> {
         let d = &self.list[at..at + CSCD_LEN];
-        let bad = |byte: usize, bit: Option<u8>| Stop::from(Sense::invalid_parameter(at + byte, bit));
-        if d[0] != IDENTIFICATION {
-            return Err(Sense::in_parameter_list(0x26, 0x07, at, None).into());
+        let bad = |byte: usize, bit: Option<u8>| invalid_field(at + byte, bit);
+        if d[0] != IDENTIFICATION_DESCRIPTOR {
+            return Err(in_list(Asc::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE, at));
         }
         // LU ID TYPE (byte 1, bits 7–6) is not checked, as in the model.
         if d[1] & 0x1F != 0 {
@@ -166,7 +170,9 @@ impl<A: Access> Copy<'_, '_, '_, A> {
         if d[1] & 0x20 != 0 {
             return Ok(()); // NUL: unreachable, found out when a segment uses it
         }
-        let Some(lun) = find_unit(self.units, self.access, self.ctx.initiator, &designator(d)) else { return Ok(()) };
+        let Some(lun) = find_unit(self.units, self.access, self.request.initiator, &designator(d)) else {
+            return Ok(());
+        };
         let unit = &self.units[lun];
         if !unit.usable() {
             return Err(Stop::Unhandled);
@@ -183,59 +189,72 @@ impl<A: Access> Copy<'_, '_, '_, A> {
         let d = &self.list[at..at + SEGMENT_LEN];
         let reserved = d[1] & 0xFC;
         if reserved != 0 {
-            return Err(Sense::invalid_parameter(at + 1, Some(7 - reserved.leading_zeros() as u8)).into());
+            return Err(invalid_field(at + 1, Some(7 - reserved.leading_zeros() as u8)));
         }
-        let ids = [(be16(d, 4), 4), (be16(d, 6), 6)];
+        let ids = [(d.be16(4), 4), (d.be16(6), 6)];
         for (id, byte) in ids {
-            if id > LAST_INDEX && id != ADDRESSED_UNIT {
-                return Err(Sense::invalid_parameter(at + byte, None).into());
+            if id > LAST_LIST_INDEX && id != ADDRESSED_UNIT {
+                return Err(invalid_field(at + byte, None));
             }
         }
         // MAXIMUM SEGMENT LENGTH in bytes of the first side that resolves.
-        let blocks = u64::from(be16(d, 10));
+        let blocks = u64::from(d.be16(10));
         let side = ids.iter().find_map(|&(id, _)| self.resolve(id, targets));
         if let Some(lun) = side
             && blocks * u64::from(self.units[lun].block_size) > u64::from(self.limits.max_segment_bytes)
         {
-            return Err(Sense::invalid_parameter(at + 10, None).into());
+            return Err(invalid_field(at + 10, None));
         }
         Ok(())
     }
 
-    fn run(&mut self, layout: &Layout) -> Outcome {
+    /// Runs the segments in order; the first that cannot start or fails part way ends the list with COPY
+    /// ABORTED, after the segments before it (and the blocks of it done before the failure) were copied.
+    fn run(&mut self, layout: &Layout, progress: &mut Progress, effects: &mut Effects<'_>) -> Result<(), Stop> {
         for number in 0..layout.segments {
+            // Fewer segments than max_segment_descriptors (a u16) fit the list.
+            let segment = number as u16;
+            progress.segments_processed = segment + 1;
             let d = &self.list[layout.segments_at + number * SEGMENT_LEN..][..SEGMENT_LEN];
-            let (blocks, source_lba, destination_lba) = (u64::from(be16(d, 10)), be64(d, 12), be64(d, 20));
-            let Some(src) = self.resolve(be16(d, 4), layout.targets) else {
-                return Err(Sense::copy_aborted(number, 0x0D, 0x02, 4).into());
+            let (blocks, source_lba, destination_lba) = (u64::from(d.be16(10)), d.be64(12), d.be64(20));
+            let Some(src) = self.resolve(d.be16(4), layout.targets) else {
+                return Err(Sense::copy_aborted(segment, Asc::COPY_TARGET_NOT_REACHABLE, 4).into());
             };
-            let Some(dst) = self.resolve(be16(d, 6), layout.targets) else {
-                return Err(Sense::copy_aborted(number, 0x0D, 0x02, 6).into());
+            let Some(dst) = self.resolve(d.be16(6), layout.targets) else {
+                return Err(Sense::copy_aborted(segment, Asc::COPY_TARGET_NOT_REACHABLE, 6).into());
             };
             let (su, du) = (&self.units[src], &self.units[dst]);
             if su.block_size != du.block_size {
-                return Err(Sense::copy_aborted(number, 0x0D, 0x03, 6).into());
+                return Err(Sense::copy_aborted(segment, Asc::INCORRECT_COPY_TARGET_DEVICE_TYPE, 6).into());
             }
             if let Err(inner) = lba_range(su, source_lba, blocks) {
-                return Err(aborted(number, 12, CopyTarget::Source, inner));
+                return Err(aborted(segment, 12, CopyTarget::Source, inner));
             }
             if let Err(inner) = lba_range(du, destination_lba, blocks) {
-                return Err(aborted(number, 20, CopyTarget::Destination, inner));
+                return Err(aborted(segment, 20, CopyTarget::Destination, inner));
             }
             if let Err(inner) = writable(du) {
-                return Err(aborted(number, 6, CopyTarget::Destination, inner));
+                return Err(aborted(segment, 6, CopyTarget::Destination, inner));
             }
             if blocks > 0 {
-                self.segment(number, (src, source_lba), (dst, destination_lba), blocks)?;
+                self.segment(segment, (src, source_lba), (dst, destination_lba), blocks, progress, effects)?;
             }
         }
-        Ok(0)
+        Ok(())
     }
 
     /// Copies one segment as if its whole source were read first. A bad block stops it where a
     /// block-by-block copy would: running forward, or backward when the destination starts inside the
     /// source; the blocks done before it stay copied.
-    fn segment(&mut self, number: usize, (src, s): (usize, u64), (dst, d): (usize, u64), blocks: u64) -> Outcome {
+    fn segment(
+        &mut self,
+        number: u16,
+        (src, s): (usize, u64),
+        (dst, d): (usize, u64),
+        blocks: u64,
+        progress: &mut Progress,
+        effects: &mut Effects<'_>,
+    ) -> Result<(), Stop> {
         let backward = src == dst && d > s && d < s + blocks;
         let (source_bad, destination_bad) = (self.units[src].bad_blocks, self.units[dst].bad_blocks);
         // (index of the failing block, the read failed), in the order the blocks are processed; a read
@@ -260,37 +279,56 @@ impl<A: Access> Copy<'_, '_, '_, A> {
             Some((i, _)) if backward => (i + 1, blocks),
             Some((i, _)) => (0, i),
         };
-        move_blocks(self.units, (src, s + from), (dst, d + from), to - from)?;
-        let Some((i, read)) = failure else { return Ok(0) };
+        let done = to - from;
+        move_blocks(self.units, (src, s + from), (dst, d + from), done)?;
+        effects.wrote(dst as u16, d + from, d + to, Hint::Data);
+        progress.bytes_moved += done * u64::from(self.units[dst].block_size);
+        let Some((i, read)) = failure else { return Ok(()) };
         let (byte, from_target, inner) = if read {
             (12, CopyTarget::Source, read_error(s + i))
         } else {
             (20, CopyTarget::Destination, write_error(d + i))
         };
-        let mut stop = aborted(number, byte, from_target, inner);
-        let done = to - from;
-        if done > 0
-            && let Stop::Check(check) = &mut stop
-        {
-            check.sense.information = Some(blocks - done); // the residual
+        let mut sense = copy_aborted_forwarding(number, byte, from_target, inner);
+        if done > 0 {
+            sense.information = Some(blocks - done); // the residual
         }
-        Err(stop)
+        Err(sense.into())
     }
 }
 
 /// COPY ABORTED for segment `number` forwarding a copy target's CHECK CONDITION, pointing at `byte`.
-fn aborted(number: usize, byte: u16, from: CopyTarget, inner: Sense) -> Stop {
-    Stop::Check(Check {
-        sense: Sense::copy_aborted(number, 0x00, 0x00, byte),
-        forwarded: Some(Forwarded { from, inner }),
-    })
+fn copy_aborted_forwarding(number: u16, byte: u16, from: CopyTarget, inner: Sense) -> Sense {
+    let target =
+        Forwarded { from, status: CHECK_CONDITION, key: inner.key, asc: inner.asc, information: inner.information };
+    Sense::copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(target)
+}
+
+fn aborted(number: u16, byte: u16, from: CopyTarget, inner: Sense) -> Stop {
+    copy_aborted_forwarding(number, byte, from, inner).into()
+}
+
+/// INVALID FIELD IN PARAMETER LIST at list `byte` (and `bit`); list offsets fit 16 bits (the limits keep
+/// the list under 64 KiB).
+fn invalid_field(byte: usize, bit: Option<u8>) -> Stop {
+    Sense::invalid_parameter_field(byte as u16, bit).into()
+}
+
+/// An ILLEGAL REQUEST `asc` pointing at list `byte`.
+fn in_list(asc: Asc, byte: usize) -> Stop {
+    Sense::parameter_field(asc, byte as u16, None).into()
 }
 
 /// Moves `blocks` from unit `src` at `s` to unit `dst` at `d`: `copy_within` (memmove) inside one unit,
 /// `copy_from_slice` between two. The destination blocks become mapped.
-fn move_blocks(units: &mut [Unit<'_>], (src, s): (usize, u64), (dst, d): (usize, u64), blocks: u64) -> Outcome {
+fn move_blocks(
+    units: &mut [Unit<'_>],
+    (src, s): (usize, u64),
+    (dst, d): (usize, u64),
+    blocks: u64,
+) -> Result<(), Stop> {
     if blocks == 0 {
-        return Ok(0);
+        return Ok(());
     }
     if src == dst {
         let unit = &mut units[src];
@@ -299,23 +337,39 @@ fn move_blocks(units: &mut [Unit<'_>], (src, s): (usize, u64), (dst, d): (usize,
         unit.data.copy_within(from, to);
         unit.mark(d, d + blocks, MAPPED);
     } else {
+        // Two resolved units, distinct: never refused.
         let Ok([su, du]) = units.get_disjoint_mut([src, dst]) else { return Err(Stop::Unhandled) };
         let (from, to) = (su.bytes(s, s + blocks), du.bytes(d, d + blocks));
         du.data[to].copy_from_slice(&su.data[from]);
         du.mark(d, d + blocks, MAPPED);
     }
-    Ok(0)
+    Ok(())
 }
 
-pub(crate) fn extended_copy<A: Access>(units: &mut [Unit<'_>], limits: &Limits, access: &A, ctx: &Ctx<'_>) -> Outcome {
-    let length = be32(ctx.cdb, 10);
+pub(crate) fn extended_copy<A: Access>(
+    units: &mut [Unit<'_>],
+    limits: &Limits,
+    access: &A,
+    request: &Request<'_>,
+    effects: &mut Effects<'_>,
+) -> Outcome {
+    let length = request.cdb.be32(10);
     if length == 0 {
         return Ok(0);
     }
-    if ctx.data_out.len() as u64 != u64::from(length) {
-        return Err(Sense::invalid_cdb(10, None).into());
+    if request.data_out.len() as u64 != u64::from(length) {
+        return Err(Sense::invalid_cdb_field(10, None).into());
     }
-    let mut copy = Copy { units, limits: &limits.copy, access, ctx, list: ctx.data_out };
+    let mut copy = Copy { units, limits: &limits.copy, access, request, list: request.data_out };
     let layout = copy.parse()?;
-    copy.run(&layout)
+    let mut progress = Progress::default();
+    let result = copy.run(&layout, &mut progress, effects);
+    effects.copy = Some(CopySummary {
+        list_id: (layout.usage != ListIdUsage::None).then_some(layout.list_id),
+        usage: layout.usage,
+        segments_processed: progress.segments_processed,
+        bytes_moved: progress.bytes_moved,
+        failed_segment: result.is_err().then(|| progress.segments_processed - 1),
+    });
+    result.map(|()| 0)
 }

@@ -11,11 +11,12 @@
 
 use std::cell::RefCell;
 
-use offload_fastpath::{CopyLimits, FastPath, Limits, Provisioning, Reply, Unit};
+use offload_fastpath::{Extent, FastPath, Hint, Provisioning, Request as FastRequest, Unit, max_extents};
 use offload_model::media::{Provisioning as ModelProvisioning, UnitStore};
 use offload_model::scsi::{Request, Response, Target};
 use offload_vectors::case::InitialMedia;
 use offload_vectors::config::{TargetConfig, naa_designator};
+use offload_vectors::job::{Completion, Job, JobOp};
 
 /// The two implementations disagree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,36 +43,34 @@ struct FastMedia {
 }
 
 thread_local! {
-    /// The fast path's data-in buffer, one per thread: allocated once, not for every input.
+    /// The fast path's data-in and extent storage, one per thread: allocated once, not for every input.
     static DATA_IN: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static EXTENTS: RefCell<Vec<Extent>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A model target and a fast path over the same configuration.
 pub struct Pair {
     config: TargetConfig,
-    limits: Limits,
     model: Target,
     fast: FastMedia,
 }
 
-/// Builds a `$to` from the fields of the same names in `$from`, plus locals named like fields.
-macro_rules! same_fields {
-    ($from:expr => $to:ident { $($field:ident),* $(,)? } $(and $($local:ident),*)?) => {
-        $to { $($field: $from.$field,)* $($($local,)*)? }
-    };
+/// The fast path's status and sense, for the comparison with the model's.
+struct Answer<'s> {
+    status: u8,
+    sense: &'s [u8],
 }
 
-/// The fast path's view of the configuration's limits: the same values under the same names.
-fn fast_limits(config: &TargetConfig) -> Limits {
-    let c = &config.limits.copy;
-    let copy = same_fields!(c => CopyLimits {
-        max_target_descriptors, max_segment_descriptors, max_descriptor_list_bytes, max_segment_bytes, concurrent_copies
-    });
-    let l = &config.limits;
-    same_fields!(l => Limits {
-        max_transfer_blocks, max_compare_and_write_blocks, max_write_same_blocks, write_same_non_zero,
-        max_unmap_blocks, max_unmap_descriptors, unmap_granularity
-    } and copy)
+/// What an engine job wrote, as the fast path's extent of the same blocks would say.
+fn written_extent(job: &Job, completion: &Completion) -> Option<Extent> {
+    let w = job.written(completion)?;
+    let hint = match job.op {
+        JobOp::Copy | JobOp::Pattern | JobOp::CompareAndWrite => Hint::Data,
+        JobOp::Zero => Hint::Zeros,
+        JobOp::Deallocate => Hint::Deallocate,
+        JobOp::Anchor => Hint::Anchor,
+    };
+    Some(Extent { lun: w.unit, lba: w.lba, blocks: w.blocks, hint })
 }
 
 /// A pair's starting point, built once and copied for every input: writing the initial media is most of
@@ -115,9 +114,8 @@ impl Prepared {
         let config = self.config.clone();
         let model = Target::with_units(config.clone(), self.stores.clone()).expect("the fuzz configurations are valid");
         let bad_blocks = config.units.iter().map(|u| u.bad_blocks.iter().copied().collect()).collect();
-        let limits = fast_limits(&config);
         let fast = FastMedia { data: self.data.clone(), provisioning: self.provisioning.clone(), bad_blocks };
-        Pair { config, limits, model, fast }
+        Pair { config, model, fast }
     }
 }
 
@@ -139,7 +137,7 @@ impl Pair {
     /// Runs `f` on a fast path over this pair's media.
     fn with_fast_path<R>(
         &mut self,
-        f: impl FnOnce(&mut FastPath<'_, '_, &dyn Fn(&[u8], u16) -> bool>, &mut [u8]) -> R,
+        f: impl FnOnce(&mut FastPath<'_, '_, &dyn Fn(&[u8], u16) -> bool>, &mut [u8], &mut [Extent]) -> R,
     ) -> R {
         let config = &self.config;
         let FastMedia { data, provisioning, bad_blocks } = &mut self.fast;
@@ -163,34 +161,41 @@ impl Pair {
             std::str::from_utf8(initiator).is_ok_and(|name| config.access.allows(name, lun))
         };
         let access: &dyn Fn(&[u8], u16) -> bool = &access;
-        let mut fp = FastPath::new(&mut units, self.limits.clone(), config.descriptor_sense, access)
+        let mut fp = FastPath::new(&mut units, config.limits.clone(), config.descriptor_sense, access)
             .expect("the fuzz configurations are valid");
         let largest_block = config.units.iter().map(|u| u.block_size).max().unwrap_or(512) as usize;
         let data_in_len = config.limits.max_transfer_blocks as usize * largest_block;
+        let extents_len = max_extents(&config.limits);
         DATA_IN.with_borrow_mut(|data_in| {
-            data_in.resize(data_in_len, 0);
-            f(&mut fp, &mut data_in[..data_in_len])
+            EXTENTS.with_borrow_mut(|extents| {
+                data_in.resize(data_in_len, 0);
+                extents.resize(extents_len, Extent::EMPTY);
+                f(&mut fp, &mut data_in[..data_in_len], &mut extents[..extents_len])
+            })
         })
     }
 
-    /// Executes one command on the fast path and, if it handled it, on the model; compares the answers.
+    /// Executes one command on the fast path and, if it handled it, on the model; compares the answers
+    /// and what each says it wrote (the fast path's extents, the model's engine jobs).
     pub fn execute(&mut self, initiator: &str, lun: u16, cdb: &[u8], data_out: &[u8]) -> Result<Verdict, Mismatch> {
-        let (reply, fast_data_in): (Reply, Vec<u8>) = self.with_fast_path(|fp, data_in| {
-            let reply = fp.execute(initiator.as_bytes(), lun, cdb, data_out, data_in);
-            (reply, data_in[..reply.data_in_len].to_vec())
+        let request = FastRequest { initiator: initiator.as_bytes(), lun, cdb, data_out };
+        let (handled, status, sense, fast_data_in, written) = self.with_fast_path(|fp, data_in, extents| {
+            let r = fp.execute(&request, data_in, extents);
+            (r.handled, r.status, r.sense, r.data_in.to_vec(), r.written.to_vec())
         });
-        if !reply.handled {
+        if !handled {
             return Ok(Verdict::NotHandled);
         }
+        let reply = Answer { status, sense: sense.as_slice() };
         let request = Request { initiator: initiator.to_owned(), lun, cdb: cdb.to_vec(), data_out: data_out.to_vec() };
         let response = self.model.execute(&request);
         let what = || format!("{initiator} LUN {lun} CDB {} data-out {} bytes", hex::encode(cdb), data_out.len());
-        if (reply.status, reply.sense()) != (response.status, response.sense.as_slice()) {
+        if (reply.status, reply.sense) != (response.status, response.sense.as_slice()) {
             return Err(Mismatch(format!(
                 "{}: fast path status {:#04x} sense {}, model status {:#04x} sense {}",
                 what(),
                 reply.status,
-                hex::encode(reply.sense()),
+                hex::encode(reply.sense),
                 response.status,
                 hex::encode(&response.sense)
             )));
@@ -202,6 +207,11 @@ impl Pair {
                 fast_data_in.len(),
                 response.data_in.len()
             )));
+        }
+        let jobs_wrote: Vec<Extent> =
+            response.jobs.iter().filter_map(|r| written_extent(&r.job, &r.completion)).collect();
+        if written != jobs_wrote {
+            return Err(Mismatch(format!("{}: fast path wrote {written:?}, the model's jobs {jobs_wrote:?}", what())));
         }
         Ok(Verdict::Agreed(response))
     }

@@ -8,33 +8,35 @@
 //!   SENSE/SELECT, GET LBA STATUS, RECEIVE COPY RESULTS, REPORT LUNS, REPORT SUPPORTED OPERATION CODES,
 //!   TEST UNIT READY, and anything unknown) goes to a reference model configured identically. The two
 //!   share the media state those commands read:
-//!   - **provisioning**: before the model serves a command, every block whose provisioning state changed
-//!     in the fast path's map since the last hand-over is written into the model's unit with the
-//!     matching hint (mapped, deallocated, anchored), so GET LBA STATUS sees what the fast path did.
-//!     Block contents are not copied: no command the model serves reads them.
+//!   - **provisioning**: every extent a fast-path command reports it wrote is written into the model's
+//!     unit with the matching hint (mapped, deallocated, anchored), so GET LBA STATUS sees what the fast
+//!     path did. Block contents are not copied: no command the model serves reads them.
 //!   - **D_SENSE**: MODE SELECT runs in the model; each fast-path command takes its unit's D_SENSE from
 //!     the model, so both render sense in the same format.
 //!   - **copy results**: an EXTENDED COPY the fast path ran is entered in the model's copy manager book
-//!     (list identifier, usage, segments processed, bytes moved, failure sense), so RECEIVE COPY RESULTS
-//!     answers for it as for a copy the model ran.
+//!     from the fast path's copy summary (list identifier, usage, segments processed, bytes moved, failure
+//!     sense), so RECEIVE COPY RESULTS answers for it as for a copy the model ran.
+//!
+//!   The back end reads no CDB, parameter list or sense itself: the shared command table says which
+//!   commands go to the fast path, and the fast path's reply says what they did.
 //!
 //! Units are fresh memory or image files ("sparse files": zero blocks are not stored by the model, and
 //! a missing image is created sparse). Changes reach an image file as they are made: the model back end
 //! writes the destination range of every engine job a command ran; the fast path back end writes the
-//! ranges the command's CDB (or UNMAP / EXTENDED COPY parameter list) names.
+//! extents the fast path reports.
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use offload_fastpath::{FastPath, Unit};
+use offload_fastpath::{CopySummary, Extent, FastPath, Hint, Limits, Unit, max_extents};
 use offload_model::address::{self, Region};
 use offload_model::config::{self, AccessMap, TargetConfig, UnitConfig};
 use offload_model::media::WriteHint;
-use offload_model::scsi::copy_results::{CopyRecord, ListKey};
-use offload_model::scsi::xcopy::ListIdUsage;
-use offload_model::scsi::{CHECK_CONDITION, GOOD, Request, Target};
+use offload_model::scsi::copy_manager::{CopyRecord, ListKey};
+use offload_model::scsi::{Request, Target};
+use offload_scsi::command;
 
 /// One SCSI command as the iSCSI layer hands it over.
 #[derive(Clone, Copy, Debug)]
@@ -247,83 +249,27 @@ struct FlatUnit {
     data: Vec<u8>,
     /// 2 bits a block (mapped, anchored), `None` for a thick unit.
     provisioning: Option<Vec<u8>>,
-    /// What the model's copy of the provisioning state was last brought up to.
-    mirrored: Option<Vec<u8>>,
     bad_blocks: Vec<u64>,
     block_size: u32,
     write_protected: bool,
     naa: [u8; 16],
 }
 
-impl FlatUnit {
-    fn blocks(&self) -> u64 {
-        self.data.len() as u64 / u64::from(self.block_size)
-    }
-}
+/// A fast-path command's answer, the extents it wrote and, for EXTENDED COPY, its summary.
+type FastAnswer = (Answer, Vec<Extent>, Option<CopySummary>);
 
 /// The fast path executes what it implements; a reference model over the same provisioning state serves
 /// the rest (see the module documentation).
 pub struct FastPathBackend {
     units: Vec<FlatUnit>,
-    limits: offload_fastpath::Limits,
+    limits: Limits,
     access: AccessMap,
     model: Target,
     images: Images,
-}
-
-/// The operation codes the fast path implements (EXTENDED COPY: service action 00h).
-fn fast_path_command(cdb: &[u8]) -> bool {
-    match cdb.first() {
-        Some(0x28 | 0x2A | 0x41 | 0x42 | 0x88 | 0x89 | 0x8A | 0x93) => true,
-        Some(0x83) => cdb.get(1).is_some_and(|b| b & 0x1F == 0),
-        _ => false,
-    }
-}
-
-fn be16(b: &[u8], at: usize) -> u64 {
-    b.get(at..at + 2).map_or(0, |s| u16::from_be_bytes([s[0], s[1]]).into())
-}
-
-fn be32(b: &[u8], at: usize) -> u64 {
-    b.get(at..at + 4).map_or(0, |s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]).into())
-}
-
-fn be64(b: &[u8], at: usize) -> u64 {
-    (be32(b, at) << 32) | be32(b, at + 4)
-}
-
-/// Sense key of fixed or descriptor sense data.
-fn sense_key(sense: &[u8]) -> Option<u8> {
-    match sense.first()? & 0x7F {
-        0x70 | 0x71 => Some(sense.get(2)? & 0x0F),
-        0x72 | 0x73 => Some(sense.get(1)? & 0x0F),
-        _ => None,
-    }
-}
-
-/// (INFORMATION if valid, COMMAND-SPECIFIC INFORMATION) of fixed or descriptor sense data.
-fn sense_information(sense: &[u8]) -> (Option<u64>, u64) {
-    match sense.first().map(|b| b & 0x7F) {
-        Some(0x70 | 0x71) if sense.len() >= 12 => {
-            let info = (sense[0] & 0x80 != 0).then(|| be32(sense, 3));
-            (info, be32(sense, 8))
-        }
-        Some(0x72 | 0x73) => {
-            let (mut info, mut csi) = (None, 0);
-            let mut at = 8;
-            while at + 2 <= sense.len() {
-                let len = usize::from(sense[at + 1]);
-                match sense[at] {
-                    0x00 if sense.get(at + 2).is_some_and(|b| b & 0x80 != 0) => info = Some(be64(sense, at + 4)),
-                    0x01 => csi = be64(sense, at + 4),
-                    _ => {}
-                }
-                at += 2 + len;
-            }
-            (info, csi)
-        }
-        _ => (None, 0),
-    }
+    /// The fast path's data-in: room for the largest transfer the limits allow, allocated once.
+    data_in: Vec<u8>,
+    /// Where the fast path records the extents a command wrote ([`max_extents`] of them).
+    extents: Vec<Extent>,
 }
 
 impl FastPathBackend {
@@ -331,6 +277,8 @@ impl FastPathBackend {
         let files = image_units(&mut config, media)?;
         config.validate()?;
         let mut units = Vec::new();
+        // The blocks a loaded image maps, to be mapped in the model's units too.
+        let mut loaded = Vec::new();
         for (i, u) in config.units.iter().enumerate() {
             let bytes = u.blocks * u64::from(u.block_size);
             let len = usize::try_from(bytes).map_err(|_| SetupError::TooLarge { unit: i, bytes })?;
@@ -344,38 +292,24 @@ impl FastPathBackend {
                 for (lba, block) in data.chunks(u.block_size as usize).enumerate() {
                     if block.iter().any(|&b| b != 0) {
                         bits[lba / 4] |= 1 << ((lba % 4) * 2);
+                        loaded.push(Extent { lun: i as u16, lba: lba as u64, blocks: 1, hint: Hint::Data });
                     }
                 }
                 bits
             });
-            let mirrored = provisioning.as_ref().map(|p| vec![0u8; p.len()]);
             units.push(FlatUnit {
                 data,
                 provisioning,
-                mirrored,
                 bad_blocks: u.bad_blocks.iter().copied().collect(),
                 block_size: u.block_size,
                 write_protected: u.write_protected,
                 naa: config::naa_designator(u, i as u16),
             });
         }
-        let l = &config.limits;
-        let limits = offload_fastpath::Limits {
-            max_transfer_blocks: l.max_transfer_blocks,
-            max_compare_and_write_blocks: l.max_compare_and_write_blocks,
-            max_write_same_blocks: l.max_write_same_blocks,
-            write_same_non_zero: l.write_same_non_zero,
-            max_unmap_blocks: l.max_unmap_blocks,
-            max_unmap_descriptors: l.max_unmap_descriptors,
-            unmap_granularity: l.unmap_granularity,
-            copy: offload_fastpath::CopyLimits {
-                max_target_descriptors: l.copy.max_target_descriptors,
-                max_segment_descriptors: l.copy.max_segment_descriptors,
-                max_descriptor_list_bytes: l.copy.max_descriptor_list_bytes,
-                max_segment_bytes: l.copy.max_segment_bytes,
-                concurrent_copies: l.copy.concurrent_copies,
-            },
-        };
+        let limits = config.limits.clone();
+        let largest_block = config.units.iter().map(|u| u.block_size).max().unwrap_or(512);
+        let data_in = vec![0u8; limits.max_transfer_blocks as usize * largest_block as usize];
+        let extents = vec![Extent::EMPTY; max_extents(&limits)];
         let access = config.access.clone();
         let images = if files.is_empty() {
             Images::none(config.units.len())
@@ -383,44 +317,18 @@ impl FastPathBackend {
             Images { files: files.into_iter().map(Some).collect() }
         };
         let model = Target::new(config)?;
-        let mut backend = FastPathBackend { units, limits, access, model, images };
+        let mut backend = FastPathBackend { units, limits, access, model, images, data_in, extents };
+        for extent in &loaded {
+            backend.hand_over(extent);
+        }
         // Check the units and limits once, as the fast path does on every command.
-        backend.run_fast_path(&Command { initiator: "", lun: 0, cdb: &[0x00], data_out: &[] }, &mut [])?;
+        let probe = Command { initiator: "", lun: 0, cdb: &[0x00], data_out: &[] };
+        backend.run_fast_path(&probe).map_err(|e| SetupError::FastPath(e.to_string()))?;
         Ok(backend)
     }
 
-    /// Brings the model's provisioning state up to the fast path's.
-    fn hand_over_provisioning(&mut self) {
-        for (i, u) in self.units.iter_mut().enumerate() {
-            let (Some(now), Some(mirrored)) = (&u.provisioning, &mut u.mirrored) else { continue };
-            let blocks = u.data.len() as u64 / u64::from(u.block_size);
-            let store = &mut self.model.memory.units[i];
-            let zeros = vec![0u8; u.block_size as usize];
-            for (j, (a, b)) in now.iter().zip(mirrored.iter_mut()).enumerate() {
-                if a == b {
-                    continue;
-                }
-                for k in 0..4 {
-                    let lba = (j * 4 + k) as u64;
-                    let bits = (a >> (k * 2)) & 3;
-                    if lba >= blocks || bits == (*b >> (k * 2)) & 3 {
-                        continue;
-                    }
-                    let hint = match bits {
-                        1 | 3 => WriteHint::Data,
-                        2 => WriteHint::Anchor,
-                        _ => WriteHint::Deallocate,
-                    };
-                    // Contents are the fast path's business; a mapped block of zeros costs the model nothing.
-                    let _ = store.write_block(lba, &zeros, hint);
-                }
-                *b = *a;
-            }
-        }
-    }
-
-    /// Runs the fast path; `Ok(None)` when it does not handle the command.
-    fn run_fast_path(&mut self, c: &Command<'_>, data_in: &mut [u8]) -> Result<Option<Answer>, SetupError> {
+    /// The fast path's answer to `c` and what it says it wrote; `Ok(None)` when it does not handle it.
+    fn execute_fast_path(&mut self, c: &Command<'_>) -> Result<Option<FastAnswer>, BackendError> {
         let access = &self.access;
         let state = &self.model.state;
         let mut units: Vec<Unit<'_>> = self
@@ -439,128 +347,83 @@ impl FastPathBackend {
             .collect();
         let allows = |initiator: &[u8], lun: u16| std::str::from_utf8(initiator).is_ok_and(|i| access.allows(i, lun));
         let mut fp = FastPath::new(&mut units, self.limits.clone(), state.config.descriptor_sense, allows)
-            .map_err(|e| SetupError::FastPath(e.to_string()))?;
-        let reply = fp.execute(c.initiator.as_bytes(), c.lun, c.cdb, c.data_out, data_in);
-        Ok(reply.handled.then(|| Answer {
-            status: reply.status,
-            sense: reply.sense().to_vec(),
-            data_in: data_in[..reply.data_in_len].to_vec(),
-        }))
+            .map_err(|e| BackendError::FastPathConfig(e.to_string()))?;
+        let request = offload_fastpath::Request {
+            initiator: c.initiator.as_bytes(),
+            lun: c.lun,
+            cdb: c.cdb,
+            data_out: c.data_out,
+        };
+        let reply = fp.execute(&request, &mut self.data_in, &mut self.extents);
+        if !reply.handled {
+            return Ok(None);
+        }
+        let answer = Answer { status: reply.status, sense: reply.sense().to_vec(), data_in: reply.data_in.to_vec() };
+        Ok(Some((answer, reply.written.to_vec(), reply.copy)))
     }
 
-    /// The unit an EXTENDED COPY CSCD ID names, as the fast path resolves it.
-    fn cscd_unit(&self, c: &Command<'_>, list: &[u8], id: u64) -> Option<usize> {
-        if id == 0xFFFF {
-            return Some(usize::from(c.lun));
+    /// Runs the fast path; `Ok(None)` when it does not handle the command. What the command wrote is
+    /// handed to the model (provisioning) and to the image files, and an EXTENDED COPY is entered in the
+    /// model's copy manager book, all from the fast path's own account of what it did.
+    fn run_fast_path(&mut self, c: &Command<'_>) -> Result<Option<Answer>, BackendError> {
+        let Some((answer, written, copy)) = self.execute_fast_path(c)? else { return Ok(None) };
+        for extent in &written {
+            self.hand_over(extent);
+            let u = &self.units[usize::from(extent.lun)];
+            let bs = u.block_size as usize;
+            self.images.persist(usize::from(extent.lun), u.block_size, extent.lba, extent.blocks, |l, b| {
+                b.copy_from_slice(&u.data[l as usize * bs..][..bs]);
+                true
+            })?;
         }
-        let d = list.get(16 + 32 * usize::try_from(id).ok()?..)?.get(..32)?;
-        if d[1] & 0x20 != 0 {
-            return None;
+        if let Some(copy) = copy {
+            self.record_copy(c, &copy, &answer);
         }
-        self.units
-            .iter()
-            .enumerate()
-            .find(|(i, u)| u.naa[..] == d[8..24] && self.access.allows(c.initiator, *i as u16))
-            .map(|(i, _)| i)
+        Ok(Some(answer))
     }
 
-    /// The EXTENDED COPY segments of a parameter list: (source unit, destination unit, blocks,
-    /// destination LBA) for each block-to-block segment, in order.
-    fn segments(&self, c: &Command<'_>) -> Vec<(Option<usize>, Option<usize>, u64, u64)> {
-        let list = c.data_out;
-        let targets = be16(list, 2) as usize;
-        let seg_bytes = be32(list, 8) as usize;
-        let mut out = Vec::new();
-        let mut at = 16 + targets;
-        while at + 28 <= (16 + targets + seg_bytes).min(list.len()) {
-            let s = &list[at..at + 28];
-            out.push((
-                self.cscd_unit(c, list, be16(s, 4)),
-                self.cscd_unit(c, list, be16(s, 6)),
-                be16(s, 10),
-                be64(s, 20),
-            ));
-            at += 4 + be16(s, 2) as usize;
-        }
-        out
-    }
-
-    /// The block ranges (unit, LBA, count) a medium-changing command may have written.
-    fn written_ranges(&self, c: &Command<'_>) -> Vec<(usize, u64, u64)> {
-        let lun = usize::from(c.lun);
-        let Some(unit) = self.units.get(lun) else { return Vec::new() };
-        let cdb = c.cdb;
-        match cdb[0] {
-            0x2A | 0x41 => {
-                let count = be16(cdb, 7);
-                vec![(lun, be32(cdb, 2), if count == 0 && cdb[0] == 0x41 { unit.blocks() } else { count })]
-            }
-            0x8A | 0x93 => {
-                let count = be32(cdb, 10);
-                vec![(lun, be64(cdb, 2), if count == 0 && cdb[0] == 0x93 { unit.blocks() } else { count })]
-            }
-            0x89 => vec![(lun, be64(cdb, 2), cdb.get(13).copied().unwrap_or(0).into())],
-            0x42 => {
-                c.data_out.get(8..).unwrap_or(&[]).chunks_exact(16).map(|d| (lun, be64(d, 0), be32(d, 8))).collect()
-            }
-            0x83 => {
-                self.segments(c).into_iter().filter_map(|(_, dst, blocks, lba)| dst.map(|d| (d, lba, blocks))).collect()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// Enters an EXTENDED COPY the fast path ran in the model's copy manager book.
-    fn record_copy(&mut self, c: &Command<'_>, answer: &Answer) {
-        let list = c.data_out;
-        if list.len() < 16 {
+    /// Brings the model's provisioning state of an extent up to the fast path's: GET LBA STATUS and the
+    /// other commands the model serves read it. Block contents are not copied: no command the model
+    /// serves reads them, and a mapped block of zeros costs the model nothing.
+    fn hand_over(&mut self, extent: &Extent) {
+        let store = &mut self.model.memory.units[usize::from(extent.lun)];
+        if !store.is_thin() {
             return;
         }
-        let copy_aborted = answer.status == CHECK_CONDITION && sense_key(&answer.sense) == Some(0x0A);
-        if answer.status != GOOD && !copy_aborted {
-            return; // refused before any segment ran: nothing is held
+        let hint = match extent.hint {
+            Hint::Data | Hint::Zeros => WriteHint::Data,
+            Hint::Deallocate => WriteHint::Deallocate,
+            Hint::Anchor => WriteHint::Anchor,
+        };
+        let zeros = vec![0u8; store.block_size() as usize];
+        for lba in extent.lba..extent.lba + extent.blocks {
+            // The fast path writes no bad block, and the model's unit has the same ones.
+            let _ = store.write_block(lba, &zeros, hint);
         }
-        let usage = match (list[1] >> 3) & 3 {
-            0 => ListIdUsage::Hold,
-            2 => ListIdUsage::Discard,
-            _ => ListIdUsage::None,
+    }
+
+    /// Enters an EXTENDED COPY the fast path ran in the model's copy manager book, as the model enters
+    /// its own: RECEIVE COPY RESULTS answers for it alike.
+    fn record_copy(&mut self, c: &Command<'_>, copy: &CopySummary, answer: &Answer) {
+        let key = ListKey { initiator: c.initiator.to_owned(), lun: c.lun, list_id: copy.list_id };
+        let record = CopyRecord {
+            segments_processed: copy.segments_processed,
+            bytes_transferred: copy.bytes_moved,
+            failure: copy.failed_segment.map(|_| (answer.status, answer.sense.clone())),
+            details_discarded: false,
         };
-        let key = ListKey {
-            initiator: c.initiator.to_owned(),
-            lun: c.lun,
-            list_id: (usage != ListIdUsage::None).then_some(list[0]),
-        };
-        let segments = self.segments(c);
-        let bytes_of = |&(src, dst, blocks, _): &(Option<usize>, Option<usize>, u64, u64)| {
-            let unit = dst.or(src).and_then(|u| self.units.get(u));
-            blocks * unit.map_or(0, |u| u64::from(u.block_size))
-        };
-        let mut record = CopyRecord::default();
-        if copy_aborted {
-            let (information, csi) = sense_information(&answer.sense);
-            let failed = (csi & 0xFFFF) as usize;
-            record.segments_processed = (failed + 1) as u16;
-            record.bytes_transferred = segments.iter().take(failed).map(bytes_of).sum();
-            if let (Some(residual), Some(seg)) = (information, segments.get(failed)) {
-                let block = bytes_of(seg) / seg.2.max(1);
-                record.bytes_transferred += seg.2.saturating_sub(residual) * block;
-            }
-            record.failure = Some((answer.status, answer.sense.clone()));
-        } else {
-            record.segments_processed = segments.len() as u16;
-            record.bytes_transferred = segments.iter().map(bytes_of).sum();
-        }
         let book = &mut self.model.state.copy_results;
+        // One list at a time: the fast path's list is never refused as in progress.
         if book.start(&key).is_ok() {
-            book.finish(&key, usage, record);
+            book.finish(&key, copy.usage, record);
         }
     }
 }
 
 impl Backend for FastPathBackend {
     fn execute(&mut self, c: &Command<'_>) -> Result<Answer, BackendError> {
-        if !fast_path_command(c.cdb) {
-            self.hand_over_provisioning();
+        let in_fast_path = command::lookup(c.cdb).is_ok_and(|spec| spec.command.in_fast_path());
+        if !in_fast_path {
             let response = self.model.execute(&Request {
                 initiator: c.initiator.to_owned(),
                 lun: c.lun,
@@ -569,33 +432,7 @@ impl Backend for FastPathBackend {
             });
             return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
         }
-        // READ's data-in: the transfer the CDB asks for, up to MAXIMUM TRANSFER LENGTH (longer is refused
-        // before any data moves).
-        let block = self.units.get(usize::from(c.lun)).map_or(0, |u| u64::from(u.block_size));
-        let blocks = match c.cdb[0] {
-            0x28 => be16(c.cdb, 7),
-            0x88 => be32(c.cdb, 10),
-            _ => 0,
-        };
-        let len = blocks.min(self.limits.max_transfer_blocks.into()) * block;
-        let mut data_in = vec![0u8; len as usize];
-        let answer = self
-            .run_fast_path(c, &mut data_in)
-            .map_err(|e| BackendError::FastPathConfig(e.to_string()))?
-            .ok_or(BackendError::FastPathUnhandled(c.cdb[0]))?;
-        if c.cdb[0] == 0x83 {
-            self.record_copy(c, &answer);
-        }
-        for (unit, lba, count) in self.written_ranges(c) {
-            let u = &self.units[unit];
-            let bs = u.block_size as usize;
-            let count = count.min(u.blocks().saturating_sub(lba));
-            self.images.persist(unit, u.block_size, lba, count, |l, b| {
-                b.copy_from_slice(&u.data[l as usize * bs..][..bs]);
-                true
-            })?;
-        }
-        Ok(answer)
+        self.run_fast_path(c)?.ok_or(BackendError::FastPathUnhandled(c.cdb[0]))
     }
 
     fn name(&self) -> &'static str {
@@ -635,6 +472,7 @@ pub fn build(kind: BackendKind, config: TargetConfig, media: &Media) -> Result<B
 #[cfg(test)]
 mod tests {
     use super::*;
+    use offload_scsi::GOOD;
 
     fn small_config(thin: bool) -> TargetConfig {
         let unit = UnitConfig { blocks: 256, block_size: 512, thin, ..UnitConfig::default() };
@@ -666,6 +504,39 @@ mod tests {
         assert_eq!(answers[0], answers[1]);
         // Blocks 4 and 5 mapped: the second descriptor starts at LBA 4.
         assert_eq!(&answers[0].2.data_in[24..32], &4u64.to_be_bytes());
+    }
+
+    /// GET LBA STATUS from LBA 0 (served by the model in both back ends), descriptors as (LBA, blocks,
+    /// provisioning status).
+    fn lba_status(b: &mut dyn Backend) -> Vec<(u64, u32, u8)> {
+        let answer = run(b, &[0x9E, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], &[]);
+        answer.data_in[8..]
+            .chunks_exact(16)
+            .map(|d| {
+                let lba = u64::from_be_bytes(d[..8].try_into().unwrap());
+                (lba, u32::from_be_bytes(d[8..12].try_into().unwrap()), d[12])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_model_sees_what_fast_path_writes_zeroing_and_unmapping_left() {
+        let mut maps = Vec::new();
+        for mut b in backends(true) {
+            run(b.as_mut(), &[0x2A, 0, 0, 0, 0, 0, 0, 0, 8, 0], &[0x5A; 8 * 512]);
+            // UNMAP 2..4, WRITE SAME (16) UNMAP ANCHOR of zeros over 5..7, WRITE SAME (10) of zeros at 20.
+            let unmap =
+                [[0, 22, 0, 16, 0, 0, 0, 0].as_slice(), &2u64.to_be_bytes(), &[0, 0, 0, 2, 0, 0, 0, 0]].concat();
+            assert_eq!(run(b.as_mut(), &[0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0], &unmap).status, GOOD);
+            let anchor = [0x93, 0x18, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0];
+            assert_eq!(run(b.as_mut(), &anchor, &[0; 512]).status, GOOD);
+            assert_eq!(run(b.as_mut(), &[0x41, 0, 0, 0, 0, 20, 0, 0, 1, 0], &[0; 512]).status, GOOD);
+            maps.push(lba_status(b.as_mut()));
+        }
+        assert_eq!(maps[0], maps[1]);
+        // Mapped 0..2, deallocated 2..4, mapped 4..5, anchored 5..7, mapped 7..8, deallocated, mapped 20.
+        let expected = [(0, 2, 0), (2, 2, 1), (4, 1, 0), (5, 2, 2), (7, 1, 0), (8, 12, 1), (20, 1, 0), (21, 235, 1)];
+        assert_eq!(maps[0], expected);
     }
 
     #[test]
@@ -734,24 +605,10 @@ mod tests {
             };
             let mut b = build(kind, TargetConfig::default(), &media).unwrap();
             assert_eq!(run(b.as_mut(), &[0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0], &[]).data_in, vec![0xC3; 512]);
+            // Its non-zero blocks are mapped, the rest deallocated, in the model too.
+            let expected = [(0, 3, 1), (3, 1, 0), (4, 6, 1), (10, 1, 0), (11, 53, 1)];
+            assert_eq!(lba_status(b.as_mut()), expected, "{kind:?}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn sense_parsing_helpers() {
-        let mut fixed = vec![0u8; 18];
-        fixed[0] = 0xF0;
-        fixed[2] = 0x0A;
-        fixed[3..7].copy_from_slice(&5u32.to_be_bytes());
-        fixed[10..12].copy_from_slice(&[0, 2]);
-        assert_eq!(sense_key(&fixed), Some(0x0A));
-        assert_eq!(sense_information(&fixed), (Some(5), 2));
-        let mut desc = vec![0x72, 0x0A, 0x0D, 0x02, 0, 0, 0, 24];
-        desc.extend_from_slice(&[0x00, 0x0A, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
-        desc.extend_from_slice(&[0x01, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
-        assert_eq!(sense_key(&desc), Some(0x0A));
-        assert_eq!(sense_information(&desc), (Some(9), 3));
-        assert_eq!(sense_key(&[]), None);
     }
 }

@@ -716,8 +716,10 @@ impl<'s> Connection<'s> {
         };
         if let Some(sense) = &plan.refusal {
             let answer = Answer {
-                status: offload_model::scsi::CHECK_CONDITION,
-                sense: sense.render(self.shared.descriptor_sense(task.lun)),
+                status: offload_scsi::CHECK_CONDITION,
+                sense: sense
+                    .encode(offload_scsi::SenseFormat::from_d_sense(self.shared.descriptor_sense(task.lun)))
+                    .to_vec(),
                 data_in: Vec::new(),
             };
             let residual = plan.residual;
@@ -762,7 +764,7 @@ impl<'s> Connection<'s> {
             _ => (read_residual, Residual::None),
         };
         self.host_link.data_in += send as u64;
-        let collapse = answer.status == offload_model::scsi::GOOD && answer.sense.is_empty() && send > 0 && !task.write;
+        let collapse = answer.status == offload_scsi::GOOD && answer.sense.is_empty() && send > 0 && !task.write;
         let mrdsl = (self.params.initiator_max_recv_data_segment_length as usize).max(512);
         let burst = (self.params.max_burst_length as usize).max(512);
         let mut data_sn = 0;

@@ -19,14 +19,10 @@
 
 use std::borrow::Cow;
 
-use offload_model::scsi::sense::{Asc, Sense};
 use offload_model::scsi::transfer::{DataOutShape, ImpliedDataOut};
+use offload_scsi::{Asc, Sense};
 
 use crate::pdu::Residual;
-
-/// INVALID FIELD IN INFORMATION UNIT (SAM-5): the EDTL of the SCSI Command PDU — the command's
-/// information unit — ends inside a logical block.
-pub const INVALID_FIELD_IN_INFORMATION_UNIT: Asc = Asc(0x0E, 0x03);
 
 /// How much data-out the target solicits for a write with Expected Data Transfer Length `edtl`.
 pub fn solicit_length(edtl: u32, implied: Option<&ImpliedDataOut>) -> u32 {
@@ -73,7 +69,8 @@ pub fn plan<'a>(cdb: &'a [u8], edtl: u32, received: &'a [u8], implied: Option<&I
         DataOutShape::Blocks { block_size, length_field } => {
             let block = u64::from(*block_size);
             if u64::from(edtl) % block != 0 {
-                plan.refusal = Some(Sense::illegal(INVALID_FIELD_IN_INFORMATION_UNIT));
+                // The EDTL of the SCSI Command PDU — the command's information unit — ends inside a block.
+                plan.refusal = Some(Sense::illegal(Asc::INVALID_FIELD_IN_INFORMATION_UNIT));
                 plan.data_out = &[];
                 return plan;
             }
@@ -155,8 +152,12 @@ mod tests {
         let p = plan_of(&c, 200, &data);
         assert_eq!(p.residual, Residual::Overflow(BS as u32 - 200));
         let sense = p.refusal.expect("refused");
-        assert_eq!(sense.render(false)[12..14], [0x0E, 0x03], "INVALID FIELD IN INFORMATION UNIT");
-        assert_eq!(sense.render(false)[2] & 0x0F, 5, "ILLEGAL REQUEST");
+        assert_eq!(
+            sense.encode(offload_scsi::SenseFormat::Fixed)[12..14],
+            [0x0E, 0x03],
+            "INVALID FIELD IN INFORMATION UNIT"
+        );
+        assert_eq!(sense.encode(offload_scsi::SenseFormat::Fixed)[2] & 0x0F, 5, "ILLEGAL REQUEST");
         assert!(p.data_out.is_empty());
     }
 

@@ -79,14 +79,8 @@ impl SparseBitmap {
     }
 }
 
-/// Provisioning state of one block (SBC-4 4.7; GET LBA STATUS's PROVISIONING STATUS codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Provisioning {
-    Mapped = 0,
-    Deallocated = 1,
-    Anchored = 2,
-}
+/// Provisioning state of one block: the shared vocabulary's (SBC-4 4.7; GET LBA STATUS's codes).
+pub use offload_scsi::Provisioning;
 
 /// What a write does to the block it lands on. The RTL carries it as the memory write's user bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -89,15 +89,12 @@ pub enum ScriptError {
 
 /// Key/ASC/ASCQ of fixed or descriptor sense, as "K/AA/QQ".
 pub fn sense_summary(sense: &[u8]) -> String {
-    match sense.first().map(|b| b & 0x7F) {
-        Some(0x70 | 0x71) if sense.len() >= 14 => format!("{:X}/{:02X}/{:02X}", sense[2] & 0xF, sense[12], sense[13]),
-        Some(0x72 | 0x73) if sense.len() >= 4 => format!("{:X}/{:02X}/{:02X}", sense[1] & 0xF, sense[2], sense[3]),
-        _ => String::new(),
-    }
+    offload_scsi::sense::decode(sense)
+        .map_or_else(|_| String::new(), |s| format!("{:X}/{:02X}/{:02X}", s.key.0, s.asc.0, s.asc.1))
 }
 
 fn answer(line: usize, request: &Request, response: Response) -> Answer {
-    let command = crate::scsi::cdb::lookup(&request.cdb).map_or("(unsupported)", |c| c.name);
+    let command = offload_scsi::command::lookup(&request.cdb).map_or("(unsupported)", |c| c.name);
     Answer {
         line,
         initiator: request.initiator.clone(),
@@ -125,7 +122,7 @@ pub fn run(target: &mut Target, script: impl BufRead, mut out: impl Write) -> Re
         let requests = parse_line(trimmed).map_err(|source| ScriptError::Parse { line, source })?;
         for (request, response) in requests.iter().zip(target.execute_concurrently(&requests)) {
             commands += 1;
-            checks += usize::from(response.status != crate::scsi::GOOD);
+            checks += usize::from(response.status != offload_scsi::GOOD);
             let json = serde_json::to_string(&answer(line, request, response)).expect("answers serialise");
             writeln!(out, "{json}").map_err(ScriptError::Write)?;
         }

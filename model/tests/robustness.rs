@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use offload_model::config::{TargetConfig, UnitConfig};
-use offload_model::scsi::cdb::COMMANDS;
 use offload_model::scsi::{Request, Response, Target};
+use offload_scsi::COMMANDS;
 use proptest::prelude::*;
 
 fn target(descriptor_sense: bool) -> Target {

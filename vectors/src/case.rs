@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, Write};
 
+use offload_scsi::Provisioning;
 use serde::{Deserialize, Serialize};
 
 use crate::config::TargetConfig;
@@ -133,7 +134,7 @@ pub struct ProvisioningRun {
     pub lba: u64,
     pub blocks: u64,
     /// `mapped`, `deallocated` or `anchored`.
-    pub state: String,
+    pub state: Provisioning,
 }
 
 /// The media after the last step.

@@ -2,11 +2,14 @@
 //! timing parameters shared with the RTL.
 //!
 //! Every limit a host can read (VPD B0h, VPD 8Fh, RECEIVE COPY RESULTS OPERATING PARAMETERS) is a field
-//! here, and the command that the limit governs enforces the same field — one value, two uses.
+//! of [`Limits`] (the shared vocabulary's, in this schema), and the command that the limit governs
+//! enforces the same field — one value, two uses.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+
+pub use offload_scsi::{CopyLimits, LimitError, Limits};
 
 use crate::timing::TimingParams;
 
@@ -128,72 +131,6 @@ impl AccessMap {
     }
 }
 
-/// Limits the target advertises and enforces.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Limits {
-    /// VPD B0h MAXIMUM TRANSFER LENGTH (blocks) for READ and WRITE.
-    pub max_transfer_blocks: u32,
-    /// VPD B0h MAXIMUM COMPARE AND WRITE LENGTH (blocks, at most 255).
-    pub max_compare_and_write_blocks: u8,
-    /// VPD B0h MAXIMUM WRITE SAME LENGTH (blocks).
-    pub max_write_same_blocks: u64,
-    /// VPD B0h WSNZ: a WRITE SAME with NUMBER OF LOGICAL BLOCKS = 0 is rejected.
-    pub write_same_non_zero: bool,
-    /// VPD B0h MAXIMUM UNMAP LBA COUNT (blocks per UNMAP command).
-    pub max_unmap_blocks: u32,
-    /// VPD B0h MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT.
-    pub max_unmap_descriptors: u32,
-    /// VPD B0h OPTIMAL UNMAP GRANULARITY (blocks); unaligned parts of an unmapped range are zeroed instead.
-    pub unmap_granularity: u32,
-    /// EXTENDED COPY limits (VPD 8Fh and RECEIVE COPY RESULTS OPERATING PARAMETERS).
-    pub copy: CopyLimits,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_transfer_blocks: 8192,
-            max_compare_and_write_blocks: 255,
-            max_write_same_blocks: 65_536,
-            write_same_non_zero: true,
-            max_unmap_blocks: 1024 * 1024,
-            max_unmap_descriptors: 64,
-            unmap_granularity: 1,
-            copy: CopyLimits::default(),
-        }
-    }
-}
-
-/// Limits of the EXTENDED COPY (LID1) copy manager.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CopyLimits {
-    /// MAXIMUM TARGET (CSCD) DESCRIPTOR COUNT.
-    pub max_target_descriptors: u16,
-    /// MAXIMUM SEGMENT DESCRIPTOR COUNT.
-    pub max_segment_descriptors: u16,
-    /// MAXIMUM DESCRIPTOR LIST LENGTH (bytes of target plus segment descriptors).
-    pub max_descriptor_list_bytes: u32,
-    /// MAXIMUM SEGMENT LENGTH (bytes one segment may move).
-    pub max_segment_bytes: u32,
-    /// TOTAL CONCURRENT COPIES: EXTENDED COPY lists that may be in progress at once, and how many results
-    /// of lists with LIST ID USAGE 00b are held for RECEIVE COPY RESULTS.
-    pub concurrent_copies: u16,
-}
-
-impl Default for CopyLimits {
-    fn default() -> Self {
-        CopyLimits {
-            max_target_descriptors: 8,
-            max_segment_descriptors: 16,
-            max_descriptor_list_bytes: 8 * 32 + 16 * 28,
-            max_segment_bytes: 16 * 1024 * 1024,
-            concurrent_copies: 16,
-        }
-    }
-}
-
 /// Why a configuration cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -209,10 +146,8 @@ pub enum ConfigError {
     BadBlock { unit: usize, lba: u64 },
     #[error("unit {unit}: logical blocks per physical block exponent {exponent} exceeds the field's maximum of 15")]
     PhysicalBlockExponent { unit: usize, exponent: u8 },
-    #[error("limit {name} must be at least 1")]
-    ZeroLimit { name: &'static str },
     #[error("{0}")]
-    Limit(&'static str),
+    Limits(#[from] LimitError),
     #[error("{stores} unit stores given for {units} configured units")]
     StoreCount { stores: usize, units: usize },
     #[error("{0}")]
@@ -247,36 +182,7 @@ impl TargetConfig {
                 return Err(ConfigError::PhysicalBlockExponent { unit, exponent });
             }
         }
-        let l = &self.limits;
-        let positive: [(&'static str, u64); 10] = [
-            ("max_transfer_blocks", l.max_transfer_blocks.into()),
-            ("max_write_same_blocks", l.max_write_same_blocks),
-            ("max_unmap_blocks", l.max_unmap_blocks.into()),
-            ("max_unmap_descriptors", l.max_unmap_descriptors.into()),
-            ("unmap_granularity", l.unmap_granularity.into()),
-            ("copy.max_target_descriptors", l.copy.max_target_descriptors.into()),
-            ("copy.max_segment_descriptors", l.copy.max_segment_descriptors.into()),
-            ("copy.max_descriptor_list_bytes", l.copy.max_descriptor_list_bytes.into()),
-            ("copy.max_segment_bytes", l.copy.max_segment_bytes.into()),
-            ("copy.concurrent_copies", l.copy.concurrent_copies.into()),
-        ];
-        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
-            return Err(ConfigError::ZeroLimit { name });
-        }
-        if l.max_write_same_blocks > u64::from(u32::MAX) {
-            return Err(ConfigError::Limit("max_write_same_blocks must fit a job's 32-bit block count"));
-        }
-        // A command's staging buffer must fit its slot of the address map, for the largest block size.
-        if u64::from(l.max_transfer_blocks) * 4096 > 1 << crate::address::BUFFER_SLOT_SHIFT {
-            return Err(ConfigError::Limit("max_transfer_blocks × 4096 must fit a 4 GiB staging buffer"));
-        }
-        if u32::from(l.max_compare_and_write_blocks) > l.max_transfer_blocks {
-            return Err(ConfigError::Limit("max_compare_and_write_blocks must not exceed max_transfer_blocks"));
-        }
-        // Field pointers into the parameter list are 16 bits.
-        if l.copy.max_descriptor_list_bytes > 0xFFFF - 16 {
-            return Err(ConfigError::Limit("copy.max_descriptor_list_bytes must leave the list under 64 KiB"));
-        }
+        self.limits.validate()?;
         self.timing.validate().map_err(ConfigError::Timing)
     }
 }
@@ -307,7 +213,7 @@ mod tests {
         assert_eq!(c.validate(), Err(ConfigError::PhysicalBlockExponent { unit: 1, exponent: 16 }));
         let mut c = TargetConfig::default();
         c.limits.max_unmap_descriptors = 0;
-        assert_eq!(c.validate(), Err(ConfigError::ZeroLimit { name: "max_unmap_descriptors" }));
+        assert_eq!(c.validate(), Err(ConfigError::Limits(LimitError::Zero { name: "max_unmap_descriptors" })));
     }
 
     #[test]

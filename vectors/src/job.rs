@@ -66,6 +66,32 @@ impl Job {
     }
 }
 
+/// The blocks of a unit a job wrote, by its completion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub unit: u16,
+    pub lba: u64,
+    pub blocks: u64,
+}
+
+impl Job {
+    /// The blocks this job wrote on a unit, as `completion` reports them: the blocks it completed,
+    /// counted from the end it started at — the last block for a copy whose destination starts inside its
+    /// source — and none for a miscompare or a job whose destination is a staging buffer.
+    pub fn written(&self, completion: &Completion) -> Option<Written> {
+        let crate::address::Region::Unit { unit, offset } = crate::address::decode(self.dst) else { return None };
+        let blocks = u64::from(completion.blocks_done);
+        if blocks == 0 {
+            return None;
+        }
+        let first = offset >> self.block_shift;
+        let backward = self.op == JobOp::Copy && self.dst > self.src && self.dst < self.src + self.bytes();
+        let failed = completion.status != CompletionStatus::Ok;
+        let lba = if backward && failed { first + u64::from(self.blocks) - blocks } else { first };
+        Some(Written { unit, lba, blocks })
+    }
+}
+
 /// How a job ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,8 +1,8 @@
 //! READ CAPACITY (10) and (16) (SBC-4 5.20, 5.21).
 
-use super::cdb::Fields;
 use super::checks::truncate;
 use super::{Ctx, HandlerResult, Outcome, TargetState};
+use offload_scsi::Fields;
 
 /// RETURNED LOGICAL BLOCK ADDRESS is the last LBA; FFFFFFFFh tells the host to use READ CAPACITY (16).
 pub fn read_capacity_10(state: &TargetState, ctx: &Ctx) -> HandlerResult {

@@ -1,10 +1,10 @@
 //! Checks and small helpers shared by the medium-access commands.
 
-use super::sense::{Asc, Sense, SenseKey};
 use super::{Ctx, medium_error_sense};
 use crate::address;
 use crate::config::UnitConfig;
 use crate::engine::Completion;
+use offload_scsi::{Asc, Sense, SenseKey};
 
 /// LBA OUT OF RANGE unless `lba .. lba + blocks` lies within the unit (also catches wrap-around).
 pub fn lba_range(unit: &UnitConfig, lba: u64, blocks: u64) -> Result<(), Sense> {
@@ -16,7 +16,7 @@ pub fn lba_range(unit: &UnitConfig, lba: u64, blocks: u64) -> Result<(), Sense> 
 
 /// DATA PROTECT / WRITE PROTECTED for a write-protected unit.
 pub fn writable(unit: &UnitConfig) -> Result<(), Sense> {
-    if unit.write_protected { Err(Sense::new(SenseKey::DataProtect, Asc::WRITE_PROTECTED)) } else { Ok(()) }
+    if unit.write_protected { Err(Sense::new(SenseKey::DATA_PROTECT, Asc::WRITE_PROTECTED)) } else { Ok(()) }
 }
 
 /// RDPROTECT / WRPROTECT (CDB byte 1, bits 7–5) must be zero: no protection information.

@@ -2,11 +2,11 @@
 //! the first half of the data-out and, only if all of it matches, write the second half — atomically,
 //! since the job holds an exclusive range lock for its whole run.
 
-use super::cdb::Fields;
 use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_protection, unit_address, writable};
-use super::sense::{Asc, Sense, SenseKey};
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::engine::{CompletionStatus, Job, JobOp};
+use offload_scsi::Fields;
+use offload_scsi::{Asc, Sense, SenseKey};
 
 const NOLB_AT: u16 = 13;
 
@@ -37,7 +37,7 @@ pub fn compare_and_write(state: &TargetState, ctx: &Ctx) -> HandlerResult {
         jobs: vec![job],
         finish: Box::new(move |_, done| {
             if let Some(miss) = done.completions.iter().find(|c| c.status == CompletionStatus::Miscompare) {
-                return Err(Sense::new(SenseKey::Miscompare, Asc::MISCOMPARE_DURING_VERIFY)
+                return Err(Sense::new(SenseKey::MISCOMPARE, Asc::MISCOMPARE_DURING_VERIFY)
                     .with_information(miss.miscompare_offset.into()));
             }
             jobs_succeeded(&done.completions, &unit).map(|()| Vec::new())

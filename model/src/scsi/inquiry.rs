@@ -1,11 +1,12 @@
 //! INQUIRY (SPC-4 6.6): standard data and the vital product data pages 00h, 80h, 83h, 8Fh, B0h, B1h,
 //! B2h.
 
-use super::cdb::Fields;
+use offload_scsi::{Asc, Fields, Sense};
+
 use super::checks::truncate;
-use super::sense::Sense;
+use super::copy_manager::{DATA_SEGMENT_GRANULARITY_LOG2, IMPLEMENTED_DESCRIPTORS};
 use super::{Ctx, HandlerResult, Outcome, TargetState};
-use crate::config::{Limits, UnitConfig};
+use crate::config::{Limits, UnitConfig, naa_designator};
 
 pub const VENDOR: &[u8; 8] = b"OFFLOAD ";
 pub const PRODUCT: &[u8; 16] = b"VAAI OFFLOAD    ";
@@ -27,7 +28,7 @@ pub fn inquiry(state: &TargetState, ctx: &Ctx, lun_reachable: bool) -> HandlerRe
     let data = if !evpd {
         standard(lun_reachable)
     } else if !lun_reachable {
-        return Err(Sense::illegal(super::sense::Asc::LOGICAL_UNIT_NOT_SUPPORTED));
+        return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED));
     } else {
         let unit = state.unit_config(ctx.lun);
         let body = match page {
@@ -71,8 +72,6 @@ pub fn standard(lun_reachable: bool) -> Vec<u8> {
 pub fn serial_number(lun: u16) -> String {
     format!("OFFLOAD{lun:05}")
 }
-
-pub use crate::config::naa_designator;
 
 /// VPD 83h: one logical-unit designator, binary NAA-6.
 fn device_identification(unit: &UnitConfig, lun: u16) -> Vec<u8> {
@@ -135,7 +134,7 @@ fn third_party_copy(limits: &Limits) -> Vec<u8> {
     body[8..12].copy_from_slice(&c.max_descriptor_list_bytes.to_be_bytes());
     push_descriptor(&mut page, 0x0004, body);
     // 0008h Supported Descriptors: block-to-block segments and identification CSCD descriptors.
-    let implemented = super::xcopy::IMPLEMENTED_DESCRIPTORS;
+    let implemented = IMPLEMENTED_DESCRIPTORS;
     let mut body = vec![implemented.len() as u8];
     body.extend(implemented);
     push_descriptor(&mut page, 0x0008, body);
@@ -146,7 +145,7 @@ fn third_party_copy(limits: &Limits) -> Vec<u8> {
     body[0..4].copy_from_slice(&u32::from(c.concurrent_copies).to_be_bytes());
     body[4..8].copy_from_slice(&u32::from(c.concurrent_copies).to_be_bytes());
     body[8..12].copy_from_slice(&c.max_segment_bytes.to_be_bytes());
-    body[12] = super::copy_results::DATA_SEGMENT_GRANULARITY_LOG2;
+    body[12] = DATA_SEGMENT_GRANULARITY_LOG2;
     push_descriptor(&mut page, 0x8001, body);
     page
 }

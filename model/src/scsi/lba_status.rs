@@ -1,10 +1,10 @@
 //! GET LBA STATUS (SBC-4 5.6): the provisioning state of the extents from a starting LBA.
 
-use super::cdb::Fields;
 use super::checks::truncate;
-use super::sense::{Asc, Sense};
 use super::{Ctx, HandlerResult, Outcome, TargetState};
 use crate::media::Memory;
+use offload_scsi::Fields;
+use offload_scsi::{Asc, Sense};
 
 const DESCRIPTOR: usize = 16;
 

@@ -2,9 +2,11 @@
 //! and answers with status, sense and data-in, driving the engines for everything that touches a medium.
 //!
 //! Each command goes through the same steps:
-//! 1. [`cdb::lookup`] finds its [`cdb::CommandSpec`]; unknown operation codes get 20/00.
+//! 1. [`command::lookup`] finds its [`CommandSpec`] in the shared command table; unknown operation codes
+//!    get 20/00.
 //! 2. The LUN is checked against the access map (25/00), except for INQUIRY and REPORT LUNS.
-//! 3. [`cdb::check_reserved`] rejects any bit outside the command's usage mask (24/00 + field pointer).
+//! 3. [`command::check_reserved`] rejects any bit outside the command's usage mask (24/00 + field
+//!    pointer).
 //! 4. The command's handler validates its fields and either answers at once or returns a [`Plan`]: a
 //!    staging buffer, a batch of engine jobs, and a finisher that turns the completions into the answer.
 //! 5. The plan's jobs run on the [`OffloadBlock`]; host data-out and data-in pass through the staging
@@ -13,19 +15,19 @@
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`read_write`], [`compare_write`],
 //! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY) and [`copy_results`] (RECEIVE
-//! COPY RESULTS).
+//! COPY RESULTS), over the [`copy_manager`]'s book of lists. The vocabulary — sense data, the command
+//! table, field readers — is the shared `offload-scsi` crate's.
 
 pub mod capacity;
-pub mod cdb;
 pub mod checks;
 pub mod compare_write;
+pub mod copy_manager;
 pub mod copy_results;
 pub mod inquiry;
 pub mod lba_status;
 pub mod mode;
 pub mod read_write;
 pub mod report;
-pub mod sense;
 pub mod transfer;
 pub mod unmap;
 pub mod write_same;
@@ -39,13 +41,8 @@ use crate::address;
 use crate::config::{ConfigError, TargetConfig, UnitConfig};
 use crate::engine::{Completion, Job, JobBatch, OffloadBlock};
 use crate::media::{Memory, UnitStore};
-use cdb::{CommandSpec, Op};
-use sense::{Asc, Sense, SenseKey};
-
-/// SCSI status GOOD.
-pub const GOOD: u8 = 0x00;
-/// SCSI status CHECK CONDITION.
-pub const CHECK_CONDITION: u8 = 0x02;
+use offload_scsi::command::{self, Command, CommandSpec};
+use offload_scsi::{Asc, CHECK_CONDITION, GOOD, Sense, SenseFormat, SenseKey};
 
 /// One command as an initiator sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,13 +118,18 @@ pub struct TargetState {
     pub config: TargetConfig,
     /// Each unit's control mode page D_SENSE bit (mode pages are per logical unit).
     descriptor_sense: Vec<bool>,
-    pub copy_results: copy_results::CopyResults,
+    pub copy_results: copy_manager::CopyResults,
 }
 
 impl TargetState {
     /// Whether sense for `lun` is in descriptor format (the power-on value for a LUN with no unit).
     pub fn descriptor_sense(&self, lun: u16) -> bool {
         self.descriptor_sense.get(usize::from(lun)).copied().unwrap_or(self.config.descriptor_sense)
+    }
+
+    /// The sense format for `lun`.
+    pub fn sense_format(&self, lun: u16) -> SenseFormat {
+        SenseFormat::from_d_sense(self.descriptor_sense(lun))
     }
 
     pub fn set_descriptor_sense(&mut self, lun: u16, on: bool) {
@@ -168,7 +170,7 @@ impl Target {
             return Err(ConfigError::StoreCount { stores: units.len(), units: config.units.len() });
         }
         let block = OffloadBlock::new(config.timing.clone());
-        let copy_results = copy_results::CopyResults::new(config.limits.copy.concurrent_copies.into());
+        let copy_results = copy_manager::CopyResults::new(config.limits.copy.concurrent_copies.into());
         Ok(Target {
             state: TargetState {
                 descriptor_sense: vec![config.descriptor_sense; config.units.len()],
@@ -265,7 +267,7 @@ impl Target {
             Ok(data_in) => Response { status: GOOD, sense: Vec::new(), data_in, jobs },
             Err(sense) => Response {
                 status: CHECK_CONDITION,
-                sense: sense.render(self.state.descriptor_sense(lun)),
+                sense: sense.encode(self.state.sense_format(lun)).to_vec(),
                 data_in: Vec::new(),
                 jobs,
             },
@@ -273,35 +275,35 @@ impl Target {
     }
 
     fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
-        let spec: &CommandSpec = cdb::lookup(ctx.cdb)?;
+        let spec: &CommandSpec = command::lookup(ctx.cdb)?;
         let lun_reachable = usize::from(ctx.lun) < self.state.config.units.len()
             && self.state.config.access.allows(ctx.initiator, ctx.lun);
-        if !lun_reachable && !matches!(spec.op, Op::Inquiry | Op::ReportLuns) {
+        if !lun_reachable && !matches!(spec.command, Command::Inquiry | Command::ReportLuns) {
             return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED));
         }
         let unit = lun_reachable.then(|| self.state.unit_config(ctx.lun));
-        cdb::check_reserved(&cdb::usage_on(spec, unit), ctx.cdb)?;
+        command::check_reserved(&spec.usage(unit.is_some_and(|u| !u.thin)), ctx.cdb)?;
         let state = &mut self.state;
         let memory = &self.memory;
-        match spec.op {
-            Op::TestUnitReady => Ok(Outcome::Done(Vec::new())),
-            Op::Inquiry => inquiry::inquiry(state, ctx, lun_reachable),
-            Op::ModeSense6 | Op::ModeSense10 => mode::mode_sense(state, ctx, spec.op),
-            Op::ModeSelect6 | Op::ModeSelect10 => mode::mode_select(state, ctx, spec.op),
-            Op::ReadCapacity10 => capacity::read_capacity_10(state, ctx),
-            Op::ReadCapacity16 => capacity::read_capacity_16(state, ctx),
-            Op::Read10 | Op::Read16 => read_write::read(state, ctx, spec.op),
-            Op::Write10 | Op::Write16 => read_write::write(state, ctx, spec.op),
-            Op::CompareAndWrite => compare_write::compare_and_write(state, ctx),
-            Op::WriteSame10 | Op::WriteSame16 => write_same::write_same(state, ctx, spec.op),
-            Op::Unmap => unmap::unmap(state, ctx),
-            Op::GetLbaStatus => lba_status::get_lba_status(state, memory, ctx),
-            Op::ExtendedCopy => xcopy::extended_copy(state, ctx),
-            Op::ReceiveCopyStatus => copy_results::copy_status(state, ctx),
-            Op::ReceiveCopyOperatingParameters => copy_results::operating_parameters(state, ctx),
-            Op::ReceiveCopyFailureDetails => copy_results::failure_details(state, ctx),
-            Op::ReportLuns => report::report_luns(state, ctx),
-            Op::ReportSupportedOperationCodes => report::supported_operation_codes(state, ctx),
+        match spec.command {
+            Command::TestUnitReady => Ok(Outcome::Done(Vec::new())),
+            Command::Inquiry => inquiry::inquiry(state, ctx, lun_reachable),
+            Command::ModeSense6 | Command::ModeSense10 => mode::mode_sense(state, ctx, spec.command),
+            Command::ModeSelect6 | Command::ModeSelect10 => mode::mode_select(state, ctx, spec.command),
+            Command::ReadCapacity10 => capacity::read_capacity_10(state, ctx),
+            Command::ReadCapacity16 => capacity::read_capacity_16(state, ctx),
+            Command::Read10 | Command::Read16 => read_write::read(state, ctx, spec.command),
+            Command::Write10 | Command::Write16 => read_write::write(state, ctx, spec.command),
+            Command::CompareAndWrite => compare_write::compare_and_write(state, ctx),
+            Command::WriteSame10 | Command::WriteSame16 => write_same::write_same(state, ctx, spec.command),
+            Command::Unmap => unmap::unmap(state, ctx),
+            Command::GetLbaStatus => lba_status::get_lba_status(state, memory, ctx),
+            Command::ExtendedCopy => xcopy::extended_copy(state, ctx),
+            Command::ReceiveCopyStatus => copy_results::copy_status(state, ctx),
+            Command::ReceiveCopyOperatingParameters => copy_results::operating_parameters(state, ctx),
+            Command::ReceiveCopyFailureDetails => copy_results::failure_details(state, ctx),
+            Command::ReportLuns => report::report_luns(state, ctx),
+            Command::ReportSupportedOperationCodes => report::supported_operation_codes(state, ctx),
         }
     }
 }
@@ -316,7 +318,7 @@ pub fn medium_error_sense(completion: &Completion, unit: &UnitConfig) -> Sense {
     };
     let asc =
         if completion.status == CompletionStatus::ReadError { Asc::UNRECOVERED_READ_ERROR } else { Asc::WRITE_ERROR };
-    let sense = Sense::new(SenseKey::MediumError, asc);
+    let sense = Sense::new(SenseKey::MEDIUM_ERROR, asc);
     match lba {
         Some(lba) => sense.with_information(lba),
         None => sense,

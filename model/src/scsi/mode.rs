@@ -3,11 +3,11 @@
 //! The control page's D_SENSE bit is the one changeable field: it selects descriptor-format sense.
 //! No parameters are saved, so PC=11b (saved values) and SP=1 are refused.
 
-use super::cdb::{Fields, Op};
 use super::checks::truncate;
-use super::sense::{Asc, Sense};
 use super::{Ctx, HandlerResult, Outcome, TargetState};
 use crate::config::UnitConfig;
+use offload_scsi::{Asc, Sense};
+use offload_scsi::{Command, Fields};
 
 const CONTROL_PAGE: u8 = 0x0A;
 const ALL_PAGES: u8 = 0x3F;
@@ -61,8 +61,8 @@ fn block_descriptor(unit: &UnitConfig, long: bool) -> Vec<u8> {
     }
 }
 
-pub fn mode_sense(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
-    let ten = op == Op::ModeSense10;
+pub fn mode_sense(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
+    let ten = command == Command::ModeSense10;
     let cdb = ctx.cdb;
     let dbd = cdb[1] & 0x08 != 0;
     let llbaa = ten && cdb[1] & 0x10 != 0;
@@ -71,8 +71,11 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
     let subpage = cdb[3];
     let allocation = if ten { usize::from(cdb.be16(7)) } else { usize::from(cdb[4]) };
     if pc == 3 {
-        return Err(Sense::illegal(Asc::SAVING_PARAMETERS_NOT_SUPPORTED)
-            .pointing(super::sense::SenseKeySpecific::Field { in_cdb: true, byte: 2, bit: Some(7) }));
+        return Err(Sense::illegal(Asc::SAVING_PARAMETERS_NOT_SUPPORTED).pointing(offload_scsi::KeySpecific::Field {
+            in_cdb: true,
+            byte: 2,
+            bit: Some(7),
+        }));
     }
     if page != CONTROL_PAGE && page != ALL_PAGES {
         return Err(Sense::invalid_cdb_field(2, Some(5)));
@@ -112,8 +115,8 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
 /// Accepts the control page with any value of D_SENSE, and a block descriptor that restates the unit's
 /// block size (its NUMBER OF LOGICAL BLOCKS is ignored: the capacity cannot be changed, SBC-4 6.5.2);
 /// anything else that differs from the current values is refused.
-pub fn mode_select(state: &mut TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
-    let ten = op == Op::ModeSelect10;
+pub fn mode_select(state: &mut TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
+    let ten = command == Command::ModeSelect10;
     let cdb = ctx.cdb;
     let length = if ten { usize::from(cdb.be16(7)) } else { usize::from(cdb[4]) };
     if cdb[1] & 0x10 == 0 {

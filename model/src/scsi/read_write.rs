@@ -2,23 +2,23 @@
 //! staging buffer as a copy job, so ordinary reads and writes take range locks like every engine job —
 //! which is what makes COMPARE AND WRITE atomic against them.
 
-use super::cdb::{Fields, Op};
 use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_protection, unit_address, writable};
-use super::sense::Sense;
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::engine::{Job, JobOp};
+use offload_scsi::Sense;
+use offload_scsi::{Command, Fields};
 
 /// LBA, TRANSFER LENGTH, and the CDB byte where TRANSFER LENGTH starts.
-fn fields(ctx: &Ctx, op: Op) -> (u64, u64, u16) {
-    match op {
-        Op::Read10 | Op::Write10 => (ctx.cdb.be32(2).into(), ctx.cdb.be16(7).into(), 7),
+fn fields(ctx: &Ctx, command: Command) -> (u64, u64, u16) {
+    match command {
+        Command::Read10 | Command::Write10 => (ctx.cdb.be32(2).into(), ctx.cdb.be16(7).into(), 7),
         _ => (ctx.cdb.be64(2), ctx.cdb.be32(10).into(), 10),
     }
 }
 
 /// Checks common to READ and WRITE; returns (LBA, blocks).
-fn check(state: &TargetState, ctx: &Ctx, op: Op) -> Result<(u64, u32), Sense> {
-    let (lba, blocks, length_at) = fields(ctx, op);
+fn check(state: &TargetState, ctx: &Ctx, command: Command) -> Result<(u64, u32), Sense> {
+    let (lba, blocks, length_at) = fields(ctx, command);
     no_protection(ctx.cdb)?;
     if blocks > u64::from(state.config.limits.max_transfer_blocks) {
         return Err(Sense::invalid_cdb_field(length_at, None));
@@ -27,8 +27,8 @@ fn check(state: &TargetState, ctx: &Ctx, op: Op) -> Result<(u64, u32), Sense> {
     Ok((lba, blocks as u32))
 }
 
-pub fn read(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
-    let (lba, blocks) = check(state, ctx, op)?;
+pub fn read(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
+    let (lba, blocks) = check(state, ctx, command)?;
     if blocks == 0 {
         return Ok(Outcome::Done(Vec::new()));
     }
@@ -51,11 +51,11 @@ pub fn read(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
     }))
 }
 
-pub fn write(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
-    let (lba, blocks) = check(state, ctx, op)?;
+pub fn write(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
+    let (lba, blocks) = check(state, ctx, command)?;
     let unit = state.unit_config(ctx.lun).clone();
     writable(&unit)?;
-    let length_at = fields(ctx, op).2;
+    let length_at = fields(ctx, command).2;
     expect_data_out(ctx, u64::from(blocks) * u64::from(unit.block_size), length_at)?;
     if blocks == 0 {
         return Ok(Outcome::Done(Vec::new()));

@@ -1,10 +1,11 @@
 //! REPORT LUNS (SPC-4 6.33) and REPORT SUPPORTED OPERATION CODES (SPC-4 6.35), both generated from
 //! the configuration and the command table.
 
-use super::cdb::{self, COMMANDS, CommandSpec, Fields};
 use super::checks::truncate;
-use super::sense::Sense;
 use super::{Ctx, HandlerResult, Outcome, TargetState};
+use offload_scsi::Fields;
+use offload_scsi::Sense;
+use offload_scsi::command::{self, COMMANDS, CommandSpec};
 
 /// The LUNs this initiator may reach, in peripheral-device addressing (single level, LUN < 256).
 pub fn report_luns(state: &TargetState, ctx: &Ctx) -> HandlerResult {
@@ -34,7 +35,7 @@ pub fn report_luns(state: &TargetState, ctx: &Ctx) -> HandlerResult {
 /// and 011b (either). RCTD=1 adds a command timeouts descriptor (no timeouts reported: zeros).
 /// Reported for the addressed unit: UNMAP, and WRITE SAME's ANCHOR and UNMAP bits, only where supported.
 pub fn supported_operation_codes(state: &TargetState, ctx: &Ctx) -> HandlerResult {
-    let unit = Some(state.unit_config(ctx.lun));
+    let fully_provisioned = !state.unit_config(ctx.lun).thin;
     let cdb = ctx.cdb;
     let rctd = cdb[2] & 0x80 != 0;
     let option = cdb[2] & 0x07;
@@ -50,7 +51,7 @@ pub fn supported_operation_codes(state: &TargetState, ctx: &Ctx) -> HandlerResul
     let data = match option {
         0 => {
             let mut d = vec![0u8; 4];
-            for c in COMMANDS.iter().filter(|c| cdb::supported_on(c, unit)) {
+            for c in COMMANDS.iter().filter(|c| c.supported(fully_provisioned)) {
                 d.push(c.opcode);
                 d.push(0);
                 d.extend(u16::from(c.service_action.unwrap_or(0)).to_be_bytes());
@@ -64,7 +65,7 @@ pub fn supported_operation_codes(state: &TargetState, ctx: &Ctx) -> HandlerResul
             d
         }
         1..=3 => {
-            let with_actions = cdb::has_service_actions(opcode);
+            let with_actions = command::has_service_actions(opcode);
             let found: Option<&CommandSpec> = match (option, with_actions) {
                 (1, true) => return Err(Sense::invalid_cdb_field(2, Some(2))),
                 (2, false) => return Err(Sense::invalid_cdb_field(4, None)),
@@ -74,12 +75,12 @@ pub fn supported_operation_codes(state: &TargetState, ctx: &Ctx) -> HandlerResul
                 }
                 (_, false) => COMMANDS.iter().find(|c| c.opcode == opcode && c.service_action.is_none()),
             };
-            match found.filter(|c| cdb::supported_on(c, unit)) {
+            match found.filter(|c| c.supported(fully_provisioned)) {
                 None => vec![0x00, 0x01, 0x00, 0x00],
                 Some(c) => {
                     let mut d = vec![0x00, u8::from(rctd) << 7 | 0x03];
                     d.extend((c.cdb_len() as u16).to_be_bytes());
-                    let mut usage = cdb::usage_on(c, unit);
+                    let mut usage = c.usage(fully_provisioned).to_vec();
                     // SPC-4 6.35.3: the SERVICE ACTION field of the usage data holds the service action code.
                     if let Some(sa) = c.service_action {
                         usage[1] = usage[1] & !0x1F | sa;

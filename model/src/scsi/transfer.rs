@@ -8,7 +8,8 @@
 //! wants and whether a shorter offer still makes a command. The device server ([`super::Target`])
 //! keeps its own rule for direct callers: the data-out must be exactly what the CDB implies.
 
-use super::cdb::{Fields, Op, lookup};
+use offload_scsi::command::lookup;
+use offload_scsi::{Command, Fields};
 
 /// What a command's data-out is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,18 +46,18 @@ pub fn implied_data_out(cdb: &[u8], block_size: u32) -> Option<ImpliedDataOut> {
     };
     let list = |bytes: u64| ImpliedDataOut { bytes, shape: DataOutShape::ParameterList };
     let exact = |bytes: u64| ImpliedDataOut { bytes, shape: DataOutShape::Exact };
-    Some(match spec.op {
-        Op::Write10 => blocks(7..9, cdb.be16(7).into()),
-        Op::Write16 => blocks(10..14, cdb.be32(10).into()),
+    Some(match spec.command {
+        Command::Write10 => blocks(7..9, cdb.be16(7).into()),
+        Command::Write16 => blocks(10..14, cdb.be32(10).into()),
         // NUMBER OF LOGICAL BLOCKS (byte 13) blocks to compare, then as many to write.
-        Op::CompareAndWrite => exact(2 * u64::from(cdb[13]) * block),
-        Op::WriteSame10 => exact(block),
+        Command::CompareAndWrite => exact(2 * u64::from(cdb[13]) * block),
+        Command::WriteSame10 => exact(block),
         // NDOB (byte 1, bit 0): no data-out, the block is zeros.
-        Op::WriteSame16 => exact(if cdb[1] & 0x01 != 0 { 0 } else { block }),
-        Op::Unmap => list(cdb.be16(7).into()),
-        Op::ExtendedCopy => list(cdb.be32(10).into()),
-        Op::ModeSelect6 => list(cdb[4].into()),
-        Op::ModeSelect10 => list(cdb.be16(7).into()),
+        Command::WriteSame16 => exact(if cdb[1] & 0x01 != 0 { 0 } else { block }),
+        Command::Unmap => list(cdb.be16(7).into()),
+        Command::ExtendedCopy => list(cdb.be32(10).into()),
+        Command::ModeSelect6 => list(cdb[4].into()),
+        Command::ModeSelect10 => list(cdb.be16(7).into()),
         _ => exact(0),
     })
 }

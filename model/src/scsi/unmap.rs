@@ -1,11 +1,11 @@
 //! UNMAP (SBC-4 5.32): deallocate (or anchor) the ranges of a parameter list of block descriptors.
 
-use super::cdb::Fields;
 use super::checks::{block_shift, jobs_succeeded, lba_range, parameter_list, unit_address, writable};
-use super::sense::{Asc, Sense};
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::config::UnitConfig;
 use crate::engine::{Job, JobOp};
+use offload_scsi::Fields;
+use offload_scsi::{Asc, Sense};
 
 const HEADER: usize = 8;
 const DESCRIPTOR: usize = 16;

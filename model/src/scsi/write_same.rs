@@ -2,21 +2,21 @@
 //! written to a range — by the zero engine, which writes zeros without reading, fills a pattern it
 //! reads once, or, with UNMAP on a thin unit and zero data, deallocates or anchors.
 
-use super::cdb::{Fields, Op};
 use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_protection, unit_address, writable};
-use super::sense::Sense;
 use super::unmap::release_jobs;
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::engine::{Job, JobOp};
+use offload_scsi::Sense;
+use offload_scsi::{Command, Fields};
 
 const ANCHOR: u8 = 0x10;
 const UNMAP: u8 = 0x08;
 const NDOB: u8 = 0x01;
 
-pub fn write_same(state: &TargetState, ctx: &Ctx, op: Op) -> HandlerResult {
+pub fn write_same(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
     let flags = ctx.cdb[1];
-    let (lba, mut blocks, length_at) = match op {
-        Op::WriteSame10 => (u64::from(ctx.cdb.be32(2)), u64::from(ctx.cdb.be16(7)), 7),
+    let (lba, mut blocks, length_at) = match command {
+        Command::WriteSame10 => (u64::from(ctx.cdb.be32(2)), u64::from(ctx.cdb.be16(7)), 7),
         _ => (ctx.cdb.be64(2), u64::from(ctx.cdb.be32(10)), 10),
     };
     let unit = state.unit_config(ctx.lun).clone();

@@ -11,39 +11,18 @@
 //! A CSCD descriptor resolves only to a unit the issuing initiator may access: a designator naming any
 //! other unit is as unreachable as one naming no unit at all (the lesson of CVE-2020-28374).
 
-use super::cdb::Fields;
+use offload_scsi::xcopy::{
+    ADDRESSED_UNIT, BLOCK_TO_BLOCK, CSCD_LEN, HEADER_LEN, IDENTIFICATION_DESCRIPTOR, LAST_LIST_INDEX, ListIdUsage,
+    SEGMENT_LEN,
+};
+use offload_scsi::{Asc, CHECK_CONDITION, CopyTarget, Fields, Forwarded, Sense};
+
 use super::checks::{block_shift, unit_address};
-use super::copy_results::{CopyRecord, ListKey};
-use super::inquiry::naa_designator;
+use super::copy_manager::{CopyRecord, ListKey};
 use super::medium_error_sense;
-use super::sense::{Asc, CopyTarget, ForwardedSense, Sense, SenseKey, SenseKeySpecific};
-use super::{CHECK_CONDITION, Ctx, HandlerResult, Outcome, Plan, TargetState};
-use crate::config::UnitConfig;
+use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
+use crate::config::{UnitConfig, naa_designator};
 use crate::engine::{CompletionStatus, Job, JobOp};
-
-const HEADER: usize = 16;
-const CSCD_LEN: usize = 32;
-const SEGMENT_LEN: usize = 28;
-const IDENTIFICATION_DESCRIPTOR: u8 = 0xE4;
-const BLOCK_TO_BLOCK: u8 = 0x02;
-/// The descriptor type codes the copy manager implements (segment, then CSCD), as VPD 8Fh and
-/// OPERATING PARAMETERS list them.
-pub const IMPLEMENTED_DESCRIPTORS: [u8; 2] = [BLOCK_TO_BLOCK, IDENTIFICATION_DESCRIPTOR];
-/// CSCD descriptor ID meaning "the logical unit this command was sent to".
-const ADDRESSED_UNIT: u16 = 0xFFFF;
-/// Highest CSCD descriptor ID that is an index into the CSCD list.
-const LAST_LIST_INDEX: u16 = 0x07FF;
-
-/// LIST ID USAGE (header byte 1, bits 4–3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListIdUsage {
-    /// 00b: hold the results for RECEIVE COPY RESULTS.
-    Hold,
-    /// 10b: keep the copy status; no data to hold.
-    Discard,
-    /// 11b: no list identifier; nothing is kept.
-    None,
-}
 
 /// What a CSCD descriptor resolved to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,19 +56,17 @@ fn invalid(asc: Asc, byte: usize, bit: Option<u8>) -> Sense {
 
 fn parse(state: &TargetState, ctx: &Ctx, list: &[u8]) -> Result<CopyList, Sense> {
     let limits = &state.config.limits.copy;
-    if list.len() < HEADER {
+    if list.len() < HEADER_LEN {
         return Err(Sense::illegal(Asc::PARAMETER_LIST_LENGTH_ERROR));
     }
     let list_id = list[0];
     if list[1] & 0xC0 != 0 {
         return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, 1, Some(7 - (list[1] & 0xC0).leading_zeros() as u8)));
     }
-    let usage = match (list[1] >> 3) & 3 {
-        0b00 => ListIdUsage::Hold,
-        0b10 => ListIdUsage::Discard,
-        0b11 if list_id == 0 => ListIdUsage::None,
-        0b11 => return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, 0, None)),
-        _ => return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, 1, Some(4))),
+    let usage = match ListIdUsage::from_header(list[1]) {
+        Some(ListIdUsage::None) if list_id != 0 => return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, 0, None)),
+        Some(usage) => usage,
+        None => return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, 1, Some(4))),
     };
     if let Some(i) = (4..8).find(|&i| list[i] != 0) {
         return Err(invalid(Asc::INVALID_FIELD_IN_PARAMETER_LIST, i, None));
@@ -103,22 +80,22 @@ fn parse(state: &TargetState, ctx: &Ctx, list: &[u8]) -> Result<CopyList, Sense>
     if target_bytes + segment_bytes > limits.max_descriptor_list_bytes as usize {
         return Err(Sense::illegal(Asc::PARAMETER_LIST_LENGTH_ERROR));
     }
-    if HEADER + target_bytes + segment_bytes > list.len() {
+    if HEADER_LEN + target_bytes + segment_bytes > list.len() {
         return Err(Sense::illegal(Asc::PARAMETER_LIST_LENGTH_ERROR));
     }
     if target_bytes % CSCD_LEN != 0 {
-        let partial = HEADER + target_bytes / CSCD_LEN * CSCD_LEN;
+        let partial = HEADER_LEN + target_bytes / CSCD_LEN * CSCD_LEN;
         return Err(invalid(Asc::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE, partial, None));
     }
     if target_bytes / CSCD_LEN > usize::from(limits.max_target_descriptors) {
         return Err(invalid(Asc::TOO_MANY_TARGET_DESCRIPTORS, 2, None));
     }
     let targets = (0..target_bytes / CSCD_LEN)
-        .map(|i| parse_cscd(state, ctx, list, HEADER + i * CSCD_LEN))
+        .map(|i| parse_cscd(state, ctx, list, HEADER_LEN + i * CSCD_LEN))
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut segments = Vec::new();
-    let mut at = HEADER + target_bytes;
+    let mut at = HEADER_LEN + target_bytes;
     let end = at + segment_bytes;
     while at < end {
         if end - at < 4 || list[at] != BLOCK_TO_BLOCK {
@@ -213,17 +190,14 @@ fn resolve(id: u16, targets: &[Cscd], addressed: u16) -> Cscd {
 
 /// COPY ABORTED for segment `number`, pointing at `byte` of its descriptor.
 fn copy_aborted(number: usize, asc: Asc, byte: u16) -> Sense {
-    let mut s = Sense::new(SenseKey::CopyAborted, asc);
-    s.command_specific = Some(number as u64);
-    s.key_specific = Some(SenseKeySpecific::Segment { in_segment: true, byte, bit: None });
-    s
+    Sense::copy_aborted(number as u16, asc, byte)
 }
 
 /// COPY ABORTED carrying a copy target's CHECK CONDITION.
 fn forwarded(number: usize, byte: u16, from: CopyTarget, sense: Sense) -> Sense {
-    let mut s = copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte);
-    s.forwarded = Some(ForwardedSense { from, status: CHECK_CONDITION, sense: Box::new(sense) });
-    s
+    let target =
+        Forwarded { from, status: CHECK_CONDITION, key: sense.key, asc: sense.asc, information: sense.information };
+    copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(target)
 }
 
 /// One segment ready to run: its job, or none for a zero-length segment.
@@ -327,7 +301,7 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
             Some(sense) => {
                 // SEGMENTS PROCESSED includes the segment being processed when the copy stopped.
                 record.segments_processed += 1;
-                record.failure = Some((CHECK_CONDITION, sense.render(state.descriptor_sense(key.lun))));
+                record.failure = Some((CHECK_CONDITION, sense.encode(state.sense_format(key.lun)).to_vec()));
                 Err(sense)
             }
             None => Ok(Vec::new()),

@@ -9,9 +9,9 @@ use offload_vectors::case::{BlockData, Extent, InitialMedia};
 use offload_vectors::cdb::*;
 
 use super::CaseSpec;
+use crate::config::naa_designator;
 use crate::config::{CopyLimits, Limits, TargetConfig, UnitConfig};
 use crate::scsi::Request;
-use crate::scsi::inquiry::naa_designator;
 
 pub const HOST: &str = "iqn.2026-11.vectors:host-a";
 pub const OTHER: &str = "iqn.2026-11.vectors:host-b";

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use offload_vectors::case::Case;
 
 use crate::script::sense_summary;
-use crate::scsi::cdb;
+use offload_scsi::command;
 
 /// Bins the catalogue must reach: every command's success and error paths, and the boundaries.
 pub const REQUIRED: &[&str] = &[
@@ -111,7 +111,7 @@ pub const REQUIRED: &[&str] = &[
 pub fn bins_of(case: &Case) -> Vec<String> {
     let mut bins = case.bins.clone();
     for c in case.commands() {
-        let name = cdb::lookup(&c.cdb).map_or("(unsupported)", |s| s.name);
+        let name = command::lookup(&c.cdb).map_or("(unsupported)", |s| s.name);
         let outcome = if c.expect.status == 0 { "GOOD".to_owned() } else { sense_summary(&c.expect.sense) };
         bins.push(format!("{name} → {outcome}"));
         if let Some(unit) = case.config.units.get(usize::from(c.lun)) {

@@ -107,7 +107,6 @@ pub fn final_media(before: &[UnitStore], after: &[UnitStore]) -> FinalMedia {
             let mut lba = 0;
             while lba < new.blocks() {
                 let (state, run) = new.provisioning_run(lba, new.blocks() - lba);
-                let state = serde_json::to_value(state).expect("state").as_str().expect("a string").to_owned();
                 provisioning.push(ProvisioningRun { lun, lba, blocks: run, state });
                 lba += run;
             }
@@ -279,6 +278,7 @@ pub fn files() -> Result<std::collections::BTreeMap<String, String>, Vec<&'stati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use offload_scsi::Provisioning;
     use offload_vectors::case::{Extent, read_cases, write_cases};
     use offload_vectors::cdb::{read16, write16};
     use offload_vectors::media::generate_block;
@@ -321,9 +321,9 @@ mod tests {
         assert_eq!(case.steps[1].commands[0].expect.data_in, block);
         assert!(case.applies_to.fastpath && case.applies_to.rtl);
         // The provisioning map covers the whole unit: 4 mapped blocks, the rest deallocated.
-        let runs: Vec<(u64, &str)> =
-            case.final_media.provisioning.iter().map(|r| (r.blocks, r.state.as_str())).collect();
-        assert_eq!(runs, vec![(4, "mapped"), (catalogue::BLOCKS - 4, "deallocated")]);
+        let runs: Vec<(u64, Provisioning)> =
+            case.final_media.provisioning.iter().map(|r| (r.blocks, r.state)).collect();
+        assert_eq!(runs, vec![(4, Provisioning::Mapped), (catalogue::BLOCKS - 4, Provisioning::Deallocated)]);
         // And the case survives the file format.
         let mut text = Vec::new();
         write_cases(&mut text, [&case]).unwrap();

@@ -33,8 +33,11 @@ pub enum DecodeError {
     DescriptorLength { kind: u8, at: usize, length: u8 },
     /// A forwarded sense names a SENSE DATA SOURCE that is neither source (1) nor destination (2).
     ForwardedSource(u8),
-    /// Fixed format with both a source and a destination sense forwarded (this vocabulary holds one).
+    /// Both a source and a destination sense forwarded, or two forwarded sense data descriptors (this
+    /// vocabulary holds one).
     TwoForwarded,
+    /// Reserved bits set in a field or segment pointer (SENSE-KEY SPECIFIC byte 0).
+    KeySpecificReserved(u8),
     /// A fixed-format forwarded sense offset that does not point at a status byte followed by sense data.
     ForwardedOffset(u8),
     /// The forwarded sense itself is malformed; it starts at byte `at`.
@@ -55,7 +58,10 @@ impl fmt::Display for DecodeError {
                 write!(f, "sense descriptor {kind:02X}h at byte {at} has additional length {length}")
             }
             DecodeError::ForwardedSource(source) => write!(f, "forwarded sense from source {source}"),
-            DecodeError::TwoForwarded => write!(f, "both a source and a destination sense are forwarded"),
+            DecodeError::TwoForwarded => write!(f, "more than one copy target's sense is forwarded"),
+            DecodeError::KeySpecificReserved(byte) => {
+                write!(f, "sense-key specific byte {byte:#04x} has reserved bits set")
+            }
             DecodeError::ForwardedOffset(offset) => write!(f, "forwarded sense offset {offset} is outside the data"),
             DecodeError::Forwarded { at } => write!(f, "the forwarded sense at byte {at} is malformed"),
         }
@@ -92,7 +98,7 @@ fn fixed(s: &[u8]) -> Result<Sense, DecodeError> {
     if s[0] & 0x80 != 0 {
         sense.information = Some(s.be32(3).into());
     }
-    sense.key_specific = KeySpecific::from_bytes(key, [s[15], s[16], s[17]]);
+    sense.key_specific = key_specific(key, [s[15], s[16], s[17]])?;
     let csi = s.be32(8);
     if key != SenseKey::COPY_ABORTED {
         sense.command_specific = (csi != 0).then_some(csi.into());
@@ -129,8 +135,9 @@ fn descriptor(s: &[u8]) -> Result<Sense, DecodeError> {
             0x00 => {}
             0x01 => sense.command_specific = Some(d.be64(4)),
             0x02 if length != 0x06 => return Err(wrong_length),
-            0x02 => sense.key_specific = KeySpecific::from_bytes(key, [d[4], d[5], d[6]]),
+            0x02 => sense.key_specific = key_specific(key, [d[4], d[5], d[6]])?,
             0x0C if length < 2 => return Err(wrong_length),
+            0x0C if sense.forwarded.is_some() => return Err(DecodeError::TwoForwarded),
             0x0C => {
                 let target = match d[2] {
                     1 => CopyTarget::Source,
@@ -144,6 +151,22 @@ fn descriptor(s: &[u8]) -> Result<Sense, DecodeError> {
         at += d.len();
     }
     Ok(sense)
+}
+
+/// The SENSE-KEY SPECIFIC field, refusing reserved bits in a pointer: a field pointer has SKSV, C/D, BPV
+/// and the bit pointer (bits 5–4 reserved), a segment pointer SKSV, SD, BPV and the bit pointer (bits 6
+/// and 4 reserved).
+fn key_specific(key: SenseKey, bytes: [u8; 3]) -> Result<Option<KeySpecific>, DecodeError> {
+    let sks = KeySpecific::from_bytes(key, bytes);
+    let reserved = match sks {
+        Some(KeySpecific::Field { .. }) => 0x30,
+        Some(KeySpecific::Segment { .. }) => 0x50,
+        _ => 0,
+    };
+    if bytes[0] & reserved != 0 {
+        return Err(DecodeError::KeySpecificReserved(bytes[0]));
+    }
+    Ok(sks)
 }
 
 /// A copy target's status and sense, found at byte `at` of the outer sense.
@@ -236,6 +259,11 @@ mod tests {
         assert_eq!(decode(&bytes("70000a000000000a40000000000000a00014")), Err(DecodeError::ForwardedOffset(0x40)));
         assert_eq!(decode(&bytes("720a0000000000060c040302aabb")), Err(DecodeError::ForwardedSource(3)));
         assert_eq!(decode(&bytes("70000a000000000a12120000000000a00014")), Err(DecodeError::TwoForwarded));
+        let two = concat!("720a000000000018", "0c0a0202", "7205210000000000", "0c0a0102", "7205210000000000");
+        assert_eq!(decode(&bytes(two)), Err(DecodeError::TwoForwarded));
+        // A field pointer with reserved bit 5, a segment pointer with reserved bit 6.
+        assert_eq!(decode(&bytes("700005000000000a00000000240000e00005")), Err(DecodeError::KeySpecificReserved(0xE0)));
+        assert_eq!(decode(&bytes("70000a000000000a000000000d0200e00006")), Err(DecodeError::KeySpecificReserved(0xE0)));
         // Every prefix of a well-formed sense is rejected cleanly.
         let good = bytes("720a000000000020010a0000000000000000000002060000a00014000c0a02027205210000000000");
         for n in 0..good.len() {
