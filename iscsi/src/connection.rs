@@ -23,7 +23,7 @@ use crate::pdu::{
     R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, TaskMgmtRequest,
     TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
 };
-use crate::target::Shared;
+use crate::session::Shared;
 use crate::text::{self, Negotiator, SessionParams};
 use crate::transfer;
 use offload_model::scsi::transfer::{ImpliedDataOut, implied_data_out};
