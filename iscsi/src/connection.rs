@@ -23,10 +23,11 @@ use crate::pdu::{
     R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, TaskMgmtRequest,
     TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
 };
-use crate::target::Shared;
+use crate::session::Shared;
 use crate::text::{self, Negotiator, SessionParams};
 use crate::transfer;
 use offload_model::scsi::transfer::{ImpliedDataOut, implied_data_out};
+use offload_scsi::Fields;
 
 /// The longest data segment accepted during login (RFC 7143: MaxRecvDataSegmentLength's default of 8192
 /// applies until the full feature phase).
@@ -254,7 +255,7 @@ impl<'s> Connection<'s> {
             let raw = match read_pdu(&mut self.reader, Digests::default(), LOGIN_MAX_DATA) {
                 Ok(raw) => raw,
                 Err(ReadError::DataTooLong { header, .. }) => {
-                    let req = LoginRequest { itt: pdu::get32(&header[..], 16), ..Default::default() };
+                    let req = LoginRequest { itt: header.be32(16), ..Default::default() };
                     return Err(self.login_fail(&req, 0x0200, "login data segment longer than 8192 bytes"));
                 }
                 Err(e) => return Err(e.into()),

@@ -8,8 +8,10 @@
 //! - [`text`]: `key=value` text and the negotiation of operational parameters.
 //! - [`backend`]: the execution back ends (model, fast path) and the units behind them (memory or image
 //!   files written through).
-//! - [`target`]: the portal: accepting, one thread per connection, what the connections share.
+//! - [`target`]: the portal: accepting, one thread per connection; its [`Settings`](target::Settings).
 //! - `connection` (private): login, then the full feature phase of one connection.
+//! - `session` (private): what the connections share — the back end behind its lock, the sessions (TSIH,
+//!   reinstatement), the reset epochs, the open connections, the log.
 //! - [`initiator`]: a one-command-at-a-time initiator for tests and tools.
 //! - [`crc32c`]: the header and data digest.
 //! - [`transfer`]: a write's Expected Data Transfer Length against the data-out its CDB implies (residuals).
@@ -19,6 +21,8 @@ mod connection;
 pub mod crc32c;
 pub mod initiator;
 pub mod pdu;
+mod session;
+mod settings;
 pub mod target;
 pub mod text;
 pub mod transfer;

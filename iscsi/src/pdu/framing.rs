@@ -1,0 +1,247 @@
+//! PDUs on a byte stream (RFC 7143 §11.2): the header, the AHS, the header digest, the data segment padded
+//! to a multiple of 4 bytes and the data digest over the padded data — read ([`read_pdu`]) and written
+//! ([`frame`], [`write_pdu`]).
+
+use std::io::{self, Read, Write};
+
+use offload_scsi::Fields;
+
+use super::bhs::{BHS_LEN, Opcode, put24};
+use crate::crc32c::{Crc32c, crc32c};
+
+/// Largest data segment the 24-bit DataSegmentLength can describe.
+pub const MAX_DATA_SEGMENT: usize = (1 << 24) - 1;
+
+/// Which digests a connection uses (negotiated at login; none during login).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Digests {
+    pub header: bool,
+    pub data: bool,
+}
+
+/// A PDU as framed on the wire, without padding and digests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawPdu {
+    pub bhs: [u8; BHS_LEN],
+    /// The AHS bytes (a multiple of 4 long).
+    pub ahs: Vec<u8>,
+    pub data: Vec<u8>,
+}
+
+impl RawPdu {
+    /// A PDU without AHS; see [`RawPdu::with_ahs`].
+    pub(super) fn new(bhs: [u8; BHS_LEN], data: Vec<u8>) -> RawPdu {
+        RawPdu::with_ahs(bhs, Vec::new(), data)
+    }
+
+    /// A PDU of these parts, the header's TotalAHSLength and DataSegmentLength set to match them.
+    pub(super) fn with_ahs(mut bhs: [u8; BHS_LEN], ahs: Vec<u8>, data: Vec<u8>) -> RawPdu {
+        set_lengths(&mut bhs, ahs.len(), data.len());
+        RawPdu { bhs, ahs, data }
+    }
+
+    /// The opcode byte's low six bits.
+    pub fn opcode_bits(&self) -> u8 {
+        self.bhs[0] & 0x3F
+    }
+
+    pub fn opcode(&self) -> Option<Opcode> {
+        Opcode::from_u8(self.opcode_bits())
+    }
+
+    /// The I (immediate delivery) bit.
+    pub fn immediate(&self) -> bool {
+        self.bhs[0] & 0x40 != 0
+    }
+
+    /// Initiator Task Tag (bytes 16–19 in every PDU that has one).
+    pub fn itt(&self) -> u32 {
+        self.bhs.be32(16)
+    }
+
+    /// DataSegmentLength as the header states it.
+    pub fn header_data_length(&self) -> usize {
+        self.bhs.be24(5) as usize
+    }
+}
+
+/// TotalAHSLength (in 4-byte words) and DataSegmentLength.
+fn set_lengths(bhs: &mut [u8; BHS_LEN], ahs_len: usize, data_len: usize) {
+    bhs[4] = (ahs_len / 4) as u8;
+    put24(bhs, 5, data_len as u32);
+}
+
+/// Why a PDU could not be read from the stream.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The peer closed the connection between PDUs.
+    #[error("connection closed")]
+    Closed,
+    #[error("i/o: {0}")]
+    Io(#[from] io::Error),
+    /// The header digest did not match: the header's lengths cannot be trusted, the stream is lost.
+    #[error("header digest mismatch: received {received:#010x}, computed {computed:#010x}")]
+    HeaderDigest { received: u32, computed: u32 },
+    /// The data digest did not match; the PDU was read whole (the stream is still in step).
+    #[error("data digest mismatch")]
+    DataDigest { header: Box<[u8; BHS_LEN]> },
+    /// The data segment is longer than the receiver declared (MaxRecvDataSegmentLength); it was read and
+    /// discarded, so the stream is still in step.
+    #[error("data segment of {length} bytes exceeds the {max} this side accepts")]
+    DataTooLong { length: usize, max: usize, header: Box<[u8; BHS_LEN]> },
+}
+
+impl ReadError {
+    /// Whether the connection can go on after this error (the next PDU starts where expected).
+    pub fn recoverable(&self) -> bool {
+        matches!(self, ReadError::DataDigest { .. } | ReadError::DataTooLong { .. })
+    }
+}
+
+/// The padding that brings `len` bytes to a multiple of 4.
+pub(super) fn pad4(len: usize) -> usize {
+    (4 - len % 4) % 4
+}
+
+fn read_digest<R: Read>(r: &mut R) -> io::Result<u32> {
+    let mut d = [0u8; 4];
+    r.read_exact(&mut d)?;
+    Ok(u32::from_le_bytes(d))
+}
+
+/// Reads one PDU. `max_data` is the longest data segment accepted (this side's MaxRecvDataSegmentLength);
+/// a longer one is read, discarded and reported as [`ReadError::DataTooLong`].
+pub fn read_pdu<R: Read>(r: &mut R, digests: Digests, max_data: usize) -> Result<RawPdu, ReadError> {
+    let mut bhs = [0u8; BHS_LEN];
+    // A clean close is an EOF before the first byte of a PDU.
+    let mut got = 0;
+    while got < BHS_LEN {
+        match r.read(&mut bhs[got..]) {
+            Ok(0) if got == 0 => return Err(ReadError::Closed),
+            Ok(0) => return Err(ReadError::Io(io::ErrorKind::UnexpectedEof.into())),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut ahs = vec![0u8; usize::from(bhs[4]) * 4];
+    r.read_exact(&mut ahs)?;
+    if digests.header {
+        let received = read_digest(r)?;
+        let mut c = Crc32c::default();
+        c.update(&bhs);
+        c.update(&ahs);
+        let computed = c.finish();
+        if received != computed {
+            return Err(ReadError::HeaderDigest { received, computed });
+        }
+    }
+    let pdu = RawPdu { bhs, ahs, data: Vec::new() };
+    let length = pdu.header_data_length();
+    let padded = length + pad4(length);
+    if length > max_data {
+        let digest = if digests.data && length > 0 { 4 } else { 0 };
+        io::copy(&mut r.take((padded + digest) as u64), &mut io::sink())?;
+        return Err(ReadError::DataTooLong { length, max: max_data, header: Box::new(bhs) });
+    }
+    let mut data = vec![0u8; padded];
+    r.read_exact(&mut data)?;
+    if digests.data && length > 0 {
+        let received = read_digest(r)?;
+        if received != crc32c(&data) {
+            return Err(ReadError::DataDigest { header: Box::new(bhs) });
+        }
+    }
+    data.truncate(length);
+    Ok(RawPdu { data, ..pdu })
+}
+
+/// The bytes of a PDU on the wire: header, padding and digests included.
+pub fn frame(pdu: &RawPdu, digests: Digests) -> Vec<u8> {
+    let mut out = Vec::with_capacity(BHS_LEN + pdu.ahs.len() + pdu.data.len() + 12);
+    let mut bhs = pdu.bhs;
+    set_lengths(&mut bhs, pdu.ahs.len(), pdu.data.len());
+    out.extend_from_slice(&bhs);
+    out.extend_from_slice(&pdu.ahs);
+    if digests.header {
+        let digest = crc32c(&out);
+        out.extend_from_slice(&digest.to_le_bytes());
+    }
+    if !pdu.data.is_empty() {
+        let start = out.len();
+        out.extend_from_slice(&pdu.data);
+        out.resize(out.len() + pad4(pdu.data.len()), 0);
+        if digests.data {
+            let digest = crc32c(&out[start..]);
+            out.extend_from_slice(&digest.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Writes one PDU (in one `write_all`, so PDUs from different threads never interleave on a shared,
+/// locked writer).
+pub fn write_pdu<W: Write>(w: &mut W, pdu: &RawPdu, digests: Digests) -> io::Result<()> {
+    w.write_all(&frame(pdu, digests))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdu::{DataOut, Message};
+
+    #[test]
+    fn framing_errors() {
+        let raw = Message::DataOut(DataOut { data: vec![7; 100], ..Default::default() }).encode();
+        let both = Digests { header: true, data: true };
+        let bytes = frame(&raw, both);
+
+        // A clean close between PDUs, and a close in the middle of one.
+        assert!(matches!(read_pdu(&mut &[][..], both, 1000), Err(ReadError::Closed)));
+        for cut in [1, 47, 48, 51, 60, bytes.len() - 1] {
+            let e = read_pdu(&mut &bytes[..cut], both, 1000).unwrap_err();
+            assert!(matches!(e, ReadError::Io(_)), "cut at {cut}: {e}");
+            assert!(!e.recoverable());
+        }
+
+        let mut bad_header = bytes.clone();
+        bad_header[20] ^= 1;
+        let e = read_pdu(&mut &bad_header[..], both, 1000).unwrap_err();
+        assert!(matches!(e, ReadError::HeaderDigest { .. }) && !e.recoverable());
+
+        // A data digest error and an over-long segment leave the stream at the next PDU.
+        let mut stream = bytes.clone();
+        stream[60] ^= 0xFF;
+        stream.extend_from_slice(&bytes);
+        let mut r = &stream[..];
+        let e = read_pdu(&mut r, both, 1000).unwrap_err();
+        assert!(matches!(e, ReadError::DataDigest { .. }) && e.recoverable());
+        assert_eq!(read_pdu(&mut r, both, 1000).unwrap(), raw);
+
+        let mut stream = bytes.clone();
+        stream.extend_from_slice(&bytes);
+        let mut r = &stream[..];
+        let e = read_pdu(&mut r, both, 99).unwrap_err();
+        assert!(matches!(e, ReadError::DataTooLong { length: 100, max: 99, .. }) && e.recoverable());
+        assert_eq!(read_pdu(&mut r, both, 100).unwrap(), raw);
+
+        // Without a header digest, the padding of the data segment is consumed too.
+        let plain = frame(&raw, Digests::default());
+        assert_eq!(plain.len(), 48 + 100);
+        let odd = Message::DataOut(DataOut { data: vec![7; 5], ..Default::default() }).encode();
+        assert_eq!(frame(&odd, Digests::default()).len(), 48 + 8);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_byte_streams_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+                                             header: bool, data: bool) {
+            let mut r = &bytes[..];
+            for _ in 0..4 {
+                if read_pdu(&mut r, Digests { header, data }, 64).is_err() && r.is_empty() {
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! What the connections share: the back end (behind a mutex: commands from all sessions execute one at a
+//! time, in arrival order), the session table (for TSIH allocation and session reinstatement), the reset
+//! epochs that let a LOGICAL UNIT RESET or TARGET WARM RESET abort tasks other sessions are still
+//! gathering data for, the registry of open connections, and the log.
+
+use std::collections::HashMap;
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use offload_model::config::TargetConfig;
+
+use crate::backend::{Answer, Backend, Command};
+use crate::settings::Settings;
+
+/// A live session (one connection each: MaxConnections is 1).
+struct Live {
+    connection: u64,
+    tsih: u16,
+    stream: TcpStream,
+}
+
+#[derive(Default)]
+struct Sessions {
+    next_tsih: u16,
+    by_nexus: HashMap<(String, [u8; 6]), Live>,
+}
+
+/// What every connection thread shares.
+pub(crate) struct Shared {
+    pub settings: Settings,
+    /// The back end's configuration, readable without taking the back end's lock.
+    pub config: TargetConfig,
+    pub backend_name: &'static str,
+    backend: Mutex<Box<dyn Backend>>,
+    sessions: Mutex<Sessions>,
+    connections: Mutex<HashMap<u64, TcpStream>>,
+    /// Reset epochs: the target's (warm reset) and each unit's (LOGICAL UNIT RESET, CLEAR TASK SET).
+    epochs: Mutex<(u64, HashMap<u16, u64>)>,
+    next_connection: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A connection thread that panicked must not take the target down with it.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub fn new(settings: Settings, backend: Box<dyn Backend>) -> Shared {
+        Shared {
+            settings,
+            config: backend.config().clone(),
+            backend_name: backend.name(),
+            backend: Mutex::new(backend),
+            sessions: Mutex::new(Sessions::default()),
+            connections: Mutex::new(HashMap::new()),
+            epochs: Mutex::new((0, HashMap::new())),
+            next_connection: AtomicU64::new(1),
+        }
+    }
+
+    pub fn log(&self, level: u8, message: std::fmt::Arguments<'_>) {
+        if self.settings.verbosity >= level {
+            eprintln!("offload-iscsi: {message}");
+        }
+    }
+
+    // ----- the back end -----
+
+    /// Executes a command on the back end. A panic in the back end is caught and reported as a target
+    /// failure for this command only.
+    pub fn execute(&self, command: &Command<'_>) -> Result<Answer, String> {
+        let mut backend = lock(&self.backend);
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.execute(command))) {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("the back end panicked on this command".to_owned()),
+        }
+    }
+
+    /// Whether sense for `lun` is in descriptor format.
+    pub fn descriptor_sense(&self, lun: u16) -> bool {
+        lock(&self.backend).descriptor_sense(lun)
+    }
+
+    /// I_T nexus loss: an initiator's session ended.
+    pub fn nexus_lost(&self, initiator: &str) {
+        lock(&self.backend).nexus_lost(initiator);
+    }
+
+    // ----- reset epochs -----
+
+    /// The epoch a task on `lun` starts in.
+    pub fn epoch(&self, lun: u16) -> (u64, u64) {
+        let e = lock(&self.epochs);
+        (e.0, e.1.get(&lun).copied().unwrap_or(0))
+    }
+
+    /// Aborts every task on `lun` (all sessions) that has not started executing.
+    pub fn reset_lun(&self, lun: u16) {
+        *lock(&self.epochs).1.entry(lun).or_insert(0) += 1;
+    }
+
+    /// Aborts every task of every session that has not started executing.
+    pub fn reset_target(&self) {
+        lock(&self.epochs).0 += 1;
+    }
+
+    // ----- sessions -----
+
+    /// Registers a new session for (initiator, ISID), reinstating (closing) an existing one.
+    pub fn open_session(&self, connection: u64, initiator: &str, isid: [u8; 6], stream: &TcpStream) -> u16 {
+        let mut s = lock(&self.sessions);
+        s.next_tsih = s.next_tsih.checked_add(1).unwrap_or(1);
+        let tsih = s.next_tsih;
+        let clone = stream.try_clone();
+        if let Some(old) = s.by_nexus.remove(&(initiator.to_owned(), isid)) {
+            self.log(1, format_args!("session reinstatement: closing TSIH {} of {initiator}", old.tsih));
+            let _ = old.stream.shutdown(Shutdown::Both);
+        }
+        if let Ok(stream) = clone {
+            s.by_nexus.insert((initiator.to_owned(), isid), Live { connection, tsih, stream });
+        }
+        tsih
+    }
+
+    /// Whether a session with this TSIH exists.
+    pub fn session_exists(&self, tsih: u16) -> bool {
+        lock(&self.sessions).by_nexus.values().any(|l| l.tsih == tsih)
+    }
+
+    /// The number of sessions in full feature phase.
+    pub fn session_count(&self) -> usize {
+        lock(&self.sessions).by_nexus.len()
+    }
+
+    // ----- connections -----
+
+    /// Registers an accepted connection under a new id; `None` when `max_connections` are open already
+    /// (dropping the stream then closes it).
+    pub fn register_connection(&self, stream: &TcpStream) -> Option<u64> {
+        let id = self.next_connection.fetch_add(1, Ordering::SeqCst);
+        let mut connections = lock(&self.connections);
+        if connections.len() >= self.settings.max_connections {
+            self.log(1, format_args!("too many connections: closing {:?}", stream.peer_addr()));
+            return None;
+        }
+        if let Ok(clone) = stream.try_clone() {
+            connections.insert(id, clone);
+        }
+        Some(id)
+    }
+
+    /// Forgets a connection that ended, and the session it carried.
+    pub fn connection_closed(&self, id: u64) {
+        lock(&self.connections).remove(&id);
+        lock(&self.sessions).by_nexus.retain(|_, live| live.connection != id);
+    }
+
+    /// Drops every connection (TARGET COLD RESET, shutdown).
+    pub fn drop_all_connections(&self) {
+        for stream in lock(&self.connections).values() {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+}
