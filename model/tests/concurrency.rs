@@ -39,14 +39,10 @@ fn media(memory: &Memory) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn from(initiator: &str, lun: u16, cdb: Vec<u8>, data_out: Vec<u8>) -> Request {
-    Request { initiator: initiator.to_owned(), lun, cdb, data_out }
-}
-
 /// The staging buffer a request starts with: its data-out, or room for the data-in of a READ.
 fn initial_buffer(request: &Request) -> Vec<u8> {
     match request.cdb[0] {
-        0x88 => vec![0; u32::from_be_bytes(request.cdb[10..14].try_into().unwrap()) as usize * BS],
+        0x88 => vec![0; request.cdb.be32(10) as usize * BS],
         _ => request.data_out.clone(),
     }
 }
@@ -127,9 +123,9 @@ fn two_initiators_overlapping_jobs_commit_in_lock_order_with_the_serial_result()
     let mut caw = pattern(20, BS, 9);
     caw.extend(vec![0x5A; BS]);
     let requests = vec![
-        from(HOST, 0, write_same16(0, 0, 32), vec![0; BS]),
-        from(OTHER_HOST, 0, write16(16, 32), b_data),
-        from(OTHER_HOST, 0, compare_and_write(20, 1), caw),
+        request_from(HOST, 0, write_same16(0, 0, 32), vec![0; BS]),
+        request_from(OTHER_HOST, 0, write16(16, 32), b_data),
+        request_from(OTHER_HOST, 0, compare_and_write(20, 1), caw),
     ];
     let first_slot = t.next_slot();
     let responses = t.execute_concurrently(&requests);
@@ -156,7 +152,8 @@ fn a_lock_makes_the_second_initiator_see_the_first_ones_write() {
     let new = vec![0x77; BS];
     let mut caw = new.clone();
     caw.extend(vec![0x88; BS]);
-    let requests = vec![from(HOST, 0, write16(5, 1), new), from(OTHER_HOST, 0, compare_and_write(5, 1), caw)];
+    let requests =
+        vec![request_from(HOST, 0, write16(5, 1), new), request_from(OTHER_HOST, 0, compare_and_write(5, 1), caw)];
     let responses = t.execute_concurrently(&requests);
     assert_eq!(responses[1].status, 0, "A's write (commit 0) precedes B's compare (commit 1)");
     assert_eq!(read_blocks(&mut t, 0, 5, 1), vec![0x88; BS]);
@@ -219,7 +216,7 @@ fn to_request(naa: &[Vec<u8>], initiator: &str, cmd: &Cmd) -> Request {
             (0, extended_copy(list.len() as u32), list)
         }
     };
-    from(initiator, lun, cdb, data)
+    request_from(initiator, lun, cdb, data)
 }
 
 proptest! {

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use offload_model::config::{AccessMap, CopyLimits, TargetConfig, UnitConfig};
 use offload_model::scsi::{Request, Response, Target};
+use offload_scsi::CHECK_CONDITION;
 
 const BS: usize = 512;
 /// Blocks of every unit the tests fill, read back and compare.
@@ -23,7 +24,7 @@ const SEG: usize = 28;
 // ---- plumbing ----
 
 fn exec(t: &mut Target, initiator: &str, lun: u16, cdb: Vec<u8>, data_out: Vec<u8>) -> Response {
-    t.execute(&Request { initiator: initiator.to_owned(), lun, cdb, data_out })
+    t.execute(&request_from(initiator, lun, cdb, data_out))
 }
 
 fn good_as(t: &mut Target, initiator: &str, lun: u16, cdb: Vec<u8>, data_out: Vec<u8>) -> Vec<u8> {
@@ -106,13 +107,9 @@ fn units(n: usize, unit: UnitConfig) -> TargetConfig {
     TargetConfig { units: vec![unit; n], ..TargetConfig::default() }
 }
 
-fn unit(blocks: u64, block_size: u32) -> UnitConfig {
-    UnitConfig { blocks, block_size, ..UnitConfig::default() }
-}
-
 /// Two 512-byte-block units of 4096 blocks, both filled.
 fn prepared() -> Target {
-    filled(units(2, unit(4096, 512)))
+    filled(units(2, unit(4096, 512, true)))
 }
 
 fn naas(t: &mut Target) -> (Vec<u8>, Vec<u8>) {
@@ -133,131 +130,83 @@ fn base_list(t: &mut Target) -> Vec<u8> {
 /// Sends `list` with PARAMETER LIST LENGTH `length` (data-out truncated to it, as a transport would),
 /// requires a CHECK CONDITION with no engine job and no change to any unit, and returns the sense.
 #[track_caller]
-fn rejected_with_length(t: &mut Target, list: &[u8], length: usize) -> Decoded {
+fn rejected_with_length(t: &mut Target, list: &[u8], length: usize) -> Sense {
     let before = image(t);
     let r = run(t, 0, extended_copy(length as u32), list[..length].to_vec());
     assert_eq!(r.status, 2, "expected CHECK CONDITION");
     assert!(r.jobs.is_empty(), "a rejected parameter list issues no engine job: {:?}", r.jobs);
     assert_eq!(image(t), before, "a rejected parameter list moves no data");
-    decode(&r.sense)
+    sense_of(&r)
 }
 
 #[track_caller]
-fn rejected(t: &mut Target, list: &[u8]) -> Decoded {
+fn rejected(t: &mut Target, list: &[u8]) -> Sense {
     rejected_with_length(t, list, list.len())
-}
-
-/// ILLEGAL REQUEST with a parameter-list field pointer (C/D = 0).
-#[track_caller]
-fn assert_param_error(d: &Decoded, asc: u8, ascq: u8, byte: usize, bit: Option<u8>) {
-    assert_sense(d, 5, asc, ascq);
-    assert_eq!(d.field_pointer, Some((false, byte as u16, bit)), "field pointer of {d:?}");
-}
-
-/// As [`assert_param_error`] for a whole-byte field: no bit pointer, or one at bit 7.
-#[track_caller]
-fn assert_param_byte_error(d: &Decoded, asc: u8, ascq: u8, byte: usize) {
-    assert_sense(d, 5, asc, ascq);
-    let Some((cd, at, bit)) = d.field_pointer else { panic!("no field pointer in {d:?}") };
-    assert_eq!((cd, at), (false, byte as u16), "field pointer of {d:?}");
-    assert!(matches!(bit, None | Some(7)), "bit pointer of {d:?}");
 }
 
 /// A parameter-list pointer into one of `bytes` (C/D = 0).
 #[track_caller]
-fn assert_param_pointer_in(d: &Decoded, bytes: &[usize]) {
-    let Some((cd, at, _)) = d.field_pointer else { panic!("no field pointer in {d:?}") };
-    assert!(!cd, "pointer into the parameter list, not the CDB: {d:?}");
-    assert!(bytes.contains(&usize::from(at)), "field pointer {at} not in {bytes:?}: {d:?}");
+fn assert_param_pointer_in(d: &Sense, bytes: &[usize]) {
+    let Some(KeySpecific::Field { in_cdb, byte, .. }) = d.key_specific else { panic!("no field pointer in {d:?}") };
+    assert!(!in_cdb, "pointer into the parameter list, not the CDB: {d:?}");
+    assert!(bytes.contains(&usize::from(byte)), "field pointer {byte} not in {bytes:?}: {d:?}");
 }
 
 fn seg_at(cscds: usize, segment: usize) -> usize {
     HEADER + cscds * CSCD + segment * SEG
 }
 
-// ---- reading COPY ABORTED sense independently ----
+// ---- COPY ABORTED ----
 
-/// A copy target's status and sense forwarded inside COPY ABORTED sense data.
-#[derive(Debug)]
-struct Forwarded {
-    /// 1 = the EXTENDED COPY source, 2 = the destination.
-    source: u8,
-    status: u8,
-    sense: Vec<u8>,
-}
-
-/// The SEGMENT NUMBER: COMMAND-SPECIFIC INFORMATION bytes 2–3 (fixed sense bytes 10–11), or the low
-/// bytes of the descriptor-format COMMAND-SPECIFIC INFORMATION.
-fn segment_number(sense: &[u8]) -> u64 {
-    match sense[0] & 0x7F {
-        0x70 => u64::from(u16::from_be_bytes([sense[10], sense[11]])),
-        _ => decode(sense).command_specific,
-    }
-}
-
-/// Forwarded sense: fixed format through the SOURCE / DESTINATION STATUS AND SENSE DATA OFFSET fields
-/// (bytes 8 and 9); descriptor format through forwarded sense data descriptors (0Ch).
-fn forwarded(sense: &[u8]) -> Vec<Forwarded> {
-    let mut out = Vec::new();
-    match sense[0] & 0x7F {
-        0x70 => {
-            for (byte, source) in [(8usize, 1u8), (9, 2)] {
-                let at = usize::from(sense[byte]);
-                if at == 0 {
-                    continue;
-                }
-                assert!(at >= 18, "forwarded data lies in the additional sense bytes");
-                let inner = &sense[at + 1..];
-                let len = 8 + usize::from(inner[7]);
-                out.push(Forwarded { source, status: sense[at], sense: inner[..len].to_vec() });
-            }
-        }
-        0x72 => {
-            let mut at = 8;
-            while at < sense.len() {
-                let len = usize::from(sense[at + 1]);
-                let body = &sense[at..at + 2 + len];
-                if body[0] == 0x0C {
-                    out.push(Forwarded { source: body[2] & 0x0F, status: body[3], sense: body[4..].to_vec() });
-                }
-                at += 2 + len;
-            }
-        }
-        other => panic!("unknown sense response code {other:#x}"),
-    }
-    out
+/// Segment `number` in COMMAND-SPECIFIC INFORMATION, and a segment pointer (SD = 1) at `byte` of its
+/// descriptor.
+#[track_caller]
+fn assert_segment_pointer(d: &Sense, number: u64, byte: u16) {
+    assert_eq!(d.command_specific, Some(number), "segment number in {d:?}");
+    let pointer = KeySpecific::Segment { in_segment: true, byte, bit: None };
+    assert_eq!(d.key_specific, Some(pointer), "segment pointer (SD=1) of {d:?}");
 }
 
 /// COPY ABORTED with a segment pointer (SD = 1) at `byte` of segment `number`.
 #[track_caller]
-fn assert_aborted_at(sense: &[u8], asc: (u8, u8), number: u64, byte: u16) {
-    let d = decode(sense);
-    assert_sense(&d, 0x0A, asc.0, asc.1);
-    assert_eq!(segment_number(sense), number, "segment number in {d:?}");
-    assert_eq!(d.field_pointer, Some((true, byte, None)), "segment pointer (SD=1) of {d:?}");
+fn assert_aborted_at(r: &Response, asc: Asc, number: u64, byte: u16) {
+    let d = sense_of(r);
+    assert_sense(&d, SenseKey::COPY_ABORTED, asc);
+    assert_segment_pointer(&d, number, byte);
 }
 
-/// COPY ABORTED carrying exactly one CHECK CONDITION forwarded from `source` (1) or destination (2);
-/// returns the forwarded sense decoded. The outer ASC is one libiscsi accepts for a failed copy target.
+/// COPY ABORTED carrying exactly one CHECK CONDITION forwarded from copy target `from`; returns the
+/// forwarded sense. The outer ASC is one libiscsi accepts for a failed copy target.
 #[track_caller]
-fn assert_forwarded(sense: &[u8], number: u64, byte: u16, source: u8) -> Decoded {
-    let d = decode(sense);
-    assert_eq!(d.key, 0x0A, "COPY ABORTED: {d:?}");
-    assert!(
-        [(0x00, 0x00), (0x08, 0x04), (0x0D, 0x01), (0x0D, 0x02)].contains(&(d.asc, d.ascq)),
-        "COPY ABORTED additional sense for a failed copy target: {d:?}"
-    );
-    assert_eq!(segment_number(sense), number, "segment number in {d:?}");
-    assert_eq!(d.field_pointer, Some((true, byte, None)), "segment pointer (SD=1) of {d:?}");
-    let fwd = forwarded(sense);
-    assert_eq!(fwd.len(), 1, "one forwarded sense: {fwd:?}");
-    assert_eq!((fwd[0].source, fwd[0].status), (source, 0x02), "forwarded from / status: {fwd:?}");
-    if sense[0] & 0x7F == 0x70 {
-        let (mine, other) = if source == 1 { (8, 9) } else { (9, 8) };
-        assert_eq!(sense[mine], 18, "forwarded status right after the 18 fixed bytes");
-        assert_eq!(sense[other], 0, "nothing forwarded from the other copy target");
+fn assert_forwarded(r: &Response, number: u64, byte: u16, from: CopyTarget) -> Sense {
+    let d = sense_of(r);
+    assert_eq!(d.key, SenseKey::COPY_ABORTED, "COPY ABORTED: {d:?}");
+    // 08h/04h UNREACHABLE COPY TARGET, 0Dh/01h THIRD PARTY DEVICE FAILURE.
+    let failed_target = [Asc::NO_ADDITIONAL_SENSE, Asc(0x08, 0x04), Asc(0x0D, 0x01), Asc::COPY_TARGET_NOT_REACHABLE];
+    assert!(failed_target.contains(&d.asc), "COPY ABORTED additional sense for a failed copy target: {d:?}");
+    assert_segment_pointer(&d, number, byte);
+    let Some(fwd) = d.forwarded else { panic!("no forwarded sense in {d:?}") };
+    assert_eq!((fwd.from, fwd.status), (from, CHECK_CONDITION), "forwarded from / status: {fwd:?}");
+    // What `Sense` does not say: where a fixed-format forwarded sense sits (the decoder refuses both
+    // offsets set), and how many forwarded sense data descriptors there are (it keeps the last).
+    if r.sense[0] & 0x7F == 0x70 {
+        let offset = if from == CopyTarget::Source { r.sense[8] } else { r.sense[9] };
+        assert_eq!(offset, 18, "forwarded status right after the 18 fixed bytes");
+    } else {
+        assert_eq!(forwarded_descriptors(&r.sense), 1, "one forwarded sense: {d:?}");
     }
-    decode(&fwd[0].sense)
+    fwd.sense()
+}
+
+/// The forwarded sense data descriptors (0Ch) in descriptor-format sense that has decoded.
+fn forwarded_descriptors(sense: &[u8]) -> usize {
+    let mut count = 0;
+    let mut at = 8;
+    while at < sense.len() {
+        count += usize::from(sense[at] == 0x0C);
+        at += 2 + usize::from(sense[at + 1]);
+    }
+    count
 }
 
 // ---- RECEIVE COPY RESULTS ----
@@ -272,36 +221,35 @@ fn copy_status(t: &mut Target, initiator: &str, list_id: u8) -> (u8, u16, u64) {
     assert_eq!(r.status, 0, "COPY STATUS for list {list_id}: sense {:02x?}", r.sense);
     let d = r.data_in;
     assert_eq!(d.len(), 12);
-    assert_eq!(u32::from_be_bytes(d[0..4].try_into().unwrap()), 8, "AVAILABLE DATA");
+    assert_eq!(d.be32(0), 8, "AVAILABLE DATA");
     assert_eq!(d[4] & 0x80, 0, "HDD: no held data to discard");
     assert!(d[7] <= 6, "TRANSFER COUNT UNITS {:#x}", d[7]);
-    let count = u64::from(u32::from_be_bytes(d[8..12].try_into().unwrap())) << (10 * u32::from(d[7]));
-    (d[4] & 0x7F, u16::from_be_bytes([d[5], d[6]]), count)
+    let count = u64::from(d.be32(8)) << (10 * u32::from(d[7]));
+    (d[4] & 0x7F, d.be16(5), count)
 }
 
 #[track_caller]
 fn assert_unknown_list(t: &mut Target, initiator: &str, list_id: u8) {
     let r = copy_status_as(t, initiator, list_id);
     assert_eq!(r.status, 2, "list {list_id} should be unknown to {initiator}");
-    assert_invalid_cdb_field(&decode(&r.sense), 2, None);
+    assert_invalid_cdb_field(&sense_of(&r), 2, None);
 }
 
 /// OPERATING PARAMETERS as a map of field name to value, plus the implemented descriptor type codes.
 fn operating_parameters(t: &mut Target) -> (Vec<u8>, BTreeMap<&'static str, u64>, Vec<u8>) {
     let d = good(t, 0, receive_copy_results(0x03, 0, 1024), vec![]);
-    let be = |r: std::ops::Range<usize>| d[r].iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
     let fields = BTreeMap::from([
-        ("available", be(0..4)),
+        ("available", u64::from(d.be32(0))),
         ("snlid", u64::from(d[4] & 1)),
-        ("max_cscd", be(8..10)),
-        ("max_segments", be(10..12)),
-        ("max_list", be(12..16)),
-        ("max_segment_length", be(16..20)),
-        ("max_inline", be(20..24)),
-        ("held_data_limit", be(24..28)),
-        ("total_concurrent", be(34..36)),
-        ("max_concurrent", be(36..37)),
-        ("data_granularity", be(37..38)),
+        ("max_cscd", u64::from(d.be16(8))),
+        ("max_segments", u64::from(d.be16(10))),
+        ("max_list", u64::from(d.be32(12))),
+        ("max_segment_length", u64::from(d.be32(16))),
+        ("max_inline", u64::from(d.be32(20))),
+        ("held_data_limit", u64::from(d.be32(24))),
+        ("total_concurrent", u64::from(d.be16(34))),
+        ("max_concurrent", u64::from(d[36])),
+        ("data_granularity", u64::from(d[37])),
     ]);
     let implemented = d[44..44 + usize::from(d[43])].to_vec();
     (d.clone(), fields, implemented)
@@ -413,7 +361,7 @@ fn zero_block_segment_is_good_and_moves_nothing() {
 
 #[test]
 fn copies_between_units_with_4096_byte_blocks() {
-    let mut t = filled(units(2, unit(1024, 4096)));
+    let mut t = filled(units(2, unit(1024, 4096, true)));
     let (n0, n1) = naas(&mut t);
     let mut expected = image(&mut t);
     let segs = [segment(0, 1, 9, 1, 50), segment(1, 1, 12, 45, 48)];
@@ -461,7 +409,7 @@ fn the_same_unit_may_be_listed_twice() {
 #[test]
 fn libiscsi_simple_copy_with_discard_usage() {
     // ExtendedCopy.Simple: C = min(N/2, 2048) blocks from LBA 0 to N - C on the same unit, usage 10b.
-    let mut t = filled(units(1, unit(4096, 512)));
+    let mut t = filled(units(1, unit(4096, 512, true)));
     let n0 = naa_of(&mut t, 0);
     let (n, c) = (4096u64, 2048u64);
     xcopy_good(&mut t, 0, copy_list(1, 0b10, &[cscd(&n0, 512)], &[segment(0, 0, c as u16, 0, n - c)]));
@@ -479,7 +427,7 @@ fn restricted_target() -> Target {
     let mut access = AccessMap::default();
     access.grants.insert(HOST.to_owned(), BTreeSet::from([0]));
     access.grants.insert(OTHER_HOST.to_owned(), BTreeSet::from([0, 1]));
-    let mut t = Target::new(TargetConfig { access, ..units(2, unit(4096, 512)) }).expect("valid config");
+    let mut t = Target::new(TargetConfig { access, ..units(2, unit(4096, 512, true)) }).expect("valid config");
     for lun in 0..2u16 {
         let data: Vec<u8> = (0..SPAN).flat_map(|l| pattern(l, BS, 1 + lun as u8)).collect();
         good_as(&mut t, OTHER_HOST, lun, write16(0, SPAN as u32), data);
@@ -492,15 +440,15 @@ fn cve_2020_28374_restricted_initiator_cannot_learn_the_other_unit_itself() {
     let mut t = restricted_target();
     let r = exec(&mut t, HOST, 1, inquiry(true, 0x83, 255), vec![]);
     assert_eq!(r.status, 2);
-    assert_sense(&decode(&r.sense), 5, 0x25, 0x00);
+    assert_lun_not_supported(&sense_of(&r));
     let r = exec(&mut t, HOST, 1, read16(0, 1), vec![]);
     assert_eq!(r.status, 2);
-    assert_sense(&decode(&r.sense), 5, 0x25, 0x00);
+    assert_lun_not_supported(&sense_of(&r));
     // Nor can it send EXTENDED COPY to that unit, even naming only the addressed unit (FFFFh).
     let before = image_as(&mut t, OTHER_HOST);
     let r = xcopy_as(&mut t, HOST, 1, copy_list(1, 0, &[], &[segment(0xFFFF, 0xFFFF, 4, 0, 100)]));
     assert_eq!(r.status, 2);
-    assert_sense(&decode(&r.sense), 5, 0x25, 0x00);
+    assert_lun_not_supported(&sense_of(&r));
     assert!(r.jobs.is_empty());
     assert_eq!(image_as(&mut t, OTHER_HOST), before);
 }
@@ -513,7 +461,7 @@ fn cve_2020_28374_copy_from_an_inaccessible_unit_is_refused_and_reads_nothing() 
     let before = image_as(&mut t, OTHER_HOST);
     let list = copy_list(1, 0, &[cscd(&n1, 512), cscd(&n0, 512)], &[segment(0, 1, 16, 0, 100)]);
     let r = xcopy_fails_as(&mut t, HOST, 0, list);
-    assert_aborted_at(&r.sense, (0x0D, 0x02), 0, 4);
+    assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 0, 4);
     assert!(r.jobs.is_empty(), "no engine job may touch LUN 1: {:?}", r.jobs);
     assert_eq!(image_as(&mut t, OTHER_HOST), before, "LUN 0's destination is unchanged");
 }
@@ -528,7 +476,7 @@ fn cve_2020_28374_copy_to_an_inaccessible_unit_is_refused_and_writes_nothing() {
     for (i, segs) in [segment(0, 1, 16, 0, 100), segment(0xFFFF, 1, 16, 0, 100)].into_iter().enumerate() {
         let list = copy_list(i as u8, 0, &[cscd(&n0, 512), cscd(&n1, 512)], &[segs]);
         let r = xcopy_fails_as(&mut t, HOST, 0, list);
-        assert_aborted_at(&r.sense, (0x0D, 0x02), 0, 6);
+        assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 0, 6);
         assert!(r.jobs.is_empty(), "no engine job may touch LUN 1: {:?}", r.jobs);
         assert_eq!(image_as(&mut t, OTHER_HOST), before, "LUN 1 is unchanged");
     }
@@ -574,7 +522,7 @@ fn list_shorter_than_the_header_is_a_parameter_list_length_error() {
     let mut t = prepared();
     let list = base_list(&mut t);
     for length in [1, 8, 15] {
-        assert_sense(&rejected_with_length(&mut t, &list, length), 5, 0x1A, 0x00);
+        assert_parameter_list_length_error(&rejected_with_length(&mut t, &list, length));
     }
 }
 
@@ -585,7 +533,7 @@ fn list_length_cutting_the_cscd_descriptor_is_a_parameter_list_length_error() {
     let n0 = naa_of(&mut t, 0);
     let list = copy_list(1, 0, &[cscd(&n0, 512)], &[segment(0, 0, 8, 0, 100)]);
     assert_eq!(list.len(), 76);
-    assert_sense(&rejected_with_length(&mut t, &list, 47), 5, 0x1A, 0x00);
+    assert_parameter_list_length_error(&rejected_with_length(&mut t, &list, 47));
 }
 
 #[test]
@@ -593,7 +541,7 @@ fn list_length_cutting_the_segment_descriptor_is_a_parameter_list_length_error()
     let mut t = prepared();
     let n0 = naa_of(&mut t, 0);
     let list = copy_list(1, 0, &[cscd(&n0, 512)], &[segment(0, 0, 8, 0, 100)]);
-    assert_sense(&rejected_with_length(&mut t, &list, 75), 5, 0x1A, 0x00);
+    assert_parameter_list_length_error(&rejected_with_length(&mut t, &list, 75));
 }
 
 #[test]
@@ -601,10 +549,10 @@ fn header_lengths_beyond_the_list_are_a_parameter_list_length_error() {
     let mut t = prepared();
     let mut list = base_list(&mut t);
     list[8..12].copy_from_slice(&(2 * SEG as u32).to_be_bytes()); // claims a second segment
-    assert_sense(&rejected(&mut t, &list), 5, 0x1A, 0x00);
+    assert_parameter_list_length_error(&rejected(&mut t, &list));
     let mut list = base_list(&mut t);
     list[2..4].copy_from_slice(&(3 * CSCD as u16).to_be_bytes()); // claims a third CSCD
-    assert_sense(&rejected(&mut t, &list), 5, 0x1A, 0x00);
+    assert_parameter_list_length_error(&rejected(&mut t, &list));
 }
 
 #[test]
@@ -620,7 +568,7 @@ fn descriptor_lists_over_the_maximum_length_are_a_length_error_even_when_counts_
     let segs = vec![segment(0, 0, 1, 0, 100); seg_bytes / SEG];
     let list = copy_list(3, 0, &cscds, &segs);
     assert!(list.len() - HEADER > max_len && cscds.len() > max_t);
-    assert_sense(&rejected(&mut t, &list), 5, 0x1A, 0x00);
+    assert_parameter_list_length_error(&rejected(&mut t, &list));
 }
 
 #[test]
@@ -632,7 +580,7 @@ fn too_many_cscd_descriptors() {
     let list = copy_list(1, 0, &vec![cscd(&n0, 512); max_t + 1], &[segment(0, 0, 1, 0, 100)]);
     assert!(list.len() - HEADER <= op["max_list"] as usize, "only the count is over its limit");
     let d = rejected(&mut t, &list);
-    assert_sense(&d, 5, 0x26, 0x06);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::TOO_MANY_TARGET_DESCRIPTORS);
     assert_param_pointer_in(&d, &[2, HEADER + max_t * CSCD]);
     // Exactly the maximum is fine.
     xcopy_good(&mut t, 0, copy_list(1, 0, &vec![cscd(&n0, 512); max_t], &[segment(0, 0, 1, 0, 100)]));
@@ -647,7 +595,7 @@ fn too_many_segment_descriptors() {
     let list = copy_list(2, 0, &[cscd(&n0, 512)], &vec![segment(0, 0, 1, 0, 100); max_s + 1]);
     assert!(list.len() - HEADER <= op["max_list"] as usize, "only the count is over its limit");
     let d = rejected(&mut t, &list);
-    assert_sense(&d, 5, 0x26, 0x08);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::TOO_MANY_SEGMENT_DESCRIPTORS);
     assert_param_pointer_in(&d, &[8, seg_at(1, max_s)]);
     xcopy_good(&mut t, 0, copy_list(2, 0, &[cscd(&n0, 512)], &vec![segment(0, 0, 1, 0, 100); max_s]));
 }
@@ -660,7 +608,7 @@ fn cscd_list_length_not_a_multiple_of_32_is_an_unsupported_target_descriptor() {
     let mut cut = c.clone();
     cut[1].truncate(20);
     let d = rejected(&mut t, &copy_list(1, 0, &cut, &s));
-    assert_sense(&d, 5, 0x26, 0x07);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE);
     assert_param_pointer_in(&d, &[2, HEADER + CSCD]);
 }
 
@@ -671,7 +619,7 @@ fn unknown_cscd_descriptor_type_e0h() {
     let (mut c, s) = base_parts(&mut t);
     c[0][0] = 0xE0;
     let d = rejected(&mut t, &copy_list(1, 0, &c, &s));
-    assert_param_byte_error(&d, 0x26, 0x07, HEADER);
+    assert_parameter_byte(&d, Asc::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE, HEADER);
 }
 
 #[test]
@@ -684,7 +632,7 @@ fn unknown_segment_descriptor_type_03h() {
     stream[3] = 0x10;
     stream[6..8].copy_from_slice(&1u16.to_be_bytes());
     let d = rejected(&mut t, &copy_list(1, 0, &c, &[stream]));
-    assert_param_byte_error(&d, 0x26, 0x09, seg_at(2, 0));
+    assert_parameter_byte(&d, Asc::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE, seg_at(2, 0));
 }
 
 #[test]
@@ -694,7 +642,7 @@ fn segment_descriptor_length_other_than_18h() {
     s[0][2..4].copy_from_slice(&0x14u16.to_be_bytes());
     let d = rejected(&mut t, &copy_list(1, 0, &c, &s));
     assert_param_pointer_in(&d, &[seg_at(2, 0) + 2, seg_at(2, 0) + 3]);
-    assert_sense(&d, 5, 0x26, 0x00);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::INVALID_FIELD_IN_PARAMETER_LIST);
 }
 
 #[test]
@@ -704,7 +652,7 @@ fn inline_data_is_not_supported() {
     list[12..16].copy_from_slice(&4u32.to_be_bytes());
     list.extend([0xAA; 4]);
     let d = rejected(&mut t, &list);
-    assert_sense(&d, 5, 0x26, 0x00);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::INVALID_FIELD_IN_PARAMETER_LIST);
     assert_param_pointer_in(&d, &[12, 13, 14, 15]);
 }
 
@@ -713,7 +661,7 @@ fn list_id_usage_01b_is_reserved() {
     let mut t = prepared();
     let (c, s) = base_parts(&mut t);
     let d = rejected(&mut t, &copy_list(1, 0b01, &c, &s));
-    assert_param_error(&d, 0x26, 0x00, 1, Some(4));
+    assert_invalid_parameter_field(&d, 1, Some(4));
 }
 
 #[test]
@@ -721,7 +669,7 @@ fn list_id_usage_11b_requires_list_identifier_zero() {
     let mut t = prepared();
     let (c, s) = base_parts(&mut t);
     let d = rejected(&mut t, &copy_list(9, 0b11, &c, &s));
-    assert_param_byte_error(&d, 0x26, 0x00, 0);
+    assert_invalid_parameter_byte(&d, 0);
     // With list identifier 0 it is accepted.
     xcopy_good(&mut t, 0, copy_list(0, 0b11, &c, &s));
 }
@@ -731,10 +679,10 @@ fn reserved_header_fields_are_rejected() {
     let mut t = prepared();
     let mut list = base_list(&mut t);
     list[1] |= 0x80;
-    assert_param_error(&rejected(&mut t, &list), 0x26, 0x00, 1, Some(7));
+    assert_invalid_parameter_field(&rejected(&mut t, &list), 1, Some(7));
     let mut list = base_list(&mut t);
     list[6] = 1;
-    assert_param_byte_error(&rejected(&mut t, &list), 0x26, 0x00, 6);
+    assert_invalid_parameter_byte(&rejected(&mut t, &list), 6);
 }
 
 #[test]
@@ -742,7 +690,7 @@ fn identification_descriptor_code_set_must_be_binary() {
     let mut t = prepared();
     let (mut c, s) = base_parts(&mut t);
     c[1][4] = 0x02; // ASCII
-    assert_param_error(&rejected(&mut t, &copy_list(1, 0, &c, &s)), 0x26, 0x00, HEADER + CSCD + 4, Some(3));
+    assert_invalid_parameter_field(&rejected(&mut t, &copy_list(1, 0, &c, &s)), HEADER + CSCD + 4, Some(3));
 }
 
 #[test]
@@ -750,7 +698,7 @@ fn identification_descriptor_association_must_be_the_logical_unit() {
     let mut t = prepared();
     let (mut c, s) = base_parts(&mut t);
     c[0][5] = 0x13; // target port association, NAA
-    assert_param_error(&rejected(&mut t, &copy_list(1, 0, &c, &s)), 0x26, 0x00, HEADER + 5, Some(5));
+    assert_invalid_parameter_field(&rejected(&mut t, &copy_list(1, 0, &c, &s)), HEADER + 5, Some(5));
 }
 
 #[test]
@@ -758,7 +706,7 @@ fn identification_descriptor_designator_type_must_be_naa() {
     let mut t = prepared();
     let (mut c, s) = base_parts(&mut t);
     c[0][5] = 0x02; // EUI-64
-    assert_param_error(&rejected(&mut t, &copy_list(1, 0, &c, &s)), 0x26, 0x00, HEADER + 5, Some(3));
+    assert_invalid_parameter_field(&rejected(&mut t, &copy_list(1, 0, &c, &s)), HEADER + 5, Some(3));
 }
 
 #[test]
@@ -766,7 +714,7 @@ fn identification_descriptor_designator_length_must_be_16() {
     let mut t = prepared();
     let (mut c, s) = base_parts(&mut t);
     c[1][7] = 8;
-    assert_param_byte_error(&rejected(&mut t, &copy_list(1, 0, &c, &s)), 0x26, 0x00, HEADER + CSCD + 7);
+    assert_invalid_parameter_byte(&rejected(&mut t, &copy_list(1, 0, &c, &s)), HEADER + CSCD + 7);
 }
 
 #[test]
@@ -774,7 +722,7 @@ fn identification_descriptor_peripheral_device_type_must_be_a_block_device() {
     let mut t = prepared();
     let (mut c, s) = base_parts(&mut t);
     c[0][1] = 0x01; // sequential-access device
-    assert_param_error(&rejected(&mut t, &copy_list(1, 0, &c, &s)), 0x26, 0x00, HEADER + 1, Some(4));
+    assert_invalid_parameter_field(&rejected(&mut t, &copy_list(1, 0, &c, &s)), HEADER + 1, Some(4));
 }
 
 #[test]
@@ -783,7 +731,7 @@ fn disk_block_length_must_match_the_unit() {
     let (n0, n1) = naas(&mut t);
     let list = copy_list(1, 0, &[cscd(&n0, 512), cscd(&n1, 4096)], &[segment(0, 1, 8, 0, 32)]);
     let d = rejected(&mut t, &list);
-    assert_sense(&d, 5, 0x26, 0x00);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::INVALID_FIELD_IN_PARAMETER_LIST);
     assert_param_pointer_in(&d, &[HEADER + CSCD + 29, HEADER + CSCD + 30, HEADER + CSCD + 31]);
 }
 
@@ -795,7 +743,7 @@ fn cscd_ids_above_7ffh_other_than_ffffh_are_invalid() {
     for (source, destination, byte) in [(0x0800, 1, 4), (0, 0xC000, 6), (0xF800, 1, 4), (0, 0xFFFE, 6)] {
         let d = rejected(&mut t, &copy_list(1, 0, &c, &[segment(source, destination, 8, 0, 32)]));
         assert_param_pointer_in(&d, &[at + byte, at + byte + 1]);
-        assert_sense(&d, 5, 0x26, 0x00);
+        assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::INVALID_FIELD_IN_PARAMETER_LIST);
     }
 }
 
@@ -804,7 +752,7 @@ fn reserved_segment_descriptor_bits_are_rejected() {
     let mut t = prepared();
     let (c, mut s) = base_parts(&mut t);
     s[0][1] = 0x80;
-    assert_param_error(&rejected(&mut t, &copy_list(1, 0, &c, &s)), 0x26, 0x00, seg_at(2, 0) + 1, Some(7));
+    assert_invalid_parameter_field(&rejected(&mut t, &copy_list(1, 0, &c, &s)), seg_at(2, 0) + 1, Some(7));
 }
 
 #[test]
@@ -822,7 +770,7 @@ fn reserved_lu_id_type_10b_is_ignored_per_spc4() {
 }
 
 fn segment_limited(max_segment_bytes: u32) -> Target {
-    let mut config = units(2, unit(4096, 512));
+    let mut config = units(2, unit(4096, 512, true));
     config.limits.copy = CopyLimits { max_segment_bytes, ..CopyLimits::default() };
     filled(config)
 }
@@ -833,7 +781,7 @@ fn segment_longer_than_the_maximum_segment_length() {
     let (c, _) = base_parts(&mut t);
     let max_blocks = (64 * 1024 / BS) as u16;
     let d = rejected(&mut t, &copy_list(1, 0, &c, &[segment(0, 1, max_blocks + 1, 0, 0)]));
-    assert_sense(&d, 5, 0x26, 0x00);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::INVALID_FIELD_IN_PARAMETER_LIST);
     assert_param_pointer_in(&d, &[seg_at(2, 0) + 10, seg_at(2, 0) + 11]);
     // Exactly the maximum is accepted (and FFFFh sides are limited the same way).
     let mut expected = image(&mut t);
@@ -841,20 +789,20 @@ fn segment_longer_than_the_maximum_segment_length() {
     apply(&mut expected, BS, (0, 0), (1, 0), u64::from(max_blocks));
     assert_eq!(image(&mut t), expected);
     let d = rejected(&mut t, &copy_list(1, 0, &[], &[segment(0xFFFF, 0xFFFF, max_blocks + 1, 0, 200)]));
-    assert_sense(&d, 5, 0x26, 0x00);
+    assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::INVALID_FIELD_IN_PARAMETER_LIST);
     assert_param_pointer_in(&d, &[seg_at(0, 0) + 10, seg_at(0, 0) + 11]);
 }
 
 #[test]
 fn parameter_list_errors_in_descriptor_format_sense() {
-    let mut config = units(2, unit(4096, 512));
+    let mut config = units(2, unit(4096, 512, true));
     config.descriptor_sense = true;
     let mut t = filled(config);
     let (mut c, s) = base_parts(&mut t);
     c[1][0] = 0xE0;
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &c, &s));
     assert_eq!(r.sense[0], 0x72, "D_SENSE=1: descriptor format");
-    assert_param_byte_error(&decode(&r.sense), 0x26, 0x07, HEADER + CSCD);
+    assert_parameter_byte(&sense_of(&r), Asc::UNSUPPORTED_TARGET_DESCRIPTOR_TYPE, HEADER + CSCD);
 }
 
 // =====================================================================================================
@@ -869,9 +817,10 @@ fn destination_cscd_index_beyond_the_list_aborts_that_segment_after_earlier_ones
     let mut expected = image(&mut t);
     let list = copy_list(1, 0, &[cscd(&n0, 512)], &[segment(0, 0, 8, 0, 100), segment(0, 1, 8, 0, 200)]);
     let r = xcopy_fails(&mut t, 0, list);
-    assert_aborted_at(&r.sense, (0x0D, 0x02), 1, 6);
-    assert_eq!(decode(&r.sense).information, None, "nothing written for the failed segment");
-    assert_eq!(&r.sense[8..10], &[0, 0], "nothing forwarded");
+    assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 1, 6);
+    let d = sense_of(&r);
+    assert_eq!(d.information, None, "nothing written for the failed segment");
+    assert_eq!(d.forwarded, None, "nothing forwarded");
     apply(&mut expected, BS, (0, 0), (0, 100), 8);
     assert_eq!(image(&mut t), expected, "segment 0 ran; segment 1 moved nothing");
 }
@@ -882,7 +831,7 @@ fn source_cscd_index_beyond_the_list_aborts_with_copy_target_not_reachable() {
     let n0 = naa_of(&mut t, 0);
     let expected = image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &[cscd(&n0, 512)], &[segment(5, 0, 8, 0, 100)]));
-    assert_aborted_at(&r.sense, (0x0D, 0x02), 0, 4);
+    assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 0, 4);
     assert_eq!(image(&mut t), expected);
 }
 
@@ -895,7 +844,7 @@ fn unknown_designator_aborts_with_copy_target_not_reachable() {
     let expected = image(&mut t);
     let r =
         xcopy_fails(&mut t, 0, copy_list(1, 0, &[cscd(&n0, 512), cscd(&unknown, 512)], &[segment(0, 1, 8, 0, 100)]));
-    assert_aborted_at(&r.sense, (0x0D, 0x02), 0, 6);
+    assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 0, 6);
     assert!(r.jobs.is_empty());
     assert_eq!(image(&mut t), expected);
 }
@@ -907,7 +856,7 @@ fn nul_cscd_aborts_with_copy_target_not_reachable() {
     c[0][1] |= 0x20; // NUL on the source descriptor
     let expected = image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &c, &s));
-    assert_aborted_at(&r.sense, (0x0D, 0x02), 0, 4);
+    assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 0, 4);
     assert!(r.jobs.is_empty());
     assert_eq!(image(&mut t), expected);
 }
@@ -919,9 +868,9 @@ fn source_beyond_capacity_forwards_lba_out_of_range_from_the_source() {
     let expected = image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &c, &[segment(0, 1, 8, 4096 - 4, 0)]));
     assert_eq!(r.sense[0] & 0x7F, 0x70, "fixed format by default");
-    let inner = assert_forwarded(&r.sense, 0, 12, 1);
-    assert_sense(&inner, 5, 0x21, 0x00);
-    assert_eq!(decode(&r.sense).information, None);
+    let inner = assert_forwarded(&r, 0, 12, CopyTarget::Source);
+    assert_lba_out_of_range(&inner);
+    assert_eq!(sense_of(&r).information, None);
     assert!(r.jobs.is_empty());
     assert_eq!(image(&mut t), expected);
 }
@@ -933,8 +882,8 @@ fn destination_beyond_capacity_forwards_lba_out_of_range_from_the_destination() 
     let (c, _) = base_parts(&mut t);
     let expected = image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &c, &[segment(0, 1, 2048, 0, 4096 - 1)]));
-    let inner = assert_forwarded(&r.sense, 0, 20, 2);
-    assert_sense(&inner, 5, 0x21, 0x00);
+    let inner = assert_forwarded(&r, 0, 20, CopyTarget::Destination);
+    assert_lba_out_of_range(&inner);
     assert!(r.jobs.is_empty());
     assert_eq!(image(&mut t), expected);
 }
@@ -945,38 +894,41 @@ fn lba_wrap_around_is_out_of_range_not_a_copy() {
     let (c, _) = base_parts(&mut t);
     let expected = image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &c, &[segment(0, 1, 8, u64::MAX - 3, 0)]));
-    assert_sense(&assert_forwarded(&r.sense, 0, 12, 1), 5, 0x21, 0x00);
+    assert_lba_out_of_range(&assert_forwarded(&r, 0, 12, CopyTarget::Source));
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &c, &[segment(0, 1, 8, 0, u64::MAX - 3)]));
-    assert_sense(&assert_forwarded(&r.sense, 0, 20, 2), 5, 0x21, 0x00);
+    assert_lba_out_of_range(&assert_forwarded(&r, 0, 20, CopyTarget::Destination));
     assert_eq!(image(&mut t), expected);
 }
 
 #[test]
 fn different_block_sizes_abort_with_incorrect_copy_target_device_type() {
-    let mut t = filled(TargetConfig { units: vec![unit(4096, 512), unit(1024, 4096)], ..TargetConfig::default() });
+    let mut t =
+        filled(TargetConfig { units: vec![unit(4096, 512, true), unit(1024, 4096, true)], ..TargetConfig::default() });
     let (n0, n1) = naas(&mut t);
     let expected = image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &[cscd(&n0, 512), cscd(&n1, 4096)], &[segment(0, 1, 8, 0, 0)]));
-    let d = decode(&r.sense);
-    assert_sense(&d, 0x0A, 0x0D, 0x03);
-    assert_eq!(segment_number(&r.sense), 0);
-    let Some((sd, byte, _)) = d.field_pointer else { panic!("segment pointer expected: {d:?}") };
-    assert!(sd && (byte == 4 || byte == 6), "pointer at a CSCD ID of the segment: {d:?}");
+    let d = sense_of(&r);
+    assert_sense(&d, SenseKey::COPY_ABORTED, Asc::INCORRECT_COPY_TARGET_DEVICE_TYPE);
+    assert_eq!(d.command_specific, Some(0), "segment number in {d:?}");
+    let Some(KeySpecific::Segment { in_segment, byte, .. }) = d.key_specific else {
+        panic!("segment pointer expected: {d:?}")
+    };
+    assert!(in_segment && (byte == 4 || byte == 6), "pointer at a CSCD ID of the segment: {d:?}");
     assert!(r.jobs.is_empty());
     assert_eq!(image(&mut t), expected);
 }
 
 #[test]
 fn write_protected_destination_forwards_data_protect() {
-    let protected = UnitConfig { write_protected: true, ..unit(4096, 512) };
-    let mut t = Target::new(TargetConfig { units: vec![unit(4096, 512), protected], ..TargetConfig::default() })
+    let protected = UnitConfig { write_protected: true, ..unit(4096, 512, true) };
+    let mut t = Target::new(TargetConfig { units: vec![unit(4096, 512, true), protected], ..TargetConfig::default() })
         .expect("valid config");
     fill_pattern(&mut t, 0, 0, SPAN as u32, BS, 1);
     let (c, s) = base_parts(&mut t);
     let expected = image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &c, &s));
-    let inner = assert_forwarded(&r.sense, 0, 6, 2);
-    assert_sense(&inner, 7, 0x27, 0x00);
+    let inner = assert_forwarded(&r, 0, 6, CopyTarget::Destination);
+    assert_write_protected(&inner);
     assert!(r.jobs.is_empty());
     assert_eq!(image(&mut t), expected);
 }
@@ -988,7 +940,7 @@ fn a_failing_later_segment_keeps_earlier_segments_data_and_status_reports_progre
     let mut expected = image(&mut t);
     let segs = [segment(0, 1, 8, 0, 100), segment(1, 0, 4, 100, 300), segment(0, 1, 8, 4095, 0)];
     let r = xcopy_fails(&mut t, 0, copy_list(7, 0, &c, &segs));
-    assert_sense(&assert_forwarded(&r.sense, 2, 12, 1), 5, 0x21, 0x00);
+    assert_lba_out_of_range(&assert_forwarded(&r, 2, 12, CopyTarget::Source));
     apply(&mut expected, BS, (0, 0), (1, 100), 8);
     apply(&mut expected, BS, (1, 100), (0, 300), 4);
     assert_eq!(image(&mut t), expected);
@@ -1001,8 +953,8 @@ fn a_failing_later_segment_keeps_earlier_segments_data_and_status_reports_progre
 
 /// LUN 0 with bad block 13 and LUN 1 with bad block 103, both 512-byte, both filled around them.
 fn target_with_bad_blocks(descriptor_sense: bool) -> Target {
-    let u0 = UnitConfig { bad_blocks: BTreeSet::from([13]), ..unit(4096, 512) };
-    let u1 = UnitConfig { bad_blocks: BTreeSet::from([103]), ..unit(4096, 512) };
+    let u0 = UnitConfig { bad_blocks: BTreeSet::from([13]), ..unit(4096, 512, true) };
+    let u1 = UnitConfig { bad_blocks: BTreeSet::from([103]), ..unit(4096, 512, true) };
     let mut t = Target::new(TargetConfig { units: vec![u0, u1], descriptor_sense, ..TargetConfig::default() })
         .expect("valid config");
     for (lun, bad) in [(0u16, 13u64), (1, 103)] {
@@ -1032,10 +984,10 @@ fn check_medium_error_mid_segment(descriptor_sense: bool) {
     let mut expected = readable_image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(3, 0, &[cscd(&n0, 512), cscd(&n1, 512)], &[segment(0, 1, 8, 10, 200)]));
     assert_eq!(r.sense[0] & 0x7F, if descriptor_sense { 0x72 } else { 0x70 });
-    let outer = decode(&r.sense);
+    let outer = sense_of(&r);
     assert_eq!(outer.information, Some(8 - 3), "residual: blocks of the segment not written");
-    let inner = assert_forwarded(&r.sense, 0, 12, 1);
-    assert_sense(&inner, 3, 0x11, 0x00);
+    let inner = assert_forwarded(&r, 0, 12, CopyTarget::Source);
+    assert_sense(&inner, SenseKey::MEDIUM_ERROR, Asc::UNRECOVERED_READ_ERROR);
     assert_eq!(inner.information, Some(13), "the forwarded sense names the bad LBA");
     apply(&mut expected, BS, (0, 10), (1, 200), 3);
     assert_eq!(readable_image(&mut t), expected, "exactly the blocks before the bad one were copied");
@@ -1059,10 +1011,10 @@ fn medium_error_in_a_backward_overlapping_copy_keeps_the_blocks_after_the_bad_on
     let mut t = target_with_bad_blocks(false);
     let mut expected = readable_image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &[], &[segment(0xFFFF, 0xFFFF, 10, 8, 11)]));
-    let outer = decode(&r.sense);
+    let outer = sense_of(&r);
     assert_eq!(outer.information, Some(10 - 4), "residual");
-    let inner = assert_forwarded(&r.sense, 0, 12, 1);
-    assert_sense(&inner, 3, 0x11, 0x00);
+    let inner = assert_forwarded(&r, 0, 12, CopyTarget::Source);
+    assert_sense(&inner, SenseKey::MEDIUM_ERROR, Asc::UNRECOVERED_READ_ERROR);
     assert_eq!(inner.information, Some(13));
     expected[0].copy_within(14 * BS..18 * BS, 17 * BS);
     assert_eq!(readable_image(&mut t), expected);
@@ -1075,9 +1027,9 @@ fn medium_error_on_the_destination_forwards_a_write_error_from_the_destination()
     let mut expected = readable_image(&mut t);
     // LUN 0 blocks 30..40 → LUN 1 at 100: writing block 103 fails after 3 blocks.
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &[cscd(&n0, 512), cscd(&n1, 512)], &[segment(0, 1, 10, 30, 100)]));
-    assert_eq!(decode(&r.sense).information, Some(10 - 3));
-    let inner = assert_forwarded(&r.sense, 0, 20, 2);
-    assert_sense(&inner, 3, 0x0C, 0x00);
+    assert_eq!(sense_of(&r).information, Some(10 - 3));
+    let inner = assert_forwarded(&r, 0, 20, CopyTarget::Destination);
+    assert_sense(&inner, SenseKey::MEDIUM_ERROR, Asc::WRITE_ERROR);
     assert_eq!(inner.information, Some(103));
     apply(&mut expected, BS, (0, 30), (1, 100), 3);
     assert_eq!(readable_image(&mut t), expected);
@@ -1090,8 +1042,8 @@ fn medium_error_on_the_first_block_reports_no_residual() {
     let (n0, n1) = naas(&mut t);
     let expected = readable_image(&mut t);
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &[cscd(&n0, 512), cscd(&n1, 512)], &[segment(0, 1, 4, 13, 300)]));
-    assert_eq!(decode(&r.sense).information, None);
-    let inner = assert_forwarded(&r.sense, 0, 12, 1);
+    assert_eq!(sense_of(&r).information, None);
+    let inner = assert_forwarded(&r, 0, 12, CopyTarget::Source);
     assert_eq!(inner.information, Some(13));
     assert_eq!(readable_image(&mut t), expected);
 }
@@ -1104,8 +1056,8 @@ fn medium_error_in_a_later_segment_keeps_earlier_segments_and_reports_it_in_desc
     let segs = [segment(0, 1, 4, 0, 300), segment(1, 0, 2, 300, 400), segment(0, 1, 6, 11, 310)];
     let r = xcopy_fails(&mut t, 0, copy_list(1, 0, &[cscd(&n0, 512), cscd(&n1, 512)], &segs));
     assert_eq!(r.sense[0], 0x72);
-    assert_eq!(decode(&r.sense).information, Some(6 - 2));
-    let inner = assert_forwarded(&r.sense, 2, 12, 1);
+    assert_eq!(sense_of(&r).information, Some(6 - 2));
+    let inner = assert_forwarded(&r, 2, 12, CopyTarget::Source);
     assert_eq!(inner.information, Some(13));
     apply(&mut expected, BS, (0, 0), (1, 300), 4);
     apply(&mut expected, BS, (1, 300), (0, 400), 2);
@@ -1128,7 +1080,7 @@ fn operating_parameters_report_the_configured_limits() {
         max_segment_bytes: 1 << 20,
         concurrent_copies: 7,
     };
-    let mut config = units(2, unit(4096, 512));
+    let mut config = units(2, unit(4096, 512, true));
     config.limits.copy = limits.clone();
     let mut t = filled(config);
     let (data, op, implemented) = operating_parameters(&mut t);
@@ -1151,9 +1103,9 @@ fn operating_parameters_report_the_configured_limits() {
     // Every advertised limit is enforced: one more CSCD / segment is refused.
     let n0 = naa_of(&mut t, 0);
     let too_many_cscds = copy_list(1, 0, &vec![cscd(&n0, 512); 6], &[segment(0, 0, 1, 0, 100)]);
-    assert_sense(&rejected(&mut t, &too_many_cscds), 5, 0x26, 0x06);
+    assert_sense(&rejected(&mut t, &too_many_cscds), SenseKey::ILLEGAL_REQUEST, Asc::TOO_MANY_TARGET_DESCRIPTORS);
     let too_many_segments = copy_list(1, 0, &[cscd(&n0, 512)], &vec![segment(0, 0, 1, 0, 100); 4]);
-    assert_sense(&rejected(&mut t, &too_many_segments), 5, 0x26, 0x08);
+    assert_sense(&rejected(&mut t, &too_many_segments), SenseKey::ILLEGAL_REQUEST, Asc::TOO_MANY_SEGMENT_DESCRIPTORS);
 }
 
 #[test]
@@ -1173,7 +1125,7 @@ fn copy_status_of_an_unknown_list_is_invalid_field_in_cdb_at_the_list_identifier
     assert_unknown_list(&mut t, HOST, 1);
     let r = run(&mut t, 0, receive_copy_results(0x04, 1, 1024), vec![]);
     assert_eq!(r.status, 2);
-    assert_invalid_cdb_field(&decode(&r.sense), 2, None);
+    assert_invalid_cdb_field(&sense_of(&r), 2, None);
 }
 
 #[test]
@@ -1207,7 +1159,7 @@ fn list_id_usage_11b_keeps_nothing() {
     assert_unknown_list(&mut t, HOST, 0);
     // Nor does a failing one.
     let r = xcopy_fails(&mut t, 0, copy_list(0, 0b11, &c, &[segment(0, 5, 1, 0, 0)]));
-    assert_aborted_at(&r.sense, (0x0D, 0x02), 0, 6);
+    assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 0, 6);
     assert_unknown_list(&mut t, HOST, 0);
 }
 
@@ -1228,12 +1180,12 @@ fn copy_results_are_per_initiator() {
     xcopy_fails(&mut t, 0, copy_list(10, 0, &c, &[segment(0, 9, 1, 0, 0)]));
     let r = exec(&mut t, OTHER_HOST, 0, receive_copy_results(0x04, 10, 1024), vec![]);
     assert_eq!(r.status, 2);
-    assert_invalid_cdb_field(&decode(&r.sense), 2, None);
+    assert_invalid_cdb_field(&sense_of(&r), 2, None);
 }
 
 #[test]
 fn the_oldest_held_result_is_dropped_beyond_total_concurrent_copies() {
-    let mut config = units(2, unit(4096, 512));
+    let mut config = units(2, unit(4096, 512, true));
     config.limits.copy.concurrent_copies = 2;
     let mut t = filled(config);
     let (c, s) = base_parts(&mut t);
@@ -1268,8 +1220,8 @@ fn check_failed_segment_details(descriptor_sense: bool) {
     let short = good(&mut t, 0, receive_copy_results(0x04, 5, 30), vec![]);
     let d = good(&mut t, 0, receive_copy_results(0x04, 5, 1024), vec![]);
     assert_eq!(short, d[..30]);
-    let sense_len = usize::from(u16::from_be_bytes([d[58], d[59]]));
-    assert_eq!(u32::from_be_bytes(d[0..4].try_into().unwrap()) as usize, d.len() - 4, "AVAILABLE DATA");
+    let sense_len = usize::from(d.be16(58));
+    assert_eq!(d.be32(0) as usize, d.len() - 4, "AVAILABLE DATA");
     assert!(d[4..56].iter().all(|&b| b == 0), "reserved bytes 4..56");
     assert_eq!(d[56], 0x02, "COPY COMMAND STATUS: CHECK CONDITION");
     assert_eq!(sense_len, failed.sense.len());
@@ -1294,7 +1246,7 @@ fn failed_segment_details_are_discarded_once_transferred_but_the_copy_status_sta
     let (c, _) = base_parts(&mut t);
     for (list_id, allocation) in [(1u8, 1024u32), (2, 0)] {
         let r = xcopy_fails(&mut t, 0, copy_list(list_id, 0, &c, &[segment(0, 6, 1, 0, 0)]));
-        assert_aborted_at(&r.sense, (0x0D, 0x02), 0, 6);
+        assert_aborted_at(&r, Asc::COPY_TARGET_NOT_REACHABLE, 0, 6);
         let first = good(&mut t, 0, receive_copy_results(0x04, list_id, allocation), vec![]);
         assert_eq!(first.len(), (allocation as usize).min(60 + r.sense.len()));
         let again = good(&mut t, 0, receive_copy_results(0x04, list_id, 1024), vec![]);
@@ -1322,13 +1274,13 @@ fn receive_copy_results_unsupported_service_action_is_an_invalid_operation_code(
     for sa in [0x01, 0x02, 0x05, 0x1F] {
         let r = run(&mut t, 0, receive_copy_results(sa, 0, 1024), vec![]);
         assert_eq!(r.status, 2, "service action {sa:#x}");
-        assert_sense(&decode(&r.sense), 5, 0x20, 0x00);
+        assert_sense(&sense_of(&r), SenseKey::ILLEGAL_REQUEST, Asc::INVALID_OPERATION_CODE);
     }
 }
 
 #[test]
 fn vpd_8fh_lists_copy_status_and_its_limits_agree_with_operating_parameters() {
-    let mut config = units(2, unit(4096, 512));
+    let mut config = units(2, unit(4096, 512, true));
     config.limits.copy = CopyLimits {
         max_target_descriptors: 4,
         max_segment_descriptors: 6,
@@ -1341,13 +1293,13 @@ fn vpd_8fh_lists_copy_status_and_its_limits_agree_with_operating_parameters() {
     assert!(pages[4..].contains(&0x8F), "VPD 00h lists 8Fh");
     let page = good(&mut t, 0, inquiry(true, 0x8F, 4096), vec![]);
     assert_eq!(page[1], 0x8F);
-    assert_eq!(usize::from(u16::from_be_bytes([page[2], page[3]])) + 4, page.len(), "PAGE LENGTH");
+    assert_eq!(usize::from(page.be16(2)) + 4, page.len(), "PAGE LENGTH");
 
     let mut descriptors = BTreeMap::new();
     let mut at = 4;
     while at < page.len() {
-        let kind = u16::from_be_bytes([page[at], page[at + 1]]);
-        let len = usize::from(u16::from_be_bytes([page[at + 2], page[at + 3]]));
+        let kind = page.be16(at);
+        let len = usize::from(page.be16(at + 2));
         assert_eq!((4 + len) % 4, 0, "descriptor {kind:#06x} padded to a multiple of 4");
         descriptors.insert(kind, page[at..at + 4 + len].to_vec());
         at += 4 + len;
@@ -1377,18 +1329,18 @@ fn vpd_8fh_lists_copy_status_and_its_limits_agree_with_operating_parameters() {
             let cdb = if op == 0x84 { receive_copy_results(sa, 0, 1024) } else { extended_copy(0) };
             let r = run(&mut t, 0, cdb, vec![]);
             if r.status != 0 {
-                assert_ne!(decode(&r.sense).asc, 0x20, "{op:#x}/{sa:#x} listed but not supported");
+                // Any ASCQ: 20h is the operation code's ASC.
+                assert_ne!(sense_of(&r).asc.0, 0x20, "{op:#x}/{sa:#x} listed but not supported");
             }
         }
     }
 
-    let be = |d: &[u8], r: std::ops::Range<usize>| d[r].iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
     let (_, op, implemented) = operating_parameters(&mut t);
     let pd = &descriptors[&0x0004];
-    assert_eq!(be(pd, 8..10), op["max_cscd"]);
-    assert_eq!(be(pd, 10..12), op["max_segments"]);
-    assert_eq!(be(pd, 12..16), op["max_list"]);
-    assert_eq!(be(pd, 16..20), op["max_inline"]);
+    assert_eq!(u64::from(pd.be16(8)), op["max_cscd"]);
+    assert_eq!(u64::from(pd.be16(10)), op["max_segments"]);
+    assert_eq!(u64::from(pd.be32(12)), op["max_list"]);
+    assert_eq!(u64::from(pd.be32(16)), op["max_inline"]);
     assert_eq!((op["max_cscd"], op["max_segments"], op["max_list"]), (4, 6, 300));
     let sd = &descriptors[&0x0008];
     let mut listed = sd[5..5 + usize::from(sd[4])].to_vec();
@@ -1397,17 +1349,14 @@ fn vpd_8fh_lists_copy_status_and_its_limits_agree_with_operating_parameters() {
     implemented.sort_unstable();
     assert_eq!(listed, implemented, "supported descriptors agree with the implemented list");
     let ids = &descriptors[&0x000C];
-    let ids: Vec<u16> = ids[6..6 + usize::from(u16::from_be_bytes([ids[4], ids[5]]))]
-        .chunks(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]))
-        .collect();
+    let ids: Vec<u16> = ids[6..6 + usize::from(ids.be16(4))].chunks(2).map(|c| c.be16(0)).collect();
     assert!(ids.iter().all(|&id| id > 0x07FF), "only special IDs are listed: {ids:04x?}");
     assert!(ids.contains(&0xFFFF));
     let gco = &descriptors[&0x8001];
-    assert_eq!(be(gco, 4..8), op["total_concurrent"]);
-    assert_eq!(be(gco, 12..16), op["max_segment_length"]);
-    assert_eq!(be(gco, 12..16), 1 << 22);
-    assert_eq!(be(gco, 16..17), op["data_granularity"]);
+    assert_eq!(u64::from(gco.be32(4)), op["total_concurrent"]);
+    assert_eq!(u64::from(gco.be32(12)), op["max_segment_length"]);
+    assert_eq!(gco.be32(12), 1 << 22);
+    assert_eq!(u64::from(gco[16]), op["data_granularity"]);
 }
 
 // =====================================================================================================
@@ -1415,7 +1364,7 @@ fn vpd_8fh_lists_copy_status_and_its_limits_agree_with_operating_parameters() {
 // =====================================================================================================
 
 fn xcopy_request(initiator: &str, list: Vec<u8>) -> Request {
-    Request { initiator: initiator.to_owned(), lun: 0, cdb: extended_copy(list.len() as u32), data_out: list }
+    request_from(initiator, 0, extended_copy(list.len() as u32), list)
 }
 
 #[test]
@@ -1437,7 +1386,7 @@ fn a_list_identifier_still_in_progress_on_the_same_nexus_is_refused_with_operati
     ]);
     assert_eq!(responses[0].status, 0);
     assert_eq!(responses[1].status, 2);
-    assert_sense(&decode(&responses[1].sense), 5, 0x00, 0x16);
+    assert_sense(&sense_of(&responses[1]), SenseKey::ILLEGAL_REQUEST, Asc::OPERATION_IN_PROGRESS);
     assert!(responses[1].jobs.is_empty());
     assert_eq!((responses[2].status, responses[3].status), (0, 0), "other nexus / no list identifier");
     apply(&mut expected, BS, (0, 0), (1, 100), 8);
@@ -1457,13 +1406,12 @@ fn copy_status_of_a_list_in_progress_reports_operation_in_progress() {
     let (c, s) = base_parts(&mut t);
     xcopy_fails(&mut t, 0, copy_list(5, 0, &c, &[segment(0, 1, 2, 0, 0), segment(0, 7, 1, 0, 0)]));
     assert_eq!(copy_status(&mut t, HOST, 5).0, 0x02, "an earlier list 5 that failed");
-    let status =
-        Request { initiator: HOST.to_owned(), lun: 0, cdb: receive_copy_results(0, 5, 1024), data_out: vec![] };
+    let status = request_from(HOST, 0, receive_copy_results(0, 5, 1024), vec![]);
     let responses = t.execute_concurrently(&[xcopy_request(HOST, copy_list(5, 0, &c, &s)), status]);
     assert_eq!(responses[0].status, 0);
     assert_eq!(responses[1].status, 0);
     let d = &responses[1].data_in;
-    assert_eq!((d[4] & 0x7F, u16::from_be_bytes([d[5], d[6]])), (0x00, 0), "operation in progress, nothing done yet");
+    assert_eq!((d[4] & 0x7F, d.be16(5)), (0x00, 0), "operation in progress, nothing done yet");
     assert_eq!(copy_status(&mut t, HOST, 5), (0x01, 1, 8 * BS as u64));
 }
 
@@ -1476,25 +1424,20 @@ fn copy_results_are_kept_per_logical_unit() {
     assert_eq!(copy_status(&mut t, HOST, 9).0, 0x01);
     let r = exec(&mut t, HOST, 1, receive_copy_results(0x00, 9, 1024), vec![]);
     assert_eq!(r.status, 2);
-    assert_invalid_cdb_field(&decode(&r.sense), 2, None);
+    assert_invalid_cdb_field(&sense_of(&r), 2, None);
 }
 
 #[test]
 fn more_lists_in_progress_than_total_concurrent_copies_is_insufficient_resources() {
-    let mut config = units(2, unit(4096, 512));
+    let mut config = units(2, unit(4096, 512, true));
     config.limits.copy.concurrent_copies = 1;
     let mut t = Target::new(config).unwrap();
     let (c, s) = base_parts(&mut t);
     let list = copy_list(0, 0b11, &c, &s);
-    let request = |initiator: &str| Request {
-        initiator: initiator.to_owned(),
-        lun: 0,
-        cdb: extended_copy(list.len() as u32),
-        data_out: list.clone(),
-    };
+    let request = |initiator: &str| xcopy_request(initiator, list.clone());
     let answers = t.execute_concurrently(&[request(HOST), request(OTHER_HOST)]);
     assert_eq!(answers[0].status, 0, "the first list runs");
-    assert_sense(&decode(&answers[1].sense), 5, 0x55, 0x03);
+    assert_sense(&sense_of(&answers[1]), SenseKey::ILLEGAL_REQUEST, Asc::INSUFFICIENT_RESOURCES);
     assert!(answers[1].jobs.is_empty());
     // Once the first is done, another may start.
     assert_eq!(t.execute(&request(OTHER_HOST)).status, 0);
