@@ -134,6 +134,6 @@ doc:
 clean:
 	$(CARGO) clean
 
-# Each part's own flow lives beside it: the RTL (lint, synth, fpga, rtl-smoke), the co-simulation and
-# the fuzzers.
--include rtl/rtl.mk cosim/cosim.mk fuzz/fuzz.mk iscsi/iscsi.mk
+# Each part's own flow lives beside it: the RTL (lint, synth, fpga, rtl-smoke), the co-simulation, the
+# fuzzers, the iSCSI target and the repository's tools (module-cycles).
+-include rtl/rtl.mk cosim/cosim.mk fuzz/fuzz.mk iscsi/iscsi.mk tools/tools.mk
