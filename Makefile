@@ -123,10 +123,11 @@ readme-check: build
 	@$(OFFLOAD) config >/dev/null
 	@echo "readme-check: ok"
 
-# CI: the Rust checks, the vectors, the RTL flow (lint, synthesis, place and route of the FPGA build, the
-# smoke bench), the co-simulation, a bounded fuzzing pass, and libiscsi's conformance suite.
-test: setup fmt-check clippy unit-tests readme-check vectors-check lint synth fpga rtl-smoke cosim fuzz-smoke \
-	conformance
+# CI: the Rust checks (formatting, clippy, no import circle between the modules of any crate, every
+# test), the vectors, the RTL flow (lint, synthesis, place and route of the FPGA build, the smoke bench),
+# the co-simulation, a bounded fuzzing pass, and libiscsi's conformance suite.
+test: setup fmt-check clippy module-cycles unit-tests readme-check vectors-check lint synth fpga rtl-smoke cosim \
+	fuzz-smoke conformance
 
 doc:
 	$(CARGO) doc --no-deps -p offload-model

@@ -177,7 +177,7 @@ impl<A: Access> Copy<'_, '_, '_, A> {
         if !unit.usable() {
             return Err(Stop::Unhandled);
         }
-        let disk_block_length = u32::from_be_bytes([0, d[29], d[30], d[31]]);
+        let disk_block_length = d.be24(29);
         if disk_block_length != 0 && disk_block_length != unit.block_size {
             return Err(bad(29, None));
         }

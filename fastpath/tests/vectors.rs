@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 
 use offload_fastpath::{CopySummary, Extent, FastPath, Hint, Provisioning, Reply, Request, Unit, max_extents};
-use offload_scsi::SenseKey;
 use offload_scsi::xcopy::{ListIdUsage, SEGMENT_LEN};
+use offload_scsi::{Fields, SenseKey};
 use offload_vectors::case::{Case, Command, ProvisioningRun, read_cases};
 use offload_vectors::config::{TargetConfig, naa_designator};
 use offload_vectors::job::JobOp;
@@ -55,7 +55,7 @@ fn expected_copy(command: &Command) -> Option<CopySummary> {
             Some(sense.command_specific.expect("COPY ABORTED names its segment") as u16)
         }
     };
-    let segments = u32::from_be_bytes(list[8..12].try_into().unwrap()) as usize / SEGMENT_LEN;
+    let segments = list.be32(8) as usize / SEGMENT_LEN;
     let usage = ListIdUsage::from_header(list[1]).expect("an accepted list has a valid usage");
     Some(CopySummary {
         list_id: (usage != ListIdUsage::None).then_some(list[0]),

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use offload_iscsi::initiator::{Initiator, LoginOptions};
+use offload_scsi::Fields;
 use offload_vectors::cdb;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -120,7 +121,10 @@ impl Session {
 
     fn block_size(&mut self) -> Result<u32, Error> {
         let d = self.run(self.lun, &cdb::read_capacity16(32), &[], 32)?;
-        Ok(u32::from_be_bytes(d[8..12].try_into()?))
+        if d.len() < 12 {
+            return Err("READ CAPACITY (16) returned fewer than 12 bytes".into());
+        }
+        Ok(d.be32(8))
     }
 
     /// VPD 83h's NAA designator (type 3, 16 bytes) of `lun`: what an EXTENDED COPY descriptor names.

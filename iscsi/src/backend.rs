@@ -472,7 +472,7 @@ pub fn build(kind: BackendKind, config: TargetConfig, media: &Media) -> Result<B
 #[cfg(test)]
 mod tests {
     use super::*;
-    use offload_scsi::GOOD;
+    use offload_scsi::{Fields, GOOD};
 
     fn small_config(thin: bool) -> TargetConfig {
         let unit = UnitConfig { blocks: 256, block_size: 512, thin, ..UnitConfig::default() };
@@ -510,13 +510,7 @@ mod tests {
     /// provisioning status).
     fn lba_status(b: &mut dyn Backend) -> Vec<(u64, u32, u8)> {
         let answer = run(b, &[0x9E, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], &[]);
-        answer.data_in[8..]
-            .chunks_exact(16)
-            .map(|d| {
-                let lba = u64::from_be_bytes(d[..8].try_into().unwrap());
-                (lba, u32::from_be_bytes(d[8..12].try_into().unwrap()), d[12])
-            })
-            .collect()
+        answer.data_in[8..].chunks_exact(16).map(|d| (d.be64(0), d.be32(8), d[12])).collect()
     }
 
     #[test]

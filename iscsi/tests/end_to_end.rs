@@ -14,6 +14,8 @@ use offload_iscsi::pdu::{self, DataOut, Message, NopOut, RESERVED_TAG, Residual,
 use offload_iscsi::target::{DEFAULT_TARGET_NAME, RunningTarget, Settings, Target};
 use offload_iscsi::text::Policy;
 use offload_model::config::{AccessMap, TargetConfig, UnitConfig};
+use offload_scsi::Fields;
+use offload_scsi::sense::decode;
 
 const BLOCKS: u64 = 4096;
 
@@ -79,8 +81,10 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
 }
 
 /// (sense key, ASC, ASCQ) of fixed-format sense.
+/// Key, ASC and ASCQ of sense data, read by the shared vocabulary's decoder (malformed sense fails).
 fn check(sense: &[u8]) -> (u8, u8, u8) {
-    (sense[2] & 0x0F, sense[12], sense[13])
+    let s = decode(sense).unwrap_or_else(|e| panic!("malformed sense {sense:02x?}: {e}"));
+    (s.key.0, s.asc.0, s.asc.1)
 }
 
 #[test]
@@ -123,8 +127,7 @@ fn login_inquiry_write_read_compare_and_write_logout_on_both_back_ends() {
                 let miss = i.command(lun, &caw(100, 1), &payload, 0).unwrap();
                 assert_eq!(miss.status, 2, "CHECK CONDITION");
                 assert_eq!(check(&miss.sense), (0x0E, 0x1D, 0x00), "MISCOMPARE DURING VERIFY OPERATION");
-                assert_ne!(miss.sense[0] & 0x80, 0, "INFORMATION is valid");
-                assert_eq!(u32::from_be_bytes(miss.sense[3..7].try_into().unwrap()), 27, "offset of the difference");
+                assert_eq!(decode(&miss.sense).unwrap().information, Some(27), "offset of the difference");
                 let unchanged = i.command(lun, &read10(100, 1), &[], 512).unwrap();
                 assert_eq!(unchanged.data_in, data[..512], "a miscompare writes nothing");
 
@@ -421,13 +424,13 @@ fn the_access_map_follows_the_initiator_name() {
     let report_luns = [0xA0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0];
     let mut one = login(&t, "iqn.2026-11.test:only1");
     let luns = one.command(1, &report_luns, &[], 256).unwrap();
-    assert_eq!(u32::from_be_bytes(luns.data_in[..4].try_into().unwrap()), 8, "one LUN reported");
+    assert_eq!(luns.data_in.be32(0), 8, "one LUN reported");
     let denied = one.command(0, &read10(0, 1), &[], 512).unwrap();
     assert_eq!(check(&denied.sense), (0x05, 0x25, 0x00), "LOGICAL UNIT NOT SUPPORTED");
     assert_eq!(one.command(1, &read10(0, 1), &[], 512).unwrap().status, 0);
     let mut both = login(&t, "iqn.2026-11.test:both");
     let luns = both.command(0, &report_luns, &[], 256).unwrap();
-    assert_eq!(u32::from_be_bytes(luns.data_in[..4].try_into().unwrap()), 16, "two LUNs reported");
+    assert_eq!(luns.data_in.be32(0), 16, "two LUNs reported");
 }
 
 #[test]
@@ -523,12 +526,12 @@ fn a_data_out_of_the_wrong_size_is_refused() {
         for blocks in [1u8, 3] {
             // COMPARE AND WRITE of `blocks` blocks with 4 blocks of Data-Out (2 × blocks expected).
             let r = i.command(1, &caw(40, blocks), &[0x3C; 2048], 0).unwrap();
-            assert_eq!((r.status, r.sense[2] & 0x0F), (2, 0x05), "{kind:?}: CAW of {blocks} with 4 blocks");
+            assert_eq!((r.status, check(&r.sense).0), (2, 0x05), "{kind:?}: CAW of {blocks} with 4 blocks");
         }
         for len in [256usize, 1024] {
             // WRITE SAME (10) with UNMAP and half a block or two blocks of Data-Out.
             let r = i.command(1, &[0x41, 0x08, 0, 0, 0, 40, 0, 0, 4, 0], &vec![0; len], 0).unwrap();
-            assert_eq!((r.status, r.sense[2] & 0x0F), (2, 0x05), "{kind:?}: WRITE SAME with {len} bytes");
+            assert_eq!((r.status, check(&r.sense).0), (2, 0x05), "{kind:?}: WRITE SAME with {len} bytes");
         }
         assert_eq!(i.command(1, &read10(40, 4), &[], 2048).unwrap().data_in, vec![0x3C; 2048], "nothing written");
     }

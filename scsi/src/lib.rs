@@ -15,6 +15,15 @@
 //!
 //! What stays in each implementation is its own: the order of its checks, its data path, how it runs
 //! EXTENDED COPY and keeps provisioning state. That independence is what the golden vectors test.
+//!
+//! ```
+//! use offload_scsi::{Asc, Sense, SenseFormat, sense};
+//!
+//! let s = Sense::invalid_cdb_field(5, Some(2)); // INVALID FIELD IN CDB, NACA bit of a 6-byte CDB
+//! let bytes = s.encode(SenseFormat::Fixed);
+//! assert_eq!(sense::decode(&bytes), Ok(s));
+//! assert_eq!(s.asc, Asc::INVALID_FIELD_IN_CDB);
+//! ```
 #![no_std]
 
 pub mod command;

@@ -27,13 +27,9 @@ pub struct CaseSpec {
     pub steps: Vec<Vec<Request>>,
 }
 
-/// Operation codes (with EXTENDED COPY's service action 00h) the software fast path implements.
-pub fn fastpath_implements(cdb: &[u8]) -> bool {
-    match cdb.first() {
-        Some(0x28 | 0x2A | 0x88 | 0x8A | 0x89 | 0x41 | 0x93 | 0x42) => true,
-        Some(0x83) => cdb.get(1).is_some_and(|b| b & 0x1F == 0),
-        _ => false,
-    }
+/// Whether the software fast path executes the command `cdb` names (the shared command table says).
+fn in_fast_path(cdb: &[u8]) -> bool {
+    offload_scsi::command::lookup(cdb).is_ok_and(|spec| spec.command.in_fast_path())
 }
 
 /// Loads the initial media into a target's unit stores.
@@ -66,7 +62,7 @@ pub fn record(spec: &CaseSpec) -> Case {
             Step { commands }
         })
         .collect();
-    let fastpath = spec.steps.iter().all(|s| s.len() == 1 && fastpath_implements(&s[0].cdb));
+    let fastpath = spec.steps.iter().all(|s| s.len() == 1 && in_fast_path(&s[0].cdb));
     let rtl = steps.iter().flat_map(|s| &s.commands).any(|c| !c.jobs.is_empty());
     Case {
         schema_version: SCHEMA_VERSION,

@@ -92,7 +92,10 @@ named_codes! {
     NO_ADDITIONAL_SENSE = (0x00, 0x00), "NO ADDITIONAL SENSE INFORMATION";
     /// A LIST IDENTIFIER already in use by a list in progress on the same I_T nexus.
     OPERATION_IN_PROGRESS = (0x00, 0x16), "OPERATION IN PROGRESS";
+    /// A copy target the copy manager could not reach (EXTENDED COPY).
+    UNREACHABLE_COPY_TARGET = (0x08, 0x04), "UNREACHABLE COPY TARGET";
     WRITE_ERROR = (0x0C, 0x00), "WRITE ERROR";
+    THIRD_PARTY_DEVICE_FAILURE = (0x0D, 0x01), "THIRD PARTY DEVICE FAILURE";
     COPY_TARGET_NOT_REACHABLE = (0x0D, 0x02), "COPY TARGET DEVICE NOT REACHABLE";
     INCORRECT_COPY_TARGET_DEVICE_TYPE = (0x0D, 0x03), "INCORRECT COPY TARGET DEVICE TYPE";
     /// A transport's information unit (e.g. an iSCSI command's Expected Data Transfer Length) that
