@@ -36,7 +36,7 @@ use offload_model::config::{self, AccessMap, TargetConfig, UnitConfig};
 use offload_model::media::WriteHint;
 use offload_model::scsi::copy_manager::{CopyRecord, ListKey};
 use offload_model::scsi::{Request, Target};
-use offload_scsi::command;
+use offload_scsi::{SenseFormat, command};
 
 /// One SCSI command as the iSCSI layer hands it over.
 #[derive(Clone, Copy, Debug)]
@@ -92,8 +92,8 @@ pub trait Backend: Send {
     /// I_T nexus loss: `initiator`'s session ended. The copy manager discards the copy results it held
     /// for the initiator's EXTENDED COPY lists, which do not outlive the nexus they were issued on.
     fn nexus_lost(&mut self, initiator: &str);
-    /// Whether sense for `lun` is in descriptor format (its control mode page's D_SENSE).
-    fn descriptor_sense(&self, lun: u16) -> bool;
+    /// The sense format for `lun`: its control mode page's D_SENSE.
+    fn sense_format(&self, lun: u16) -> SenseFormat;
 }
 
 /// Whether `initiator` may reach logical unit `lun` (it exists and the access map allows it).
@@ -235,8 +235,8 @@ impl Backend for ModelBackend {
         self.target.nexus_loss(initiator);
     }
 
-    fn descriptor_sense(&self, lun: u16) -> bool {
-        self.target.state.descriptor_sense(lun)
+    fn sense_format(&self, lun: u16) -> SenseFormat {
+        self.target.state.sense_format(lun)
     }
 
     fn config(&self) -> &TargetConfig {
@@ -443,8 +443,8 @@ impl Backend for FastPathBackend {
         self.model.nexus_loss(initiator);
     }
 
-    fn descriptor_sense(&self, lun: u16) -> bool {
-        self.model.state.descriptor_sense(lun)
+    fn sense_format(&self, lun: u16) -> SenseFormat {
+        self.model.state.sense_format(lun)
     }
 
     fn config(&self) -> &TargetConfig {

@@ -718,9 +718,7 @@ impl<'s> Connection<'s> {
         if let Some(sense) = &plan.refusal {
             let answer = Answer {
                 status: offload_scsi::CHECK_CONDITION,
-                sense: sense
-                    .encode(offload_scsi::SenseFormat::from_d_sense(self.shared.descriptor_sense(task.lun)))
-                    .to_vec(),
+                sense: sense.encode(self.shared.sense_format(task.lun)).to_vec(),
                 data_in: Vec::new(),
             };
             let residual = plan.residual;

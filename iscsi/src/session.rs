@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use offload_model::config::TargetConfig;
+use offload_scsi::SenseFormat;
 
 use crate::backend::{Answer, Backend, Command};
 use crate::settings::Settings;
@@ -78,9 +79,9 @@ impl Shared {
         }
     }
 
-    /// Whether sense for `lun` is in descriptor format.
-    pub fn descriptor_sense(&self, lun: u16) -> bool {
-        lock(&self.backend).descriptor_sense(lun)
+    /// The sense format for `lun` (its control mode page's D_SENSE).
+    pub fn sense_format(&self, lun: u16) -> SenseFormat {
+        lock(&self.backend).sense_format(lun)
     }
 
     /// I_T nexus loss: an initiator's session ended.
