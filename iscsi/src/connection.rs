@@ -20,8 +20,8 @@ use std::sync::Arc;
 use crate::backend::{self, Answer, Command};
 use crate::pdu::{
     self, DataIn, DataOut, Digests, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Message, NopIn, NopOut,
-    R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, TaskMgmtRequest,
-    TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
+    R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, SequenceNumbers,
+    TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
 };
 use crate::session::Shared;
 use crate::text::{self, Negotiator, SessionParams};
@@ -188,6 +188,17 @@ impl<'s> Connection<'s> {
         s
     }
 
+    /// The sequence numbers of a PDU carrying `stat_sn`.
+    fn numbers(&self, stat_sn: u32) -> SequenceNumbers {
+        SequenceNumbers { stat_sn, exp_cmd_sn: self.exp_cmd_sn, max_cmd_sn: self.max_cmd_sn() }
+    }
+
+    /// The sequence numbers of a PDU that carries status: it takes the next StatSN.
+    fn next_numbers(&mut self) -> SequenceNumbers {
+        let stat_sn = self.next_stat_sn();
+        self.numbers(stat_sn)
+    }
+
     fn max_cmd_sn(&self) -> u32 {
         self.exp_cmd_sn.wrapping_add(self.shared.settings.queue_depth.max(1) - 1)
     }
@@ -211,7 +222,6 @@ impl<'s> Connection<'s> {
         status: u16,
         data: Vec<u8>,
     ) -> io::Result<()> {
-        let stat_sn = self.next_stat_sn();
         let m = LoginResponse {
             transit: nsg.is_some(),
             cont: false,
@@ -222,9 +232,7 @@ impl<'s> Connection<'s> {
             isid: req.isid,
             tsih,
             itt: req.itt,
-            stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.max_cmd_sn(),
+            numbers: self.next_numbers(),
             status_class: (status >> 8) as u8,
             status_detail: status as u8,
             data,
@@ -479,12 +487,9 @@ impl<'s> Connection<'s> {
 
     fn reject(&mut self, reason: u8, header: &[u8], why: &str) -> io::Result<()> {
         self.shared.log(1, format_args!("connection {}: Reject {reason:#04x}: {why}", self.id));
-        let stat_sn = self.next_stat_sn();
         let m = Reject {
             reason,
-            stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.max_cmd_sn(),
+            numbers: self.next_numbers(),
             data_sn: 0,
             data: header[..pdu::BHS_LEN.min(header.len())].to_vec(),
         };
@@ -530,16 +535,7 @@ impl<'s> Connection<'s> {
         }
         let mut data = m.data;
         data.truncate(self.params.initiator_max_recv_data_segment_length as usize);
-        let stat_sn = self.next_stat_sn();
-        let reply = NopIn {
-            lun: m.lun,
-            itt: m.itt,
-            ttt: RESERVED_TAG,
-            stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.max_cmd_sn(),
-            data,
-        };
+        let reply = NopIn { lun: m.lun, itt: m.itt, ttt: RESERVED_TAG, numbers: self.next_numbers(), data };
         self.send(Message::NopIn(reply))
     }
 
@@ -623,9 +619,7 @@ impl<'s> Connection<'s> {
                 lun: task.lun_field,
                 itt: task.itt,
                 ttt,
-                stat_sn: self.stat_sn,
-                exp_cmd_sn: self.exp_cmd_sn,
-                max_cmd_sn: self.max_cmd_sn(),
+                numbers: self.numbers(self.stat_sn),
                 r2t_sn: task.r2t_sn,
                 buffer_offset: received,
                 desired_length: length,
@@ -730,13 +724,10 @@ impl<'s> Connection<'s> {
             Ok(answer) => self.respond(&task, answer, residual),
             Err(why) => {
                 self.shared.log(1, format_args!("connection {}: target failure: {why}", self.id));
-                let stat_sn = self.next_stat_sn();
                 let m = ScsiResponse {
                     response: 1,
                     itt: task.itt,
-                    stat_sn,
-                    exp_cmd_sn: self.exp_cmd_sn,
-                    max_cmd_sn: self.max_cmd_sn(),
+                    numbers: self.next_numbers(),
                     exp_data_sn: task.r2t_sn,
                     ..Default::default()
                 };
@@ -782,9 +773,7 @@ impl<'s> Connection<'s> {
                 lun: task.lun_field,
                 itt: task.itt,
                 ttt: RESERVED_TAG,
-                stat_sn,
-                exp_cmd_sn: self.exp_cmd_sn,
-                max_cmd_sn: self.max_cmd_sn(),
+                numbers: self.numbers(stat_sn),
                 data_sn,
                 buffer_offset: offset as u32,
                 data: answer.data_in[offset..end].to_vec(),
@@ -796,7 +785,6 @@ impl<'s> Connection<'s> {
         if collapse {
             return Ok(());
         }
-        let stat_sn = self.next_stat_sn();
         let m = ScsiResponse {
             bidi_residual,
             residual,
@@ -804,9 +792,7 @@ impl<'s> Connection<'s> {
             status: answer.status,
             itt: task.itt,
             snack_tag: 0,
-            stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.max_cmd_sn(),
+            numbers: self.next_numbers(),
             exp_data_sn: data_sn + task.r2t_sn,
             data: ScsiResponse::sense_segment(&answer.sense),
         };
@@ -866,14 +852,7 @@ impl<'s> Connection<'s> {
                 self.id, m.function
             ),
         );
-        let stat_sn = self.next_stat_sn();
-        let reply = TaskMgmtResponse {
-            response,
-            itt: m.itt,
-            stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.max_cmd_sn(),
-        };
+        let reply = TaskMgmtResponse { response, itt: m.itt, numbers: self.next_numbers() };
         self.send(Message::TaskMgmtResponse(reply))?;
         if m.function == 7 && response == 0 {
             self.writer.flush()?;
@@ -964,16 +943,13 @@ impl<'s> Connection<'s> {
     }
 
     fn text_reply(&mut self, itt: u32, lun: u64, ttt: u32, final_: bool, data: Vec<u8>) -> io::Result<()> {
-        let stat_sn = self.next_stat_sn();
         let m = TextResponse {
             final_,
             cont: !final_ && !data.is_empty(),
             lun,
             itt,
             ttt,
-            stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.max_cmd_sn(),
+            numbers: self.next_numbers(),
             data,
         };
         self.send(Message::TextResponse(m))
@@ -992,16 +968,7 @@ impl<'s> Connection<'s> {
             }
         };
         self.accept_cmd_sn(m.immediate, m.cmd_sn);
-        let stat_sn = self.next_stat_sn();
-        let reply = LogoutResponse {
-            response,
-            itt: m.itt,
-            stat_sn,
-            exp_cmd_sn: self.exp_cmd_sn,
-            max_cmd_sn: self.max_cmd_sn(),
-            time2wait: 0,
-            time2retain: 0,
-        };
+        let reply = LogoutResponse { response, itt: m.itt, numbers: self.next_numbers(), time2wait: 0, time2retain: 0 };
         self.send(Message::LogoutResponse(reply))?;
         if response == 0 {
             self.shared.log(1, format_args!("connection {}: logout ({})", self.id, self.initiator));

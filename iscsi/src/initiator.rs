@@ -192,7 +192,7 @@ impl Initiator {
         if status != 0 {
             return Err(InitiatorError::Login { status });
         }
-        self.exp_stat_sn = r.stat_sn.wrapping_add(1);
+        self.exp_stat_sn = r.numbers.stat_sn.wrapping_add(1);
         for (k, v) in text::parse(&r.data)? {
             self.negotiated.insert(k, v);
         }
@@ -354,7 +354,7 @@ impl Initiator {
                     }
                     result.data_in[d.buffer_offset as usize..end].copy_from_slice(&d.data);
                     if let Some(status) = d.status {
-                        self.note_status(d.stat_sn);
+                        self.note_status(d.numbers.stat_sn);
                         result.status = status;
                         result.residual = d.residual;
                         result.status_in_data_in = true;
@@ -362,7 +362,7 @@ impl Initiator {
                     }
                 }
                 Message::ScsiResponse(r) if r.itt == itt => {
-                    self.note_status(r.stat_sn);
+                    self.note_status(r.numbers.stat_sn);
                     result.response = r.response;
                     result.status = r.status;
                     result.sense = r.sense().to_vec();
@@ -405,7 +405,7 @@ impl Initiator {
         self.send(&Message::NopOut(m))?;
         match self.recv()? {
             Message::NopIn(n) if n.itt == itt => {
-                self.note_status(n.stat_sn);
+                self.note_status(n.numbers.stat_sn);
                 Ok(n.data)
             }
             Message::Reject(r) => Err(InitiatorError::Rejected { reason: r.reason, header: r.data }),
@@ -435,7 +435,7 @@ impl Initiator {
             self.send(&Message::TextRequest(m))?;
             match self.recv()? {
                 Message::TextResponse(r) if r.itt == itt => {
-                    self.note_status(r.stat_sn);
+                    self.note_status(r.numbers.stat_sn);
                     collected.extend_from_slice(&r.data);
                     if r.final_ {
                         return Ok(text::parse(&collected)?);
@@ -471,7 +471,7 @@ impl Initiator {
         self.send(&Message::TaskMgmtRequest(m))?;
         match self.recv()? {
             Message::TaskMgmtResponse(r) if r.itt == itt => {
-                self.note_status(r.stat_sn);
+                self.note_status(r.numbers.stat_sn);
                 Ok(r.response)
             }
             other => Err(InitiatorError::Unexpected(format!("{other:?}"))),
@@ -492,7 +492,7 @@ impl Initiator {
         self.send(&Message::LogoutRequest(m))?;
         match self.recv()? {
             Message::LogoutResponse(r) if r.itt == itt => {
-                self.note_status(r.stat_sn);
+                self.note_status(r.numbers.stat_sn);
                 Ok(r.response)
             }
             other => Err(InitiatorError::Unexpected(format!("{other:?}"))),

@@ -2,7 +2,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, RESERVED_TAG, header, put16, put32, put64};
+use super::bhs::{Opcode, RESERVED_TAG, SequenceNumbers, header, put16, put32, put64};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
@@ -10,9 +10,8 @@ use super::framing::RawPdu;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AsyncMessage {
     pub lun: u64,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     /// 0 SCSI async event, 1 logout requested, 2 connection drop, 3 session drop, 4 renegotiate.
     pub event: u8,
     pub vcode: u8,
@@ -27,9 +26,7 @@ impl Codec for AsyncMessage {
         let b = &pdu.bhs;
         Ok(AsyncMessage {
             lun: b.be64(8),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
+            numbers: SequenceNumbers::read(b),
             event: b[36],
             vcode: b[37],
             parameters: [b.be16(38), b.be16(40), b.be16(42)],
@@ -43,9 +40,7 @@ impl Codec for AsyncMessage {
         put64(&mut b, 8, self.lun);
         // Bytes 16–19 are the ITT field; an asynchronous message answers no task.
         put32(&mut b, 16, RESERVED_TAG);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         b[36] = self.event;
         b[37] = self.vcode;
         put16(&mut b, 38, self.parameters[0]);

@@ -6,6 +6,28 @@ pub const BHS_LEN: usize = 48;
 /// The reserved tag value: "no task" (ITT) or "no transfer" (TTT).
 pub const RESERVED_TAG: u32 = 0xFFFF_FFFF;
 
+/// The target's sequence numbers at BHS bytes 24, 28 and 32 of every PDU it sends (RFC 7143 §11.2.2):
+/// StatSN, ExpCmdSN, MaxCmdSN.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SequenceNumbers {
+    pub stat_sn: u32,
+    pub exp_cmd_sn: u32,
+    pub max_cmd_sn: u32,
+}
+
+impl SequenceNumbers {
+    pub(super) fn read(bhs: &[u8; BHS_LEN]) -> SequenceNumbers {
+        use offload_scsi::Fields;
+        SequenceNumbers { stat_sn: bhs.be32(24), exp_cmd_sn: bhs.be32(28), max_cmd_sn: bhs.be32(32) }
+    }
+
+    pub(super) fn write(&self, bhs: &mut [u8; BHS_LEN]) {
+        put32(bhs, 24, self.stat_sn);
+        put32(bhs, 28, self.exp_cmd_sn);
+        put32(bhs, 32, self.max_cmd_sn);
+    }
+}
+
 /// PDU operation codes (RFC 7143 §11.2.1.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]

@@ -3,7 +3,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, bit, flag, header, put32, put64};
+use super::bhs::{Opcode, SequenceNumbers, bit, flag, header, put32, put64};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 use super::residual::Residual;
@@ -64,10 +64,8 @@ pub struct DataIn {
     pub lun: u64,
     pub itt: u32,
     pub ttt: u32,
-    /// With status only.
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     pub data_sn: u32,
     pub buffer_offset: u32,
     pub data: Vec<u8>,
@@ -91,9 +89,7 @@ impl Codec for DataIn {
             lun: b.be64(8),
             itt: b.be32(16),
             ttt: b.be32(20),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
+            numbers: SequenceNumbers::read(b),
             data_sn: b.be32(36),
             buffer_offset: b.be32(40),
             data: pdu.data.clone(),
@@ -110,9 +106,7 @@ impl Codec for DataIn {
         put64(&mut b, 8, self.lun);
         put32(&mut b, 16, self.itt);
         put32(&mut b, 20, self.ttt);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         put32(&mut b, 36, self.data_sn);
         put32(&mut b, 40, self.buffer_offset);
         put32(&mut b, 44, self.residual.count());

@@ -3,7 +3,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, bit, flag, header, put16, put32};
+use super::bhs::{Opcode, SequenceNumbers, bit, flag, header, put16, put32};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
@@ -76,9 +76,8 @@ pub struct LoginResponse {
     pub isid: [u8; 6],
     pub tsih: u16,
     pub itt: u32,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     pub status_class: u8,
     pub status_detail: u8,
     pub data: Vec<u8>,
@@ -99,9 +98,7 @@ impl Codec for LoginResponse {
             isid: isid(b),
             tsih: b.be16(14),
             itt: b.be32(16),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
+            numbers: SequenceNumbers::read(b),
             status_class: b[36],
             status_detail: b[37],
             data: pdu.data.clone(),
@@ -116,9 +113,7 @@ impl Codec for LoginResponse {
         b[8..14].copy_from_slice(&self.isid);
         put16(&mut b, 14, self.tsih);
         put32(&mut b, 16, self.itt);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         b[36] = self.status_class;
         b[37] = self.status_detail;
         RawPdu::new(b, self.data.clone())

@@ -2,7 +2,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, header, put16, put32};
+use super::bhs::{Opcode, SequenceNumbers, header, put16, put32};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
@@ -50,9 +50,8 @@ pub struct LogoutResponse {
     /// 0 closed, 1 CID not found, 2 connection recovery not supported, 3 cleanup failed.
     pub response: u8,
     pub itt: u32,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     pub time2wait: u16,
     pub time2retain: u16,
 }
@@ -65,9 +64,7 @@ impl Codec for LogoutResponse {
         Ok(LogoutResponse {
             response: b[2],
             itt: b.be32(16),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
+            numbers: SequenceNumbers::read(b),
             time2wait: b.be16(40),
             time2retain: b.be16(42),
         })
@@ -78,9 +75,7 @@ impl Codec for LogoutResponse {
         b[1] = 0x80;
         b[2] = self.response;
         put32(&mut b, 16, self.itt);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         put16(&mut b, 40, self.time2wait);
         put16(&mut b, 42, self.time2retain);
         RawPdu::new(b, Vec::new())

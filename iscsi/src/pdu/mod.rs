@@ -32,7 +32,7 @@ mod task_mgmt;
 mod text;
 
 pub use async_message::AsyncMessage;
-pub use bhs::{BHS_LEN, Opcode, RESERVED_TAG};
+pub use bhs::{BHS_LEN, Opcode, RESERVED_TAG, SequenceNumbers};
 pub use codec::{Codec, DecodeError};
 pub use data::{DataIn, DataOut};
 pub use framing::{Digests, MAX_DATA_SEGMENT, RawPdu, ReadError, frame, read_pdu, write_pdu};
@@ -226,9 +226,7 @@ mod tests {
                 lun: 0,
                 itt: RESERVED_TAG,
                 ttt: 0x77,
-                stat_sn: 1,
-                exp_cmd_sn: 2,
-                max_cmd_sn: 65,
+                numbers: SequenceNumbers { stat_sn: 1, exp_cmd_sn: 2, max_cmd_sn: 65 },
                 data: vec![],
             }),
             Message::ScsiResponse(ScsiResponse {
@@ -238,18 +236,14 @@ mod tests {
                 status: 2,
                 itt: 42,
                 snack_tag: 0,
-                stat_sn: 3,
-                exp_cmd_sn: 4,
-                max_cmd_sn: 67,
+                numbers: SequenceNumbers { stat_sn: 3, exp_cmd_sn: 4, max_cmd_sn: 67 },
                 exp_data_sn: 1,
                 data: ScsiResponse::sense_segment(&[0x70, 0, 5, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x24, 0, 0, 0, 0, 0]),
             }),
             Message::TaskMgmtResponse(TaskMgmtResponse {
                 response: 1,
                 itt: 99,
-                stat_sn: 4,
-                exp_cmd_sn: 5,
-                max_cmd_sn: 68,
+                numbers: SequenceNumbers { stat_sn: 4, exp_cmd_sn: 5, max_cmd_sn: 68 },
             }),
             Message::LoginResponse(LoginResponse {
                 transit: true,
@@ -261,9 +255,7 @@ mod tests {
                 isid: [0x80, 1, 2, 3, 4, 5],
                 tsih: 0x0101,
                 itt: 0,
-                stat_sn: 1,
-                exp_cmd_sn: 1,
-                max_cmd_sn: 64,
+                numbers: SequenceNumbers { stat_sn: 1, exp_cmd_sn: 1, max_cmd_sn: 64 },
                 status_class: 0,
                 status_detail: 0,
                 data: b"HeaderDigest=None\0".to_vec(),
@@ -274,9 +266,7 @@ mod tests {
                 lun: 0,
                 itt: 4,
                 ttt: 0x10,
-                stat_sn: 5,
-                exp_cmd_sn: 6,
-                max_cmd_sn: 69,
+                numbers: SequenceNumbers { stat_sn: 5, exp_cmd_sn: 6, max_cmd_sn: 69 },
                 data: b"TargetName=iqn.t\0".to_vec(),
             }),
             Message::DataIn(DataIn {
@@ -287,9 +277,7 @@ mod tests {
                 lun: encode_lun(1),
                 itt: 0x1234,
                 ttt: RESERVED_TAG,
-                stat_sn: 7,
-                exp_cmd_sn: 8,
-                max_cmd_sn: 71,
+                numbers: SequenceNumbers { stat_sn: 7, exp_cmd_sn: 8, max_cmd_sn: 71 },
                 data_sn: 3,
                 buffer_offset: 1024,
                 data: vec![9; 1024],
@@ -302,9 +290,7 @@ mod tests {
                 lun: 0,
                 itt: 1,
                 ttt: RESERVED_TAG,
-                stat_sn: 0,
-                exp_cmd_sn: 8,
-                max_cmd_sn: 71,
+                numbers: SequenceNumbers { stat_sn: 0, exp_cmd_sn: 8, max_cmd_sn: 71 },
                 data_sn: 0,
                 buffer_offset: 0,
                 data: vec![1; 7],
@@ -312,9 +298,7 @@ mod tests {
             Message::LogoutResponse(LogoutResponse {
                 response: 0,
                 itt: 8,
-                stat_sn: 9,
-                exp_cmd_sn: 10,
-                max_cmd_sn: 73,
+                numbers: SequenceNumbers { stat_sn: 9, exp_cmd_sn: 10, max_cmd_sn: 73 },
                 time2wait: 2,
                 time2retain: 0,
             }),
@@ -322,18 +306,14 @@ mod tests {
                 lun: encode_lun(0),
                 itt: 5,
                 ttt: 0x55,
-                stat_sn: 6,
-                exp_cmd_sn: 7,
-                max_cmd_sn: 70,
+                numbers: SequenceNumbers { stat_sn: 6, exp_cmd_sn: 7, max_cmd_sn: 70 },
                 r2t_sn: 1,
                 buffer_offset: 65536,
                 desired_length: 262144,
             }),
             Message::AsyncMessage(AsyncMessage {
                 lun: 0,
-                stat_sn: 3,
-                exp_cmd_sn: 4,
-                max_cmd_sn: 5,
+                numbers: SequenceNumbers { stat_sn: 3, exp_cmd_sn: 4, max_cmd_sn: 5 },
                 event: 1,
                 vcode: 0,
                 parameters: [0, 2, 0],
@@ -341,9 +321,7 @@ mod tests {
             }),
             Message::Reject(Reject {
                 reason: reject::PROTOCOL_ERROR,
-                stat_sn: 1,
-                exp_cmd_sn: 2,
-                max_cmd_sn: 3,
+                numbers: SequenceNumbers { stat_sn: 1, exp_cmd_sn: 2, max_cmd_sn: 3 },
                 data_sn: 0,
                 data: vec![0x05; BHS_LEN],
             }),

@@ -2,7 +2,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, header, put32, put64};
+use super::bhs::{Opcode, SequenceNumbers, header, put32, put64};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
@@ -12,9 +12,8 @@ pub struct R2t {
     pub lun: u64,
     pub itt: u32,
     pub ttt: u32,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     pub r2t_sn: u32,
     pub buffer_offset: u32,
     pub desired_length: u32,
@@ -29,9 +28,7 @@ impl Codec for R2t {
             lun: b.be64(8),
             itt: b.be32(16),
             ttt: b.be32(20),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
+            numbers: SequenceNumbers::read(b),
             r2t_sn: b.be32(36),
             buffer_offset: b.be32(40),
             desired_length: b.be32(44),
@@ -44,9 +41,7 @@ impl Codec for R2t {
         put64(&mut b, 8, self.lun);
         put32(&mut b, 16, self.itt);
         put32(&mut b, 20, self.ttt);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         put32(&mut b, 36, self.r2t_sn);
         put32(&mut b, 40, self.buffer_offset);
         put32(&mut b, 44, self.desired_length);

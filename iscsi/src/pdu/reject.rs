@@ -3,7 +3,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, RESERVED_TAG, header, put32};
+use super::bhs::{Opcode, RESERVED_TAG, SequenceNumbers, header, put32};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
@@ -23,9 +23,8 @@ pub struct Reject {
     /// immediate command reject, 07h task in progress, 08h invalid data ack, 09h invalid PDU field, 0Ah
     /// long operation reject, 0Bh deprecated, 0Ch waiting for logout.
     pub reason: u8,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     pub data_sn: u32,
     /// The rejected PDU's header.
     pub data: Vec<u8>,
@@ -36,14 +35,7 @@ impl Codec for Reject {
 
     fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
-        Ok(Reject {
-            reason: b[2],
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
-            data_sn: b.be32(36),
-            data: pdu.data.clone(),
-        })
+        Ok(Reject { reason: b[2], numbers: SequenceNumbers::read(b), data_sn: b.be32(36), data: pdu.data.clone() })
     }
 
     fn encode(&self) -> RawPdu {
@@ -52,9 +44,7 @@ impl Codec for Reject {
         b[2] = self.reason;
         // Bytes 16–19 are the ITT field; the task the rejected PDU named is in its header, in the data.
         put32(&mut b, 16, RESERVED_TAG);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         put32(&mut b, 36, self.data_sn);
         RawPdu::new(b, self.data.clone())
     }

@@ -2,7 +2,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, header, put32};
+use super::bhs::{Opcode, SequenceNumbers, header, put32};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 use super::residual::Residual;
@@ -18,9 +18,8 @@ pub struct ScsiResponse {
     pub status: u8,
     pub itt: u32,
     pub snack_tag: u32,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     pub exp_data_sn: u32,
     /// The data segment: SenseLength (2 bytes) and the sense data, or empty.
     pub data: Vec<u8>,
@@ -60,9 +59,7 @@ impl Codec for ScsiResponse {
             status: b[3],
             itt: b.be32(16),
             snack_tag: b.be32(20),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
+            numbers: SequenceNumbers::read(b),
             exp_data_sn: b.be32(36),
             data: pdu.data.clone(),
         })
@@ -75,9 +72,7 @@ impl Codec for ScsiResponse {
         b[3] = self.status;
         put32(&mut b, 16, self.itt);
         put32(&mut b, 20, self.snack_tag);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         put32(&mut b, 36, self.exp_data_sn);
         put32(&mut b, 40, self.bidi_residual.count());
         put32(&mut b, 44, self.residual.count());

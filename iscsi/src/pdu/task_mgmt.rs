@@ -2,7 +2,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, header, put32, put64};
+use super::bhs::{Opcode, SequenceNumbers, header, put32, put64};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
@@ -62,9 +62,8 @@ pub struct TaskMgmtResponse {
     /// function rejected.
     pub response: u8,
     pub itt: u32,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
 }
 
 impl Codec for TaskMgmtResponse {
@@ -72,13 +71,7 @@ impl Codec for TaskMgmtResponse {
 
     fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
-        Ok(TaskMgmtResponse {
-            response: b[2],
-            itt: b.be32(16),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
-        })
+        Ok(TaskMgmtResponse { response: b[2], itt: b.be32(16), numbers: SequenceNumbers::read(b) })
     }
 
     fn encode(&self) -> RawPdu {
@@ -86,9 +79,7 @@ impl Codec for TaskMgmtResponse {
         b[1] = 0x80;
         b[2] = self.response;
         put32(&mut b, 16, self.itt);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         RawPdu::new(b, Vec::new())
     }
 }

@@ -3,7 +3,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, bit, flag, header, put32, put64};
+use super::bhs::{Opcode, SequenceNumbers, bit, flag, header, put32, put64};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
@@ -59,9 +59,8 @@ pub struct TextResponse {
     pub lun: u64,
     pub itt: u32,
     pub ttt: u32,
-    pub stat_sn: u32,
-    pub exp_cmd_sn: u32,
-    pub max_cmd_sn: u32,
+    /// StatSN, ExpCmdSN, MaxCmdSN.
+    pub numbers: SequenceNumbers,
     pub data: Vec<u8>,
 }
 
@@ -76,9 +75,7 @@ impl Codec for TextResponse {
             lun: b.be64(8),
             itt: b.be32(16),
             ttt: b.be32(20),
-            stat_sn: b.be32(24),
-            exp_cmd_sn: b.be32(28),
-            max_cmd_sn: b.be32(32),
+            numbers: SequenceNumbers::read(b),
             data: pdu.data.clone(),
         })
     }
@@ -89,9 +86,7 @@ impl Codec for TextResponse {
         put64(&mut b, 8, self.lun);
         put32(&mut b, 16, self.itt);
         put32(&mut b, 20, self.ttt);
-        put32(&mut b, 24, self.stat_sn);
-        put32(&mut b, 28, self.exp_cmd_sn);
-        put32(&mut b, 32, self.max_cmd_sn);
+        self.numbers.write(&mut b);
         RawPdu::new(b, self.data.clone())
     }
 }
