@@ -13,7 +13,7 @@ use offload_scsi::xcopy::{
     ADDRESSED_UNIT, BLOCK_TO_BLOCK, CSCD_LEN, HEADER_LEN, IDENTIFICATION_DESCRIPTOR, LAST_LIST_INDEX, ListIdUsage,
     SEGMENT_LEN,
 };
-use offload_scsi::{Asc, CHECK_CONDITION, CopyLimits, CopyTarget, Fields, Forwarded, Limits, Sense};
+use offload_scsi::{Asc, CopyLimits, CopyTarget, Fields, Forwarded, Limits, Sense};
 
 use crate::commands::{lba_range, read_error, writable, write_error};
 use crate::config::Access;
@@ -299,9 +299,7 @@ impl<A: Access> Copy<'_, '_, '_, A> {
 
 /// COPY ABORTED for segment `number` forwarding a copy target's CHECK CONDITION, pointing at `byte`.
 fn copy_aborted_forwarding(number: u16, byte: u16, from: CopyTarget, inner: Sense) -> Sense {
-    let target =
-        Forwarded { from, status: CHECK_CONDITION, key: inner.key, asc: inner.asc, information: inner.information };
-    Sense::copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(target)
+    Sense::copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(Forwarded::check_condition(from, &inner))
 }
 
 fn aborted(number: u16, byte: u16, from: CopyTarget, inner: Sense) -> Stop {

@@ -195,9 +195,7 @@ fn copy_aborted(number: usize, asc: Asc, byte: u16) -> Sense {
 
 /// COPY ABORTED carrying a copy target's CHECK CONDITION.
 fn forwarded(number: usize, byte: u16, from: CopyTarget, sense: Sense) -> Sense {
-    let target =
-        Forwarded { from, status: CHECK_CONDITION, key: sense.key, asc: sense.asc, information: sense.information };
-    copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(target)
+    copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(Forwarded::check_condition(from, &sense))
 }
 
 /// One segment ready to run: its job, or none for a zero-length segment.

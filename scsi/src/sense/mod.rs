@@ -14,6 +14,8 @@ use core::fmt;
 pub use decode::{DecodeError, decode};
 pub use encode::{SENSE_CAPACITY, SenseBuf};
 
+use crate::status::CHECK_CONDITION;
+
 /// A sense key (SPC-4 4.5.6): the newtype keeps values the table below does not name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SenseKey(pub u8);
@@ -200,6 +202,12 @@ pub struct Forwarded {
 }
 
 impl Forwarded {
+    /// A copy target's CHECK CONDITION with `sense` (of which the key, ASC/ASCQ and INFORMATION are
+    /// forwarded).
+    pub const fn check_condition(from: CopyTarget, sense: &Sense) -> Forwarded {
+        Forwarded { from, status: CHECK_CONDITION, key: sense.key, asc: sense.asc, information: sense.information }
+    }
+
     /// The copy target's own sense, as it would report it.
     pub const fn sense(&self) -> Sense {
         Sense { information: self.information, ..Sense::new(self.key, self.asc) }
