@@ -52,13 +52,14 @@ setup-peer:
 # libiscsi's iscsi-test-cu against offload-iscsi on loopback: the groups CompareAndWrite, ExtendedCopy,
 # ReceiveCopyResults, WriteSame10, WriteSame16, Unmap, GetLBAStatus, Inquiry, ReportSupportedOpcodes and
 # ReadCapacity16 on a thick and a thin unit, with the model and with the fast path as the back end; pass /
-# fail / skip per test and totals. Fails on any outcome not listed in iscsi/conformance/known.txt.
+# fail / skip per test and totals, also in iscsi/reports/conformance.md. Fails on any outcome not listed
+# in iscsi/conformance/known.txt.
 conformance: iscsi
-	iscsi/conformance/run.sh
+	CONFORMANCE_COMMAND="make conformance" iscsi/conformance/run.sh
 
-# The same, side by side with tgt's tgtd (a thick and a thin unit) on loopback.
+# The same, side by side with tgt's tgtd (a thick and a thin unit) on loopback: iscsi/reports/conformance-peer.md.
 conformance-peer: iscsi setup-peer
-	iscsi/conformance/run.sh peer
+	CONFORMANCE_COMMAND="make conformance-peer" iscsi/conformance/run.sh peer
 
 # The main job: regenerate the golden vectors from the model, check the fast path and the RTL (through
 # the co-simulation) against every one of them, run the example scripts, and print a summary.
@@ -82,17 +83,21 @@ run: build
 	done; \
 	printf 'summary: %d scripts, %d commands, %d CHECK CONDITION (as the scripts expect)\n' $(words $(SCRIPTS)) $$total $$checks
 
-# Memory of sparse 1 TiB units as blocks are written: a table (the store's own count and the RSS growth).
+# Reports: a target that prints figures also writes them, with a first line saying which command wrote
+# them, when and on what machine, into a Markdown report beside the part (tools/report.sh), checked in.
+
+# Memory of sparse 1 TiB units as blocks are written: a table (the store's own count and the RSS growth),
+# also in model/reports/footprint.md.
 footprint: setup
-	$(CARGO) run --release --locked -q -p offload-model --example footprint
+	@tools/report.sh model/reports/footprint.md "make footprint" -- $(CARGO) run --release --locked -q -p offload-model --example footprint
 
 # The fast path against copy_within, copy_from_slice, fill(0) and slice equality at 4 KiB to 16 MiB, and
 # the model on the same commands (criterion, a few minutes on two cores), then the table: size, primitive,
-# std ns, fast path ns, ratio, model ns.
+# std ns, fast path ns, ratio, model ns — also in fastpath/reports/bench.md.
 bench: setup
 	$(CARGO) bench --locked -p offload-fastpath --bench primitives
 	$(CARGO) bench --locked -p offload-model --bench throughput
-	@$(CARGO) run --locked --release -q -p offload-fastpath --example bench_table
+	@tools/report.sh fastpath/reports/bench.md "make bench" -- $(CARGO) run --locked --release -q -p offload-fastpath --example bench_table
 
 # The golden vectors: regenerate them from the model, or check that the checked-in ones are current.
 vectors: build

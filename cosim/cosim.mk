@@ -2,8 +2,9 @@
 # model, job by job and cycle by cycle. Included by the root Makefile.
 #
 #   make cosim        every golden vector, a seeded random regression on two queues with random latency
-#                     and backpressure, a cycle-checked single-queue one, and the deliberate-fault tests
-#   make cosim-long   100 000 random jobs (reported in cosim/README.md; about 20 minutes on 2 cores)
+#                     and backpressure, a cycle-checked single-queue one, and the deliberate-fault tests;
+#                     the runs' tables and RTL coverage also go to cosim/reports/cosim.md
+#   make cosim-long   100 000 random jobs (a few minutes on an idle 2-core machine); cosim/reports/long.md
 #
 # make cosim also measures the RTL line coverage of the vectors and of the random regression
 # (build/cosim-coverage/: coverage.dat files, and the RTL annotated with counts, "%000000" where nothing
@@ -12,25 +13,43 @@
 COSIM := target/release/cosim
 COSIM_SEED ?= 1
 COSIM_COVERAGE := build/cosim-coverage
+# cosim's output as Markdown: a blank line wherever table rows start or end, so that the table and the
+# lines around it stay apart.
+COSIM_MARKDOWN := awk '{ t = /^\|/ } NR > 1 && t != p { print "" } { print; fflush(); p = t }'
 
-.PHONY: cosim cosim-long
+.PHONY: cosim cosim-runs cosim-long cosim-long-run
 
 cosim: setup
 	$(CARGO) build --release --locked -p offload-cosim --features fault-models,coverage
 	@mkdir -p $(COSIM_COVERAGE)
-	$(COSIM) --coverage $(COSIM_COVERAGE)/vectors.dat run vectors/data
-	$(COSIM) --coverage $(COSIM_COVERAGE)/random.dat random --seed $(COSIM_SEED) --jobs 4000 --queues 2 --latency 2-48 --backpressure 20
-	$(COSIM) random --seed $(COSIM_SEED) --jobs 1500 --queues 1
+	@tools/report.sh cosim/reports/cosim.md "make cosim" -- $(MAKE) --no-print-directory -s cosim-runs
+	$(CARGO) test --release --locked -p offload-cosim --features fault-models,coverage
+
+# make cosim's runs (tools/report.sh keeps what they print in cosim/reports/cosim.md).
+cosim-runs:
+	@echo '## `cosim run vectors/data`'; echo
+	@set -o pipefail; $(COSIM) --coverage $(COSIM_COVERAGE)/vectors.dat run vectors/data | $(COSIM_MARKDOWN)
+	@echo; echo '## `cosim random --seed $(COSIM_SEED) --jobs 4000 --queues 2 --latency 2-48 --backpressure 20`'; echo
+	@set -o pipefail; $(COSIM) --coverage $(COSIM_COVERAGE)/random.dat random --seed $(COSIM_SEED) --jobs 4000 --queues 2 \
+		--latency 2-48 --backpressure 20 | $(COSIM_MARKDOWN)
+	@echo; echo '## `cosim random --seed $(COSIM_SEED) --jobs 1500 --queues 1`'; echo
+	@set -o pipefail; $(COSIM) random --seed $(COSIM_SEED) --jobs 1500 --queues 1 | $(COSIM_MARKDOWN)
 	@verilator_coverage --write $(COSIM_COVERAGE)/both.dat $(COSIM_COVERAGE)/vectors.dat $(COSIM_COVERAGE)/random.dat
-	@echo "RTL lines reached (verilator_coverage):"; \
+	@echo; echo '## RTL lines reached (`verilator_coverage`, annotated copies in $(COSIM_COVERAGE)/)'; echo
+	@echo '| run | lines |'; echo '|---|---|'; \
 	for run in vectors random both; do \
 		rm -rf $(COSIM_COVERAGE)/annotated-$$run; \
 		out=$$(verilator_coverage --annotate $(COSIM_COVERAGE)/annotated-$$run --annotate-min 1 \
 			$(COSIM_COVERAGE)/$$run.dat) || exit 1; \
-		printf '  %-8s %s\n' $$run "$$(echo "$$out" | head -1)"; \
+		echo "| $$run | $$(echo "$$out" | head -1) |"; \
 	done
-	$(CARGO) test --release --locked -p offload-cosim --features fault-models,coverage
 
 cosim-long: setup
 	$(CARGO) build --release --locked -p offload-cosim
-	nice -n 10 $(COSIM) random --seed 11 --jobs 100000 --queues 2 --latency 4-40 --backpressure 20
+	@tools/report.sh cosim/reports/long.md "make cosim-long" -- $(MAKE) --no-print-directory -s cosim-long-run
+
+# make cosim-long's run (tools/report.sh keeps what it prints in cosim/reports/long.md).
+COSIM_LONG := random --seed 11 --jobs 100000 --queues 2 --latency 4-40 --backpressure 20
+cosim-long-run:
+	@echo '## `cosim $(COSIM_LONG)` (under nice -n 10)'; echo
+	@set -o pipefail; nice -n 10 $(COSIM) $(COSIM_LONG) | $(COSIM_MARKDOWN)

@@ -6,7 +6,9 @@
 #   - cloning 1 GiB from LUN A to LUN B with EXTENDED COPY, and with READ + WRITE through the initiator.
 # Prints IOPS and MB/s per target and operation, and the clone's host-link bytes: the SCSI data carried
 # in Data-In and Data-Out PDUs, as offload-iscsi counts them per connection (tgtd counts nothing: its
-# column shows the initiator's count, which is the same bytes seen from the other end).
+# column shows the initiator's count, which is the same bytes seen from the other end). The same tables
+# go to a Markdown report: iscsi/reports/bench.md with the default loads and targets, else
+# target/iscsi-bench/report.md.
 #
 # usage: iscsi/bench.sh            (make iscsi-bench)
 #   BENCH_SECONDS      seconds per timed load (default 3)
@@ -14,6 +16,8 @@
 #   BENCH_CLONE_BYTES  bytes a clone copies (default 1 GiB)
 #   BENCH_TARGETS      which targets (default "model fastpath tgtd")
 #   BENCH_PORT         first loopback port (default 3300)
+#   BENCH_REPORT       where the report goes instead
+#   BENCH_COMMAND      how the report names the command that wrote it (make passes "make iscsi-bench")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source iscsi/servers.sh
@@ -29,12 +33,22 @@ PORT=${BENCH_PORT:-3300}
 IQN=iqn.2026-11.org.offload:target
 PEER_IQN=iqn.2026-11.org.offload:tgtd
 BENCH_INITIATOR=iqn.2026-11.org.offload:bench
+if [ -n "${BENCH_REPORT:-}" ]; then
+	REPORT=$BENCH_REPORT
+elif [ -z "${BENCH_SECONDS:-}${BENCH_SESSIONS:-}${BENCH_CLONE_BYTES:-}${BENCH_TARGETS:-}" ]; then
+	REPORT=iscsi/reports/bench.md
+else
+	REPORT=$OUT/report.md
+fi
+COMMAND=${BENCH_COMMAND:-$(for v in BENCH_SECONDS BENCH_SESSIONS BENCH_CLONE_BYTES BENCH_TARGETS; do
+	[ -z "${!v:-}" ] || printf '%s="%s" ' $v "${!v}"; done)iscsi/bench.sh}
 
 for tool in iscsi-perf perl; do
 	command -v $tool >/dev/null || { echo "iscsi-bench: $tool is missing (make setup installs it)"; exit 1; }
 done
 for f in $BIN $LOAD; do [ -x $f ] || { echo "iscsi-bench: $f is missing (make iscsi-bench builds it)"; exit 1; }; done
 
+header=$(tools/report.sh --header "$COMMAND")
 rm -rf $OUT
 mkdir -p $OUT
 server=""
@@ -80,6 +94,12 @@ load() {
 
 # One tab-separated row of a result table.
 row() { local IFS=$'\t'; echo "$*"; }
+
+# Prints a line, and appends it to $OUT/results.md.
+say() {
+	echo "$*"
+	echo "$*" >> $OUT/results.md
+}
 
 # Prints a tab-separated table aligned (widths per column), and appends it to $OUT/results.md.
 show() {
@@ -144,20 +164,27 @@ for t in $TARGETS; do
 done
 
 echo
-echo "== load average before the last measurement: $loadavg (the IOPS of a busy machine vary widely)"
-echo
-echo "== throughput on loopback: 4 KiB READ / WRITE (8 blocks of 512 bytes), 1-block COMPARE AND WRITE"
-echo "   (MB/s: SCSI data on the host link — Data-In for reads, Data-Out for writes and COMPARE AND WRITE)"
+say "Load average before the last measurement: $loadavg (the IOPS of a busy machine vary widely: compare"
+say "within one run only; the host-link bytes are exact)."
+say
+say "Throughput on loopback: 4 KiB READ / WRITE (8 blocks of 512 bytes), 1-block COMPARE AND WRITE, $SECS s"
+say "each (MB/s: SCSI data on the host link — Data-In for reads, Data-Out for writes and COMPARE AND WRITE):"
+say
 { row target operation load IOPS MB/s; cat $results; } > $OUT/throughput.tsv
 show $OUT/throughput.tsv
 echo
-echo "== cloning $((CLONE >> 20)) MiB from one unit to another, 4 MiB per command"
+say "Cloning $((CLONE >> 20)) MiB from one unit to another, 4 MiB per command:"
+say
 { row target method seconds commands "host-link bytes (initiator)" "host-link bytes (target)"; cat $clones; } > $OUT/clone.tsv
 show $OUT/clone.tsv
 if [ -s $OUT/notes.txt ]; then
 	echo
 	echo "notes:"
 	cat $OUT/notes.txt
+	{ echo "Notes:"; echo; echo '```text'; cat $OUT/notes.txt; echo '```'; } >> $OUT/results.md
 fi
+mkdir -p "$(dirname "$REPORT")"
+{ echo "$header"; echo; cat $OUT/results.md; } > "$REPORT.tmp"
+mv "$REPORT.tmp" "$REPORT"
 echo
-echo "(tables in Markdown: $OUT/results.md)"
+echo "(tables in Markdown: $REPORT)"

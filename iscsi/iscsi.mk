@@ -2,10 +2,11 @@
 #
 #   make iscsi-bench   offload-iscsi (model and fast path) and tgtd on loopback: IOPS and MB/s for
 #                      READ, WRITE and COMPARE AND WRITE, and the host-link bytes of cloning 1 GiB with
-#                      EXTENDED COPY versus READ + WRITE (about two minutes; see iscsi/bench.sh)
+#                      EXTENDED COPY versus READ + WRITE (about two minutes; see iscsi/bench.sh); the
+#                      tables also go to iscsi/reports/bench.md
 
 .PHONY: iscsi-bench
 
 iscsi-bench: setup setup-peer
 	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load
-	nice -n 10 iscsi/bench.sh
+	BENCH_COMMAND="make iscsi-bench" nice -n 10 iscsi/bench.sh

@@ -1,14 +1,16 @@
-# The RTL flow (included by the root Makefile). All outputs go to build/rtl/.
+# The RTL flow (included by the root Makefile). Build outputs go to build/rtl/; the figures synth, fpga
+# and rtl-smoke print are also written to rtl/reports/<target>.md (tools/report.sh), which are checked in.
 #
 #   make lint       verilator --lint-only -Wall: the block at 64 and 32 bits, 2 and 4 queues, 512-byte
 #                   blocks, and the FPGA wrapper; zero warnings (no waivers are needed)
-#   make synth      Yosys 0.23 generic synthesis of offload_top (64 and 32 bits): fails on any latch;
-#                   prints logic cells, flip-flops and memories
-#   make fpga       the 32-bit build on an iCE40 HX8K: synth_ice40, nextpnr-ice40, icepack; prints logic
-#                   cells, block RAMs and post-route Fmax
+#   make synth      Yosys generic synthesis of offload_top (64 and 32 bits): fails on any latch;
+#                   logic cells, flip-flops and memories (rtl/reports/synth.md)
+#   make fpga       the 32-bit build on an iCE40 HX8K: synth_ice40, nextpnr-ice40, icepack; logic cells,
+#                   block RAMs, post-route Fmax and the critical path (rtl/reports/fpga.md)
 #   make rtl-smoke  the SystemVerilog bench under Verilator (64 and 32 bits) and Icarus: every engine,
 #                   every error path, reset, two queues, the vectors' $readmemh replay; beats per cycle
-#   make rtl-report synth + fpga, the table in rtl/README.md
+#                   (rtl/reports/smoke.md)
+#   make rtl-report synth + fpga: both reports
 #   make rtl-package  regenerate rtl/offload_pkg.sv from the contract (vectors/src); lint checks it is current
 
 RTL_BUILD := build/rtl
@@ -29,17 +31,16 @@ lint: setup
 	@echo "lint: clean"
 
 synth: setup
-	@echo "| build | DataWidth | queues | logic cells | flip-flops | memories | latches |"
-	@echo "|---|---:|---:|---:|---:|---:|---:|"
-	@rtl/scripts/synth.sh $(CURDIR)/$(RTL_BUILD) 64 2
-	@rtl/scripts/synth.sh $(CURDIR)/$(RTL_BUILD) 32 2
+	@tools/report.sh rtl/reports/synth.md "make synth" -- bash -c 'set -e; yosys -V; echo; \
+		echo "| build | DataWidth | queues | logic cells | flip-flops | memories | latches |"; \
+		echo "|---|---:|---:|---:|---:|---:|---:|"; \
+		rtl/scripts/synth.sh $(CURDIR)/$(RTL_BUILD) 64 2; \
+		rtl/scripts/synth.sh $(CURDIR)/$(RTL_BUILD) 32 2'
 
 fpga: setup
-	@echo "| build | DataWidth | queues | logic cells | block RAM | Fmax |"
-	@echo "|---|---:|---:|---:|---:|---:|"
-	@rtl/scripts/fpga.sh $(CURDIR)/$(RTL_BUILD)
+	@tools/report.sh rtl/reports/fpga.md "make fpga" -- rtl/scripts/fpga.sh $(CURDIR)/$(RTL_BUILD)
 
 rtl-smoke: setup
-	rtl/scripts/smoke.sh $(CURDIR)/$(RTL_BUILD)/smoke
+	tools/report.sh rtl/reports/smoke.md "make rtl-smoke" -- rtl/scripts/smoke.sh $(CURDIR)/$(RTL_BUILD)/smoke
 
 rtl-report: synth fpga

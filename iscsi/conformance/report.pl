@@ -143,7 +143,9 @@ my $ran = scalar @order;
 print sprintf("%-${w}s", 'tests run'), join('', map { sprintf("%-${cw}s", $ran - ($totals{$_}{'not run'} // 0)) } @columns), "\n";
 
 my $unexpected = 0;
-my @notes;
+my (@notes, @md_notes);
+# A table cell: no line breaks, no bare column separators.
+sub cell { my $t = shift // ''; $t =~ s/\|/\\|/g; $t =~ s/\s+/ /g; return $t; }
 for my $c (@columns) {
     for my $name (@order) {
         my $o = $result{$c}{$name};
@@ -159,10 +161,16 @@ for my $c (@columns) {
             $mark = 'peer';
         }
         push @notes, sprintf("%-16s %-36s %-8s %s\n%-16s %-36s %-8s   libiscsi: %s", $c, $name, $o, $mark, '', '', '', $reason{$c}{$name} // '');
+        push @md_notes, '| ' . join(' | ', $c, $name, $o, cell($mark), cell($reason{$c}{$name})) . ' |';
     }
 }
 print "\nOutcomes other than pass:\n", map { "$_\n" } @notes if @notes;
 
+push @md, '| **tests run** | ' . join(' | ', map { $ran - ($totals{$_}{'not run'} // 0) } @columns) . ' |';
+if (@md_notes) {
+    push @md, '', 'Outcomes other than a pass (the reasons: known.txt):', '',
+        '| column | test | outcome | verdict | what libiscsi logged |', '|---|---|---|---|---|', @md_notes;
+}
 if (open my $mf, '>', "$out/results.md") {
     print $mf join("\n", @md), "\n";
     close $mf;

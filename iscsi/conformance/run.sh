@@ -2,13 +2,17 @@
 # libiscsi's conformance suite (iscsi-test-cu) against offload-iscsi on loopback — a thick and a thin
 # unit, on each execution back end — and, with `peer`, against tgt's tgtd configured the same way, side
 # by side. Prints pass / fail / skip per test and the totals (report.pl); exits non-zero when an
-# outcome of ours is neither a pass nor listed, with its reason, in known.txt.
+# outcome of ours is neither a pass nor listed, with its reason, in known.txt. A run that passes writes
+# the same as a Markdown report: iscsi/reports/conformance.md (conformance-peer.md with `peer`) for the
+# default groups and back ends, else target/conformance/report.md.
 #
 # usage: iscsi/conformance/run.sh [peer]
 #   CONFORMANCE_BACKENDS  back ends to run (default: "model fastpath")
 #   CONFORMANCE_PORT      first loopback port used (default: 3270)
 #   CONFORMANCE_GROUPS    the iscsi-test-cu groups (default: the ten below; SCSI or iSCSI family,
 #                         e.g. CONFORMANCE_GROUPS=iSCSIResiduals)
+#   CONFORMANCE_REPORT    where the report goes instead
+#   CONFORMANCE_COMMAND   how the report names the command that wrote it (make passes "make conformance")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source iscsi/servers.sh
@@ -24,12 +28,22 @@ PEER_IQN=iqn.2026-11.org.offload:tgtd
 PEER_PORT=$((PORT + 20))
 PEER_CONTROL=$((PORT + 20))
 SIZE=128MiB
+if [ -n "${CONFORMANCE_REPORT:-}" ]; then
+	REPORT=$CONFORMANCE_REPORT
+elif [ -z "${CONFORMANCE_GROUPS:-}${CONFORMANCE_BACKENDS:-}" ]; then
+	REPORT=iscsi/reports/conformance$([ "$MODE" = offload ] || echo "-$MODE").md
+else
+	REPORT=$OUT/report.md
+fi
+COMMAND=${CONFORMANCE_COMMAND:-$(for v in CONFORMANCE_BACKENDS CONFORMANCE_GROUPS; do
+	[ -z "${!v:-}" ] || printf '%s="%s" ' $v "${!v}"; done)iscsi/conformance/run.sh${1:+ $1}}
 
 for tool in iscsi-test-cu stdbuf perl; do
 	command -v $tool >/dev/null || { echo "conformance: $tool is missing (make conformance installs it)"; exit 1; }
 done
 [ -x $BIN ] || { echo "conformance: $BIN is missing (make conformance builds it)"; exit 1; }
 
+header=$(tools/report.sh --header "$COMMAND")
 rm -rf $OUT
 mkdir -p $OUT
 pids=()
@@ -73,6 +87,7 @@ if [ "$MODE" = peer ]; then
 	peer_up=1
 fi
 
+info=("libiscsi-bin $version (iscsi-test-cu --dataloss), groups: $TEST_GROUPS.")
 echo "conformance: libiscsi-bin $version, groups: $TEST_GROUPS"
 for i in "${!columns[@]}"; do
 	column=${columns[$i]}
@@ -87,6 +102,21 @@ for i in "${!columns[@]}"; do
 	done
 	echo "conformance: $column (${urls[$i]}): $((SECONDS - start)) s"
 done
-[ -n "$peer_up" ] && echo "conformance: tgtd $(tgtd --version 2>&1 | head -1)"
+if [ -n "$peer_up" ]; then
+	peer_version=$(tgtd --version 2>&1 | head -1)
+	echo "conformance: tgtd $peer_version"
+	info+=("The peer: tgtd $peer_version.")
+fi
 echo
 perl iscsi/conformance/report.pl $OUT $OUT/tests.txt iscsi/conformance/known.txt "$TEST_GROUPS" "${columns[*]}" "model/* fastpath/*"
+# Every outcome as expected (report.pl exits non-zero otherwise, and set -e ends the run): the report.
+mkdir -p "$(dirname "$REPORT")"
+{
+	echo "$header"
+	echo
+	printf '%s\n' "${info[@]}"
+	echo
+	cat $OUT/results.md
+} > "$REPORT.tmp"
+mv "$REPORT.tmp" "$REPORT"
+echo "conformance: report in $REPORT"

@@ -5,7 +5,8 @@
 # Each engine moves data (+test=perf prints beats per cycle; every vectors/memh case is replayed and its
 # memory compared), every error path completes (+test=errors, random jobs with bad blocks), a reset in
 # the middle of a job (+test=reset), two queues at once (+test=concurrent, random with backpressure).
-# Prints a table; exits non-zero if any run does not end in PASS.
+# Prints Markdown tables (the runs, then the engines' throughput); exits non-zero if any run does not
+# end in PASS.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=$1
@@ -71,11 +72,17 @@ else
   failures=$((failures + 1))
 fi
 
+echo "$(verilator --version); $(iverilog -V 2>&1 | head -1)"
 echo
 echo "| run | result | jobs |"
 echo "|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "Engine throughput (64 KiB per job, 16-cycle read latency; beats per cycle = data beats / job cycles):"
-cat "$out/perf-w64.txt" "$out/perf-w32.txt"
+echo "Engine throughput (+test=perf: 64 KiB per job, 16-cycle read latency, 8-cycle write latency; beats per"
+echo "cycle = data beats / job cycles; R and W beats: what the memory carried during the job):"
+echo
+echo "| bus | job | data beats | cycles | model | beats per cycle | R beats | W beats |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+cat "$out/perf-w64.txt" "$out/perf-w32.txt" | sed -E \
+  's/^PERF ([0-9]+-bit): (.*[^ ]) +beats=([0-9]+) cycles=([0-9]+) model=([0-9]+) beats\/cycle=([0-9.]+) reads=([0-9]+) writes=([0-9]+)$/| \1 | \2 | \3 | \4 | \5 | \6 | \7 | \8 |/'
 exit $((failures > 0))

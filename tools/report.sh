@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs a program that prints figures and keeps what it printed in a Markdown report beside the part it
+# measures (checked in). The report's first line says which command wrote it, when and on what machine;
+# then comes the program's standard output, which also reaches the terminal as usual. The report is
+# replaced only when the program succeeds, so a failed run leaves the last good one in place.
+#
+# usage: tools/report.sh [--code] REPORT COMMAND -- PROGRAM [ARG...]
+#   REPORT   the report file, e.g. rtl/reports/synth.md
+#   COMMAND  what to name as its writer, e.g. "make synth"
+#   --code   put the output in a code block (for programs that print plain text rather than Markdown)
+#
+#        tools/report.sh --header COMMAND
+# prints the first line alone, for scripts that assemble their report themselves.
+set -uo pipefail
+
+header() {
+	local cpu load
+	cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null | head -1)
+	load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+	echo "Written by \`$1\` on $(date -u +%Y-%m-%d) (UTC); nproc $(nproc), ${cpu:-CPU model unknown};" \
+		"load average ${load:-unknown} at the start."
+}
+
+if [ "${1:-}" = --header ]; then
+	[ $# -eq 2 ] || { echo "usage: tools/report.sh --header COMMAND" >&2; exit 2; }
+	header "$2"
+	exit 0
+fi
+
+code=""
+if [ "${1:-}" = --code ]; then
+	code=1
+	shift
+fi
+if [ $# -lt 4 ] || [ "$3" != -- ]; then
+	echo "usage: tools/report.sh [--code] REPORT COMMAND -- PROGRAM [ARG...]" >&2
+	exit 2
+fi
+report=$1 command=$2
+shift 3
+
+mkdir -p "$(dirname "$report")"
+tmp=$(mktemp "$report.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+{
+	header "$command"
+	echo
+	[ -z "$code" ] || echo '```text'
+} > "$tmp"
+"$@" | tee -a "$tmp"
+status=${PIPESTATUS[0]}
+[ -z "$code" ] || echo '```' >> "$tmp"
+if [ "$status" -eq 0 ]; then
+	chmod 644 "$tmp"
+	mv "$tmp" "$report"
+else
+	echo "report: $command failed (exit status $status); $report is unchanged" >&2
+fi
+exit "$status"
