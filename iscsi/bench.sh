@@ -36,7 +36,7 @@ BENCH_INITIATOR=iqn.2026-11.org.offload:bench
 if [ -n "${BENCH_REPORT:-}" ]; then
 	REPORT=$BENCH_REPORT
 elif [ -z "${BENCH_SECONDS:-}${BENCH_SESSIONS:-}${BENCH_CLONE_BYTES:-}${BENCH_TARGETS:-}" ]; then
-	REPORT=iscsi/reports/bench.md
+	REPORT=$(tools/report.sh --path iscsi/reports/bench.md)
 else
 	REPORT=$OUT/report.md
 fi

@@ -10,8 +10,18 @@
 #   --code   put the output in a code block (for programs that print plain text rather than Markdown)
 #
 #        tools/report.sh --header COMMAND
-# prints the first line alone, for scripts that assemble their report themselves.
+# prints the first line alone, for scripts that assemble their report themselves, and
+#        tools/report.sh --path REPORT
+# prints where REPORT is written.
+#
+# OFFLOAD_REPORTS=DIR writes every report under DIR instead (same relative path): `make test` sets it to
+# target/reports, so a CI or test run measures without rewriting the checked-in reports.
 set -uo pipefail
+
+# Where a report goes: beside its part, or under $OFFLOAD_REPORTS.
+path() {
+	if [ -n "${OFFLOAD_REPORTS:-}" ]; then echo "$OFFLOAD_REPORTS/$1"; else echo "$1"; fi
+}
 
 header() {
 	local cpu load
@@ -20,6 +30,12 @@ header() {
 	echo "Written by \`$1\` on $(date -u +%Y-%m-%d) (UTC); nproc $(nproc), ${cpu:-CPU model unknown};" \
 		"load average ${load:-unknown} at the start."
 }
+
+if [ "${1:-}" = --path ]; then
+	[ $# -eq 2 ] || { echo "usage: tools/report.sh --path REPORT" >&2; exit 2; }
+	path "$2"
+	exit 0
+fi
 
 if [ "${1:-}" = --header ]; then
 	[ $# -eq 2 ] || { echo "usage: tools/report.sh --header COMMAND" >&2; exit 2; }
@@ -36,7 +52,7 @@ if [ $# -lt 4 ] || [ "$3" != -- ]; then
 	echo "usage: tools/report.sh [--code] REPORT COMMAND -- PROGRAM [ARG...]" >&2
 	exit 2
 fi
-report=$1 command=$2
+report=$(path "$1") command=$2
 shift 3
 
 mkdir -p "$(dirname "$report")"

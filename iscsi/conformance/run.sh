@@ -31,7 +31,7 @@ SIZE=128MiB
 if [ -n "${CONFORMANCE_REPORT:-}" ]; then
 	REPORT=$CONFORMANCE_REPORT
 elif [ -z "${CONFORMANCE_GROUPS:-}${CONFORMANCE_BACKENDS:-}" ]; then
-	REPORT=iscsi/reports/conformance$([ "$MODE" = offload ] || echo "-$MODE").md
+	REPORT=$(tools/report.sh --path iscsi/reports/conformance$([ "$MODE" = offload ] || echo "-$MODE").md)
 else
 	REPORT=$OUT/report.md
 fi
