@@ -1,0 +1,222 @@
+//! The software fast path as the back end, with a reference model serving the commands it does not
+//! implement (see the parent module's documentation).
+
+use std::io::Read;
+
+use offload_fastpath::{CopySummary, Extent, FastPath, Hint, Limits, Unit, max_extents};
+use offload_model::config::{self, AccessMap, TargetConfig};
+use offload_model::media::WriteHint;
+use offload_model::scsi::copy_manager::{CopyRecord, ListKey};
+use offload_model::scsi::{Request, Target};
+use offload_scsi::{SenseFormat, command};
+
+use super::image::{Images, Media, image_units};
+use super::{Answer, Backend, BackendError, Command, SetupError};
+
+/// One unit's flat memory for the fast path.
+struct FlatUnit {
+    data: Vec<u8>,
+    /// 2 bits a block (mapped, anchored), `None` for a thick unit.
+    provisioning: Option<Vec<u8>>,
+    bad_blocks: Vec<u64>,
+    block_size: u32,
+    write_protected: bool,
+    naa: [u8; 16],
+}
+
+/// A fast-path command's answer, the extents it wrote and, for EXTENDED COPY, its summary.
+type FastAnswer = (Answer, Vec<Extent>, Option<CopySummary>);
+
+/// The fast path executes what it implements; a reference model over the same provisioning state serves
+/// the rest (see the module documentation).
+pub struct FastPathBackend {
+    units: Vec<FlatUnit>,
+    limits: Limits,
+    access: AccessMap,
+    model: Target,
+    images: Images,
+    /// The fast path's data-in: room for the largest transfer the limits allow, allocated once.
+    data_in: Vec<u8>,
+    /// Where the fast path records the extents a command wrote ([`max_extents`] of them).
+    extents: Vec<Extent>,
+}
+
+impl FastPathBackend {
+    pub fn new(mut config: TargetConfig, media: &Media) -> Result<Self, SetupError> {
+        let files = image_units(&mut config, media)?;
+        config.validate()?;
+        let mut units = Vec::new();
+        // The blocks a loaded image maps, to be mapped in the model's units too.
+        let mut loaded = Vec::new();
+        for (i, u) in config.units.iter().enumerate() {
+            let bytes = u.blocks * u64::from(u.block_size);
+            let len = usize::try_from(bytes).map_err(|_| SetupError::TooLarge { unit: i, bytes })?;
+            let mut data = vec![0u8; len];
+            if let Some((path, file)) = files.get(i) {
+                (&*file).read_exact(&mut data).map_err(|source| SetupError::Image { path: path.clone(), source })?;
+            }
+            let provisioning = u.thin.then(|| {
+                let mut bits = vec![0u8; Unit::provisioning_bytes(u.blocks)];
+                // A loaded image's non-zero blocks are mapped (as the model loads images).
+                for (lba, block) in data.chunks(u.block_size as usize).enumerate() {
+                    if block.iter().any(|&b| b != 0) {
+                        bits[lba / 4] |= 1 << ((lba % 4) * 2);
+                        loaded.push(Extent { lun: i as u16, lba: lba as u64, blocks: 1, hint: Hint::Data });
+                    }
+                }
+                bits
+            });
+            units.push(FlatUnit {
+                data,
+                provisioning,
+                bad_blocks: u.bad_blocks.iter().copied().collect(),
+                block_size: u.block_size,
+                write_protected: u.write_protected,
+                naa: config::naa_designator(u, i as u16),
+            });
+        }
+        let limits = config.limits.clone();
+        let largest_block = config.units.iter().map(|u| u.block_size).max().unwrap_or(512);
+        let data_in = vec![0u8; limits.max_transfer_blocks as usize * largest_block as usize];
+        let extents = vec![Extent::EMPTY; max_extents(&limits)];
+        let access = config.access.clone();
+        let images = if files.is_empty() {
+            Images::none(config.units.len())
+        } else {
+            Images { files: files.into_iter().map(Some).collect() }
+        };
+        let model = Target::new(config)?;
+        let mut backend = FastPathBackend { units, limits, access, model, images, data_in, extents };
+        for extent in &loaded {
+            backend.hand_over(extent);
+        }
+        // Check the units and limits once, as the fast path does on every command.
+        let probe = Command { initiator: "", lun: 0, cdb: &[0x00], data_out: &[] };
+        backend.run_fast_path(&probe).map_err(|e| SetupError::FastPath(e.to_string()))?;
+        Ok(backend)
+    }
+
+    /// The fast path's answer to `c` and what it says it wrote; `Ok(None)` when it does not handle it.
+    fn execute_fast_path(&mut self, c: &Command<'_>) -> Result<Option<FastAnswer>, BackendError> {
+        let access = &self.access;
+        let state = &self.model.state;
+        let mut units: Vec<Unit<'_>> = self
+            .units
+            .iter_mut()
+            .enumerate()
+            .map(|(i, u)| Unit {
+                data: &mut u.data,
+                block_size: u.block_size,
+                write_protected: u.write_protected,
+                naa: u.naa,
+                provisioning: u.provisioning.as_deref_mut(),
+                bad_blocks: &u.bad_blocks,
+                descriptor_sense: state.descriptor_sense(i as u16),
+            })
+            .collect();
+        let allows = |initiator: &[u8], lun: u16| std::str::from_utf8(initiator).is_ok_and(|i| access.allows(i, lun));
+        let mut fp = FastPath::new(&mut units, self.limits.clone(), state.config.descriptor_sense, allows)
+            .map_err(|e| BackendError::FastPathConfig(e.to_string()))?;
+        let request = offload_fastpath::Request {
+            initiator: c.initiator.as_bytes(),
+            lun: c.lun,
+            cdb: c.cdb,
+            data_out: c.data_out,
+        };
+        let reply = fp.execute(&request, &mut self.data_in, &mut self.extents);
+        if !reply.handled {
+            return Ok(None);
+        }
+        let answer = Answer { status: reply.status, sense: reply.sense().to_vec(), data_in: reply.data_in.to_vec() };
+        Ok(Some((answer, reply.written.to_vec(), reply.copy)))
+    }
+
+    /// Runs the fast path; `Ok(None)` when it does not handle the command. What the command wrote is
+    /// handed to the model (provisioning) and to the image files, and an EXTENDED COPY is entered in the
+    /// model's copy manager book, all from the fast path's own account of what it did.
+    fn run_fast_path(&mut self, c: &Command<'_>) -> Result<Option<Answer>, BackendError> {
+        let Some((answer, written, copy)) = self.execute_fast_path(c)? else { return Ok(None) };
+        for extent in &written {
+            self.hand_over(extent);
+            let u = &self.units[usize::from(extent.lun)];
+            let bs = u.block_size as usize;
+            self.images.persist(usize::from(extent.lun), u.block_size, extent.lba, extent.blocks, |l, b| {
+                b.copy_from_slice(&u.data[l as usize * bs..][..bs]);
+                true
+            })?;
+        }
+        if let Some(copy) = copy {
+            self.record_copy(c, &copy, &answer);
+        }
+        Ok(Some(answer))
+    }
+
+    /// Brings the model's provisioning state of an extent up to the fast path's: GET LBA STATUS and the
+    /// other commands the model serves read it. Block contents are not copied: no command the model
+    /// serves reads them, and a mapped block of zeros costs the model nothing.
+    fn hand_over(&mut self, extent: &Extent) {
+        let store = &mut self.model.memory.units[usize::from(extent.lun)];
+        if !store.is_thin() {
+            return;
+        }
+        let hint = match extent.hint {
+            Hint::Data | Hint::Zeros => WriteHint::Data,
+            Hint::Deallocate => WriteHint::Deallocate,
+            Hint::Anchor => WriteHint::Anchor,
+        };
+        let zeros = vec![0u8; store.block_size() as usize];
+        for lba in extent.lba..extent.lba + extent.blocks {
+            // The fast path writes no bad block, and the model's unit has the same ones.
+            let _ = store.write_block(lba, &zeros, hint);
+        }
+    }
+
+    /// Enters an EXTENDED COPY the fast path ran in the model's copy manager book, as the model enters
+    /// its own: RECEIVE COPY RESULTS answers for it alike.
+    fn record_copy(&mut self, c: &Command<'_>, copy: &CopySummary, answer: &Answer) {
+        let key = ListKey { initiator: c.initiator.to_owned(), lun: c.lun, list_id: copy.list_id };
+        let record = CopyRecord {
+            segments_processed: copy.segments_processed,
+            bytes_transferred: copy.bytes_moved,
+            failure: copy.failed_segment.map(|_| (answer.status, answer.sense.clone())),
+            details_discarded: false,
+        };
+        let book = &mut self.model.state.copy_results;
+        // One list at a time: the fast path's list is never refused as in progress.
+        if book.start(&key).is_ok() {
+            book.finish(&key, copy.usage, record);
+        }
+    }
+}
+
+impl Backend for FastPathBackend {
+    fn execute(&mut self, c: &Command<'_>) -> Result<Answer, BackendError> {
+        let in_fast_path = command::lookup(c.cdb).is_ok_and(|spec| spec.command.in_fast_path());
+        if !in_fast_path {
+            let response = self.model.execute(&Request {
+                initiator: c.initiator.to_owned(),
+                lun: c.lun,
+                cdb: c.cdb.to_vec(),
+                data_out: c.data_out.to_vec(),
+            });
+            return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
+        }
+        self.run_fast_path(c)?.ok_or(BackendError::FastPathUnhandled(c.cdb[0]))
+    }
+
+    fn name(&self) -> &'static str {
+        "fastpath"
+    }
+
+    fn nexus_lost(&mut self, initiator: &str) {
+        self.model.nexus_loss(initiator);
+    }
+
+    fn sense_format(&self, lun: u16) -> SenseFormat {
+        self.model.state.sense_format(lun)
+    }
+
+    fn config(&self) -> &TargetConfig {
+        &self.model.state.config
+    }
+}

@@ -1,0 +1,81 @@
+//! Image files as units: opened (or created sparse), and written through as blocks change.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use offload_model::config::{TargetConfig, UnitConfig};
+
+use super::{BackendError, SetupError};
+
+/// Image files behind units (`None`: memory only), written through as blocks change.
+pub(super) struct Images {
+    pub(super) files: Vec<Option<(PathBuf, File)>>,
+}
+
+impl Images {
+    pub(super) fn none(units: usize) -> Self {
+        Images { files: (0..units).map(|_| None).collect() }
+    }
+
+    /// Writes blocks `lba..lba + count` of `unit`, whose contents `read` provides block by block.
+    pub(super) fn persist(
+        &self,
+        unit: usize,
+        block_size: u32,
+        lba: u64,
+        count: u64,
+        mut read: impl FnMut(u64, &mut [u8]) -> bool,
+    ) -> Result<(), BackendError> {
+        let Some(Some((path, file))) = self.files.get(unit) else { return Ok(()) };
+        let bs = u64::from(block_size);
+        let mut block = vec![0u8; block_size as usize];
+        for l in lba..lba.saturating_add(count) {
+            if read(l, &mut block) {
+                file.write_all_at(&block, l * bs)
+                    .map_err(|source| BackendError::Image { path: path.clone(), source })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens (or creates, sparse, with `template`'s capacity) an image file and returns its unit's
+/// configuration: `template` with the capacity the file's size gives.
+pub(super) fn open_image(path: &Path, template: &UnitConfig) -> Result<(File, UnitConfig), SetupError> {
+    let io = |source| SetupError::Image { path: path.to_owned(), source };
+    let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
+    let bs = u64::from(template.block_size);
+    let mut size = file.metadata().map_err(io)?.len();
+    if size == 0 {
+        size = template.blocks * bs;
+        file.set_len(size).map_err(io)?;
+    }
+    if size == 0 || !size.is_multiple_of(bs) {
+        return Err(SetupError::ImageSize { path: path.to_owned(), size, block_size: template.block_size });
+    }
+    Ok((file, UnitConfig { blocks: size / bs, ..template.clone() }))
+}
+
+/// Where each unit's contents come from.
+#[derive(Clone, Debug, Default)]
+pub enum Media {
+    /// Fresh memory for every configured unit.
+    #[default]
+    Memory,
+    /// One image file per unit (replacing the configured units; `template` gives block size, thin or
+    /// thick, and the capacity of a file that does not exist yet).
+    Images { paths: Vec<PathBuf>, template: UnitConfig },
+}
+
+pub(super) fn image_units(config: &mut TargetConfig, media: &Media) -> Result<Vec<(PathBuf, File)>, SetupError> {
+    let Media::Images { paths, template } = media else { return Ok(Vec::new()) };
+    config.units.clear();
+    let mut files = Vec::new();
+    for path in paths {
+        let (file, unit) = open_image(path, template)?;
+        config.units.push(unit);
+        files.push((path.clone(), file));
+    }
+    Ok(files)
+}

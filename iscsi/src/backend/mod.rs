@@ -1,0 +1,121 @@
+//! Execution back ends: what turns a SCSI command (initiator, LUN, CDB, data-out) into status, sense and
+//! data-in behind the iSCSI layer.
+//!
+//! - [`ModelBackend`]: the reference model (`offload_model::scsi::Target`) executes every command.
+//! - [`FastPathBackend`]: the software fast path (`offload_fastpath::FastPath`) executes the commands it
+//!   implements — READ/WRITE (10)/(16), COMPARE AND WRITE, WRITE SAME (10)/(16), UNMAP, EXTENDED COPY
+//!   (LID1) — over flat memory, one buffer per unit. Every other command (INQUIRY, READ CAPACITY, MODE
+//!   SENSE/SELECT, GET LBA STATUS, RECEIVE COPY RESULTS, REPORT LUNS, REPORT SUPPORTED OPERATION CODES,
+//!   TEST UNIT READY, and anything unknown) goes to a reference model configured identically. The two
+//!   share the media state those commands read:
+//!   - **provisioning**: every extent a fast-path command reports it wrote is written into the model's
+//!     unit with the matching hint (mapped, deallocated, anchored), so GET LBA STATUS sees what the fast
+//!     path did. Block contents are not copied: no command the model serves reads them.
+//!   - **D_SENSE**: MODE SELECT runs in the model; each fast-path command takes its unit's D_SENSE from
+//!     the model, so both render sense in the same format.
+//!   - **copy results**: an EXTENDED COPY the fast path ran is entered in the model's copy manager book
+//!     from the fast path's copy summary (list identifier, usage, segments processed, bytes moved, failure
+//!     sense), so RECEIVE COPY RESULTS answers for it as for a copy the model ran.
+//!
+//!   The back end reads no CDB, parameter list or sense itself: the shared command table says which
+//!   commands go to the fast path, and the fast path's reply says what they did.
+//!
+//! Units are fresh memory or image files ("sparse files": zero blocks are not stored by the model, and
+//! a missing image is created sparse). Changes reach an image file as they are made: the model back end
+//! writes the destination range of every engine job a command ran; the fast path back end writes the
+//! extents the fast path reports.
+
+mod fastpath;
+mod image;
+mod model;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use offload_model::config::{self, TargetConfig};
+use offload_scsi::SenseFormat;
+
+pub use fastpath::FastPathBackend;
+pub use image::Media;
+pub use model::ModelBackend;
+
+/// One SCSI command as the iSCSI layer hands it over.
+#[derive(Clone, Copy, Debug)]
+pub struct Command<'a> {
+    pub initiator: &'a str,
+    pub lun: u16,
+    pub cdb: &'a [u8],
+    pub data_out: &'a [u8],
+}
+
+/// A command's result.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u8,
+    pub sense: Vec<u8>,
+    pub data_in: Vec<u8>,
+}
+
+/// Why a back end could not execute a command (the iSCSI layer answers "target failure").
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("the fast path did not execute a command it implements (opcode {0:#04x})")]
+    FastPathUnhandled(u8),
+    #[error("the fast path refused its units or limits: {0}")]
+    FastPathConfig(String),
+    #[error("{path}: {source}")]
+    Image { path: PathBuf, source: std::io::Error },
+}
+
+/// Why a back end could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("configuration: {0}")]
+    Config(#[from] config::ConfigError),
+    #[error("fast path: {0}")]
+    FastPath(String),
+    #[error("{path}: {source}")]
+    Image { path: PathBuf, source: std::io::Error },
+    #[error("{path}: size {size} is not a positive multiple of the block size {block_size}")]
+    ImageSize { path: PathBuf, size: u64, block_size: u32 },
+    #[error("unit {unit}: {bytes} bytes do not fit this machine's address space")]
+    TooLarge { unit: usize, bytes: u64 },
+}
+
+/// An execution back end.
+pub trait Backend: Send {
+    /// Executes one command to completion.
+    fn execute(&mut self, command: &Command<'_>) -> Result<Answer, BackendError>;
+    /// "model" or "fastpath".
+    fn name(&self) -> &'static str;
+    /// The target configuration (units, access map, limits).
+    fn config(&self) -> &TargetConfig;
+    /// I_T nexus loss: `initiator`'s session ended. The copy manager discards the copy results it held
+    /// for the initiator's EXTENDED COPY lists, which do not outlive the nexus they were issued on.
+    fn nexus_lost(&mut self, initiator: &str);
+    /// The sense format for `lun`: its control mode page's D_SENSE.
+    fn sense_format(&self, lun: u16) -> SenseFormat;
+}
+
+/// Whether `initiator` may reach logical unit `lun` (it exists and the access map allows it).
+pub fn reachable(config: &TargetConfig, initiator: &str, lun: u16) -> bool {
+    usize::from(lun) < config.units.len() && config.access.allows(initiator, lun)
+}
+
+/// Which back end to build.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendKind {
+    #[default]
+    Model,
+    #[value(name = "fastpath")]
+    FastPath,
+}
+
+/// Builds a back end.
+pub fn build(kind: BackendKind, config: TargetConfig, media: &Media) -> Result<Box<dyn Backend>, SetupError> {
+    Ok(match kind {
+        BackendKind::Model => Box::new(ModelBackend::new(config, media)?),
+        BackendKind::FastPath => Box::new(FastPathBackend::new(config, media)?),
+    })
+}

@@ -1,0 +1,80 @@
+//! The reference model as the back end: it executes every command.
+
+use offload_model::address::{self, Region};
+use offload_model::config::TargetConfig;
+use offload_model::scsi::{Request, Target};
+use offload_scsi::SenseFormat;
+
+use super::image::{Images, Media, image_units};
+use super::{Answer, Backend, BackendError, Command, SetupError};
+
+/// The reference model executes everything.
+pub struct ModelBackend {
+    target: Target,
+    images: Images,
+}
+
+impl ModelBackend {
+    pub fn new(mut config: TargetConfig, media: &Media) -> Result<Self, SetupError> {
+        let files = image_units(&mut config, media)?;
+        if files.is_empty() {
+            let images = Images::none(config.units.len());
+            return Ok(ModelBackend { target: Target::new(config)?, images });
+        }
+        let mut stores = Vec::new();
+        for ((path, _), unit) in files.iter().zip(&config.units) {
+            let store = offload_model::image::load(path, unit)
+                .map_err(|e| SetupError::Image { path: path.clone(), source: std::io::Error::other(e.to_string()) })?;
+            stores.push(store);
+        }
+        let images = Images { files: files.into_iter().map(Some).collect() };
+        Ok(ModelBackend { target: Target::with_units(config, stores)?, images })
+    }
+
+    /// The model itself (for inspection in tests).
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+}
+
+impl Backend for ModelBackend {
+    fn execute(&mut self, c: &Command<'_>) -> Result<Answer, BackendError> {
+        let request = Request {
+            initiator: c.initiator.to_owned(),
+            lun: c.lun,
+            cdb: c.cdb.to_vec(),
+            data_out: c.data_out.to_vec(),
+        };
+        let response = self.target.execute(&request);
+        // Write through: every block an engine job wrote (its destination range on a unit).
+        for record in &response.jobs {
+            if record.completion.status == offload_model::engine::CompletionStatus::Miscompare {
+                continue;
+            }
+            if let Region::Unit { unit, offset } = address::decode(record.job.dst) {
+                let store = &self.target.memory.units[usize::from(unit)];
+                let lba = offset >> record.job.block_shift;
+                self.images.persist(usize::from(unit), store.block_size(), lba, record.job.blocks.into(), |l, b| {
+                    store.read_block(l, b).is_ok()
+                })?;
+            }
+        }
+        Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in })
+    }
+
+    fn name(&self) -> &'static str {
+        "model"
+    }
+
+    fn nexus_lost(&mut self, initiator: &str) {
+        self.target.nexus_loss(initiator);
+    }
+
+    fn sense_format(&self, lun: u16) -> SenseFormat {
+        self.target.state.sense_format(lun)
+    }
+
+    fn config(&self) -> &TargetConfig {
+        &self.target.state.config
+    }
+}

@@ -1,0 +1,133 @@
+use super::*;
+use offload_model::config::UnitConfig;
+use offload_scsi::{Fields, GOOD};
+
+fn small_config(thin: bool) -> TargetConfig {
+    let unit = UnitConfig { blocks: 256, block_size: 512, thin, ..UnitConfig::default() };
+    TargetConfig { units: vec![unit.clone(), unit], ..TargetConfig::default() }
+}
+
+fn run(b: &mut dyn Backend, cdb: &[u8], data_out: &[u8]) -> Answer {
+    b.execute(&Command { initiator: "iqn.test", lun: 0, cdb, data_out }).unwrap()
+}
+
+fn backends(thin: bool) -> Vec<Box<dyn Backend>> {
+    vec![
+        build(BackendKind::Model, small_config(thin), &Media::Memory).unwrap(),
+        build(BackendKind::FastPath, small_config(thin), &Media::Memory).unwrap(),
+    ]
+}
+
+#[test]
+fn both_back_ends_agree_on_a_write_read_and_lba_status() {
+    let mut answers = Vec::new();
+    for mut b in backends(true) {
+        let write = run(b.as_mut(), &[0x2A, 0, 0, 0, 0, 4, 0, 0, 2, 0], &[0x5A; 1024]);
+        let read = run(b.as_mut(), &[0x28, 0, 0, 0, 0, 4, 0, 0, 2, 0], &[]);
+        assert_eq!(read.data_in, vec![0x5A; 1024], "{}", b.name());
+        // GET LBA STATUS from LBA 0: served by the model in both back ends.
+        let status = run(b.as_mut(), &[0x9E, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0], &[]);
+        answers.push((write, read, status));
+    }
+    assert_eq!(answers[0], answers[1]);
+    // Blocks 4 and 5 mapped: the second descriptor starts at LBA 4.
+    assert_eq!(&answers[0].2.data_in[24..32], &4u64.to_be_bytes());
+}
+
+/// GET LBA STATUS from LBA 0 (served by the model in both back ends), descriptors as (LBA, blocks,
+/// provisioning status).
+fn lba_status(b: &mut dyn Backend) -> Vec<(u64, u32, u8)> {
+    let answer = run(b, &[0x9E, 0x12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], &[]);
+    answer.data_in[8..].chunks_exact(16).map(|d| (d.be64(0), d.be32(8), d[12])).collect()
+}
+
+#[test]
+fn the_model_sees_what_fast_path_writes_zeroing_and_unmapping_left() {
+    let mut maps = Vec::new();
+    for mut b in backends(true) {
+        run(b.as_mut(), &[0x2A, 0, 0, 0, 0, 0, 0, 0, 8, 0], &[0x5A; 8 * 512]);
+        // UNMAP 2..4, WRITE SAME (16) UNMAP ANCHOR of zeros over 5..7, WRITE SAME (10) of zeros at 20.
+        let unmap = [[0, 22, 0, 16, 0, 0, 0, 0].as_slice(), &2u64.to_be_bytes(), &[0, 0, 0, 2, 0, 0, 0, 0]].concat();
+        assert_eq!(run(b.as_mut(), &[0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0], &unmap).status, GOOD);
+        let anchor = [0x93, 0x18, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0];
+        assert_eq!(run(b.as_mut(), &anchor, &[0; 512]).status, GOOD);
+        assert_eq!(run(b.as_mut(), &[0x41, 0, 0, 0, 0, 20, 0, 0, 1, 0], &[0; 512]).status, GOOD);
+        maps.push(lba_status(b.as_mut()));
+    }
+    assert_eq!(maps[0], maps[1]);
+    // Mapped 0..2, deallocated 2..4, mapped 4..5, anchored 5..7, mapped 7..8, deallocated, mapped 20.
+    let expected = [(0, 2, 0), (2, 2, 1), (4, 1, 0), (5, 2, 2), (7, 1, 0), (8, 12, 1), (20, 1, 0), (21, 235, 1)];
+    assert_eq!(maps[0], expected);
+}
+
+#[test]
+fn fast_path_copies_are_in_the_copy_manager_book() {
+    let config = small_config(false);
+    let naa = config::naa_designator(&config.units[0], 0);
+    let mut list = vec![0u8; 16 + 32 + 28];
+    list[0] = 7; // LIST IDENTIFIER, usage 00b (hold)
+    list[3] = 32;
+    list[11] = 28;
+    list[16] = 0xE4;
+    list[20] = 1;
+    list[21] = 3;
+    list[23] = 16;
+    list[24..40].copy_from_slice(&naa);
+    list[46..48].copy_from_slice(&[2, 0]);
+    let s = 48;
+    list[s] = 0x02;
+    list[s + 3] = 0x18;
+    list[s + 11] = 8; // 8 blocks, 0 -> 100
+    list[s + 27] = 100;
+    let mut results = Vec::new();
+    for mut b in backends(false) {
+        let mut cdb = [0u8; 16];
+        cdb[0] = 0x83;
+        cdb[13] = list.len() as u8;
+        assert_eq!(run(b.as_mut(), &cdb, &list).status, GOOD, "{}", b.name());
+        let rcr = [0x84, 0x00, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 0, 0];
+        results.push(run(b.as_mut(), &rcr, &[]));
+    }
+    assert_eq!(results[0].status, GOOD);
+    assert_eq!(results[0], results[1]);
+}
+
+#[test]
+fn images_are_written_through() {
+    let dir = std::env::temp_dir().join(format!("offload-iscsi-backend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for kind in [BackendKind::Model, BackendKind::FastPath] {
+        let path = dir.join(format!("{kind:?}.img"));
+        let _ = std::fs::remove_file(&path);
+        let template = UnitConfig { blocks: 64, block_size: 512, thin: true, ..UnitConfig::default() };
+        let media = Media::Images { paths: vec![path.clone()], template };
+        let mut b = build(kind, TargetConfig::default(), &media).unwrap();
+        assert_eq!(b.config().units[0].blocks, 64);
+        run(b.as_mut(), &[0x2A, 0, 0, 0, 0, 3, 0, 0, 1, 0], &[0xC3; 512]);
+        // WRITE SAME (16) of a pattern over blocks 10..12, then UNMAP block 11.
+        let mut ws = [0u8; 16];
+        ws[0] = 0x93;
+        ws[9] = 10;
+        ws[13] = 2;
+        assert_eq!(run(b.as_mut(), &ws, &[0x11; 512]).status, GOOD);
+        let unmap = [[0, 22, 0, 16, 0, 0, 0, 0].as_slice(), &11u64.to_be_bytes(), &[0, 0, 0, 1, 0, 0, 0, 0]].concat();
+        assert_eq!(run(b.as_mut(), &[0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0], &unmap).status, GOOD);
+        let file = std::fs::read(&path).unwrap();
+        assert_eq!(file.len(), 64 * 512);
+        assert!(file[3 * 512..4 * 512].iter().all(|&x| x == 0xC3), "{kind:?}");
+        assert!(file[10 * 512..11 * 512].iter().all(|&x| x == 0x11), "{kind:?}");
+        assert!(file[11 * 512..12 * 512].iter().all(|&x| x == 0), "{kind:?}");
+        drop(b);
+        // Reopened, the image has the data.
+        let media = Media::Images {
+            paths: vec![path.clone()],
+            template: UnitConfig { blocks: 1, block_size: 512, ..UnitConfig::default() },
+        };
+        let mut b = build(kind, TargetConfig::default(), &media).unwrap();
+        assert_eq!(run(b.as_mut(), &[0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0], &[]).data_in, vec![0xC3; 512]);
+        // Its non-zero blocks are mapped, the rest deallocated, in the model too.
+        let expected = [(0, 3, 1), (3, 1, 0), (4, 6, 1), (10, 1, 0), (11, 53, 1)];
+        assert_eq!(lba_status(b.as_mut()), expected, "{kind:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
