@@ -18,6 +18,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 
 use crate::backend::{self, Answer, Command};
+use crate::counters::Event;
 use crate::pdu::{
     self, DataIn, DataOut, Digests, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Message, NopIn, NopOut,
     R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, SequenceNumbers,
@@ -244,6 +245,7 @@ impl<'s> Connection<'s> {
     /// Ends the login with a failure status (class and detail as one number, e.g. 0x0203).
     fn login_fail(&mut self, req: &LoginRequest, status: u16, why: impl Into<String>) -> ConnError {
         let why = why.into();
+        self.shared.counters.event(Event::LoginFailure);
         if let Err(e) = self.login_reply(req, None, 0, status, Vec::new()) {
             return e.into();
         }
@@ -396,6 +398,7 @@ impl<'s> Connection<'s> {
                 self.digests = Digests { header: self.params.header_digest, data: self.params.data_digest };
                 self.stream.set_read_timeout(None)?;
                 self.full_feature = true;
+                self.shared.counters.event(Event::Login);
                 self.shared.log(
                     1,
                     format_args!(

@@ -18,6 +18,7 @@
 
 pub mod backend;
 mod connection;
+pub mod counters;
 pub mod crc32c;
 pub mod initiator;
 pub mod pdu;

@@ -12,6 +12,7 @@ use offload_model::config::TargetConfig;
 use offload_scsi::SenseFormat;
 
 use crate::backend::{Answer, Backend, Command};
+use crate::counters::{Counters, Event};
 use crate::settings::Settings;
 
 /// A live session (one connection each: MaxConnections is 1).
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub config: TargetConfig,
     pub backend_name: &'static str,
     backend: Mutex<Box<dyn Backend>>,
+    /// What was executed, for anyone outside to prove the path a client took.
+    pub counters: Counters,
     sessions: Mutex<Sessions>,
     connections: Mutex<HashMap<u64, TcpStream>>,
     /// Reset epochs: the target's (warm reset) and each unit's (LOGICAL UNIT RESET, CLEAR TASK SET).
@@ -48,11 +51,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(settings: Settings, backend: Box<dyn Backend>) -> Shared {
+        let counters = Counters::new(settings.counters_file.clone());
         Shared {
             settings,
             config: backend.config().clone(),
             backend_name: backend.name(),
             backend: Mutex::new(backend),
+            counters,
             sessions: Mutex::new(Sessions::default()),
             connections: Mutex::new(HashMap::new()),
             epochs: Mutex::new((0, HashMap::new())),
@@ -72,11 +77,14 @@ impl Shared {
     /// failure for this command only.
     pub fn execute(&self, command: &Command<'_>) -> Result<Answer, String> {
         let mut backend = lock(&self.backend);
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.execute(command))) {
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.execute(command))) {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("the back end panicked on this command".to_owned()),
-        }
+        };
+        let (status, data_in) = result.as_ref().map_or((None, 0), |a| (Some(a.status), a.data_in.len()));
+        self.counters.command(command.cdb, command.data_out.len(), data_in, status);
+        result
     }
 
     /// The sense format for `lun` (its control mode page's D_SENSE).
@@ -149,6 +157,7 @@ impl Shared {
         if let Ok(clone) = stream.try_clone() {
             connections.insert(id, clone);
         }
+        self.counters.event(Event::ConnectionAccepted);
         Some(id)
     }
 
@@ -156,6 +165,7 @@ impl Shared {
     pub fn connection_closed(&self, id: u64) {
         lock(&self.connections).remove(&id);
         lock(&self.sessions).by_nexus.retain(|_, live| live.connection != id);
+        self.counters.event(Event::ConnectionClosed);
     }
 
     /// Drops every connection (TARGET COLD RESET, shutdown).

@@ -1,6 +1,7 @@
 //! The target's settings: its names, the negotiation policy, the command window and its limits.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::text::Policy;
@@ -25,6 +26,8 @@ pub struct Settings {
     pub login_timeout: Duration,
     /// 0 quiet, 1 sessions and errors, 2 every PDU.
     pub verbosity: u8,
+    /// Where the target's counters are written as they change (`None`: kept in memory only).
+    pub counters_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             max_connections: 64,
             login_timeout: Duration::from_secs(30),
             verbosity: 1,
+            counters_file: None,
         }
     }
 }

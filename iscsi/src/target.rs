@@ -106,6 +106,11 @@ impl RunningTarget {
         self.shared.session_count()
     }
 
+    /// The target's counters now (see [`crate::counters`]).
+    pub fn counters(&self) -> crate::counters::Tally {
+        self.shared.counters.snapshot()
+    }
+
     /// Stops accepting and drops every connection.
     pub fn stop(mut self) {
         self.shutdown();

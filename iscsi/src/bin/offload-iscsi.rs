@@ -123,6 +123,10 @@ struct ServeArgs {
     /// Commands an initiator may have outstanding (the CmdSN window).
     #[arg(long, default_value_t = 128)]
     queue_depth: u32,
+    /// Write the target's counters (commands by name and outcome, bytes, connections, logins) to this
+    /// JSON file after every command and closed connection.
+    #[arg(long)]
+    counters: Option<PathBuf>,
     /// Log every PDU.
     #[arg(short, long)]
     verbose: bool,
@@ -183,6 +187,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             ..Policy::default()
         },
         queue_depth: args.queue_depth.max(1),
+        counters_file: args.counters,
         verbosity: if args.quiet {
             0
         } else if args.verbose {
