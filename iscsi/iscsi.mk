@@ -4,9 +4,19 @@
 #                      READ, WRITE and COMPARE AND WRITE, and the host-link bytes of cloning 1 GiB with
 #                      EXTENDED COPY versus READ + WRITE (about two minutes; see iscsi/bench.sh); the
 #                      tables also go to iscsi/reports/bench.md
+#   make interop       QEMU's own iSCSI client (qemu-img, qemu-io) against offload-iscsi on loopback,
+#                      both back ends: pattern write and read, qemu-img map, convert -C between two LUs
+#                      and between two targets, write -z [-u], discard, flush, a 3 TiB LU — each check
+#                      proved from the target's counters and QEMU's iscsi_xcopy trace; a table, also in
+#                      iscsi/reports/interop.md (see iscsi/interop/run.sh). In make test.
 
-.PHONY: iscsi-bench
+.PHONY: iscsi-bench interop
 
 iscsi-bench: setup setup-peer
 	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load
 	BENCH_COMMAND="make iscsi-bench" nice -n 10 iscsi/bench.sh
+
+# QEMU's iSCSI driver is a separate Debian module matching the installed qemu-utils: iscsi/interop/qemu.sh
+# fetches it into target/qemu (run.sh calls it).
+interop: iscsi
+	INTEROP_COMMAND="make interop" iscsi/interop/run.sh

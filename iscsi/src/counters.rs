@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use offload_scsi::command;
+use offload_scsi::sense::decode;
 use serde::Serialize;
 
 /// How the commands of one kind ended.
@@ -23,6 +24,10 @@ pub struct CommandCount {
     pub check_condition: u64,
     /// Any other SCSI status, or a back-end failure.
     pub other: u64,
+    /// CHECK CONDITIONs by their sense, "KEY/ASC/ASCQ" in hex ("A/0D/02": COPY ABORTED, COPY TARGET
+    /// DEVICE NOT REACHABLE); "undecodable" for sense the vocabulary's decoder refuses.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sense: BTreeMap<String, u64>,
 }
 
 /// Everything counted so far.
@@ -71,21 +76,32 @@ fn command_name(cdb: &[u8]) -> String {
     }
 }
 
+/// The name a CHECK CONDITION's sense is counted under.
+fn sense_name(sense: &[u8]) -> String {
+    match decode(sense) {
+        Ok(s) => format!("{:X}/{:02X}/{:02X}", s.key.0, s.asc.0, s.asc.1),
+        Err(_) => "undecodable".to_owned(),
+    }
+}
+
 impl Counters {
     /// Counters written to `file` as they change (or kept in memory only).
     pub fn new(file: Option<PathBuf>) -> Self {
         Counters { tally: Mutex::new(Tally::default()), file }
     }
 
-    /// Counts one executed command: its CDB, the data it carried each way and its status (`None`: the
-    /// back end failed).
-    pub fn command(&self, cdb: &[u8], data_out: usize, data_in: usize, status: Option<u8>) {
+    /// Counts one executed command: its CDB, the data it carried each way, its status (`None`: the
+    /// back end failed) and sense.
+    pub fn command(&self, cdb: &[u8], data_out: usize, data_in: usize, status: Option<u8>, sense: &[u8]) {
         self.update(|t| {
             let count = t.commands.entry(command_name(cdb)).or_default();
             count.received += 1;
             match status {
                 Some(offload_scsi::GOOD) => count.good += 1,
-                Some(offload_scsi::CHECK_CONDITION) => count.check_condition += 1,
+                Some(offload_scsi::CHECK_CONDITION) => {
+                    count.check_condition += 1;
+                    *count.sense.entry(sense_name(sense)).or_default() += 1;
+                }
                 _ => count.other += 1,
             }
             t.data_out_bytes += data_out as u64;
@@ -129,21 +145,24 @@ fn write_atomically(path: &PathBuf, tally: &Tally) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use offload_scsi::{Asc, Sense, SenseFormat, SenseKey};
 
     #[test]
     fn commands_are_counted_by_the_tables_name_and_outcome() {
         let c = Counters::new(None);
-        c.command(&[0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 108, 0, Some(offload_scsi::GOOD));
-        c.command(&[0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 108, 0, Some(offload_scsi::CHECK_CONDITION));
-        c.command(&[0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], 0, 512, None);
-        c.command(&[0xC7], 0, 0, Some(offload_scsi::CHECK_CONDITION));
+        let xcopy = [0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        // COPY ABORTED, COPY TARGET DEVICE NOT REACHABLE, as the vocabulary encodes it.
+        let aborted = Sense::new(SenseKey::COPY_ABORTED, Asc::COPY_TARGET_NOT_REACHABLE).encode(SenseFormat::Fixed);
+        c.command(&xcopy, 108, 0, Some(offload_scsi::GOOD), &[]);
+        c.command(&xcopy, 108, 0, Some(offload_scsi::CHECK_CONDITION), aborted.as_slice());
+        c.command(&[0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], 0, 512, None, &[]);
+        c.command(&[0xC7], 0, 0, Some(offload_scsi::CHECK_CONDITION), &[0x7F]);
         let t = c.snapshot();
-        assert_eq!(
-            t.command("EXTENDED COPY(LID1)"),
-            CommandCount { received: 2, good: 1, check_condition: 1, other: 0 }
-        );
-        assert_eq!(t.command("READ(10)"), CommandCount { received: 1, good: 0, check_condition: 0, other: 1 });
-        assert_eq!(t.command("opcode C7h").received, 1);
+        let sense = BTreeMap::from([("A/0D/02".to_owned(), 1)]);
+        let expected = CommandCount { received: 2, good: 1, check_condition: 1, other: 0, sense };
+        assert_eq!(t.command("EXTENDED COPY(LID1)"), expected);
+        assert_eq!(t.command("READ(10)"), CommandCount { received: 1, other: 1, ..CommandCount::default() });
+        assert_eq!(t.command("opcode C7h").sense, BTreeMap::from([("undecodable".to_owned(), 1)]));
         assert_eq!((t.data_out_bytes, t.data_in_bytes), (216, 512));
     }
 
@@ -154,7 +173,7 @@ mod tests {
         let path = dir.join("counters.json");
         let c = Counters::new(Some(path.clone()));
         c.event(Event::ConnectionAccepted);
-        c.command(&[0x00, 0, 0, 0, 0, 0], 0, 0, Some(offload_scsi::GOOD));
+        c.command(&[0x00, 0, 0, 0, 0, 0], 0, 0, Some(offload_scsi::GOOD), &[]);
         let read: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(read["connections_accepted"], 1);
         assert_eq!(read["commands"]["TEST UNIT READY"]["good"], 1);

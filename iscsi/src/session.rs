@@ -82,8 +82,9 @@ impl Shared {
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err("the back end panicked on this command".to_owned()),
         };
-        let (status, data_in) = result.as_ref().map_or((None, 0), |a| (Some(a.status), a.data_in.len()));
-        self.counters.command(command.cdb, command.data_out.len(), data_in, status);
+        let (status, data_in, sense) =
+            result.as_ref().map_or((None, 0, &[][..]), |a| (Some(a.status), a.data_in.len(), &a.sense[..]));
+        self.counters.command(command.cdb, command.data_out.len(), data_in, status, sense);
         result
     }
 
