@@ -338,8 +338,19 @@ impl<'s> Connection<'s> {
                     "InitiatorName" if value.is_empty() => {
                         return Err(self.login_fail(&req, 0x0200, "empty InitiatorName"));
                     }
-                    "InitiatorName" if !first_exchange && *value != self.initiator => {
-                        return Err(self.login_fail(&req, 0x0200, "InitiatorName changed during login"));
+                    // The leading keys again, unchanged, are tolerated (RFC 7143 §6.2 would refuse them):
+                    // libiscsi repeats them in its operational stage when it offered CHAP and the target
+                    // chose None.
+                    "InitiatorName" | "TargetName" | "SessionType" if !first_exchange => {
+                        let first = match key.as_str() {
+                            "InitiatorName" => Some(&self.initiator),
+                            "TargetName" => target_name.as_ref(),
+                            _ => session_type.as_ref(),
+                        };
+                        if first != Some(value) {
+                            return Err(self.login_fail(&req, 0x0200, format!("{key} changed during login")));
+                        }
+                        continue;
                     }
                     "InitiatorName" => self.initiator = value.clone(),
                     "TargetName" => target_name = Some(value.clone()),

@@ -296,3 +296,34 @@ fn hand_made_failures_are_0201() {
     assert_eq!(l.send(false, 0, 1, &[("CHAP_A", "5")]).status, 0x0201);
     assert_eq!(t.sessions(), 1, "only the first use of the recorded response logged in");
 }
+
+#[test]
+fn an_initiator_without_an_account_offering_chap_gets_none_as_libiscsi_does_it() {
+    // libiscsi with a user name and password, to a target that chose None: it transits at once and
+    // repeats InitiatorName, TargetName and SessionType (unchanged) in its operational stage PDU.
+    let t = start(AUTH);
+    let mut l = RawLogin::new(t.addr());
+    let leading = [
+        ("InitiatorName", STRANGER),
+        ("TargetName", DEFAULT_TARGET_NAME),
+        ("SessionType", "Normal"),
+        ("AuthMethod", "CHAP,None"),
+    ];
+    let a = l.send(true, 0, 1, &leading);
+    assert_eq!((a.status, a.transit, a.value("AuthMethod")), (0, true, "None"));
+    let again = [
+        ("InitiatorName", STRANGER),
+        ("TargetName", DEFAULT_TARGET_NAME),
+        ("SessionType", "Normal"),
+        ("MaxRecvDataSegmentLength", "8192"),
+    ];
+    let a = l.send(true, 1, 3, &again);
+    assert_eq!((a.status, a.transit), (0, true), "{a:?}");
+    // A changed InitiatorName is still refused.
+    let mut l = RawLogin::new(t.addr());
+    assert_eq!(l.send(true, 0, 1, &leading).status, 0);
+    assert_eq!(l.send(true, 1, 3, &[("InitiatorName", ONE_WAY)]).status, 0x0200);
+    let mut l = RawLogin::new(t.addr());
+    assert_eq!(l.send(true, 0, 1, &leading).status, 0);
+    assert_eq!(l.send(true, 1, 3, &[("SessionType", "Discovery")]).status, 0x0200);
+}
