@@ -45,8 +45,9 @@ pub struct LoginOptions {
     /// Start in the security negotiation stage (AuthMethod=None, or CHAP,None with `chap`), as most
     /// initiators do.
     pub security_stage: bool,
-    /// Authenticate with CHAP: this initiator's CHAP_N and secret, and in `mutual` the CHAP_N and secret
-    /// the target must answer this initiator's own challenge with.
+    /// Authenticate with CHAP (in the security stage: without it, `chap` is not used): this initiator's
+    /// CHAP_N and secret, and in `mutual` the CHAP_N and secret the target must answer this initiator's
+    /// own challenge with.
     pub chap: Option<Account>,
     /// Operational keys offered, in order.
     pub keys: Vec<(String, String)>,

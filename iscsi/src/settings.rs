@@ -87,8 +87,10 @@ pub struct AuthConfig {
 /// Why an `--auth` file is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthConfigError {
+    /// serde_json's message with every quoted string blanked: a secret written where an account or a
+    /// flag belongs would otherwise be quoted back ("invalid type: string \"…\"").
     #[error("{0}")]
-    Json(#[from] serde_json::Error),
+    Json(String),
     #[error("{whose}: a CHAP user name must be non-empty, without NUL, at most 255 bytes")]
     BadUser { whose: String },
     #[error(
@@ -103,10 +105,16 @@ pub enum AuthConfigError {
     BothDirections { initiator: String, target: String },
 }
 
+/// `text` with the inside of every double-quoted string replaced by `…`.
+fn unquoted(text: &str) -> String {
+    text.split('"').enumerate().map(|(i, part)| if i % 2 == 1 { "…" } else { part }).collect::<Vec<_>>().join("\"")
+}
+
 impl AuthConfig {
     /// Reads and checks an `--auth` file's text; also returns warnings (things RFC 7143 advises against).
     pub fn from_json(text: &str) -> Result<(AuthConfig, Vec<String>), AuthConfigError> {
-        let config: AuthConfig = serde_json::from_str(text)?;
+        let config: AuthConfig =
+            serde_json::from_str(text).map_err(|e| AuthConfigError::Json(unquoted(&e.to_string())))?;
         let warnings = config.check()?;
         Ok((config, warnings))
     }
@@ -239,5 +247,12 @@ mod tests {
         assert!(!e.to_string().contains("same-secret-123"), "{e}");
         let e = parse(r#"{"default": {"user": "d", "secret": "short-one"}}"#).unwrap_err();
         assert!(!e.to_string().contains("short-one"), "{e}");
+        // A secret where an account belongs: serde_json would quote it.
+        let e = parse(r#"{"default": "misplaced-secret"}"#).unwrap_err();
+        assert!(!e.to_string().contains("misplaced-secret") && e.to_string().contains("invalid type"), "{e}");
+        let e = parse(r#"{"open_discovery": "misplaced-secret"}"#).unwrap_err();
+        assert!(!e.to_string().contains("misplaced-secret"), "{e}");
+        let e = parse(r#"{"default": {"user": "d", "secrte": "x"}}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field `secrte`"), "field names still show: {e}");
     }
 }
