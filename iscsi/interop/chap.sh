@@ -5,11 +5,14 @@
 # without CHAP, and an initiator without an account. Prints a table; exits non-zero when any outcome
 # differs from the expected one. Every outcome is checked on both sides: the client's exit status and
 # message, and the target's log line for the login (CHAP used, or status 0201). Finally, the target's
-# log — every PDU, -v — must not contain a secret.
+# log — every PDU, -v — must not contain a secret. With QEMU_MODULE_DIR naming a directory that holds
+# QEMU's block-iscsi.so (Debian's qemu-block-extra matching qemu-utils), QEMU's iSCSI driver is checked
+# too: one-way, wrong secret, None refused (QEMU does no mutual CHAP), the secret passed in a file.
 #
 # usage: iscsi/interop/chap.sh
-#   CHAP_BIN   the target binary (default: target/release/offload-iscsi, which `make iscsi` builds)
-#   CHAP_PORT  the loopback port (default: 3280)
+#   CHAP_BIN         the target binary (default: target/release/offload-iscsi, which `make iscsi` builds)
+#   CHAP_PORT        the loopback port (default: 3280)
+#   QEMU_MODULE_DIR  where block-iscsi.so is (optional: the QEMU rows)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source iscsi/servers.sh
@@ -105,6 +108,23 @@ check "discovery without CHAP" fail "Authentication failure\\(513\\)" "$refused"
 	iscsi-ls -i $ONE_WAY "iscsi://127.0.0.1:$PORT"
 check "no account: None accepted" ok "Peripheral Device Type" "$(session $STRANGER 'no authentication')" \
 	iscsi-inq -i $STRANGER "iscsi://$url"
+
+if [ -n "${QEMU_MODULE_DIR:-}" ] && [ -e "$QEMU_MODULE_DIR/block-iscsi.so" ] && command -v qemu-img >/dev/null; then
+	# QEMU's iSCSI options for initiator $1 (with CHAP user $2 and the secret object sec0, if given).
+	qemu_opts() {
+		echo "driver=raw,file.driver=iscsi,file.transport=tcp,file.portal=127.0.0.1:$PORT,file.target=$IQN,file.lun=0,file.initiator-name=$1${2:+,file.user=$2,file.password-secret=sec0}"
+	}
+	printf '%s' "$ONE_WAY_SECRET" > $OUT/qemu-secret
+	printf '%s' "not-the-secret-1" > $OUT/qemu-wrong
+	check "qemu: one-way" ok "virtual size: 64 MiB" "$(session $ONE_WAY CHAP)" \
+		qemu-img info --image-opts "$(qemu_opts $ONE_WAY one-way)" --object secret,id=sec0,file=$OUT/qemu-secret
+	check "qemu: wrong secret" fail "Authentication failure\\(513\\)" "wrong CHAP response.*$refused" \
+		qemu-img info --image-opts "$(qemu_opts $ONE_WAY one-way)" --object secret,id=sec0,file=$OUT/qemu-wrong
+	check "qemu: AuthMethod=None refused" fail "Authentication failure\\(513\\)" "must authenticate.*$refused" \
+		qemu-img info --image-opts "$(qemu_opts $ONE_WAY)"
+else
+	echo "(QEMU rows skipped: QEMU_MODULE_DIR does not hold block-iscsi.so)"
+fi
 
 stop_servers "${pids[@]}"
 pids=()
