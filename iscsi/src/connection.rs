@@ -17,6 +17,7 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 
+use crate::auth::ChapTarget;
 use crate::backend::{self, Answer, Command};
 use crate::counters::Event;
 use crate::pdu::{
@@ -25,7 +26,7 @@ use crate::pdu::{
     TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
 };
 use crate::session::Shared;
-use crate::text::{self, Negotiator, SessionParams};
+use crate::text::{self, AuthMethod, Negotiator, SessionParams};
 use crate::transfer;
 use offload_model::scsi::transfer::{ImpliedDataOut, implied_data_out};
 use offload_scsi::Fields;
@@ -253,7 +254,8 @@ impl<'s> Connection<'s> {
     }
 
     fn login(&mut self) -> Result<(), ConnError> {
-        let settings = &self.shared.settings;
+        let shared: &'s Shared = self.shared;
+        let settings = &shared.settings;
         self.stream.set_read_timeout(Some(settings.login_timeout))?;
         let mut negotiator = Negotiator::new(settings.policy.clone());
         let mut stage: Option<u8> = None;
@@ -261,6 +263,7 @@ impl<'s> Connection<'s> {
         let mut target_name: Option<String> = None;
         let mut session_type: Option<String> = None;
         let mut declared = false;
+        let mut chap: Option<ChapTarget<'s>> = None;
         loop {
             let raw = match read_pdu(&mut self.reader, Digests::default(), LOGIN_MAX_DATA) {
                 Ok(raw) => raw,
@@ -330,13 +333,26 @@ impl<'s> Connection<'s> {
             text.clear();
             let first_exchange = self.initiator.is_empty();
             let mut out: Vec<(String, String)> = Vec::new();
+            let mut auth_offer: Option<&str> = None;
+            let mut chap_keys: Vec<(String, String)> = Vec::new();
             for (key, value) in &pairs {
                 match key.as_str() {
                     "InitiatorName" if value.is_empty() => {
                         return Err(self.login_fail(&req, 0x0200, "empty InitiatorName"));
                     }
-                    "InitiatorName" if !first_exchange && *value != self.initiator => {
-                        return Err(self.login_fail(&req, 0x0200, "InitiatorName changed during login"));
+                    // The leading keys again, unchanged, are tolerated (RFC 7143 §6.2 would refuse them):
+                    // libiscsi repeats them in its operational stage when it offered CHAP and the target
+                    // chose None.
+                    "InitiatorName" | "TargetName" | "SessionType" if !first_exchange => {
+                        let first = match key.as_str() {
+                            "InitiatorName" => Some(&self.initiator),
+                            "TargetName" => target_name.as_ref(),
+                            _ => session_type.as_ref(),
+                        };
+                        if first != Some(value) {
+                            return Err(self.login_fail(&req, 0x0200, format!("{key} changed during login")));
+                        }
+                        continue;
                     }
                     "InitiatorName" => self.initiator = value.clone(),
                     "TargetName" => target_name = Some(value.clone()),
@@ -344,12 +360,14 @@ impl<'s> Connection<'s> {
                         return Err(self.login_fail(&req, 0x0209, format!("session type {value}")));
                     }
                     "SessionType" => session_type = Some(value.clone()),
+                    "AuthMethod" => auth_offer = Some(value),
+                    k if k.starts_with("CHAP_") => {
+                        chap_keys.push((key.clone(), value.clone()));
+                        continue;
+                    }
                     _ => {}
                 }
                 match negotiator.offer(key, value, true) {
-                    Ok(Some((k, v))) if k == "AuthMethod" && v == "Reject" => {
-                        return Err(self.login_fail(&req, 0x0201, format!("AuthMethod {value}: only None is offered")));
-                    }
                     Ok(Some(pair)) => out.push(pair),
                     Ok(None) => {}
                     Err(e) => return Err(self.login_fail(&req, 0x0200, e.to_string())),
@@ -381,16 +399,18 @@ impl<'s> Connection<'s> {
                     }
                 }
             }
-            if !declared && (req.csg == 1 || (req.transit && req.nsg == 3)) {
+            // Known now: who logs in, and to what.
+            let transit = self.security(&req, auth_offer, &chap_keys, &mut chap, &mut out)?;
+            if !declared && (req.csg == 1 || (transit && req.nsg == 3)) {
                 let ours = negotiator.params.target_max_recv_data_segment_length;
                 out.push(("MaxRecvDataSegmentLength".into(), ours.to_string()));
                 declared = true;
             }
-            let finishing = req.transit && req.nsg == 3;
+            let finishing = transit && req.nsg == 3;
             let tsih =
                 if finishing { self.shared.open_session(self.id, &self.initiator, self.isid, &self.stream) } else { 0 };
-            self.login_reply(&req, req.transit.then_some(req.nsg), tsih, 0, text::encode(&out))?;
-            if req.transit {
+            self.login_reply(&req, transit.then_some(req.nsg), tsih, 0, text::encode(&out))?;
+            if transit {
                 stage = Some(req.nsg);
             }
             if finishing {
@@ -402,11 +422,12 @@ impl<'s> Connection<'s> {
                 self.shared.log(
                     1,
                     format_args!(
-                        "connection {}: {} session for {} (TSIH {tsih}, MaxBurstLength {}, FirstBurstLength {}, \
+                        "connection {}: {} session for {} (TSIH {tsih}, {}, MaxBurstLength {}, FirstBurstLength {}, \
                          InitialR2T {}, ImmediateData {}, digests {}/{})",
                         self.id,
                         if self.discovery { "discovery" } else { "normal" },
                         self.initiator,
+                        if chap.is_some() { "CHAP" } else { "no authentication" },
                         self.params.max_burst_length,
                         self.params.first_burst_length,
                         self.params.initial_r2t,
@@ -418,6 +439,63 @@ impl<'s> Connection<'s> {
                 return Ok(());
             }
         }
+    }
+
+    /// The security side of one login exchange, once the initiator, the session type and this PDU's keys
+    /// are known: answers AuthMethod (CHAP for an initiator with an account, None for one without), runs
+    /// the CHAP exchange, and refuses (0201h) an initiator with an account that has not authenticated by
+    /// the time it leaves the security stage. Returns whether the target may transit as asked: not while
+    /// CHAP is still under way.
+    fn security(
+        &mut self,
+        req: &LoginRequest,
+        auth_offer: Option<&str>,
+        chap_keys: &[(String, String)],
+        chap: &mut Option<ChapTarget<'s>>,
+        out: &mut Vec<(String, String)>,
+    ) -> Result<bool, ConnError> {
+        let shared: &'s Shared = self.shared;
+        let account = shared.settings.auth.account(&self.initiator, self.discovery);
+        let mut just_chosen = false;
+        if let Some(offer) = auth_offer {
+            let acceptable: &[AuthMethod] = match account {
+                Some(_) if req.csg == 0 => &[AuthMethod::Chap],
+                Some(_) => &[],
+                None => &[AuthMethod::None],
+            };
+            match (text::select_auth_method(offer, acceptable), account) {
+                (Some(AuthMethod::Chap), Some(account)) => {
+                    *chap = Some(ChapTarget::new(account, &shared.challenges));
+                    just_chosen = true;
+                    out.push(("AuthMethod".into(), AuthMethod::Chap.name().into()));
+                }
+                (Some(method), _) => out.push(("AuthMethod".into(), method.name().into())),
+                (None, _) => {
+                    let why = match account {
+                        Some(_) => format!("AuthMethod={offer}: CHAP is required of {}", self.initiator),
+                        None => format!("AuthMethod={offer}: only None is offered to {}", self.initiator),
+                    };
+                    return Err(self.login_fail(req, 0x0201, why));
+                }
+            }
+        }
+        let under_way = chap.as_ref().is_some_and(|c| !c.authenticated());
+        if !chap_keys.is_empty() || (under_way && !just_chosen) {
+            let Some(exchange) = chap.as_mut().filter(|_| req.csg == 0) else {
+                return Err(self.login_fail(req, 0x0201, "CHAP keys outside a CHAP exchange"));
+            };
+            match exchange.step(chap_keys) {
+                Ok(reply) => out.extend(reply),
+                Err(e) => return Err(self.login_fail(req, 0x0201, format!("CHAP for {}: {e}", self.initiator))),
+            }
+        }
+        let authenticated = account.is_none() || chap.as_ref().is_some_and(ChapTarget::authenticated);
+        let under_way = chap.as_ref().is_some_and(|c| !c.authenticated());
+        if !authenticated && (req.csg != 0 || (req.transit && !under_way)) {
+            let why = format!("{} must authenticate with CHAP before leaving the security stage", self.initiator);
+            return Err(self.login_fail(req, 0x0201, why));
+        }
+        Ok(req.transit && authenticated)
     }
 
     // ----- full feature phase -----

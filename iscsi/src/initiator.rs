@@ -1,4 +1,4 @@
-//! A small iSCSI initiator: login (with or without a security stage), SCSI commands with immediate,
+//! A small iSCSI initiator: login (with or without a security stage, CHAP one-way or mutual), SCSI commands with immediate,
 //! unsolicited and solicited data, NOP, SendTargets, task management and logout — one command at a time.
 //! It is the client of the integration tests and of anything in the kit that drives the target without
 //! libiscsi; [`Initiator::send_raw`] and [`Initiator::recv`] let a test put any bytes on the wire.
@@ -8,6 +8,7 @@ use std::io::{self, BufReader, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use crate::auth::{self, Account};
 use crate::pdu::{
     self, DataOut, DecodeError, Digests, LoginRequest, LogoutRequest, Message, NopOut, RESERVED_TAG, ReadError,
     Residual, ScsiCommand, TaskMgmtRequest, TextRequest,
@@ -26,6 +27,8 @@ pub enum InitiatorError {
     Text(#[from] text::TextError),
     #[error("login failed with status {status:04x}")]
     Login { status: u16 },
+    #[error("the target failed mutual CHAP: {0}")]
+    TargetAuthentication(String),
     #[error("the target rejected a PDU (reason {reason:#04x})")]
     Rejected { reason: u8, header: Vec<u8> },
     #[error("unexpected PDU: {0}")]
@@ -39,8 +42,13 @@ pub struct LoginOptions {
     /// `None`: a discovery session.
     pub target_name: Option<String>,
     pub isid: [u8; 6],
-    /// Start in the security negotiation stage (AuthMethod=None), as most initiators do.
+    /// Start in the security negotiation stage (AuthMethod=None, or CHAP,None with `chap`), as most
+    /// initiators do.
     pub security_stage: bool,
+    /// Authenticate with CHAP (in the security stage: without it, `chap` is not used): this initiator's
+    /// CHAP_N and secret, and in `mutual` the CHAP_N and secret the target must answer this initiator's
+    /// own challenge with.
+    pub chap: Option<Account>,
     /// Operational keys offered, in order.
     pub keys: Vec<(String, String)>,
     pub timeout: Duration,
@@ -69,9 +77,17 @@ impl LoginOptions {
             target_name: target_name.map(str::to_owned),
             isid: [0x80, 0x12, 0x34, 0x56, 0x00, 0x01],
             security_stage: true,
+            chap: None,
             keys: keys.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             timeout: Duration::from_secs(30),
         }
+    }
+
+    /// Authenticates with CHAP (in the security stage).
+    pub fn chap(mut self, account: Account) -> Self {
+        self.chap = Some(account);
+        self.security_stage = true;
+        self
     }
 
     /// Replaces (or adds) an offered key.
@@ -99,6 +115,19 @@ pub struct ScsiResult {
     pub data_in_pdus: u32,
     /// Whether the status came in the last Data-In (phase collapse).
     pub status_in_data_in: bool,
+}
+
+/// What one Login Response said.
+struct LoginStep {
+    transit: bool,
+    nsg: u8,
+    keys: Vec<(String, String)>,
+}
+
+impl LoginStep {
+    fn value(&self, key: &str) -> Option<&str> {
+        self.keys.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
 }
 
 /// A logged-in connection.
@@ -183,7 +212,7 @@ impl Initiator {
         Ok(m)
     }
 
-    fn login_step(&mut self, req: LoginRequest) -> Result<(bool, u8), InitiatorError> {
+    fn login_step(&mut self, req: LoginRequest) -> Result<LoginStep, InitiatorError> {
         self.send(&Message::LoginRequest(req))?;
         let Message::LoginResponse(r) = self.recv()? else {
             return Err(InitiatorError::Unexpected("a PDU other than Login Response during login".into()));
@@ -193,13 +222,57 @@ impl Initiator {
             return Err(InitiatorError::Login { status });
         }
         self.exp_stat_sn = r.numbers.stat_sn.wrapping_add(1);
-        for (k, v) in text::parse(&r.data)? {
-            self.negotiated.insert(k, v);
+        let keys = text::parse(&r.data)?;
+        for (k, v) in &keys {
+            if !k.starts_with("CHAP_") {
+                self.negotiated.insert(k.clone(), v.clone());
+            }
         }
         if r.transit && r.nsg == 3 {
             self.tsih = r.tsih;
         }
-        Ok((r.transit, r.nsg))
+        Ok(LoginStep { transit: r.transit, nsg: r.nsg, keys })
+    }
+
+    /// The CHAP exchange after the target chose AuthMethod=CHAP (RFC 7143 §12.1.3): CHAP_A, then the
+    /// response to the target's challenge, with a challenge of this initiator's own for mutual CHAP.
+    /// Returns the target's answer to the response, the one that leaves the security stage.
+    fn chap(
+        &mut self,
+        account: &Account,
+        request: impl Fn(bool, u32, u32, Vec<u8>) -> LoginRequest,
+    ) -> Result<LoginStep, InitiatorError> {
+        let bad = |what: &str| InitiatorError::Unexpected(format!("CHAP: {what}"));
+        let step = self.login_step(request(false, self.cmd_sn, self.exp_stat_sn, text::encode(&[("CHAP_A", "5")])))?;
+        if step.value("CHAP_A") != Some("5") {
+            return Err(bad("the target did not choose CHAP_A=5"));
+        }
+        let identifier = step.value("CHAP_I").and_then(text::parse_number).and_then(|i| u8::try_from(i).ok());
+        let challenge = step.value("CHAP_C").and_then(|c| text::decode_binary(c).ok());
+        let (Some(identifier), Some(challenge)) = (identifier, challenge) else {
+            return Err(bad("no CHAP_I and CHAP_C from the target"));
+        };
+        let answer = auth::response(identifier, &account.secret, &challenge);
+        let mut keys =
+            vec![("CHAP_N".to_owned(), account.user.clone()), ("CHAP_R".to_owned(), text::encode_hex(&answer))];
+        let mut ours = [0u8; 1 + auth::CHALLENGE_LEN];
+        if account.mutual.is_some() {
+            getrandom::fill(&mut ours).map_err(|e| bad(&format!("no random challenge: {e}")))?;
+            keys.push(("CHAP_I".into(), ours[0].to_string()));
+            keys.push(("CHAP_C".into(), text::encode_hex(&ours[1..])));
+        }
+        let step = self.login_step(request(true, self.cmd_sn, self.exp_stat_sn, text::encode(&keys)))?;
+        if let Some(target) = &account.mutual {
+            if step.value("CHAP_N") != Some(target.user.as_str()) {
+                return Err(InitiatorError::TargetAuthentication(format!("CHAP_N {:?}", step.value("CHAP_N"))));
+            }
+            let expected = auth::response(ours[0], &target.secret, &ours[1..]);
+            let answered = step.value("CHAP_R").and_then(|r| text::decode_binary(r).ok());
+            if answered.as_deref() != Some(expected.as_slice()) {
+                return Err(InitiatorError::TargetAuthentication("wrong CHAP_R".into()));
+            }
+        }
+        Ok(step)
     }
 
     fn login(&mut self, o: &LoginOptions) -> Result<(), InitiatorError> {
@@ -212,8 +285,8 @@ impl Initiator {
             None => leading.push(("SessionType".into(), "Discovery".into())),
         }
         let itt = self.next_itt();
-        let request = |csg, nsg, cmd_sn, exp_stat_sn, data| LoginRequest {
-            transit: true,
+        let request = |transit, csg, nsg, cmd_sn, exp_stat_sn, data| LoginRequest {
+            transit,
             cont: false,
             csg,
             nsg,
@@ -229,19 +302,28 @@ impl Initiator {
         };
         let mut operational = o.keys.clone();
         if o.security_stage {
-            leading.push(("AuthMethod".into(), "None".into()));
-            let req = request(0, 1, self.cmd_sn, self.exp_stat_sn, text::encode(&leading));
-            let (transit, nsg) = self.login_step(req)?;
-            if !(transit && nsg == 1) {
+            leading.push(("AuthMethod".into(), if o.chap.is_some() { "CHAP,None" } else { "None" }.into()));
+            let req = request(true, 0, 1, self.cmd_sn, self.exp_stat_sn, text::encode(&leading));
+            let mut step = self.login_step(req)?;
+            if let Some(account) = &o.chap {
+                // An initiator that has a secret insists on using it (no silent fall-back to None).
+                if step.value("AuthMethod") != Some("CHAP") {
+                    return Err(InitiatorError::Unexpected("the target did not choose AuthMethod=CHAP".into()));
+                }
+                step = self.chap(account, |transit, cmd_sn, exp_stat_sn, data| {
+                    request(transit, 0, 1, cmd_sn, exp_stat_sn, data)
+                })?;
+            }
+            if !(step.transit && step.nsg == 1) {
                 return Err(InitiatorError::Unexpected("the target did not move to operational negotiation".into()));
             }
         } else {
             leading.append(&mut operational);
             operational = leading;
         }
-        let req = request(1, 3, self.cmd_sn, self.exp_stat_sn, text::encode(&operational));
-        let (transit, nsg) = self.login_step(req)?;
-        if !(transit && nsg == 3) {
+        let req = request(true, 1, 3, self.cmd_sn, self.exp_stat_sn, text::encode(&operational));
+        let step = self.login_step(req)?;
+        if !(step.transit && step.nsg == 3) {
             return Err(InitiatorError::Unexpected("the target did not move to the full feature phase".into()));
         }
         let offered = |key: &str| o.keys.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());

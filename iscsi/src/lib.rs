@@ -6,6 +6,7 @@
 //!
 //! - [`pdu`]: the PDU codec — framing, digests, the typed message for every opcode.
 //! - [`text`]: `key=value` text and the negotiation of operational parameters.
+//! - [`auth`]: CHAP — secrets, accounts, and the target's side of the exchange as a state machine.
 //! - [`backend`]: the execution back ends (model, fast path) and the units behind them (memory or image
 //!   files written through).
 //! - [`target`]: the portal: accepting, one thread per connection; its [`Settings`](target::Settings).
@@ -16,6 +17,7 @@
 //! - [`crc32c`]: the header and data digest.
 //! - [`transfer`]: a write's Expected Data Transfer Length against the data-out its CDB implies (residuals).
 
+pub mod auth;
 pub mod backend;
 mod connection;
 pub mod counters;

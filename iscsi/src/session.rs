@@ -1,7 +1,7 @@
 //! What the connections share: the back end (behind a mutex: commands from all sessions execute one at a
 //! time, in arrival order), the session table (for TSIH allocation and session reinstatement), the reset
 //! epochs that let a LOGICAL UNIT RESET or TARGET WARM RESET abort tasks other sessions are still
-//! gathering data for, the registry of open connections, and the log.
+//! gathering data for, the registry of open connections, the CHAP challenges issued, and the log.
 
 use std::collections::HashMap;
 use std::net::{Shutdown, TcpStream};
@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard};
 use offload_model::config::TargetConfig;
 use offload_scsi::SenseFormat;
 
+use crate::auth::ChallengeBook;
 use crate::backend::{Answer, Backend, Command};
 use crate::counters::{Counters, Event};
 use crate::settings::Settings;
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     /// Reset epochs: the target's (warm reset) and each unit's (LOGICAL UNIT RESET, CLEAR TASK SET).
     epochs: Mutex<(u64, HashMap<u16, u64>)>,
     next_connection: AtomicU64,
+    /// The CHAP challenges the target issued, on any connection.
+    pub challenges: ChallengeBook,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -62,6 +65,7 @@ impl Shared {
             connections: Mutex::new(HashMap::new()),
             epochs: Mutex::new((0, HashMap::new())),
             next_connection: AtomicU64::new(1),
+            challenges: ChallengeBook::default(),
         }
     }
 

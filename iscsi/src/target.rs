@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::backend::Backend;
 use crate::connection;
 use crate::session::Shared;
-pub use crate::settings::{DEFAULT_TARGET_NAME, Settings};
+pub use crate::settings::{AuthConfig, AuthConfigError, DEFAULT_TARGET_NAME, Settings};
 
 /// A bound target, not yet accepting.
 pub struct Target {

@@ -67,6 +67,71 @@ pub fn encode<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Vec<u8> {
     out
 }
 
+/// Why a binary-value (RFC 7143 §6.1) cannot be read as bytes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BinaryError {
+    #[error("a binary value starts with 0x (hex) or 0b (base64)")]
+    NoPrefix,
+    #[error("a binary value with no digits")]
+    Empty,
+    #[error("not hex digits")]
+    Hex,
+    #[error("not base64")]
+    Base64,
+}
+
+/// Reads a binary-value as bytes (RFC 7143 §6.1): a hex-constant, `0x`/`0X` and hex digits, n digits
+/// making (n + 1) / 2 bytes (an odd count has an implied leading zero digit); or a base64-constant,
+/// `0b`/`0B` and base64 (RFC 4648), padding optional. Decimal constants encode numbers, not byte
+/// strings, and are refused.
+pub fn decode_binary(value: &str) -> Result<Vec<u8>, BinaryError> {
+    use base64::Engine;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const BASE64: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let (prefix, digits) = value.split_at_checked(2).ok_or(BinaryError::NoPrefix)?;
+    if digits.is_empty() {
+        return Err(BinaryError::Empty);
+    }
+    match prefix {
+        "0x" | "0X" if digits.len() % 2 == 1 => hex::decode(format!("0{digits}")).map_err(|_| BinaryError::Hex),
+        "0x" | "0X" => hex::decode(digits).map_err(|_| BinaryError::Hex),
+        "0b" | "0B" => BASE64.decode(digits).map_err(|_| BinaryError::Base64),
+        _ => Err(BinaryError::NoPrefix),
+    }
+}
+
+/// Writes bytes as a hex-constant, two digits a byte — the one form every initiator reads (libiscsi
+/// 1.19 reads CHAP_C and CHAP_R only as `0x` and hex).
+pub fn encode_hex(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+/// An authentication method this target knows (RFC 7143 §12.1: the values of AuthMethod).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMethod {
+    None,
+    Chap,
+}
+
+impl AuthMethod {
+    /// The value's name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthMethod::None => "None",
+            AuthMethod::Chap => "CHAP",
+        }
+    }
+}
+
+/// The target's answer to an AuthMethod list: the first offered method it accepts (list negotiation,
+/// RFC 7143 §6.2.1); `None` when it accepts none of them (the answer is then "Reject").
+pub fn select_auth_method(offered: &str, acceptable: &[AuthMethod]) -> Option<AuthMethod> {
+    offered.split(',').find_map(|v| acceptable.iter().copied().find(|m| m.name() == v))
+}
+
 /// What the target is willing to negotiate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
@@ -181,7 +246,8 @@ pub struct Negotiator {
     seen: HashSet<String>,
 }
 
-fn parse_number(value: &str) -> Option<u64> {
+/// A numerical value: decimal, or a hex-constant (RFC 7143 §6.1).
+pub fn parse_number(value: &str) -> Option<u64> {
     if let Some(hex) = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) {
         u64::from_str_radix(hex, 16).ok()
     } else if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
@@ -221,7 +287,8 @@ impl Negotiator {
     }
 
     /// Responds to one offered key. `Ok(None)`: no response is due (declarative keys, and the keys the
-    /// login itself handles: InitiatorName, InitiatorAlias, TargetName, SessionType). `in_login` is false
+    /// login itself handles: InitiatorName, InitiatorAlias, TargetName, SessionType, AuthMethod — which
+    /// method the target accepts depends on who logs in, see [`select_auth_method`]). `in_login` is false
     /// for Text requests in the full feature phase, where login-only keys are refused.
     pub fn offer(&mut self, key: &str, value: &str, in_login: bool) -> Result<Option<(String, String)>, TextError> {
         if !self.seen.insert(key.to_owned()) {
@@ -233,7 +300,7 @@ impl Negotiator {
         let p = &self.policy;
         let answer = |v: String| Ok(Some((key.to_owned(), v)));
         let rule = match key {
-            "InitiatorName" | "InitiatorAlias" | "TargetName" | "SessionType" => return Ok(None),
+            "InitiatorName" | "InitiatorAlias" | "TargetName" | "SessionType" | "AuthMethod" => return Ok(None),
             "HeaderDigest" | "DataDigest" => {
                 let chosen = value.split(',').find(|v| *v == "None" || (*v == "CRC32C" && p.crc32c));
                 let Some(chosen) = chosen else { return answer("Reject".into()) };
@@ -244,9 +311,6 @@ impl Negotiator {
                     self.params.data_digest = on;
                 }
                 return answer(chosen.to_owned());
-            }
-            "AuthMethod" => {
-                return answer(if value.split(',').any(|v| v == "None") { "None" } else { "Reject" }.into());
             }
             "MaxRecvDataSegmentLength" => match parse_number(value) {
                 Some(v) if (512..=(1 << 24) - 1).contains(&v) => {
@@ -368,7 +432,7 @@ mod tests {
         assert_eq!(respond(&mut n, "IFMarker", "No").as_deref(), Some("No"));
         assert_eq!(respond(&mut n, "OFMarkInt", "2048~8192").as_deref(), Some("Reject"));
         assert_eq!(respond(&mut n, "X-com.example.foo", "1").as_deref(), Some("NotUnderstood"));
-        assert_eq!(respond(&mut n, "AuthMethod", "CHAP,None").as_deref(), Some("None"));
+        assert_eq!(respond(&mut n, "AuthMethod", "CHAP,None"), None, "the login answers AuthMethod");
         assert_eq!(respond(&mut n, "InitiatorName", "iqn.x"), None);
         assert_eq!(n.params.max_burst_length, 65536);
         assert_eq!(n.params.first_burst_length, 4096);
@@ -392,7 +456,6 @@ mod tests {
         assert_eq!(respond(&mut n, "FirstBurstLength", "lots").as_deref(), Some("Reject"));
         assert_eq!(respond(&mut n, "InitialR2T", "Maybe").as_deref(), Some("Reject"));
         assert_eq!(respond(&mut n, "MaxRecvDataSegmentLength", "16777216").as_deref(), Some("Reject"));
-        assert_eq!(respond(&mut n, "AuthMethod", "CHAP").as_deref(), Some("Reject"));
         assert_eq!(n.params, SessionParams { target_max_recv_data_segment_length: 1 << 18, ..Default::default() });
         assert_eq!(n.offer("InitialR2T", "No", true), Err(TextError::Duplicate("InitialR2T".into())));
     }
@@ -403,6 +466,34 @@ mod tests {
         assert_eq!(n.offer("MaxBurstLength", "512", false).unwrap(), Some(("MaxBurstLength".into(), "Reject".into())));
         assert_eq!(n.offer("MaxRecvDataSegmentLength", "4096", false).unwrap(), None);
         assert_eq!(n.params.initiator_max_recv_data_segment_length, 4096);
+    }
+
+    #[test]
+    fn auth_method_is_the_first_offered_the_target_accepts() {
+        use AuthMethod::{Chap, None as Open};
+        assert_eq!(select_auth_method("CHAP,None", &[Chap]), Some(Chap));
+        assert_eq!(select_auth_method("CHAP,None", &[Open]), Some(Open));
+        assert_eq!(select_auth_method("None,CHAP", &[Chap, Open]), Some(Open), "the initiator's order decides");
+        assert_eq!(select_auth_method("None", &[Chap]), None);
+        assert_eq!(select_auth_method("SRP,KRB5", &[Chap, Open]), None);
+        assert_eq!(select_auth_method("chap", &[Chap]), None, "values are case sensitive");
+    }
+
+    #[test]
+    fn binary_values_in_hex_and_base64() {
+        assert_eq!(decode_binary("0x0a1B"), Ok(vec![0x0a, 0x1b]));
+        assert_eq!(decode_binary("0XABC"), Ok(vec![0x0a, 0xbc]), "an odd digit count: implied leading zero");
+        // "AAEC/w==" is 00 01 02 ff in base64 (RFC 4648 alphabet: A=0, E=4, C=2, /=63, w=48).
+        assert_eq!(decode_binary("0bAAEC/w=="), Ok(vec![0x00, 0x01, 0x02, 0xff]));
+        assert_eq!(decode_binary("0BAAEC/w"), Ok(vec![0x00, 0x01, 0x02, 0xff]), "padding optional");
+        assert_eq!(decode_binary("1234"), Err(BinaryError::NoPrefix), "decimal is a number, not bytes");
+        assert_eq!(decode_binary("0"), Err(BinaryError::NoPrefix));
+        assert_eq!(decode_binary("0x"), Err(BinaryError::Empty));
+        assert_eq!(decode_binary("0xg0"), Err(BinaryError::Hex));
+        assert_eq!(decode_binary("0b!!!!"), Err(BinaryError::Base64));
+        assert_eq!(decode_binary("0x\u{e9}"), Err(BinaryError::Hex));
+        assert_eq!(encode_hex(&[0x00, 0xab, 0x10]), "0x00ab10");
+        assert_eq!(decode_binary(&encode_hex(&[7, 8, 9])), Ok(vec![7, 8, 9]));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use offload_iscsi::backend::{self, BackendKind, Media};
-use offload_iscsi::target::{DEFAULT_TARGET_NAME, Settings, Target};
+use offload_iscsi::target::{AuthConfig, DEFAULT_TARGET_NAME, Settings, Target};
 use offload_iscsi::text::Policy;
 use offload_model::config::{TargetConfig, UnitConfig};
 
@@ -22,6 +22,9 @@ struct Cli {
 enum Command {
     /// Serve logical units over iSCSI until interrupted.
     Serve(Box<ServeArgs>),
+    /// Print a new random CHAP secret: 128 random bits as 32 hex digits (RFC 7143 §9.2.1 asks for a
+    /// way to generate random secrets).
+    ChapSecret,
 }
 
 /// A unit given as KIND[:CAPACITY], e.g. `thick:128MiB`.
@@ -93,6 +96,11 @@ struct ServeArgs {
     /// change. A missing file is created sparse with --capacity.
     #[arg(long = "image")]
     images: Vec<PathBuf>,
+    /// CHAP accounts (JSON): per initiator name a CHAP user name and secret, optionally the target's
+    /// mutual user name and secret, and a default account; see the README. Secrets belong in this file,
+    /// never on the command line.
+    #[arg(long)]
+    auth: Option<PathBuf>,
     /// Restrict an initiator to some LUNs: INITIATOR=LUN[,LUN...] (repeatable).
     #[arg(long = "access", value_parser = parse_access)]
     access: Vec<(String, BTreeSet<u16>)>,
@@ -173,6 +181,17 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     config.descriptor_sense |= args.descriptor_sense;
     let media =
         if args.images.is_empty() { Media::Memory } else { Media::Images { paths: args.images.clone(), template } };
+    let auth = match &args.auth {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let (auth, warnings) = AuthConfig::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            for warning in warnings {
+                eprintln!("offload-iscsi: {}: warning: {warning}", path.display());
+            }
+            auth
+        }
+        None => AuthConfig::default(),
+    };
     let backend = backend::build(args.backend, config, &media).map_err(|e| e.to_string())?;
     let settings = Settings {
         listen: args.listen,
@@ -186,6 +205,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             crc32c: !args.no_digests,
             ..Policy::default()
         },
+        auth,
         queue_depth: args.queue_depth.max(1),
         counters_file: args.counters,
         verbosity: if args.quiet {
@@ -201,10 +221,18 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     target.run().map_err(|e| e.to_string())
 }
 
+fn chap_secret() -> Result<(), String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no random bytes: {e}"))?;
+    println!("{}", hex::encode(bytes));
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(*args),
+        Command::ChapSecret => chap_secret(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,11 @@
 //! Login Request and Login Response (RFC 7143 §11.12, §11.13): the stages of a login and the text they
 //! negotiate. Both carry the stage flags in byte 1 and the ISID, TSIH and ITT in bytes 8–19.
+//!
+//! Their Debug output (the `-v` PDU log) shows the login text as text, with the values of CHAP_C and
+//! CHAP_R left out: a logged challenge and its response are what an offline dictionary attack on the
+//! secret needs. (Secrets themselves never travel.)
+
+use std::fmt;
 
 use offload_scsi::Fields;
 
@@ -8,7 +14,7 @@ use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 
 /// Login Request (11.12).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct LoginRequest {
     pub transit: bool,
     pub cont: bool,
@@ -65,7 +71,7 @@ impl Codec for LoginRequest {
 }
 
 /// Login Response (11.13).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct LoginResponse {
     pub transit: bool,
     pub cont: bool,
@@ -120,6 +126,68 @@ impl Codec for LoginResponse {
     }
 }
 
+/// Login text for the log: `key=value` pairs, the CHAP challenges and responses replaced by their length.
+struct LoginText<'a>(&'a [u8]);
+
+/// Keys whose values the log leaves out.
+const UNLOGGED: [&[u8]; 2] = [b"CHAP_C", b"CHAP_R"];
+
+impl fmt::Debug for LoginText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        for item in self.0.split(|&b| b == 0).filter(|item| !item.is_empty()) {
+            let key = item.split(|&b| b == b'=').next().unwrap_or_default();
+            if UNLOGGED.contains(&key) {
+                let length = item.len().saturating_sub(key.len() + 1);
+                list.entry(&format_args!("{}=<{length} characters>", String::from_utf8_lossy(key)));
+            } else {
+                list.entry(&String::from_utf8_lossy(item));
+            }
+        }
+        list.finish()
+    }
+}
+
+impl fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("transit", &self.transit)
+            .field("cont", &self.cont)
+            .field("csg", &self.csg)
+            .field("nsg", &self.nsg)
+            .field("version_max", &self.version_max)
+            .field("version_min", &self.version_min)
+            .field("isid", &self.isid)
+            .field("tsih", &self.tsih)
+            .field("itt", &self.itt)
+            .field("cid", &self.cid)
+            .field("cmd_sn", &self.cmd_sn)
+            .field("exp_stat_sn", &self.exp_stat_sn)
+            .field("data", &LoginText(&self.data))
+            .finish()
+    }
+}
+
+impl fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("transit", &self.transit)
+            .field("cont", &self.cont)
+            .field("csg", &self.csg)
+            .field("nsg", &self.nsg)
+            .field("version_max", &self.version_max)
+            .field("version_active", &self.version_active)
+            .field("isid", &self.isid)
+            .field("tsih", &self.tsih)
+            .field("itt", &self.itt)
+            .field("numbers", &self.numbers)
+            .field("status_class", &self.status_class)
+            .field("status_detail", &self.status_detail)
+            .field("data", &LoginText(&self.data))
+            .finish()
+    }
+}
+
 /// Byte 1 of a login PDU: T (transit), C (continue), CSG in bits 3–2, NSG in bits 1–0.
 fn stage_flags(transit: bool, cont: bool, csg: u8, nsg: u8) -> u8 {
     flag(transit, 0x80) | flag(cont, 0x40) | ((csg & 3) << 2) | (nsg & 3)
@@ -138,4 +206,24 @@ fn nsg(flags: u8) -> u8 {
 /// The ISID, bytes 8–13 (the initiator's half of the session identifier).
 fn isid(b: &[u8]) -> [u8; 6] {
     b[8..14].try_into().expect("6 bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_shows_login_text_without_chap_challenges_and_responses() {
+        let data = b"CHAP_N=host-a\0CHAP_R=0x6b30b155ecc3c5396e041bc3a3a30e48\0CHAP_I=7\0CHAP_C=0b3q2+7w==\0".to_vec();
+        let request = format!("{:?}", LoginRequest { data: data.clone(), ..Default::default() });
+        let response = format!("{:?}", LoginResponse { data, ..Default::default() });
+        for printed in [request, response] {
+            assert!(printed.contains(r#""CHAP_N=host-a""#) && printed.contains(r#""CHAP_I=7""#), "{printed}");
+            assert!(
+                printed.contains("CHAP_R=<34 characters>") && printed.contains("CHAP_C=<10 characters>"),
+                "{printed}"
+            );
+            assert!(!printed.contains("6b30b1") && !printed.contains("3q2+7w"), "{printed}");
+        }
+    }
 }
