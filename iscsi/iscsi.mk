@@ -7,7 +7,8 @@
 #   make interop       QEMU's own iSCSI client (qemu-img, qemu-io) against offload-iscsi on loopback,
 #                      both back ends: pattern write and read, qemu-img map, convert -C between two LUs
 #                      and between two targets, write -z [-u], discard, flush, a 3 TiB LU — each check
-#                      proved from the target's counters and QEMU's iscsi_xcopy trace; a table, also in
+#                      proved from the target's counters and QEMU's iscsi_xcopy trace; then CHAP
+#                      with libiscsi and QEMU (iscsi/interop/chap.sh); tables, also in
 #                      iscsi/reports/interop.md (see iscsi/interop/run.sh). In make test.
 
 .PHONY: iscsi-bench interop

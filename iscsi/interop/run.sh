@@ -3,7 +3,8 @@
 # loopback, on each execution back end, as a new user would use it. Every check proves the path the
 # command took from the target's own counters (serve --counters) and, for copies, from QEMU's
 # iscsi_xcopy trace — QEMU falls back to READ and WRITE silently when an EXTENDED COPY fails, so its exit
-# status proves nothing. Prints a table of checks with their evidence and fails on any failed check;
+# status proves nothing. Then CHAP with libiscsi and QEMU (iscsi/interop/chap.sh). Prints a table of
+# checks with their evidence and fails on any failed check;
 # a run that passes also writes it to iscsi/reports/interop.md (target/interop/report.md for a subset).
 #
 # usage: iscsi/interop/run.sh
@@ -293,6 +294,11 @@ done
 echo
 table=("| check | back end | result | evidence |" "|---|---|---|---|" "${rows[@]}")
 printf '%s\n' "${table[@]}"
+echo
+# CHAP: libiscsi's clients and QEMU's driver against a target with an --auth file (its own table).
+chap_ok=1
+CHAP_BIN=$BIN iscsi/interop/chap.sh | tee $OUT/chap.txt || chap_ok=0
+[ $chap_ok = 1 ] || failed=$((failed + 1))
 if [ "$failed" != 0 ]; then
 	echo "interop: $failed checks failed (logs in $OUT)"
 	exit 1
@@ -304,6 +310,13 @@ mkdir -p "$(dirname "$REPORT")"
 	echo "QEMU: $qemu_version; iSCSI driver from qemu-block-extra ($module_version)."
 	echo
 	printf '%s\n' "${table[@]}"
+	echo
+	echo "CHAP (iscsi/interop/chap.sh: libiscsi's iscsi-inq and iscsi-ls, and QEMU, against a target with"
+	echo "an --auth file; each outcome checked on the client's output and the target's log):"
+	echo
+	echo '```'
+	cat $OUT/chap.txt
+	echo '```'
 } > "$REPORT.tmp"
 mv "$REPORT.tmp" "$REPORT"
 echo "interop: every check passed; report in $REPORT"
