@@ -112,8 +112,19 @@ pub enum BackendKind {
     FastPath,
 }
 
-/// Builds a back end.
-pub fn build(kind: BackendKind, config: TargetConfig, media: &Media) -> Result<Box<dyn Backend>, SetupError> {
+/// Builds a back end for the target named `target_name`. Every unit without a designator override in
+/// `config` gets the designator derived from that name and its LUN (`TargetConfig::name_designators`):
+/// two targets never report one designator for different units — a host would take them for two paths
+/// to one device, and a copy manager handed the other target's designator would copy onto its own
+/// unit. Both back ends read the designators from this one configuration, so what VPD 83h reports is
+/// what EXTENDED COPY resolves.
+pub fn build(
+    kind: BackendKind,
+    mut config: TargetConfig,
+    media: &Media,
+    target_name: &str,
+) -> Result<Box<dyn Backend>, SetupError> {
+    config.name_designators(target_name);
     Ok(match kind {
         BackendKind::Model => Box::new(ModelBackend::new(config, media)?),
         BackendKind::FastPath => Box::new(FastPathBackend::new(config, media)?),

@@ -169,7 +169,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     config.descriptor_sense |= args.descriptor_sense;
     let media =
         if args.images.is_empty() { Media::Memory } else { Media::Images { paths: args.images.clone(), template } };
-    let backend = backend::build(args.backend, config, &media).map_err(|e| e.to_string())?;
+    let backend = backend::build(args.backend, config, &media, &args.target_name).map_err(|e| e.to_string())?;
     let settings = Settings {
         listen: args.listen,
         target_name: args.target_name,
