@@ -81,29 +81,26 @@ pub fn serial_number(lun: u16) -> String {
 /// designator (QEMU: association LU, type 3 or below) keeps it. The port designators have PIV=0: the
 /// model is not tied to one transport protocol.
 fn device_identification(unit: &UnitConfig, lun: u16) -> Vec<u8> {
-    let mut d = designator(CODE_SET_BINARY, ASSOCIATION_LU, TYPE_NAA, &naa_designator(unit, lun));
-    let port = |id: u16| [0x00, 0x00, id.to_be_bytes()[0], id.to_be_bytes()[1]];
-    d.extend(designator(
-        CODE_SET_BINARY,
-        ASSOCIATION_TARGET_PORT,
-        TYPE_RELATIVE_TARGET_PORT,
-        &port(RELATIVE_TARGET_PORT),
-    ));
-    d.extend(designator(CODE_SET_BINARY, ASSOCIATION_TARGET_PORT, TYPE_TARGET_PORT_GROUP, &port(TARGET_PORT_GROUP)));
-    d
+    // Both port designators: 2 reserved bytes, then the 16-bit identifier.
+    let port_identifier = |id: u16| [[0, 0], id.to_be_bytes()].concat();
+    [
+        binary_designator(ASSOCIATION_LU, TYPE_NAA, &naa_designator(unit, lun)),
+        binary_designator(ASSOCIATION_TARGET_PORT, TYPE_RELATIVE_TARGET_PORT, &port_identifier(RELATIVE_TARGET_PORT)),
+        binary_designator(ASSOCIATION_TARGET_PORT, TYPE_TARGET_PORT_GROUP, &port_identifier(TARGET_PORT_GROUP)),
+    ]
+    .concat()
 }
 
-const CODE_SET_BINARY: u8 = 0x1;
 const ASSOCIATION_LU: u8 = 0b00;
 const ASSOCIATION_TARGET_PORT: u8 = 0b01;
 const TYPE_NAA: u8 = 0x3;
 const TYPE_RELATIVE_TARGET_PORT: u8 = 0x4;
 const TYPE_TARGET_PORT_GROUP: u8 = 0x5;
 
-/// One designation descriptor (SPC-4 7.8.6.1), PIV=0 and PROTOCOL IDENTIFIER 0.
-fn designator(code_set: u8, association: u8, kind: u8, body: &[u8]) -> Vec<u8> {
-    let mut d = vec![code_set, association << 4 | kind, 0x00, body.len() as u8];
-    d.extend(body);
+/// One designation descriptor (SPC-4 7.8.6.1): CODE SET 1h (binary), PIV=0, PROTOCOL IDENTIFIER 0.
+fn binary_designator(association: u8, kind: u8, designator: &[u8]) -> Vec<u8> {
+    let mut d = vec![0x01, association << 4 | kind, 0x00, designator.len() as u8];
+    d.extend(designator);
     d
 }
 
