@@ -40,7 +40,7 @@ pub fn naa_designator(unit: &UnitConfig, lun: u16) -> [u8; 16] {
 }
 
 /// A whole 16-byte NAA designator, written in configurations as 32 hexadecimal digits (the way
-/// `sg_inq` and `lsscsi` print it: `"6a0ff1..."`).
+/// `sg_inq` and `lsscsi` print it: `"60a0ff1…"`; a leading `0x` is accepted).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Naa(pub [u8; 16]);
 
@@ -89,14 +89,21 @@ impl std::fmt::Display for Naa {
     }
 }
 
-impl std::str::FromStr for Naa {
-    type Err = String;
+/// Why text is not an NAA designator.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("NAA designator {text:?}: {source} (expected 32 hexadecimal digits)")]
+pub struct NaaParseError {
+    text: String,
+    source: hex::FromHexError,
+}
 
-    fn from_str(text: &str) -> Result<Naa, String> {
+impl std::str::FromStr for Naa {
+    type Err = NaaParseError;
+
+    fn from_str(text: &str) -> Result<Naa, NaaParseError> {
         let digits = text.strip_prefix("0x").unwrap_or(text);
         let mut d = [0u8; 16];
-        hex::decode_to_slice(digits, &mut d)
-            .map_err(|e| format!("NAA designator {text:?}: {e} (expected 32 hexadecimal digits)"))?;
+        hex::decode_to_slice(digits, &mut d).map_err(|source| NaaParseError { text: text.to_owned(), source })?;
         Ok(Naa(d))
     }
 }

@@ -6,8 +6,8 @@
 //!   implements — READ/WRITE (10)/(16), COMPARE AND WRITE, WRITE SAME (10)/(16), UNMAP, EXTENDED COPY
 //!   (LID1) — over flat memory, one buffer per unit. Every other command (INQUIRY, READ CAPACITY, MODE
 //!   SENSE/SELECT, GET LBA STATUS, RECEIVE COPY RESULTS, REPORT LUNS, REPORT TARGET PORT GROUPS, REPORT
-//!   SUPPORTED OPERATION CODES, TEST UNIT READY, and anything unknown) goes to a reference model configured identically. The two
-//!   share the media state those commands read:
+//!   SUPPORTED OPERATION CODES, TEST UNIT READY, and anything unknown) goes to a reference model
+//!   configured identically. The two share the media state those commands read:
 //!   - **provisioning**: every extent a fast-path command reports it wrote is written into the model's
 //!     unit with the matching hint (mapped, deallocated, anchored), so GET LBA STATUS sees what the fast
 //!     path did. Block contents are not copied: no command the model serves reads them.
