@@ -35,7 +35,7 @@ const AUTH: &str = r#"{
 fn start(auth: &str) -> RunningTarget {
     let unit = UnitConfig { blocks: 2048, block_size: 512, ..UnitConfig::default() };
     let config = TargetConfig { units: vec![unit], ..TargetConfig::default() };
-    let backend = backend::build(BackendKind::Model, config, &Media::Memory).unwrap();
+    let backend = backend::build(BackendKind::Model, config, &Media::Memory, DEFAULT_TARGET_NAME).unwrap();
     let (auth, warnings) = AuthConfig::from_json(auth).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     let settings = Settings {

@@ -26,7 +26,7 @@ fn config(access: AccessMap) -> TargetConfig {
 }
 
 fn start_with(kind: BackendKind, policy: Policy, access: AccessMap) -> RunningTarget {
-    let backend = backend::build(kind, config(access), &Media::Memory).unwrap();
+    let backend = backend::build(kind, config(access), &Media::Memory, DEFAULT_TARGET_NAME).unwrap();
     let settings = Settings {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         policy,

@@ -21,6 +21,7 @@ fn inquiry_standard_data_fields() {
     assert_eq!(d[3] & 0x20, 0, "NORMACA=0: NACA is not supported");
     assert_eq!(usize::from(d[4]) + 5, d.len(), "ADDITIONAL LENGTH counts the bytes after byte 4");
     assert_ne!(d[5] & 0x08, 0, "3PC: EXTENDED COPY is supported");
+    assert_eq!((d[5] >> 4) & 3, 0b01, "TPGS=01b: implicit asymmetric access (REPORT TARGET PORT GROUPS)");
     assert_eq!(d[5] & 0x01, 0, "PROTECT=0: no protection information");
     assert_ne!(d[7] & 0x02, 0, "CMDQUE");
     for (name, range) in [("vendor", 8..16), ("product", 16..32), ("revision", 32..36)] {

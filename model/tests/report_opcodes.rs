@@ -32,6 +32,7 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x9E, Some(0x10), 16), // READ CAPACITY (16)
     (0x9E, Some(0x12), 16), // GET LBA STATUS
     (0xA0, None, 12),       // REPORT LUNS
+    (0xA3, Some(0x0A), 12), // REPORT TARGET PORT GROUPS
     (0xA3, Some(0x0C), 12), // REPORT SUPPORTED OPERATION CODES
 ];
 

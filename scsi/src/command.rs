@@ -35,6 +35,7 @@ pub enum Command {
     ReadCapacity16,
     GetLbaStatus,
     ReportLuns,
+    ReportTargetPortGroups,
     ReportSupportedOperationCodes,
 }
 
@@ -195,6 +196,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         &[0x9E, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
     spec(Command::ReportLuns, "REPORT LUNS", None, &[0xA0, 0, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
+    // Byte 1: PARAMETER DATA FORMAT (bits 7–5) takes 000b (length only) and 001b (extended header) —
+    // bit 5 alone; the rest are reserved values.
+    spec(
+        Command::ReportTargetPortGroups,
+        "REPORT TARGET PORT GROUPS",
+        Some(0x0A),
+        &[0xA3, 0x3F, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
+    ),
     spec(
         Command::ReportSupportedOperationCodes,
         "REPORT SUPPORTED OPERATION CODES",
@@ -269,6 +278,9 @@ mod tests {
         assert_eq!(lookup(&[0x9E, 0x10]).unwrap().command, Command::ReadCapacity16);
         assert_eq!(lookup(&[0x9E, 0x12]).unwrap().command, Command::GetLbaStatus);
         assert_eq!(lookup(&[0x9E, 0x11]).unwrap_err().asc, Asc::INVALID_OPERATION_CODE);
+        assert_eq!(lookup(&[0xA3, 0x0A]).unwrap().command, Command::ReportTargetPortGroups);
+        assert_eq!(lookup(&[0xA3, 0x2A]).unwrap().command, Command::ReportTargetPortGroups, "extended header");
+        assert_eq!(lookup(&[0xA3, 0x0C]).unwrap().command, Command::ReportSupportedOperationCodes);
         assert_eq!(lookup(&[0x83]).unwrap_err().asc, Asc::INVALID_OPERATION_CODE, "no service action byte");
         assert_eq!(lookup(&[0x83, 0x01]).unwrap_err().asc, Asc::INVALID_OPERATION_CODE, "LID4 is not implemented");
         assert_eq!(lookup(&[0xFF]).unwrap_err().asc, Asc::INVALID_OPERATION_CODE);

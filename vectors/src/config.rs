@@ -23,15 +23,102 @@ pub const MAX_UNIT_BYTES: u64 = 1 << crate::address::UNIT_SHIFT;
 pub const IEEE_COMPANY_ID: u32 = 0x0A_0F_F1;
 
 /// The 16-byte NAA-6 (IEEE Registered Extended) designator of unit `lun`: what VPD page 83h reports and
-/// EXTENDED COPY's identification descriptors name. The big-endian u64 `6 << 60 | company << 36 |
-/// vendor_id`, then the big-endian u64 `lun`.
+/// EXTENDED COPY's identification descriptors name.
+///
+/// In order of precedence:
+/// - [`UnitConfig::naa`], the whole designator, when set (an iSCSI target sets it for every unit from
+///   its target name, [`Naa::for_named_unit`]);
+/// - else the big-endian u64 `6 << 60 | company << 36 | vendor_id`, then the big-endian u64 `lun` (the
+///   vendor-specific identifier extension), where `vendor_id` is [`UnitConfig::naa_vendor_id`] or, when
+///   absent, `0x0FF10AD0 + lun` — an index-derived value, unique only within one target.
 pub fn naa_designator(unit: &UnitConfig, lun: u16) -> [u8; 16] {
-    let vendor_id = unit.naa_vendor_id.unwrap_or(0x0_0FF1_0AD0 + u64::from(lun)) & 0xF_FFFF_FFFF;
-    let head = (6u64 << 60) | (u64::from(IEEE_COMPANY_ID) << 36) | vendor_id;
-    let mut d = [0u8; 16];
-    d[..8].copy_from_slice(&head.to_be_bytes());
-    d[8..].copy_from_slice(&u64::from(lun).to_be_bytes());
-    d
+    if let Some(naa) = unit.naa {
+        return naa.0;
+    }
+    let vendor_id = unit.naa_vendor_id.unwrap_or(0x0_0FF1_0AD0 + u64::from(lun));
+    Naa::registered_extended(vendor_id, u64::from(lun)).0
+}
+
+/// A whole 16-byte NAA designator, written in configurations as 32 hexadecimal digits (the way
+/// `sg_inq` and `lsscsi` print it: `"60a0ff1…"`; a leading `0x` is accepted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Naa(pub [u8; 16]);
+
+/// What the hash behind [`Naa::for_named_unit`] starts with: it keeps these designators apart from any
+/// other use of SHA-256 over a name.
+pub const NAMED_UNIT_DOMAIN: &[u8] = b"offload NAA-6 v1\0";
+
+impl Naa {
+    /// NAA 6 (IEEE Registered Extended, SPC-4 7.8.6.6.5) with this kit's [`IEEE_COMPANY_ID`]: NAA in
+    /// the top nibble, the 24-bit company identifier, the 36-bit vendor-specific identifier (`vendor_id`,
+    /// its upper bits dropped), then the 64-bit vendor-specific identifier extension.
+    pub fn registered_extended(vendor_id: u64, extension: u64) -> Naa {
+        let head = (6u64 << 60) | (u64::from(IEEE_COMPANY_ID) << 36) | (vendor_id & 0xF_FFFF_FFFF);
+        let mut d = [0u8; 16];
+        d[..8].copy_from_slice(&head.to_be_bytes());
+        d[8..].copy_from_slice(&extension.to_be_bytes());
+        Naa(d)
+    }
+
+    /// The designator of logical unit `lun` of the target named `target_name` (an iSCSI name): unique
+    /// across targets with different names and the same across restarts. Its 100 vendor-specific bits
+    /// come from `SHA-256(NAMED_UNIT_DOMAIN ‖ target_name as UTF-8 ‖ 0x00 ‖ lun as big-endian u16)`:
+    /// the first 36 bits (digest bytes 0–3 and the high nibble of byte 4) are the vendor-specific
+    /// identifier, digest bytes 8–15 the identifier extension.
+    pub fn for_named_unit(target_name: &str, lun: u16) -> Naa {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(NAMED_UNIT_DOMAIN);
+        hasher.update(target_name.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(lun.to_be_bytes());
+        let digest = hasher.finalize();
+        let word = |at: usize| u64::from_be_bytes(digest[at..at + 8].try_into().expect("8 bytes"));
+        Naa::registered_extended(word(0) >> 28, word(8))
+    }
+
+    /// The NAA field: the designator's top nibble.
+    pub fn naa_field(&self) -> u8 {
+        self.0[0] >> 4
+    }
+}
+
+impl std::fmt::Display for Naa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// Why text is not an NAA designator.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("NAA designator {text:?}: {source} (expected 32 hexadecimal digits)")]
+pub struct NaaParseError {
+    text: String,
+    source: hex::FromHexError,
+}
+
+impl std::str::FromStr for Naa {
+    type Err = NaaParseError;
+
+    fn from_str(text: &str) -> Result<Naa, NaaParseError> {
+        let digits = text.strip_prefix("0x").unwrap_or(text);
+        let mut d = [0u8; 16];
+        hex::decode_to_slice(digits, &mut d).map_err(|source| NaaParseError { text: text.to_owned(), source })?;
+        Ok(Naa(d))
+    }
+}
+
+impl Serialize for Naa {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Naa {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Naa, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// The whole configuration of a target.
@@ -72,8 +159,13 @@ pub struct UnitConfig {
     pub write_protected: bool,
     /// LBAs that fail every read and write (MEDIUM ERROR): the way to exercise a copy that stops part way.
     pub bad_blocks: BTreeSet<u64>,
-    /// The NAA-6 identifier's 36-bit vendor-specific part; derived from the unit's index when absent.
+    /// The NAA-6 identifier's 36-bit vendor-specific part, the extension being the LUN; derived from the
+    /// unit's index when absent (see [`naa_designator`]). [`UnitConfig::naa`] takes precedence.
     pub naa_vendor_id: Option<u64>,
+    /// The unit's whole NAA designator (NAA 6, 16 bytes), overriding every derived one. Left out when
+    /// absent, so configurations written before the field existed read and write unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub naa: Option<Naa>,
     /// LOGICAL BLOCKS PER PHYSICAL BLOCK EXPONENT (READ CAPACITY (16), SBC-4 5.21.2): a physical block
     /// holds `2^exponent` logical blocks — 3 for a 512-byte unit on 4 KiB physical blocks ("512e").
     /// 0, the default, reports one or more physical blocks per logical block; it is left out when
@@ -105,6 +197,7 @@ impl Default for UnitConfig {
             write_protected: false,
             bad_blocks: BTreeSet::new(),
             naa_vendor_id: None,
+            naa: None,
             logical_blocks_per_physical_block_exponent: 0,
         }
     }
@@ -144,6 +237,10 @@ pub enum ConfigError {
     Capacity { unit: usize, blocks: u64 },
     #[error("unit {unit}: bad block {lba} is beyond the capacity")]
     BadBlock { unit: usize, lba: u64 },
+    #[error("unit {unit}: NAA designator {naa} is not NAA 6 (IEEE Registered Extended: first digit 6)")]
+    NaaType { unit: usize, naa: Naa },
+    #[error("units {first} and {second} have the same NAA designator {naa}")]
+    DuplicateNaa { first: usize, second: usize, naa: Naa },
     #[error("unit {unit}: logical blocks per physical block exponent {exponent} exceeds the field's maximum of 15")]
     PhysicalBlockExponent { unit: usize, exponent: u8 },
     #[error("{0}")]
@@ -182,8 +279,40 @@ impl TargetConfig {
                 return Err(ConfigError::PhysicalBlockExponent { unit, exponent });
             }
         }
+        self.validate_designators()?;
         self.limits.validate()?;
         self.timing.validate().map_err(ConfigError::Timing)
+    }
+
+    /// Every unit's designator is NAA 6 and names that unit alone: a copy manager resolves EXTENDED COPY
+    /// descriptors by designator, and hosts merge units with one designator as paths to one device.
+    fn validate_designators(&self) -> Result<(), ConfigError> {
+        let mut seen = BTreeMap::new();
+        for (unit, u) in self.units.iter().enumerate() {
+            if let Some(naa) = u.naa
+                && naa.naa_field() != 6
+            {
+                return Err(ConfigError::NaaType { unit, naa });
+            }
+            let naa = Naa(naa_designator(u, unit as u16));
+            if let Some(&first) = seen.get(&naa) {
+                return Err(ConfigError::DuplicateNaa { first, second: unit, naa });
+            }
+            seen.insert(naa, unit);
+        }
+        Ok(())
+    }
+
+    /// Gives every unit without a designator override ([`UnitConfig::naa`], [`UnitConfig::naa_vendor_id`])
+    /// the designator [`Naa::for_named_unit`] derives from `target_name` and its LUN. A target that has
+    /// a name (an iSCSI target) calls this before building its device server, so that two targets never
+    /// report, or resolve, one designator.
+    pub fn name_designators(&mut self, target_name: &str) {
+        for (lun, unit) in self.units.iter_mut().enumerate() {
+            if unit.naa.is_none() && unit.naa_vendor_id.is_none() {
+                unit.naa = Some(Naa::for_named_unit(target_name, lun as u16));
+            }
+        }
     }
 }
 
@@ -229,6 +358,50 @@ mod tests {
         let text = serde_json::to_string(&e512).unwrap();
         assert!(text.ends_with(r#","logical_blocks_per_physical_block_exponent":3}"#));
         assert_eq!(serde_json::from_str::<UnitConfig>(&text).unwrap(), e512);
+    }
+
+    #[test]
+    fn designators_take_the_override_then_the_vendor_id_then_the_index() {
+        let unit = UnitConfig::default();
+        // NAA 6, company 0A0FF1h, vendor id 0FF10AD0h + LUN, extension = LUN (SPC-4 7.8.6.6.5 layout).
+        assert_eq!(hex::encode(naa_designator(&unit, 1)), "60a0ff100ff10ad10000000000000001");
+        let by_vendor_id = UnitConfig { naa_vendor_id: Some(0x1_2345_6789), ..unit.clone() };
+        assert_eq!(hex::encode(naa_designator(&by_vendor_id, 2)), "60a0ff11234567890000000000000002");
+        let whole: Naa = "60a0ff1aaaaaaaaabbbbbbbbbbbbbbbb".parse().unwrap();
+        let overridden = UnitConfig { naa: Some(whole), ..by_vendor_id };
+        assert_eq!(naa_designator(&overridden, 2), whole.0);
+    }
+
+    #[test]
+    fn named_designators_follow_the_documented_hash() {
+        // Expected values computed independently: Python's hashlib.sha256 over the documented byte string
+        // b"offload NAA-6 v1\0" + name + b"\0" + LUN (big-endian u16).
+        let name = "iqn.2026-11.org.offload:target";
+        assert_eq!(Naa::for_named_unit(name, 0).to_string(), "60a0ff143a5f1db65c9ce86c1172f4af");
+        assert_eq!(Naa::for_named_unit(name, 1).to_string(), "60a0ff12b14f0fd15dfb8851288498b8");
+        assert_eq!(Naa::for_named_unit("iqn.2026-11.org.offload:b", 0).to_string(), "60a0ff1e3104f777b4f00a746360b535");
+        let mut config = TargetConfig::default();
+        config.units[1].naa_vendor_id = Some(7);
+        config.name_designators(name);
+        assert_eq!(config.units[0].naa, Some(Naa::for_named_unit(name, 0)));
+        assert_eq!(config.units[1].naa, None, "an explicit vendor id is kept");
+        assert_eq!(hex::encode(naa_designator(&config.units[1], 1)), "60a0ff10000000070000000000000001");
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn designator_overrides_are_checked_and_round_trip() {
+        let json = r#"{"blocks":8,"block_size":512,"thin":true,"write_protected":false,"bad_blocks":[],"naa_vendor_id":null,"naa":"60a0ff1aaaaaaaaabbbbbbbbbbbbbbbb"}"#;
+        let unit: UnitConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(unit.naa.unwrap().to_string(), "60a0ff1aaaaaaaaabbbbbbbbbbbbbbbb");
+        assert_eq!(serde_json::to_string(&unit).unwrap(), json);
+        assert!(serde_json::from_str::<UnitConfig>(&json.replace("bbbb\"", "bb\"")).is_err(), "15 bytes");
+        let mut c = TargetConfig::default();
+        c.units[1].naa = Some(Naa(naa_designator(&c.units[0], 0)));
+        assert!(matches!(c.validate(), Err(ConfigError::DuplicateNaa { first: 0, second: 1, .. })));
+        let mut c = TargetConfig::default();
+        c.units[0].naa = Some(Naa([0x50; 16]));
+        assert!(matches!(c.validate(), Err(ConfigError::NaaType { unit: 0, .. })));
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! - [`FastPathBackend`]: the software fast path (`offload_fastpath::FastPath`) executes the commands it
 //!   implements — READ/WRITE (10)/(16), COMPARE AND WRITE, WRITE SAME (10)/(16), UNMAP, EXTENDED COPY
 //!   (LID1) — over flat memory, one buffer per unit. Every other command (INQUIRY, READ CAPACITY, MODE
-//!   SENSE/SELECT, GET LBA STATUS, RECEIVE COPY RESULTS, REPORT LUNS, REPORT SUPPORTED OPERATION CODES,
-//!   TEST UNIT READY, and anything unknown) goes to a reference model configured identically. The two
-//!   share the media state those commands read:
+//!   SENSE/SELECT, GET LBA STATUS, RECEIVE COPY RESULTS, REPORT LUNS, REPORT TARGET PORT GROUPS, REPORT
+//!   SUPPORTED OPERATION CODES, TEST UNIT READY, and anything unknown) goes to a reference model
+//!   configured identically. The two share the media state those commands read:
 //!   - **provisioning**: every extent a fast-path command reports it wrote is written into the model's
 //!     unit with the matching hint (mapped, deallocated, anchored), so GET LBA STATUS sees what the fast
 //!     path did. Block contents are not copied: no command the model serves reads them.
@@ -112,8 +112,19 @@ pub enum BackendKind {
     FastPath,
 }
 
-/// Builds a back end.
-pub fn build(kind: BackendKind, config: TargetConfig, media: &Media) -> Result<Box<dyn Backend>, SetupError> {
+/// Builds a back end for the target named `target_name`. Every unit without a designator override in
+/// `config` gets the designator derived from that name and its LUN (`TargetConfig::name_designators`):
+/// two targets never report one designator for different units — a host would take them for two paths
+/// to one device, and a copy manager handed the other target's designator would copy onto its own
+/// unit. Both back ends read the designators from this one configuration, so what VPD 83h reports is
+/// what EXTENDED COPY resolves.
+pub fn build(
+    kind: BackendKind,
+    mut config: TargetConfig,
+    media: &Media,
+    target_name: &str,
+) -> Result<Box<dyn Backend>, SetupError> {
+    config.name_designators(target_name);
     Ok(match kind {
         BackendKind::Model => Box::new(ModelBackend::new(config, media)?),
         BackendKind::FastPath => Box::new(FastPathBackend::new(config, media)?),

@@ -1,6 +1,9 @@
 use super::*;
-use offload_model::config::UnitConfig;
+use offload_model::config::{Naa, UnitConfig};
 use offload_scsi::{Fields, GOOD};
+
+/// The target name the back ends under test are built for.
+const NAME: &str = "iqn.2026-11.org.offload:backend-tests";
 
 fn small_config(thin: bool) -> TargetConfig {
     let unit = UnitConfig { blocks: 256, block_size: 512, thin, ..UnitConfig::default() };
@@ -13,8 +16,8 @@ fn run(b: &mut dyn Backend, cdb: &[u8], data_out: &[u8]) -> Answer {
 
 fn backends(thin: bool) -> Vec<Box<dyn Backend>> {
     vec![
-        build(BackendKind::Model, small_config(thin), &Media::Memory).unwrap(),
-        build(BackendKind::FastPath, small_config(thin), &Media::Memory).unwrap(),
+        build(BackendKind::Model, small_config(thin), &Media::Memory, NAME).unwrap(),
+        build(BackendKind::FastPath, small_config(thin), &Media::Memory, NAME).unwrap(),
     ]
 }
 
@@ -62,8 +65,8 @@ fn the_model_sees_what_fast_path_writes_zeroing_and_unmapping_left() {
 
 #[test]
 fn fast_path_copies_are_in_the_copy_manager_book() {
-    let config = small_config(false);
-    let naa = config::naa_designator(&config.units[0], 0);
+    // The designator the target name gives LUN 0 (both back ends resolve it, neither was told it).
+    let naa = Naa::for_named_unit(NAME, 0).0;
     let mut list = vec![0u8; 16 + 32 + 28];
     list[0] = 7; // LIST IDENTIFIER, usage 00b (hold)
     list[3] = 32;
@@ -93,6 +96,27 @@ fn fast_path_copies_are_in_the_copy_manager_book() {
 }
 
 #[test]
+fn both_back_ends_report_the_named_designator_and_keep_overrides() {
+    let mut config = small_config(true);
+    config.units[1].naa_vendor_id = Some(0x1_2345_6789);
+    for kind in [BackendKind::Model, BackendKind::FastPath] {
+        let mut b = build(kind, config.clone(), &Media::Memory, NAME).unwrap();
+        let mut designators = Vec::new();
+        for lun in 0..2 {
+            let inquiry = [0x12, 0x01, 0x83, 0, 255, 0];
+            let page = b.execute(&Command { initiator: "iqn.test", lun, cdb: &inquiry, data_out: &[] }).unwrap();
+            assert_eq!(page.status, GOOD);
+            // The first designator: binary, LU association, NAA, 16 bytes.
+            assert_eq!(page.data_in[4..8], [0x01, 0x03, 0x00, 0x10], "{kind:?}");
+            designators.push(page.data_in[8..24].to_vec());
+        }
+        assert_eq!(designators[0], Naa::for_named_unit(NAME, 0).0, "{kind:?}");
+        let by_vendor_id = [[0x60, 0xA0, 0xFF, 0x11, 0x23, 0x45, 0x67, 0x89].as_slice(), &1u64.to_be_bytes()].concat();
+        assert_eq!(designators[1], by_vendor_id, "{kind:?}: the configured vendor id is kept");
+    }
+}
+
+#[test]
 fn images_are_written_through() {
     let dir = std::env::temp_dir().join(format!("offload-iscsi-backend-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -101,7 +125,7 @@ fn images_are_written_through() {
         let _ = std::fs::remove_file(&path);
         let template = UnitConfig { blocks: 64, block_size: 512, thin: true, ..UnitConfig::default() };
         let media = Media::Images { paths: vec![path.clone()], template };
-        let mut b = build(kind, TargetConfig::default(), &media).unwrap();
+        let mut b = build(kind, TargetConfig::default(), &media, NAME).unwrap();
         assert_eq!(b.config().units[0].blocks, 64);
         run(b.as_mut(), &[0x2A, 0, 0, 0, 0, 3, 0, 0, 1, 0], &[0xC3; 512]);
         // WRITE SAME (16) of a pattern over blocks 10..12, then UNMAP block 11.
@@ -123,7 +147,7 @@ fn images_are_written_through() {
             paths: vec![path.clone()],
             template: UnitConfig { blocks: 1, block_size: 512, ..UnitConfig::default() },
         };
-        let mut b = build(kind, TargetConfig::default(), &media).unwrap();
+        let mut b = build(kind, TargetConfig::default(), &media, NAME).unwrap();
         assert_eq!(run(b.as_mut(), &[0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0], &[]).data_in, vec![0xC3; 512]);
         // Its non-zero blocks are mapped, the rest deallocated, in the model too.
         let expected = [(0, 3, 1), (3, 1, 0), (4, 6, 1), (10, 1, 0), (11, 53, 1)];

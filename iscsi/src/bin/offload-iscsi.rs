@@ -192,7 +192,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         }
         None => AuthConfig::default(),
     };
-    let backend = backend::build(args.backend, config, &media).map_err(|e| e.to_string())?;
+    let backend = backend::build(args.backend, config, &media, &args.target_name).map_err(|e| e.to_string())?;
     let settings = Settings {
         listen: args.listen,
         target_name: args.target_name,

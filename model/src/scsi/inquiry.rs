@@ -5,6 +5,7 @@ use offload_scsi::{Asc, Fields, Sense};
 
 use super::checks::truncate;
 use super::copy_manager::{DATA_SEGMENT_GRANULARITY_LOG2, IMPLEMENTED_DESCRIPTORS};
+use super::port_groups::{RELATIVE_TARGET_PORT, TARGET_PORT_GROUP, TPGS_IMPLICIT};
 use super::{Ctx, HandlerResult, Outcome, TargetState};
 use crate::config::{Limits, UnitConfig, naa_designator};
 
@@ -49,15 +50,16 @@ pub fn inquiry(state: &TargetState, ctx: &Ctx, lun_reachable: bool) -> HandlerRe
     Ok(Outcome::Done(truncate(data, allocation)))
 }
 
-/// Standard INQUIRY data: a direct-access block device, SPC-4, with third-party copy (3PC) and command
-/// queuing; peripheral qualifier 011b for a LUN the initiator cannot reach.
+/// Standard INQUIRY data: a direct-access block device, SPC-4, with implicit asymmetric access (TPGS,
+/// see [`super::port_groups`]), third-party copy (3PC) and command queuing; peripheral qualifier 011b
+/// for a LUN the initiator cannot reach.
 pub fn standard(lun_reachable: bool) -> Vec<u8> {
     let mut d = vec![0u8; 96];
     d[0] = if lun_reachable { 0x00 } else { 0x7F };
     d[2] = 0x06; // SPC-4
     d[3] = 0x02; // RESPONSE DATA FORMAT
     d[4] = (d.len() - 5) as u8;
-    d[5] = 0x08; // 3PC
+    d[5] = TPGS_IMPLICIT << 4 | 0x08; // TPGS, 3PC
     d[7] = 0x02; // CMDQUE
     d[8..16].copy_from_slice(VENDOR);
     d[16..32].copy_from_slice(PRODUCT);
@@ -73,10 +75,32 @@ pub fn serial_number(lun: u16) -> String {
     format!("OFFLOAD{lun:05}")
 }
 
-/// VPD 83h: one logical-unit designator, binary NAA-6.
+/// VPD 83h: the logical unit's NAA-6 designator, then the target port's RELATIVE TARGET PORT and
+/// TARGET PORT GROUP designators (SPC-4 7.8.6.6.7, 7.8.6.6.8), which multipath hosts read. The NAA comes
+/// first and is the only designator associated with the logical unit, so a host that keeps one LU
+/// designator (QEMU: association LU, type 3 or below) keeps it. The port designators have PIV=0: the
+/// model is not tied to one transport protocol.
 fn device_identification(unit: &UnitConfig, lun: u16) -> Vec<u8> {
-    let mut d = vec![0x01, 0x03, 0x00, 0x10];
-    d.extend(naa_designator(unit, lun));
+    // Both port designators: 2 reserved bytes, then the 16-bit identifier.
+    let port_identifier = |id: u16| [[0, 0], id.to_be_bytes()].concat();
+    [
+        binary_designator(ASSOCIATION_LU, TYPE_NAA, &naa_designator(unit, lun)),
+        binary_designator(ASSOCIATION_TARGET_PORT, TYPE_RELATIVE_TARGET_PORT, &port_identifier(RELATIVE_TARGET_PORT)),
+        binary_designator(ASSOCIATION_TARGET_PORT, TYPE_TARGET_PORT_GROUP, &port_identifier(TARGET_PORT_GROUP)),
+    ]
+    .concat()
+}
+
+const ASSOCIATION_LU: u8 = 0b00;
+const ASSOCIATION_TARGET_PORT: u8 = 0b01;
+const TYPE_NAA: u8 = 0x3;
+const TYPE_RELATIVE_TARGET_PORT: u8 = 0x4;
+const TYPE_TARGET_PORT_GROUP: u8 = 0x5;
+
+/// One designation descriptor (SPC-4 7.8.6.1): CODE SET 1h (binary), PIV=0, PROTOCOL IDENTIFIER 0.
+fn binary_designator(association: u8, kind: u8, designator: &[u8]) -> Vec<u8> {
+    let mut d = vec![0x01, association << 4 | kind, 0x00, designator.len() as u8];
+    d.extend(designator);
     d
 }
 

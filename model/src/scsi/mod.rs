@@ -13,7 +13,8 @@
 //!    buffer, so every medium access — host reads and writes included — takes a range lock.
 //!
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
-//! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`read_write`], [`compare_write`],
+//! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`port_groups`] (REPORT TARGET PORT
+//! GROUPS and the port identifiers VPD 83h reports), [`read_write`], [`compare_write`],
 //! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY) and [`copy_results`] (RECEIVE
 //! COPY RESULTS), over the [`copy_manager`]'s book of lists. The vocabulary — sense data, the command
 //! table, field readers — is the shared `offload-scsi` crate's.
@@ -26,6 +27,7 @@ pub mod copy_results;
 pub mod inquiry;
 pub mod lba_status;
 pub mod mode;
+pub mod port_groups;
 pub mod read_write;
 pub mod report;
 pub mod transfer;
@@ -303,6 +305,7 @@ impl Target {
             Command::ReceiveCopyOperatingParameters => copy_results::operating_parameters(state, ctx),
             Command::ReceiveCopyFailureDetails => copy_results::failure_details(state, ctx),
             Command::ReportLuns => report::report_luns(state, ctx),
+            Command::ReportTargetPortGroups => port_groups::report_target_port_groups(ctx),
             Command::ReportSupportedOperationCodes => report::supported_operation_codes(state, ctx),
         }
     }

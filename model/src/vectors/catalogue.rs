@@ -282,6 +282,18 @@ fn inquiry_cases() -> Vec<CaseSpec> {
             .cmd(THIN, vec![0xA3, 0x0C, 0x02, 0x83, 0, 0, 0, 0, 1, 0, 0, 0], vec![])
             .cmd(THIN, vec![0xA3, 0x0C, 0x01, 0x9E, 0, 0, 0, 0, 1, 0, 0, 0], vec![])
             .done(),
+        case(
+            "report/target-port-groups",
+            "REPORT TARGET PORT GROUPS, both header formats, truncated, a reserved format, a LUN denied; its usage data",
+        )
+        .bins(&["access denied"])
+        .cmd(THIN, vec![0xA3, 0x0A, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], vec![])
+        .cmd(THICK, vec![0xA3, 0x2A, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], vec![])
+        .cmd(THIN, vec![0xA3, 0x2A, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0], vec![])
+        .cmd(THIN, vec![0xA3, 0x4A, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], vec![])
+        .cmd_as(RESTRICTED, THIN_B, vec![0xA3, 0x0A, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0], vec![])
+        .cmd(THIN, vec![0xA3, 0x0C, 0x02, 0xA3, 0, 0x0A, 0, 0, 1, 0, 0, 0], vec![])
+        .done(),
     ]
 }
 
@@ -739,6 +751,25 @@ fn extended_copy_cases() -> Vec<CaseSpec> {
             .xcopy_as(RESTRICTED, THIN, list(&two, &[segment(1, 0, 4, 0, 100)]))
             .xcopy_as(RESTRICTED, THIN, list(&two, &[segment(0, 1, 4, 0, 100)]))
             .done(),
+    );
+    // Two targets: this one's units named after its target name, and a default-configured one whose
+    // index-derived designators this target must not take for its own (issue 13: a copy onto itself).
+    let named = |config: &mut TargetConfig| config.name_designators("iqn.2026-11.vectors:named");
+    let named_config = {
+        let mut c = base_config();
+        named(&mut c);
+        c
+    };
+    let named_id = |lun: u16| cscd(&naa_designator(&named_config.units[usize::from(lun)], lun), bs(lun) as u32);
+    v.push(
+        case(
+            "extended_copy/other-target",
+            "units named after the target: their own designators copy, another target's LU 0 designator is A/0D/02",
+        )
+        .config(named)
+        .xcopy(THIN, list(&[id(THIN), named_id(THIN_B)], &[segment(0, 1, 4, 0, 100)]))
+        .xcopy(THIN, list(&[named_id(THIN), named_id(THIN_B)], &[segment(0, 1, 4, 0, 100)]))
+        .done(),
     );
     let mixed = [id(THIN), id(BIG_BLOCKS)];
     let protected = [id(THIN), id(PROTECTED)];
