@@ -4,9 +4,17 @@
 #                      READ, WRITE and COMPARE AND WRITE, and the host-link bytes of cloning 1 GiB with
 #                      EXTENDED COPY versus READ + WRITE (about two minutes; see iscsi/bench.sh); the
 #                      tables also go to iscsi/reports/bench.md
+#   make iscsi-footprint
+#                      the resident memory of both back ends on 3 TiB thin units: built, after writes
+#                      (scattered and contiguous), after UNMAP, and opening a 3 TiB sparse image; the
+#                      table also goes to iscsi/reports/footprint.md
 
-.PHONY: iscsi-bench
+.PHONY: iscsi-bench iscsi-footprint
 
 iscsi-bench: setup setup-peer
 	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load
 	BENCH_COMMAND="make iscsi-bench" nice -n 10 iscsi/bench.sh
+
+iscsi-footprint: setup
+	@tools/report.sh iscsi/reports/footprint.md "make iscsi-footprint" -- \
+		$(CARGO) run --release --locked -q -p offload-iscsi --example footprint

@@ -35,8 +35,10 @@ impl FlatUnit {
         let bs = self.block_size as usize;
         self.data.release_zeros(start * bs..end * bs);
         if let (Hint::Deallocate, Some(bits)) = (extent.hint, &mut self.provisioning) {
-            // Only the bytes whose four blocks all lie inside the extent.
-            bits.release_zeros(start.div_ceil(4)..end / 4);
+            // The bytes whose four blocks all lie inside the extent hold zeros; the bytes around them
+            // hold other blocks' states too, and are checked with the rest of their pages.
+            let inner = start.div_ceil(4);
+            bits.release_zeros(inner..(end / 4).max(inner));
         }
     }
 }
