@@ -28,10 +28,10 @@ impl FlatUnit {
     /// Hands back the memory of an extent the fast path left reading zeros: its data, and the
     /// provisioning state of deallocated blocks (00b, zero bytes too). Written data stays.
     fn release(&mut self, extent: &Extent) {
-        let (start, end) = (extent.lba as usize, (extent.lba + extent.blocks) as usize);
         if extent.hint == Hint::Data {
             return;
         }
+        let (start, end) = (extent.lba as usize, (extent.lba + extent.blocks) as usize);
         let bs = self.block_size as usize;
         self.data.release_zeros(start * bs..end * bs);
         if let (Hint::Deallocate, Some(bits)) = (extent.hint, &mut self.provisioning) {
