@@ -55,9 +55,12 @@ const READ_CHUNK: usize = 1 << 20;
 /// SEEK_DATA and SEEK_HOLE skip the holes of a sparse file, which read as zeros — so a sparse image
 /// loads in time proportional to what it stores, not to its size.
 pub fn nonzero_runs(file: &File, block_size: u32, blocks: u64, mut visit: impl FnMut(u64, &[u8])) -> io::Result<()> {
+    if block_size == 0 {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "a block size of 0"));
+    }
     let bs = u64::from(block_size);
-    let mut chunk = vec![0u8; READ_CHUNK.max(block_size as usize) / block_size as usize * block_size as usize];
-    let chunk_blocks = chunk.len() as u64 / bs;
+    let chunk_blocks = (READ_CHUNK as u64 / bs).max(1);
+    let mut chunk = vec![0u8; (chunk_blocks * bs) as usize];
     // The next block to read: data extents need not be block-aligned, and two may share a block.
     let mut next = 0;
     let mut offset = 0;
@@ -178,6 +181,9 @@ mod tests {
         let mut run = vec![0x5Au8; 3 * 512];
         run[512..1024].fill(0);
         file.write_all_at(&run, 1000 * 512).unwrap();
+        // A run longer than the reading chunk, read in pieces.
+        let long: Vec<u8> = (0..(6 << 10) * 512 + 512).map(|i| (i % 251) as u8 | 1).collect();
+        file.write_all_at(&long, 5000 * 512).unwrap();
         let high = blocks - 100_000;
         file.write_all_at(&[0xA5; 512], high * 512).unwrap();
         file.write_all_at(&[0x01; 512], (blocks - 1) * 512).unwrap();
@@ -189,7 +195,13 @@ mod tests {
         let store = load(&path, &config).unwrap();
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "took {:?}", started.elapsed());
         let stored: Vec<u64> = store.nonzero_blocks().map(|(lba, _)| lba).collect();
-        assert_eq!(stored, [1000, 1002, high, blocks - 1]);
+        let long_blocks = 5000..5000 + (6 << 10) + 1;
+        let expected: Vec<u64> =
+            [1000, 1002].into_iter().chain(long_blocks.clone()).chain([high, blocks - 1]).collect();
+        assert_eq!(stored, expected);
+        let loaded: Vec<u8> =
+            store.nonzero_blocks().filter(|(l, _)| long_blocks.contains(l)).flat_map(|(_, b)| b.to_vec()).collect();
+        assert_eq!(loaded, long);
         let mut out = [0u8; 512];
         store.read_block(high, &mut out).unwrap();
         assert_eq!(out, [0xA5; 512]);
