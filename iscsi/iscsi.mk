@@ -10,8 +10,12 @@
 #                      proved from the target's counters and QEMU's iscsi_xcopy trace; then CHAP
 #                      with libiscsi and QEMU (iscsi/interop/chap.sh); tables, also in
 #                      iscsi/reports/interop.md (see iscsi/interop/run.sh). In make test.
+#   make iscsi-footprint
+#                      the resident memory of both back ends on 3 TiB thin units: built, after writes
+#                      (scattered and contiguous), after UNMAP, and opening a 3 TiB sparse image; the
+#                      table also goes to iscsi/reports/footprint.md
 
-.PHONY: iscsi-bench interop
+.PHONY: iscsi-bench interop iscsi-footprint
 
 iscsi-bench: setup setup-peer
 	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load
@@ -21,3 +25,7 @@ iscsi-bench: setup setup-peer
 # fetches it into target/qemu (run.sh calls it).
 interop: iscsi
 	INTEROP_COMMAND="make interop" iscsi/interop/run.sh
+
+iscsi-footprint: setup
+	@tools/report.sh iscsi/reports/footprint.md "make iscsi-footprint" -- \
+		$(CARGO) run --release --locked -q -p offload-iscsi --example footprint

@@ -30,7 +30,9 @@
 //! The data path works on whole ranges with the standard primitives: `copy_within` (memmove) inside a
 //! unit, `copy_from_slice` between units, `fill(0)`, a pattern doubled with `copy_within`, chunked slice
 //! equality for COMPARE AND WRITE ([`primitives`]); provisioning state is updated a byte (four blocks) at
-//! a time.
+//! a time. Zeroing a thin unit's range writes only its mapped blocks (the others hold zeros already), so
+//! memory the caller never wrote stays untouched however much is released — a lazily committed mapping
+//! stays sparse.
 //!
 //! ```
 //! use offload_fastpath::{AllowAll, Extent, FastPath, Hint, Limits, Request, Unit, max_extents};

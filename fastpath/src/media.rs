@@ -147,6 +147,23 @@ pub(crate) fn set_states(bits: &mut [u8], start: usize, end: usize, state: u8) {
     }
 }
 
+/// The first block of `from..end` whose mapped bit is `mapped` (`end` if there is none), skipping four
+/// blocks at a time where a whole byte has the other value.
+fn first_with_mapped_bit(bits: &[u8], from: usize, end: usize, mapped: bool) -> usize {
+    let other = if mapped { 0 } else { byte_of(MAPPED) };
+    let mut block = from;
+    while block < end {
+        if block.is_multiple_of(4) && block + 4 <= end && bits[block / 4] & byte_of(MAPPED) == other {
+            block += 4;
+        } else if (state_bits(bits, block) == MAPPED) == mapped {
+            return block;
+        } else {
+            block += 1;
+        }
+    }
+    end
+}
+
 /// The lowest bad block in `start..end` (`bad` ascending).
 pub(crate) fn first_bad(bad: &[u64], start: u64, end: u64) -> Option<u64> {
     let i = bad.partition_point(|&lba| lba < start);
@@ -183,10 +200,25 @@ impl Unit<'_> {
     }
 
     /// Zeroes blocks `start..end` and gives them `state`: mapped (written zeros), or deallocated or
-    /// anchored (released; they read zeros, LBPRZ=1).
+    /// anchored (released; they read zeros, LBPRZ=1). On a thin unit only the mapped blocks are written:
+    /// the others hold zeros already (the invariant), and memory never written stays unwritten — a
+    /// caller's lazily committed mapping stays sparse however much is released.
     pub(crate) fn zero(&mut self, start: u64, end: u64, state: u8) {
-        let range = self.bytes(start, end);
-        self.data[range].fill(0);
+        match &self.provisioning {
+            None => {
+                let range = self.bytes(start, end);
+                self.data[range].fill(0);
+            }
+            Some(bits) => {
+                let (end, mut block) = (end as usize, start as usize);
+                while block < end {
+                    let first = first_with_mapped_bit(bits, block, end, true);
+                    block = first_with_mapped_bit(bits, first, end, false);
+                    let range = self.bytes(first as u64, block as u64);
+                    self.data[range].fill(0);
+                }
+            }
+        }
         self.mark(start, end, state);
     }
 
@@ -222,6 +254,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Zeroing a thin unit's range writes its mapped blocks and only those: a block that is not mapped is
+    /// left as it is (here it holds a marker the invariant would forbid, to show it was not written).
+    #[test]
+    fn zero_writes_only_the_mapped_blocks_of_a_thin_unit() {
+        let blocks = 23usize;
+        // Mapped: 0, 3..9, 12, 20..23; anchored: 1, 10; the rest deallocated.
+        let mut bits = vec![0u8; blocks.div_ceil(4)];
+        for b in [0, 3, 4, 5, 6, 7, 8, 12, 20, 21, 22] {
+            set_one(&mut bits, b, MAPPED);
+        }
+        for b in [1, 10] {
+            set_one(&mut bits, b, ANCHORED);
+        }
+        let before = states(&bits, blocks);
+        for (start, end) in [(0, blocks), (2, 21), (4, 8), (13, 20), (9, 9)] {
+            let mut data = vec![0xEEu8; blocks * 4];
+            let mut bits = bits.clone();
+            let mut unit = Unit::thin(&mut data, 4, [0; 16], &mut bits);
+            unit.zero(start as u64, end as u64, DEALLOCATED);
+            for b in 0..blocks {
+                let zeroed = (start..end).contains(&b) && before[b] == MAPPED;
+                let expected = if zeroed { 0 } else { 0xEE };
+                assert!(data[b * 4..][..4].iter().all(|&x| x == expected), "{start}..{end}: block {b}");
+            }
+        }
+        // A thick unit has no such state: the whole range is written.
+        let mut data = vec![0xEEu8; blocks * 4];
+        Unit::thick(&mut data, 4, [0; 16]).zero(2, 21, MAPPED);
+        assert!(data[8..84].iter().all(|&x| x == 0) && data[..8].iter().chain(&data[84..]).all(|&x| x == 0xEE));
     }
 
     #[test]

@@ -1,27 +1,61 @@
 //! The software fast path as the back end, with a reference model serving the commands it does not
 //! implement (see the parent module's documentation).
 
-use std::io::Read;
-
 use offload_fastpath::{CopySummary, Extent, FastPath, Hint, Limits, Unit, max_extents};
-use offload_model::config::{self, AccessMap, TargetConfig};
+use offload_model::config::{self, AccessMap, TargetConfig, UnitConfig};
+use offload_model::image::nonzero_runs;
 use offload_model::media::WriteHint;
 use offload_model::scsi::copy_manager::{CopyRecord, ListKey};
 use offload_model::scsi::{Request, Target};
 use offload_scsi::{SenseFormat, command};
 
 use super::image::{Images, Media, image_units};
+use super::sparse_memory::SparseMemory;
 use super::{Answer, Backend, BackendError, Command, SetupError};
 
-/// One unit's flat memory for the fast path.
+/// One unit's flat memory for the fast path: committed as it is written, however large the unit.
 struct FlatUnit {
-    data: Vec<u8>,
+    data: SparseMemory,
     /// 2 bits a block (mapped, anchored), `None` for a thick unit.
-    provisioning: Option<Vec<u8>>,
+    provisioning: Option<SparseMemory>,
     bad_blocks: Vec<u64>,
     block_size: u32,
     write_protected: bool,
     naa: [u8; 16],
+}
+
+impl FlatUnit {
+    /// Hands back the memory of an extent the fast path left reading zeros: its data, and the
+    /// provisioning state of deallocated blocks (00b, zero bytes too). Written data stays.
+    fn release(&mut self, extent: &Extent) {
+        if extent.hint == Hint::Data {
+            return;
+        }
+        let (start, end) = (extent.lba as usize, (extent.lba + extent.blocks) as usize);
+        let bs = self.block_size as usize;
+        self.data.release_zeros(start * bs..end * bs);
+        if let (Hint::Deallocate, Some(bits)) = (extent.hint, &mut self.provisioning) {
+            // The bytes whose four blocks all lie inside the extent hold zeros; the bytes around them
+            // hold other blocks' states too, and are checked with the rest of their pages.
+            let inner = start.div_ceil(4);
+            bits.release_zeros(inner..(end / 4).max(inner));
+        }
+    }
+}
+
+/// A unit's flat memory, zeros reserved without commit: its data and, for a thin unit, its provisioning
+/// state (all deallocated).
+fn flat_memory(unit: usize, config: &UnitConfig) -> Result<(SparseMemory, Option<SparseMemory>), SetupError> {
+    let reserve = |what, bytes: u64| {
+        let len = usize::try_from(bytes).map_err(|_| SetupError::TooLarge { unit, bytes })?;
+        SparseMemory::zeroed(len).map_err(|source| SetupError::Reserve { unit, what, bytes, source })
+    };
+    let data = reserve("data", config.blocks * u64::from(config.block_size))?;
+    let provisioning = match config.thin {
+        true => Some(reserve("provisioning state", Unit::provisioning_bytes(config.blocks) as u64)?),
+        false => None,
+    };
+    Ok((data, provisioning))
 }
 
 /// A fast-path command's answer, the extents it wrote and, for EXTENDED COPY, its summary.
@@ -49,23 +83,23 @@ impl FastPathBackend {
         // The blocks a loaded image maps, to be mapped in the model's units too.
         let mut loaded = Vec::new();
         for (i, u) in config.units.iter().enumerate() {
-            let bytes = u.blocks * u64::from(u.block_size);
-            let len = usize::try_from(bytes).map_err(|_| SetupError::TooLarge { unit: i, bytes })?;
-            let mut data = vec![0u8; len];
+            let (mut data, mut provisioning) = flat_memory(i, u)?;
             if let Some((path, file)) = files.get(i) {
-                (&*file).read_exact(&mut data).map_err(|source| SetupError::Image { path: path.clone(), source })?;
-            }
-            let provisioning = u.thin.then(|| {
-                let mut bits = vec![0u8; Unit::provisioning_bytes(u.blocks)];
                 // A loaded image's non-zero blocks are mapped (as the model loads images).
-                for (lba, block) in data.chunks(u.block_size as usize).enumerate() {
-                    if block.iter().any(|&b| b != 0) {
-                        bits[lba / 4] |= 1 << ((lba % 4) * 2);
-                        loaded.push(Extent { lun: i as u16, lba: lba as u64, blocks: 1, hint: Hint::Data });
+                let bs = u.block_size as usize;
+                nonzero_runs(file, u.block_size, u.blocks, |lba, run| {
+                    let first = lba as usize;
+                    data[first * bs..][..run.len()].copy_from_slice(run);
+                    let blocks = run.len() / bs;
+                    if let Some(bits) = &mut provisioning {
+                        for block in first..first + blocks {
+                            bits[block / 4] |= 1 << ((block % 4) * 2);
+                        }
                     }
-                }
-                bits
-            });
+                    loaded.push(Extent { lun: i as u16, lba, blocks: blocks as u64, hint: Hint::Data });
+                })
+                .map_err(|source| SetupError::Image { path: path.clone(), source })?;
+            }
             units.push(FlatUnit {
                 data,
                 provisioning,
@@ -138,6 +172,7 @@ impl FastPathBackend {
         let Some((answer, written, copy)) = self.execute_fast_path(c)? else { return Ok(None) };
         for extent in &written {
             self.hand_over(extent);
+            self.units[usize::from(extent.lun)].release(extent);
             let u = &self.units[usize::from(extent.lun)];
             let bs = u.block_size as usize;
             self.images.persist(usize::from(extent.lun), u.block_size, extent.lba, extent.blocks, |l, b| {
@@ -164,11 +199,8 @@ impl FastPathBackend {
             Hint::Deallocate => WriteHint::Deallocate,
             Hint::Anchor => WriteHint::Anchor,
         };
-        let zeros = vec![0u8; store.block_size() as usize];
-        for lba in extent.lba..extent.lba + extent.blocks {
-            // The fast path writes no bad block, and the model's unit has the same ones.
-            let _ = store.write_block(lba, &zeros, hint);
-        }
+        // The fast path writes no bad block, and the model's unit has the same ones.
+        let _ = store.write_zeros(extent.lba, extent.blocks, hint);
     }
 
     /// Enters an EXTENDED COPY the fast path ran in the model's copy manager book, as the model enters

@@ -24,10 +24,16 @@
 //! a missing image is created sparse). Changes reach an image file as they are made: the model back end
 //! writes the destination range of every engine job a command ran; the fast path back end writes the
 //! extents the fast path reports.
+//!
+//! Either back end costs memory for what is written, not for the capacity: the model stores non-zero
+//! blocks and bitmap chunks; the fast path's flat units are mappings committed page by page as they are
+//! written, and hand back the whole pages of a range that reads zeros again. An image is loaded by its
+//! data extents, so a sparse multi-terabyte file opens in time proportional to what it holds.
 
 mod fastpath;
 mod image;
 mod model;
+mod sparse_memory;
 #[cfg(test)]
 mod tests;
 
@@ -81,6 +87,11 @@ pub enum SetupError {
     ImageSize { path: PathBuf, size: u64, block_size: u32 },
     #[error("unit {unit}: {bytes} bytes do not fit this machine's address space")]
     TooLarge { unit: usize, bytes: u64 },
+    #[error(
+        "unit {unit}: cannot reserve {bytes} bytes for its {what} ({source}); the limits are the process's \
+         address space (ulimit -v) and, under strict overcommit (vm.overcommit_memory=2), the commit limit"
+    )]
+    Reserve { unit: usize, what: &'static str, bytes: u64, source: std::io::Error },
 }
 
 /// An execution back end.

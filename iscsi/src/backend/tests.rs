@@ -155,3 +155,22 @@ fn images_are_written_through() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A unit the address space cannot hold is a start-up error naming the unit, not an abort: 200 TiB is
+/// within the model's limit (256 TiB) but beyond x86-64's 47-bit user address space.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn a_unit_beyond_the_address_space_is_a_setup_error() {
+    let huge = UnitConfig { blocks: (200u64 << 40) / 512, block_size: 512, thin: true, ..UnitConfig::default() };
+    let small = UnitConfig { blocks: 64, ..huge.clone() };
+    let config = TargetConfig { units: vec![small, huge], ..TargetConfig::default() };
+    match build(BackendKind::FastPath, config.clone(), &Media::Memory, NAME) {
+        Err(e @ SetupError::Reserve { unit: 1, what: "data", .. }) => {
+            assert!(e.to_string().starts_with("unit 1: cannot reserve 219902325555200 bytes"), "{e}");
+        }
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("a 200 TiB mapping was granted"),
+    }
+    // The model stores what is written: the same unit is served.
+    assert!(build(BackendKind::Model, config, &Media::Memory, NAME).is_ok());
+}
