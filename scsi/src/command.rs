@@ -20,6 +20,7 @@ pub enum Command {
     ReadCapacity10,
     Read10,
     Write10,
+    SynchronizeCache10,
     WriteSame10,
     Unmap,
     ModeSelect10,
@@ -31,6 +32,7 @@ pub enum Command {
     Read16,
     CompareAndWrite,
     Write16,
+    SynchronizeCache16,
     WriteSame16,
     ReadCapacity16,
     GetLbaStatus,
@@ -53,6 +55,11 @@ impl Command {
                 | Command::Write16
                 | Command::WriteSame16
         )
+    }
+
+    /// SYNCHRONIZE CACHE (10) or (16).
+    pub const fn is_synchronize_cache(self) -> bool {
+        matches!(self, Command::SynchronizeCache10 | Command::SynchronizeCache16)
     }
 
     /// WRITE SAME (10) or (16).
@@ -130,6 +137,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(Command::ReadCapacity10, "READ CAPACITY(10)", None, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     spec(Command::Read10, "READ(10)", None, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::Write10, "WRITE(10)", None, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    // IMMED (byte 1, bit 1) only: SYNC_NV (bit 2) and RELADR (bit 0) are obsolete in SBC-4.
+    spec(
+        Command::SynchronizeCache10,
+        "SYNCHRONIZE CACHE(10)",
+        None,
+        &[0x35, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0],
+    ),
     spec(Command::WriteSame10, "WRITE SAME(10)", None, &[0x41, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::Unmap, "UNMAP", None, &[0x42, 0x01, 0, 0, 0, 0, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::ModeSelect10, "MODE SELECT(10)", None, &[0x55, 0x11, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
@@ -175,6 +189,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         "WRITE(16)",
         None,
         &[0x8A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(
+        Command::SynchronizeCache16,
+        "SYNCHRONIZE CACHE(16)",
+        None,
+        &[0x91, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::WriteSame16,

@@ -80,10 +80,22 @@ pub struct UnitConfig {
     /// serialised, so configurations written before the field existed read and write unchanged.
     #[serde(skip_serializing_if = "is_zero")]
     pub logical_blocks_per_physical_block_exponent: u8,
+    /// Power-on (and default) value of the caching mode page's WCE bit (SBC-4 6.5.5): true, the
+    /// default, says that a write's GOOD status may come before its blocks are durable — an image
+    /// file's blocks sit in the host's page cache until SYNCHRONIZE CACHE (or a FUA write) syncs them.
+    /// False makes every writing command durable before GOOD. Left out when true, so configurations
+    /// written before the field existed read and write unchanged (they had no caching page and
+    /// synced nothing: the behaviour of WCE=1).
+    #[serde(skip_serializing_if = "is_true")]
+    pub write_cache: bool,
 }
 
 fn is_zero(value: &u8) -> bool {
     *value == 0
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 impl UnitConfig {
@@ -106,6 +118,7 @@ impl Default for UnitConfig {
             bad_blocks: BTreeSet::new(),
             naa_vendor_id: None,
             logical_blocks_per_physical_block_exponent: 0,
+            write_cache: true,
         }
     }
 }
