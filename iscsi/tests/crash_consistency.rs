@@ -46,7 +46,7 @@ const FUA: u8 = 0x08;
 /// Each worker's unit and region (first block, blocks).
 const REGIONS: [(u16, u64, u64); 3] = [(0, 0, 128), (0, 128, 128), (1, 0, 256)];
 const ROUNDS: u64 = 4;
-const SEED: u64 = 0x0FF1_0AD_C2A5;
+const SEED: u64 = 0x00FF_10AD_C2A5;
 
 /// A block holding `tag`: the tag's bytes repeated (tag 0: zeros).
 fn block_of(tag: u64) -> Vec<u8> {

@@ -57,11 +57,6 @@ impl Command {
         )
     }
 
-    /// SYNCHRONIZE CACHE (10) or (16).
-    pub const fn is_synchronize_cache(self) -> bool {
-        matches!(self, Command::SynchronizeCache10 | Command::SynchronizeCache16)
-    }
-
     /// WRITE SAME (10) or (16).
     pub const fn is_write_same(self) -> bool {
         matches!(self, Command::WriteSame10 | Command::WriteSame16)
@@ -316,6 +311,19 @@ mod tests {
         let unmap = lookup(&[0x42]).unwrap();
         assert!(unmap.supported(false) && !unmap.supported(true));
         assert!(COMMANDS.iter().filter(|c| c.command != Command::Unmap).all(|c| c.supported(true)));
+    }
+
+    #[test]
+    fn synchronize_cache_takes_immed_only_in_byte_1() {
+        // SBC-4 tables 199 and 201: byte 1 bit 1 IMMED; bits 2 (SYNC_NV) and 0 obsolete or reserved.
+        let sc10 = lookup(&[0x35]).unwrap();
+        let sc16 = lookup(&[0x91]).unwrap();
+        assert_eq!((sc10.command, sc16.command), (Command::SynchronizeCache10, Command::SynchronizeCache16));
+        assert_eq!((sc10.usage[1], sc16.usage[1]), (0x02, 0x02));
+        assert_eq!((sc10.usage[6], sc16.usage[14]), (0x1F, 0x1F), "GROUP NUMBER");
+        let err = check_reserved(sc10.usage, &[0x35, 0x04, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
+        assert_eq!(err, Sense::invalid_cdb_field(1, Some(2)), "SYNC_NV");
+        assert!(!sc10.command.in_fast_path() && !sc16.command.in_fast_path(), "the model serves it");
     }
 
     #[test]
