@@ -245,6 +245,20 @@ mod tests {
     }
 
     #[test]
+    fn write_cache_is_on_unless_a_configuration_says_off() {
+        // A unit written before the field existed: a write cache (WCE=1), and it writes back unchanged.
+        let json =
+            r#"{"blocks":8,"block_size":512,"thin":true,"write_protected":false,"bad_blocks":[],"naa_vendor_id":null}"#;
+        let unit: UnitConfig = serde_json::from_str(json).unwrap();
+        assert!(unit.write_cache);
+        assert_eq!(serde_json::to_string(&unit).unwrap(), json);
+        let off = UnitConfig { write_cache: false, ..unit };
+        let text = serde_json::to_string(&off).unwrap();
+        assert!(text.ends_with(r#","write_cache":false}"#));
+        assert_eq!(serde_json::from_str::<UnitConfig>(&text).unwrap(), off);
+    }
+
+    #[test]
     fn access_map_restricts_named_initiators() {
         let mut map = AccessMap::default();
         map.grants.insert("iqn.a".into(), BTreeSet::from([0]));
