@@ -135,7 +135,7 @@ impl Settings {
     }
 
     /// The default (power-on) values: the configuration's.
-    fn default(state: &TargetState, lun: u16) -> Settings {
+    fn power_on(state: &TargetState, lun: u16) -> Settings {
         Settings { write_cache: state.unit_config(lun).write_cache, descriptor_sense: state.config.descriptor_sense }
     }
 }
@@ -200,7 +200,7 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
         descriptor.fill(0); // changeable values: neither the capacity nor the block length can change
     }
     // Default values (PC=10b) are the power-on ones; current values what MODE SELECT last set.
-    let settings = if pc == 2 { Settings::default(state, ctx.lun) } else { Settings::current(state, ctx.lun) };
+    let settings = if pc == 2 { Settings::power_on(state, ctx.lun) } else { Settings::current(state, ctx.lun) };
     let pages: Vec<u8> = pages.iter().flat_map(|p| p.values(pc, settings)).collect();
     let device_specific = DPOFUA | if unit.write_protected { 0x80 } else { 0 };
     let mut d = if ten {
