@@ -31,10 +31,10 @@ const DPOFUA: u8 = 0x10;
 
 /// The control mode page as page control `pc` asks: current or default values (with `descriptor_sense`
 /// as the D_SENSE value), or the changeable mask.
-fn control_page(pc: u8, descriptor_sense: bool) -> [u8; 12] {
-    let mut p = [0u8; 12];
+fn control_page(pc: u8, descriptor_sense: bool) -> [u8; CONTROL_LEN] {
+    let mut p = [0u8; CONTROL_LEN];
     p[0] = CONTROL_PAGE;
-    p[1] = 0x0A;
+    p[1] = (CONTROL_LEN - 2) as u8;
     match pc {
         1 => p[2] = D_SENSE,
         _ => p[2] = 0x02 | if descriptor_sense { D_SENSE } else { 0 }, // GLTSD: no log parameters saved
