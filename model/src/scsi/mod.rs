@@ -15,13 +15,13 @@
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`read_write`], [`compare_write`],
 //! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY), [`copy_results`] (RECEIVE
-//! COPY RESULTS), over the [`copy_manager`]'s book of lists, and [`synchronize_cache`].
+//! COPY RESULTS), over the [`copy_manager`]'s book of lists, and [`synchronize_cache`]. The
+//! vocabulary — sense data, the command table, field readers — is the shared `offload-scsi` crate's.
 //!
 //! Durability is an answer's typed output ([`Response::durable`]): the blocks the caller must make
 //! durable before it sends the status — SYNCHRONIZE CACHE's range, and every block a writing command
 //! wrote when it asked for FUA or its unit's write cache is disabled (caching mode page WCE=0, see
-//! [`mode`]). The model's own media are memory: it only says what must be durable. The vocabulary — sense data, the command
-//! table, field readers — is the shared `offload-scsi` crate's.
+//! [`mode`]). The model's own media are memory: it only says what must be durable.
 
 pub mod capacity;
 pub mod checks;
