@@ -72,8 +72,10 @@ struct Region {
     in_flight: Vec<(usize, u64)>,
     /// Every block is durable when a write is answered GOOD (the unit's WCE=0).
     write_through: bool,
-    /// Commands answered, and whether a command was in flight when the connection broke.
+    /// Commands answered, those that made blocks durable (a GOOD SYNCHRONIZE CACHE, FUA write or write
+    /// under WCE=0), and whether a command was in flight when the connection broke.
     answered: u64,
+    durable_points: u64,
     broken_in_flight: bool,
 }
 
@@ -88,6 +90,7 @@ impl Region {
             in_flight: Vec::new(),
             write_through,
             answered: 0,
+            durable_points: 0,
             broken_in_flight: false,
         }
     }
@@ -106,7 +109,9 @@ impl Region {
 
     /// A write answered GOOD: its blocks hold the new tags, durable if FUA or WCE=0.
     fn wrote(&mut self, fua: bool) {
-        for (i, tag) in std::mem::take(&mut self.in_flight) {
+        let writes = std::mem::take(&mut self.in_flight);
+        self.durable_points += u64::from((fua || self.write_through) && !writes.is_empty());
+        for (i, tag) in writes {
             self.current[i] = tag;
             if fua || self.write_through {
                 self.possible[i] = BTreeSet::from([tag]);
@@ -116,6 +121,7 @@ impl Region {
 
     /// A SYNCHRONIZE CACHE of blocks `range` answered GOOD: they are durable as they are now.
     fn synced(&mut self, range: std::ops::Range<usize>) {
+        self.durable_points += 1;
         for i in range {
             self.possible[i] = BTreeSet::from([self.current[i]]);
         }
@@ -324,6 +330,7 @@ fn run_rounds(backend: &str, dir: &Path) {
     let mut rng = SmallRng::seed_from_u64(SEED ^ backend.len() as u64);
     let mut disk: Vec<Vec<u64>> = vec![vec![0; BLOCKS as usize]; 2];
     let mut in_flight_at_kill = 0;
+    let mut durable_points = 0;
     for round in 0..ROUNDS {
         let (mut child, addr) = serve(backend, &images);
         let write_through = round % 2 == 1;
@@ -374,13 +381,17 @@ fn run_rounds(backend: &str, dir: &Path) {
             }
         }
         let answered: Vec<u64> = regions.iter().map(|r| r.answered).collect();
+        let durable: Vec<u64> = regions.iter().map(|r| r.durable_points).collect();
         let broken: Vec<bool> = regions.iter().map(|r| r.broken_in_flight).collect();
         eprintln!(
-            "{backend} round {round}: commands answered per worker {answered:?}, in flight at the kill {broken:?}"
+            "{backend} round {round}: commands answered per worker {answered:?}, of them made durable {durable:?}, \
+             in flight at the kill {broken:?}"
         );
+        durable_points += durable.iter().sum::<u64>();
         disk = after;
     }
     assert!(in_flight_at_kill > 0, "{backend}: the kills found no command in flight");
+    assert!(durable_points > 0, "{backend}: nothing was made durable");
 }
 
 #[test]
