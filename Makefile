@@ -50,10 +50,10 @@ setup-peer:
 	fi
 
 # libiscsi's iscsi-test-cu against offload-iscsi on loopback: the groups CompareAndWrite, ExtendedCopy,
-# ReceiveCopyResults, WriteSame10, WriteSame16, Unmap, GetLBAStatus, Inquiry, ReportSupportedOpcodes and
-# ReadCapacity16 on a thick and a thin unit, with the model and with the fast path as the back end; pass /
-# fail / skip per test and totals, also in iscsi/reports/conformance.md. Fails on any outcome not listed
-# in iscsi/conformance/known.txt.
+# ReceiveCopyResults, WriteSame10, WriteSame16, Unmap, GetLBAStatus, Inquiry, ReportSupportedOpcodes,
+# ReadCapacity16, Write10, Write16 (DPOFUA and FUA) and ModeSense6 on a thick and a thin unit, with the
+# model and with the fast path as the back end; pass / fail / skip per test and totals, also in
+# iscsi/reports/conformance.md. Fails on any outcome not listed in iscsi/conformance/known.txt.
 conformance: iscsi
 	CONFORMANCE_COMMAND="make conformance" iscsi/conformance/run.sh
 

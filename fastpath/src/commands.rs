@@ -2,6 +2,7 @@
 //! 5.32, 5.39–5.40, 5.48–5.49). Each handler checks its fields in the reference model's order, then does
 //! the whole range at once.
 
+use offload_scsi::durability::FUA;
 use offload_scsi::{Asc, Fields, Limits, Sense, SenseKey};
 
 use crate::effects::{Effects, Hint};
@@ -93,6 +94,7 @@ pub(crate) fn write(
     if request.data_out.len() as u64 != blocks * u64::from(unit.block_size) {
         return Err(Sense::invalid_cdb_field(length_at, None).into());
     }
+    effects.fua = request.cdb[1] & FUA != 0;
     if blocks == 0 {
         return Ok(0);
     }
@@ -133,6 +135,7 @@ pub(crate) fn compare_and_write(
         return Err(Sense::invalid_cdb_field(NOLB_AT, None).into());
     }
     writable(unit)?;
+    effects.fua = request.cdb[1] & FUA != 0;
     if blocks == 0 {
         return Ok(0);
     }

@@ -68,11 +68,13 @@ pub(crate) struct Effects<'o> {
     extents: &'o mut [Extent],
     written: usize,
     pub copy: Option<CopySummary>,
+    /// The command asked for FUA: what it writes must be durable whatever the write cache.
+    pub fua: bool,
 }
 
 impl<'o> Effects<'o> {
     pub fn new(extents: &'o mut [Extent]) -> Self {
-        Effects { extents, written: 0, copy: None }
+        Effects { extents, written: 0, copy: None, fua: false }
     }
 
     /// Blocks `start..end` of unit `lun` were written as `hint` says (an empty range is not recorded).
@@ -87,10 +89,10 @@ impl<'o> Effects<'o> {
         }
     }
 
-    /// The recorded extents and the copy summary.
-    pub fn finish(self) -> (&'o [Extent], Option<CopySummary>) {
-        let Effects { extents, written, copy } = self;
-        (&extents[..written], copy)
+    /// The recorded extents, the copy summary and whether FUA was asked for.
+    pub fn finish(self) -> (&'o [Extent], Option<CopySummary>, bool) {
+        let Effects { extents, written, copy, fua } = self;
+        (&extents[..written], copy, fua)
     }
 }
 
@@ -114,8 +116,8 @@ mod tests {
         let mut e = Effects::new(&mut storage);
         e.wrote(1, 5, 5, Hint::Zeros);
         e.wrote(1, 5, 9, Hint::Anchor);
-        let (written, copy) = e.finish();
+        let (written, copy, fua) = e.finish();
         assert_eq!(written, &[Extent { lun: 1, lba: 5, blocks: 4, hint: Hint::Anchor }]);
-        assert_eq!(copy, None);
+        assert_eq!((copy, fua), (None, false));
     }
 }

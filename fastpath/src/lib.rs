@@ -19,7 +19,10 @@
 //! vocabulary's (`offload-scsi`); the checks' order and the data path are the fast path's own.
 //!
 //! The [`Reply`] says what the command did: status, sense and data-in, the extents it wrote with the
-//! provisioning it left there, and for EXTENDED COPY a [`CopySummary`] ([`effects`]).
+//! provisioning it left there, whether they must be durable before the status goes back (FUA=1, or a
+//! unit whose write cache is disabled: [`Unit::write_cache`]), and for EXTENDED COPY a [`CopySummary`]
+//! ([`effects`]). SYNCHRONIZE CACHE is not the fast path's: it moves no data, and making blocks
+//! durable is the caller's (the model answers it with the range).
 //!
 //! Before a command runs, the front-end checks the model makes, in its order: the LUN must exist and be
 //! reachable by the initiator (25h/00h), the CDB must be as long as the command (24h/00h at byte 0), and
@@ -72,6 +75,7 @@ pub use offload_scsi::{CopyLimits, Limits, Provisioning, SenseBuf};
 pub use reply::{Reply, Request};
 
 use offload_scsi::command::{self, Command, CommandSpec};
+use offload_scsi::durability::must_be_durable;
 use offload_scsi::{Asc, CHECK_CONDITION, Sense, SenseFormat};
 
 use effects::Effects;
@@ -119,11 +123,17 @@ impl<'u, 'a, A: Access> FastPath<'u, 'a, A> {
         }
         let mut effects = Effects::new(extents);
         let outcome = self.dispatch(spec, request, data_in, &mut effects);
-        let (written, copy) = effects.finish();
+        let (written, copy, fua) = effects.finish();
         // Built in place: the reply is returned without copying its sense buffer around.
         let mut reply = Reply { written, copy, handled: true, ..Reply::unhandled() };
         match outcome {
-            Ok(len) => reply.data_in = &data_in[..len],
+            Ok(len) => {
+                reply.data_in = &data_in[..len];
+                reply.durable = written.iter().any(|e| {
+                    let write_cache = self.units.get(usize::from(e.lun)).is_none_or(|u| u.write_cache);
+                    must_be_durable(fua, write_cache)
+                });
+            }
             Err(Stop::Unhandled) => return Reply::unhandled(),
             Err(Stop::Check(sense)) => {
                 let unit = self.units.get(usize::from(request.lun));

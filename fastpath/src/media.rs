@@ -21,6 +21,8 @@ use crate::primitives::fill_with_block;
 ///   path reads the medium directly). [`Unit::format`] makes a fresh, all-deallocated unit.
 /// - `bad_blocks`: LBAs that fail every read and write (MEDIUM ERROR), ascending; usually empty.
 /// - `descriptor_sense`: the unit's D_SENSE (mode pages are per logical unit, MODE SELECT changes them).
+/// - `write_cache`: the unit's caching mode page WCE: with WCE=0 every write must be durable before its
+///   status ([`crate::Reply::durable`]).
 pub struct Unit<'a> {
     pub data: &'a mut [u8],
     /// 512 or 4096.
@@ -32,6 +34,8 @@ pub struct Unit<'a> {
     pub bad_blocks: &'a [u64],
     /// The unit's control mode page D_SENSE bit: descriptor-format sense data for commands addressed to it.
     pub descriptor_sense: bool,
+    /// The unit's caching mode page WCE bit: the write cache is enabled.
+    pub write_cache: bool,
 }
 
 impl<'a> Unit<'a> {
@@ -45,6 +49,7 @@ impl<'a> Unit<'a> {
             provisioning: None,
             bad_blocks: &[],
             descriptor_sense: false,
+            write_cache: true,
         }
     }
 

@@ -28,6 +28,11 @@ pub struct Reply<'o> {
     pub written: &'o [Extent],
     /// What an EXTENDED COPY did.
     pub copy: Option<CopySummary>,
+    /// The extents in `written` must be durable before the status is sent: the command completed GOOD
+    /// and asked for FUA, or wrote a unit whose write cache is disabled. One flag for all of them: an
+    /// EXTENDED COPY onto units with different write caches makes them all durable — more than asked,
+    /// never less.
+    pub durable: bool,
     /// False when the fast path did not execute the command and changed nothing: an operation code or
     /// service action it does not implement, a data-in buffer too small for a READ, extent storage shorter
     /// than [`crate::max_extents`], or a unit whose memory does not satisfy [`crate::Unit`]'s rules. The
@@ -37,7 +42,15 @@ pub struct Reply<'o> {
 
 impl Reply<'_> {
     pub(crate) const fn unhandled() -> Self {
-        Reply { status: GOOD, sense: SenseBuf::empty(), data_in: &[], written: &[], copy: None, handled: false }
+        Reply {
+            status: GOOD,
+            sense: SenseBuf::empty(),
+            data_in: &[],
+            written: &[],
+            copy: None,
+            durable: false,
+            handled: false,
+        }
     }
 
     /// The sense bytes (empty unless CHECK CONDITION).

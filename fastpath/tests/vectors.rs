@@ -130,6 +130,7 @@ fn run_case(case: &Case) -> Vec<String> {
             unit.write_protected = u.write_protected;
             unit.bad_blocks = &bad[lun];
             unit.descriptor_sense = config.descriptor_sense;
+            unit.write_cache = u.write_cache;
             unit
         })
         .collect();

@@ -9,7 +9,7 @@
 # usage: iscsi/conformance/run.sh [peer]
 #   CONFORMANCE_BACKENDS  back ends to run (default: "model fastpath")
 #   CONFORMANCE_PORT      first loopback port used (default: 3270)
-#   CONFORMANCE_GROUPS    the iscsi-test-cu groups (default: the ten below; SCSI or iSCSI family,
+#   CONFORMANCE_GROUPS    the iscsi-test-cu groups (default: the thirteen below; SCSI or iSCSI family,
 #                         e.g. CONFORMANCE_GROUPS=iSCSIResiduals)
 #   CONFORMANCE_REPORT    where the report goes instead
 #   CONFORMANCE_COMMAND   how the report names the command that wrote it (make passes "make conformance")
@@ -20,7 +20,7 @@ source iscsi/servers.sh
 MODE=${1:-offload}
 BIN=target/release/offload-iscsi
 OUT=target/conformance
-TEST_GROUPS=${CONFORMANCE_GROUPS:-CompareAndWrite ExtendedCopy ReceiveCopyResults WriteSame10 WriteSame16 Unmap GetLBAStatus Inquiry ReportSupportedOpcodes ReadCapacity16}
+TEST_GROUPS=${CONFORMANCE_GROUPS:-CompareAndWrite ExtendedCopy ReceiveCopyResults WriteSame10 WriteSame16 Unmap GetLBAStatus Inquiry ReportSupportedOpcodes ReadCapacity16 Write10 Write16 ModeSense6}
 BACKENDS=${CONFORMANCE_BACKENDS:-model fastpath}
 PORT=${CONFORMANCE_PORT:-3270}
 IQN=iqn.2026-11.org.offload:target

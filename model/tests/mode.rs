@@ -163,7 +163,7 @@ fn mode_sense_saved_values_are_not_supported() {
 #[test]
 fn mode_sense_unsupported_page_is_invalid_field_at_page_code() {
     let mut t = thin_and_thick();
-    for page in [0x00, 0x01, 0x08, 0x1C, 0x19, 0x3E] {
+    for page in [0x00, 0x01, 0x1C, 0x19, 0x3E] {
         let d = check(&mut t, 0, mode_sense6(false, 0, page, 0, 255), vec![]);
         assert_invalid_cdb_field(&d, 2, Some(5));
         let d = check(&mut t, 0, mode_sense10(false, false, 0, page, 0, 0xFFFF), vec![]);
@@ -398,9 +398,10 @@ fn mode_select_changing_a_multi_bit_field_points_at_its_first_bit() {
 #[test]
 fn mode_select_of_an_unsupported_page_is_invalid_parameter() {
     let mut t = thin_and_thick();
-    let mut caching = vec![0x08, 0x12];
-    caching.resize(20, 0);
-    let list = select6_list(&caching);
+    // The informational exceptions control page (1Ch), which the unit does not have.
+    let mut exceptions = vec![0x1C, 0x0A];
+    exceptions.resize(12, 0);
+    let list = select6_list(&exceptions);
     let d = check(&mut t, 0, mode_select6(true, false, list.len() as u8), list);
     assert_sense(&d, SenseKey::ILLEGAL_REQUEST, Asc::INVALID_FIELD_IN_PARAMETER_LIST);
     assert!(

@@ -17,6 +17,7 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x25, None, 10),       // READ CAPACITY (10)
     (0x28, None, 10),       // READ (10)
     (0x2A, None, 10),       // WRITE (10)
+    (0x35, None, 10),       // SYNCHRONIZE CACHE (10)
     (0x41, None, 10),       // WRITE SAME (10)
     (0x42, None, 10),       // UNMAP
     (0x55, None, 10),       // MODE SELECT (10)
@@ -28,6 +29,7 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x88, None, 16),       // READ (16)
     (0x89, None, 16),       // COMPARE AND WRITE
     (0x8A, None, 16),       // WRITE (16)
+    (0x91, None, 16),       // SYNCHRONIZE CACHE (16)
     (0x93, None, 16),       // WRITE SAME (16)
     (0x9E, Some(0x10), 16), // READ CAPACITY (16)
     (0x9E, Some(0x12), 16), // GET LBA STATUS
@@ -130,7 +132,7 @@ fn rsoc_one_command_by_operation_code() {
         assert_eq!(usage.len(), usize::from(len), "{opcode:02x}: CDB SIZE");
         assert_eq!(usage[0], opcode, "usage data byte 0 is the operation code");
     }
-    for opcode in [0x2Fu8, 0x35, 0xFF] {
+    for opcode in [0x2Fu8, 0x34, 0xFF] {
         let d = good(&mut t, 0, rsoc(false, 0b001, opcode, 0, 0xFFFF), vec![]);
         assert_eq!(d[1] & 7, 0b001, "{opcode:02x}: SUPPORT 001b, not supported");
     }

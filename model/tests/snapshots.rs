@@ -178,7 +178,7 @@ fn malformed(naa: &[u8]) -> Vec<Case> {
         case("UNMAP past the end", 0, unmap(false, 24), unmap_list(&[((1 << 21) - 1, 2)])),
         case("GET LBA STATUS past the end", 0, get_lba_status(1 << 21, 64), vec![]),
         case("MODE SENSE(6) saved values", 0, vec![0x1A, 0, 0xCA, 0, 255, 0], vec![]),
-        case("MODE SENSE(6) unsupported page", 0, vec![0x1A, 0, 0x08, 0, 255, 0], vec![]),
+        case("MODE SENSE(6) unsupported page", 0, vec![0x1A, 0, 0x1C, 0, 255, 0], vec![]),
         case("RECEIVE COPY RESULTS unknown list", 0, receive_copy_results(0, 99, 1024), vec![]),
         case("EXTENDED COPY list shorter than its header", 0, extended_copy(8), vec![0; 8]),
         case("EXTENDED COPY LIST ID USAGE 01b", 0, extended_copy(76), with_header(&|p| p[1] = 0x08)),

@@ -20,6 +20,7 @@ pub enum Command {
     ReadCapacity10,
     Read10,
     Write10,
+    SynchronizeCache10,
     WriteSame10,
     Unmap,
     ModeSelect10,
@@ -31,6 +32,7 @@ pub enum Command {
     Read16,
     CompareAndWrite,
     Write16,
+    SynchronizeCache16,
     WriteSame16,
     ReadCapacity16,
     GetLbaStatus,
@@ -131,6 +133,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(Command::ReadCapacity10, "READ CAPACITY(10)", None, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     spec(Command::Read10, "READ(10)", None, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::Write10, "WRITE(10)", None, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    // IMMED (byte 1, bit 1) only: SYNC_NV (bit 2) and RELADR (bit 0) are obsolete in SBC-4.
+    spec(
+        Command::SynchronizeCache10,
+        "SYNCHRONIZE CACHE(10)",
+        None,
+        &[0x35, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0],
+    ),
     spec(Command::WriteSame10, "WRITE SAME(10)", None, &[0x41, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::Unmap, "UNMAP", None, &[0x42, 0x01, 0, 0, 0, 0, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::ModeSelect10, "MODE SELECT(10)", None, &[0x55, 0x11, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
@@ -176,6 +185,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         "WRITE(16)",
         None,
         &[0x8A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(
+        Command::SynchronizeCache16,
+        "SYNCHRONIZE CACHE(16)",
+        None,
+        &[0x91, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::WriteSame16,
@@ -308,6 +323,19 @@ mod tests {
         let unmap = lookup(&[0x42]).unwrap();
         assert!(unmap.supported(false) && !unmap.supported(true));
         assert!(COMMANDS.iter().filter(|c| c.command != Command::Unmap).all(|c| c.supported(true)));
+    }
+
+    #[test]
+    fn synchronize_cache_takes_immed_only_in_byte_1() {
+        // SBC-4 tables 199 and 201: byte 1 bit 1 IMMED; bits 2 (SYNC_NV) and 0 obsolete or reserved.
+        let sc10 = lookup(&[0x35]).unwrap();
+        let sc16 = lookup(&[0x91]).unwrap();
+        assert_eq!((sc10.command, sc16.command), (Command::SynchronizeCache10, Command::SynchronizeCache16));
+        assert_eq!((sc10.usage[1], sc16.usage[1]), (0x02, 0x02));
+        assert_eq!((sc10.usage[6], sc16.usage[14]), (0x1F, 0x1F), "GROUP NUMBER");
+        let err = check_reserved(sc10.usage, &[0x35, 0x04, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
+        assert_eq!(err, Sense::invalid_cdb_field(1, Some(2)), "SYNC_NV");
+        assert!(!sc10.command.in_fast_path() && !sc16.command.in_fast_path(), "the model serves it");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!   pointers, fixed and descriptor sense data — encoding and decoding;
 //! - [`command`]: the command table (operation code, service action, CDB length, usage mask), the
 //!   reserved-bit check, and which commands the fast path executes;
+//! - [`durability`]: which blocks a command needs durable before its status ([`Durable`], FUA, WCE);
 //! - [`limits`]: the limits a device server advertises and enforces, with their defaults;
 //! - [`provisioning`], [`xcopy`], [`status`]: block provisioning states, the EXTENDED COPY parameter
 //!   list's layout and codes, SCSI status codes;
@@ -27,6 +28,7 @@
 #![no_std]
 
 pub mod command;
+pub mod durability;
 pub mod fields;
 pub mod limits;
 pub mod provisioning;
@@ -35,6 +37,7 @@ pub mod status;
 pub mod xcopy;
 
 pub use command::{COMMANDS, Command, CommandSpec};
+pub use durability::Durable;
 pub use fields::Fields;
 pub use limits::{CopyLimits, LimitError, Limits};
 pub use provisioning::Provisioning;

@@ -54,6 +54,24 @@ pub fn write_same16(flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
     c
 }
 
+/// SYNCHRONIZE CACHE (10); `flags` is CDB byte 1 (IMMED 02h).
+pub fn synchronize_cache10(flags: u8, lba: u32, blocks: u16) -> Vec<u8> {
+    let mut c = vec![0x35, flags, 0, 0, 0, 0, 0, 0, 0, 0];
+    c[2..6].copy_from_slice(&lba.to_be_bytes());
+    c[7..9].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+/// SYNCHRONIZE CACHE (16); `flags` is CDB byte 1 (IMMED 02h).
+pub fn synchronize_cache16(flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x91;
+    c[1] = flags;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[10..14].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
 pub fn unmap(anchor: bool, parameter_list_length: u16) -> Vec<u8> {
     let mut c = vec![0x42, u8::from(anchor), 0, 0, 0, 0, 0, 0, 0, 0];
     c[7..9].copy_from_slice(&parameter_list_length.to_be_bytes());

@@ -172,10 +172,22 @@ pub struct UnitConfig {
     /// serialised, so configurations written before the field existed read and write unchanged.
     #[serde(skip_serializing_if = "is_zero")]
     pub logical_blocks_per_physical_block_exponent: u8,
+    /// Power-on (and default) value of the caching mode page's WCE bit (SBC-4 6.5.5): true, the
+    /// default, says that a write's GOOD status may come before its blocks are durable — an image
+    /// file's blocks sit in the host's page cache until SYNCHRONIZE CACHE (or a FUA write) syncs them.
+    /// False makes every writing command durable before GOOD. Left out when true, so configurations
+    /// written before the field existed read and write unchanged (they had no caching page and
+    /// synced nothing: the behaviour of WCE=1).
+    #[serde(skip_serializing_if = "is_true")]
+    pub write_cache: bool,
 }
 
 fn is_zero(value: &u8) -> bool {
     *value == 0
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
 }
 
 impl UnitConfig {
@@ -199,6 +211,7 @@ impl Default for UnitConfig {
             naa_vendor_id: None,
             naa: None,
             logical_blocks_per_physical_block_exponent: 0,
+            write_cache: true,
         }
     }
 }
@@ -402,6 +415,20 @@ mod tests {
         let mut c = TargetConfig::default();
         c.units[0].naa = Some(Naa([0x50; 16]));
         assert!(matches!(c.validate(), Err(ConfigError::NaaType { unit: 0, .. })));
+    }
+
+    #[test]
+    fn write_cache_is_on_unless_a_configuration_says_off() {
+        // A unit written before the field existed: a write cache (WCE=1), and it writes back unchanged.
+        let json =
+            r#"{"blocks":8,"block_size":512,"thin":true,"write_protected":false,"bad_blocks":[],"naa_vendor_id":null}"#;
+        let unit: UnitConfig = serde_json::from_str(json).unwrap();
+        assert!(unit.write_cache);
+        assert_eq!(serde_json::to_string(&unit).unwrap(), json);
+        let off = UnitConfig { write_cache: false, ..unit };
+        let text = serde_json::to_string(&off).unwrap();
+        assert!(text.ends_with(r#","write_cache":false}"#));
+        assert_eq!(serde_json::from_str::<UnitConfig>(&text).unwrap(), off);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 extern crate std;
 
 mod compare_and_write;
+mod durability;
 mod front_end;
 mod read_write;
 mod unmap;
@@ -34,6 +35,8 @@ struct Spec {
     write_protected: bool,
     bad_blocks: Vec<u64>,
     naa: [u8; 16],
+    /// The unit's caching mode page WCE.
+    write_cache: bool,
 }
 
 struct Rig {
@@ -50,6 +53,7 @@ struct Out {
     data_in: Vec<u8>,
     written: Vec<Extent>,
     copy: Option<CopySummary>,
+    durable: bool,
     handled: bool,
 }
 
@@ -91,6 +95,7 @@ fn unit<'a>(
         provisioning,
         bad_blocks: &spec.bad_blocks,
         descriptor_sense: spec.descriptor_sense.unwrap_or(descriptor_sense),
+        write_cache: spec.write_cache,
     }
 }
 
@@ -109,6 +114,7 @@ impl Rig {
                     write_protected: false,
                     bad_blocks: Vec::new(),
                     naa: naa(i as u16),
+                    write_cache: true,
                 };
                 (data, provisioning, spec)
             })
@@ -142,12 +148,16 @@ impl Rig {
         if r.status != 0 {
             assert!(r.data_in.is_empty(), "CHECK CONDITION carries no data-in");
         }
+        if r.durable {
+            assert!(r.status == 0 && !r.written.is_empty(), "only what a GOOD command wrote must be durable");
+        }
         let out = Out {
             status: r.status,
             sense: r.sense().to_vec(),
             data_in: r.data_in.to_vec(),
             written: r.written.to_vec(),
             copy: r.copy,
+            durable: r.durable,
             handled: r.handled,
         };
         if let Some(before) = before {

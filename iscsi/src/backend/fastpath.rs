@@ -58,8 +58,9 @@ fn flat_memory(unit: usize, config: &UnitConfig) -> Result<(SparseMemory, Option
     Ok((data, provisioning))
 }
 
-/// A fast-path command's answer, the extents it wrote and, for EXTENDED COPY, its summary.
-type FastAnswer = (Answer, Vec<Extent>, Option<CopySummary>);
+/// A fast-path command's answer, the extents it wrote, whether they must be durable before the answer
+/// and, for EXTENDED COPY, its summary.
+type FastAnswer = (Answer, Vec<Extent>, bool, Option<CopySummary>);
 
 /// The fast path executes what it implements; a reference model over the same provisioning state serves
 /// the rest (see the module documentation).
@@ -114,11 +115,7 @@ impl FastPathBackend {
         let data_in = vec![0u8; limits.max_transfer_blocks as usize * largest_block as usize];
         let extents = vec![Extent::EMPTY; max_extents(&limits)];
         let access = config.access.clone();
-        let images = if files.is_empty() {
-            Images::none(config.units.len())
-        } else {
-            Images { files: files.into_iter().map(Some).collect() }
-        };
+        let images = Images::new(files, config.units.len());
         let model = Target::new(config)?;
         let mut backend = FastPathBackend { units, limits, access, model, images, data_in, extents };
         for extent in &loaded {
@@ -146,6 +143,7 @@ impl FastPathBackend {
                 provisioning: u.provisioning.as_deref_mut(),
                 bad_blocks: &u.bad_blocks,
                 descriptor_sense: state.descriptor_sense(i as u16),
+                write_cache: state.write_cache(i as u16),
             })
             .collect();
         let allows = |initiator: &[u8], lun: u16| std::str::from_utf8(initiator).is_ok_and(|i| access.allows(i, lun));
@@ -162,14 +160,14 @@ impl FastPathBackend {
             return Ok(None);
         }
         let answer = Answer { status: reply.status, sense: reply.sense().to_vec(), data_in: reply.data_in.to_vec() };
-        Ok(Some((answer, reply.written.to_vec(), reply.copy)))
+        Ok(Some((answer, reply.written.to_vec(), reply.durable, reply.copy)))
     }
 
     /// Runs the fast path; `Ok(None)` when it does not handle the command. What the command wrote is
     /// handed to the model (provisioning) and to the image files, and an EXTENDED COPY is entered in the
     /// model's copy manager book, all from the fast path's own account of what it did.
     fn run_fast_path(&mut self, c: &Command<'_>) -> Result<Option<Answer>, BackendError> {
-        let Some((answer, written, copy)) = self.execute_fast_path(c)? else { return Ok(None) };
+        let Some((answer, written, durable, copy)) = self.execute_fast_path(c)? else { return Ok(None) };
         for extent in &written {
             self.hand_over(extent);
             self.units[usize::from(extent.lun)].release(extent);
@@ -179,6 +177,9 @@ impl FastPathBackend {
                 b.copy_from_slice(&u.data[l as usize * bs..][..bs]);
                 true
             })?;
+        }
+        if durable {
+            self.images.make_durable(written.iter().map(|e| e.lun))?;
         }
         if let Some(copy) = copy {
             self.record_copy(c, &copy, &answer);
@@ -231,6 +232,7 @@ impl Backend for FastPathBackend {
                 cdb: c.cdb.to_vec(),
                 data_out: c.data_out.to_vec(),
             });
+            self.images.make_durable(response.durable.iter().map(|d| d.lun))?;
             return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
         }
         self.run_fast_path(c)?.ok_or(BackendError::FastPathUnhandled(c.cdb[0]))
@@ -238,6 +240,10 @@ impl Backend for FastPathBackend {
 
     fn name(&self) -> &'static str {
         "fastpath"
+    }
+
+    fn syncs(&self) -> u64 {
+        self.images.syncs()
     }
 
     fn nexus_lost(&mut self, initiator: &str) {

@@ -1,4 +1,9 @@
-//! Image files as units: opened (or created sparse), and written through as blocks change.
+//! Image files as units: opened (or created sparse), written through as blocks change, and synced
+//! (fdatasync) when a command's answer says its blocks must be durable.
+//!
+//! Written through means into the host's page cache, which is volatile: the units report WCE=1 by
+//! default, and SYNCHRONIZE CACHE, a FUA write or any write under WCE=0 makes its unit's file durable
+//! before the status goes back. fdatasync covers the whole file, more than the blocks asked for.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
@@ -11,11 +16,40 @@ use super::{BackendError, SetupError};
 /// Image files behind units (`None`: memory only), written through as blocks change.
 pub(super) struct Images {
     pub(super) files: Vec<Option<(PathBuf, File)>>,
+    /// fdatasync calls made so far.
+    syncs: u64,
 }
 
 impl Images {
     pub(super) fn none(units: usize) -> Self {
-        Images { files: (0..units).map(|_| None).collect() }
+        Images { files: (0..units).map(|_| None).collect(), syncs: 0 }
+    }
+
+    /// One image file per unit, or memory only for `units` units when there are none.
+    pub(super) fn new(files: Vec<(PathBuf, File)>, units: usize) -> Self {
+        if files.is_empty() {
+            return Images::none(units);
+        }
+        Images { files: files.into_iter().map(Some).collect(), syncs: 0 }
+    }
+
+    /// Makes the image files of `luns` durable (fdatasync, once per file); memory units need nothing.
+    pub(super) fn make_durable(&mut self, luns: impl IntoIterator<Item = u16>) -> Result<(), BackendError> {
+        let mut luns: Vec<u16> = luns.into_iter().collect();
+        luns.sort_unstable();
+        luns.dedup();
+        for lun in luns {
+            if let Some(Some((path, file))) = self.files.get(usize::from(lun)) {
+                file.sync_data().map_err(|source| BackendError::Image { path: path.clone(), source })?;
+                self.syncs += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// fdatasync calls made so far.
+    pub(super) fn syncs(&self) -> u64 {
+        self.syncs
     }
 
     /// Writes blocks `lba..lba + count` of `unit`, whose contents `read` provides block by block.

@@ -23,7 +23,10 @@
 //! Units are fresh memory or image files ("sparse files": zero blocks are not stored by the model, and
 //! a missing image is created sparse). Changes reach an image file as they are made: the model back end
 //! writes the destination range of every engine job a command ran; the fast path back end writes the
-//! extents the fast path reports.
+//! extents the fast path reports. Both then sync (fdatasync) the images the answer says must be
+//! durable — the model's `Response::durable` (SYNCHRONIZE CACHE, which the model serves in both back
+//! ends; FUA; WCE=0), the fast path's `Reply::durable` — before the answer goes back. Memory units have
+//! nothing to sync.
 //!
 //! Either back end costs memory for what is written, not for the capacity: the model stores non-zero
 //! blocks and bitmap chunks; the fast path's flat units are mappings committed page by page as they are
@@ -107,6 +110,9 @@ pub trait Backend: Send {
     fn nexus_lost(&mut self, initiator: &str);
     /// The sense format for `lun`: its control mode page's D_SENSE.
     fn sense_format(&self, lun: u16) -> SenseFormat;
+    /// Image-file syncs (fdatasync) made so far: one for each image a command's answer said must be
+    /// durable (SYNCHRONIZE CACHE, FUA, every write under WCE=0).
+    fn syncs(&self) -> u64;
 }
 
 /// Whether `initiator` may reach logical unit `lun` (it exists and the access map allows it).

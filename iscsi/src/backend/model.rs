@@ -21,13 +21,14 @@ impl ModelBackend {
             let images = Images::none(config.units.len());
             return Ok(ModelBackend { target: Target::new(config)?, images });
         }
+        let units = config.units.len();
         let mut stores = Vec::new();
         for ((path, _), unit) in files.iter().zip(&config.units) {
             let store = offload_model::image::load(path, unit)
                 .map_err(|e| SetupError::Image { path: path.clone(), source: std::io::Error::other(e.to_string()) })?;
             stores.push(store);
         }
-        let images = Images { files: files.into_iter().map(Some).collect() };
+        let images = Images::new(files, units);
         Ok(ModelBackend { target: Target::with_units(config, stores)?, images })
     }
 
@@ -59,11 +60,17 @@ impl Backend for ModelBackend {
                 })?;
             }
         }
+        // Durable before the status goes back: what the answer says (SYNCHRONIZE CACHE, FUA, WCE=0).
+        self.images.make_durable(response.durable.iter().map(|d| d.lun))?;
         Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in })
     }
 
     fn name(&self) -> &'static str {
         "model"
+    }
+
+    fn syncs(&self) -> u64 {
+        self.images.syncs()
     }
 
     fn nexus_lost(&mut self, initiator: &str) {

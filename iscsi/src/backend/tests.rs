@@ -174,3 +174,88 @@ fn a_unit_beyond_the_address_space_is_a_setup_error() {
     // The model stores what is written: the same unit is served.
     assert!(build(BackendKind::Model, config, &Media::Memory, NAME).is_ok());
 }
+
+/// SYNCHRONIZE CACHE (10) of the whole unit; WRITE (10) of one block at `lba`, with FUA as given.
+const SYNC_ALL: [u8; 10] = [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+fn write10(lba: u8, fua: bool) -> [u8; 10] {
+    [0x2A, if fua { 0x08 } else { 0 }, 0, 0, 0, lba, 0, 0, 1, 0]
+}
+
+/// MODE SELECT (6) of the caching page with WCE as given.
+fn select_wce(b: &mut dyn Backend, wce: bool) -> Answer {
+    let mut list = vec![0, 0, 0, 0, 0x08, 0x12, if wce { 0x04 } else { 0 }];
+    list.resize(24, 0);
+    run(b, &[0x15, 0x10, 0, 0, 24, 0], &list)
+}
+
+/// A back end over fresh image files (two units) in a directory of its own.
+fn on_images(kind: BackendKind, name: &str) -> (Box<dyn Backend>, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("offload-iscsi-sync-{}-{name}-{kind:?}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = UnitConfig { blocks: 64, block_size: 512, thin: true, ..UnitConfig::default() };
+    let media = Media::Images { paths: vec![dir.join("0.img"), dir.join("1.img")], template };
+    (build(kind, TargetConfig::default(), &media, NAME).unwrap(), dir)
+}
+
+#[test]
+fn synchronize_cache_syncs_the_image() {
+    for kind in [BackendKind::Model, BackendKind::FastPath] {
+        let (mut b, dir) = on_images(kind, "sync");
+        assert_eq!(run(b.as_mut(), &write10(3, false), &[0xC3; 512]).status, GOOD);
+        assert_eq!(b.syncs(), 0, "{kind:?}: WCE=1, a plain write is not synced");
+        assert_eq!(run(b.as_mut(), &SYNC_ALL, &[]).status, GOOD, "{kind:?}");
+        assert_eq!(b.syncs(), 1, "{kind:?}: SYNCHRONIZE CACHE syncs LUN 0's image");
+        // SYNCHRONIZE CACHE (16) of two blocks.
+        let sync16 = [0x91, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0];
+        assert_eq!(run(b.as_mut(), &sync16, &[]).status, GOOD);
+        assert_eq!(b.syncs(), 2, "{kind:?}");
+        // Past the capacity: CHECK CONDITION and no sync.
+        let past = [0x35, 0, 0, 0, 0, 64, 0, 0, 1, 0];
+        assert_eq!(run(b.as_mut(), &past, &[]).status, offload_scsi::CHECK_CONDITION);
+        assert_eq!(b.syncs(), 2, "{kind:?}");
+        drop(b);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn fua_writes_and_writes_under_wce_0_sync() {
+    for kind in [BackendKind::Model, BackendKind::FastPath] {
+        let (mut b, dir) = on_images(kind, "fua");
+        assert_eq!(run(b.as_mut(), &write10(3, true), &[0xC3; 512]).status, GOOD);
+        assert_eq!(b.syncs(), 1, "{kind:?}: FUA");
+        let caw = [[0xC3u8; 512], [0x3C; 512]].concat();
+        assert_eq!(run(b.as_mut(), &[0x89, 0x08, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0], &caw).status, GOOD);
+        assert_eq!(b.syncs(), 2, "{kind:?}: COMPARE AND WRITE with FUA");
+        assert_eq!(select_wce(b.as_mut(), false).status, GOOD);
+        assert_eq!(run(b.as_mut(), &write10(4, false), &[0x44; 512]).status, GOOD);
+        assert_eq!(b.syncs(), 3, "{kind:?}: WCE=0");
+        let ws = [0x41, 0, 0, 0, 0, 8, 0, 0, 4, 0];
+        assert_eq!(run(b.as_mut(), &ws, &[0x55; 512]).status, GOOD);
+        assert_eq!(b.syncs(), 4, "{kind:?}: WRITE SAME under WCE=0");
+        // LUN 1 keeps WCE=1.
+        let lun1 = Command { initiator: "iqn.test", lun: 1, cdb: &write10(4, false), data_out: &[0x44; 512] };
+        assert_eq!(b.execute(&lun1).unwrap().status, GOOD);
+        assert_eq!(b.syncs(), 4, "{kind:?}: LUN 1 has its write cache");
+        assert_eq!(select_wce(b.as_mut(), true).status, GOOD);
+        assert_eq!(run(b.as_mut(), &write10(5, false), &[0x45; 512]).status, GOOD);
+        assert_eq!(b.syncs(), 4, "{kind:?}: WCE=1 again");
+        drop(b);
+        // What GOOD said is on the image.
+        let file = std::fs::read(dir.join("0.img")).unwrap();
+        assert!(file[3 * 512..4 * 512].iter().all(|&x| x == 0x3C), "{kind:?}");
+        assert!(file[8 * 512..12 * 512].iter().all(|&x| x == 0x55), "{kind:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn memory_units_have_nothing_to_sync() {
+    for mut b in backends(true) {
+        assert_eq!(run(b.as_mut(), &write10(3, true), &[0xC3; 512]).status, GOOD);
+        assert_eq!(run(b.as_mut(), &SYNC_ALL, &[]).status, GOOD, "{}", b.name());
+        assert_eq!(b.syncs(), 0, "{}", b.name());
+    }
+}

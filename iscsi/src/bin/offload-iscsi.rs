@@ -88,6 +88,10 @@ struct ServeArgs {
     /// PHYSICAL BLOCK EXPONENT): 3 gives 512-byte blocks on 4 KiB physical blocks.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=15))]
     physical_block_exponent: u8,
+    /// Units start with the write cache disabled (caching mode page WCE=0): every writing command is
+    /// synced to its image before GOOD. By default WCE=1: SYNCHRONIZE CACHE and FUA writes sync.
+    #[arg(long)]
+    no_write_cache: bool,
     /// One unit per use, in LUN order: thin or thick, optionally with a capacity (`thick:128MiB`).
     /// Replaces --units, --thick and --capacity.
     #[arg(long = "unit", value_parser = parse_unit)]
@@ -159,6 +163,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         block_size: args.block_size,
         thin: !args.thick,
         logical_blocks_per_physical_block_exponent: args.physical_block_exponent,
+        write_cache: !args.no_write_cache,
         ..UnitConfig::default()
     };
     if !args.unit_specs.is_empty() {

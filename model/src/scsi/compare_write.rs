@@ -6,6 +6,7 @@ use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::engine::{CompletionStatus, Job, JobOp};
 use offload_scsi::Fields;
+use offload_scsi::durability::FUA;
 use offload_scsi::{Asc, Sense, SenseKey};
 
 const NOLB_AT: u16 = 13;
@@ -42,5 +43,6 @@ pub fn compare_and_write(state: &TargetState, ctx: &Ctx) -> HandlerResult {
             }
             jobs_succeeded(&done.completions, &unit).map(|()| Vec::new())
         }),
+        fua: ctx.cdb[1] & FUA != 0,
     }))
 }

@@ -15,9 +15,14 @@
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`port_groups`] (REPORT TARGET PORT
 //! GROUPS and the port identifiers VPD 83h reports), [`read_write`], [`compare_write`],
-//! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY) and [`copy_results`] (RECEIVE
-//! COPY RESULTS), over the [`copy_manager`]'s book of lists. The vocabulary — sense data, the command
-//! table, field readers — is the shared `offload-scsi` crate's.
+//! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY), [`copy_results`] (RECEIVE
+//! COPY RESULTS), over the [`copy_manager`]'s book of lists, and [`synchronize_cache`]. The
+//! vocabulary — sense data, the command table, field readers — is the shared `offload-scsi` crate's.
+//!
+//! Durability is an answer's typed output ([`Response::durable`]): the blocks the caller must make
+//! durable before it sends the status — SYNCHRONIZE CACHE's range, and every block a writing command
+//! wrote when it asked for FUA or its unit's write cache is disabled (caching mode page WCE=0, see
+//! [`mode`]). The model's own media are memory: it only says what must be durable.
 
 pub mod capacity;
 pub mod checks;
@@ -30,6 +35,7 @@ pub mod mode;
 pub mod port_groups;
 pub mod read_write;
 pub mod report;
+pub mod synchronize_cache;
 pub mod transfer;
 pub mod unmap;
 pub mod write_same;
@@ -44,7 +50,8 @@ use crate::config::{ConfigError, TargetConfig, UnitConfig};
 use crate::engine::{Completion, Job, JobBatch, OffloadBlock};
 use crate::media::{Memory, UnitStore};
 use offload_scsi::command::{self, Command, CommandSpec};
-use offload_scsi::{Asc, CHECK_CONDITION, GOOD, Sense, SenseFormat, SenseKey};
+use offload_scsi::durability::must_be_durable;
+use offload_scsi::{Asc, CHECK_CONDITION, Durable, GOOD, Sense, SenseFormat, SenseKey};
 
 /// One command as an initiator sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +76,9 @@ pub struct Response {
     #[serde(with = "hex::serde")]
     pub data_in: Vec<u8>,
     pub jobs: Vec<JobRecord>,
+    /// Blocks that must be durable before the status is sent (only with GOOD status).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub durable: Vec<Durable>,
 }
 
 /// What a handler needs to know about the command in front of it.
@@ -103,12 +113,16 @@ pub struct Plan {
     pub buffer: Vec<u8>,
     pub jobs: Vec<Job>,
     pub finish: Finisher,
+    /// The CDB's FUA bit: what the jobs write must be durable before GOOD whatever the write cache.
+    pub fua: bool,
 }
 
 /// A handler's decision.
 pub enum Outcome {
     /// Answered without the engines: data-in (possibly empty).
     Done(Vec<u8>),
+    /// Answered GOOD without the engines once these blocks are durable (SYNCHRONIZE CACHE).
+    Durable(Durable),
     Engine(Plan),
 }
 
@@ -120,6 +134,8 @@ pub struct TargetState {
     pub config: TargetConfig,
     /// Each unit's control mode page D_SENSE bit (mode pages are per logical unit).
     descriptor_sense: Vec<bool>,
+    /// Each unit's caching mode page WCE bit.
+    write_cache: Vec<bool>,
     pub copy_results: copy_manager::CopyResults,
 }
 
@@ -137,6 +153,18 @@ impl TargetState {
     pub fn set_descriptor_sense(&mut self, lun: u16, on: bool) {
         if let Some(d) = self.descriptor_sense.get_mut(usize::from(lun)) {
             *d = on;
+        }
+    }
+
+    /// Whether `lun`'s write cache is enabled (caching mode page WCE; the power-on value for a LUN with
+    /// no unit).
+    pub fn write_cache(&self, lun: u16) -> bool {
+        self.write_cache.get(usize::from(lun)).copied().unwrap_or(true)
+    }
+
+    pub fn set_write_cache(&mut self, lun: u16, on: bool) {
+        if let Some(w) = self.write_cache.get_mut(usize::from(lun)) {
+            *w = on;
         }
     }
 
@@ -176,6 +204,7 @@ impl Target {
         Ok(Target {
             state: TargetState {
                 descriptor_sense: vec![config.descriptor_sense; config.units.len()],
+                write_cache: config.units.iter().map(|u| u.write_cache).collect(),
                 config,
                 copy_results,
             },
@@ -232,6 +261,10 @@ impl Target {
             };
             match self.dispatch(&ctx) {
                 Ok(Outcome::Done(data_in)) => responses[i] = Some(self.respond(request.lun, Ok(data_in), Vec::new())),
+                Ok(Outcome::Durable(durable)) => {
+                    let response = self.respond(request.lun, Ok(Vec::new()), Vec::new());
+                    responses[i] = Some(Response { durable: vec![durable], ..response });
+                }
                 Ok(Outcome::Engine(plan)) => {
                     let queue = self.queue_for(&request.initiator);
                     pending.push((i, queue, slot, plan));
@@ -259,21 +292,41 @@ impl Target {
                 .map(|(job, completion)| JobRecord { predicted_cycles: completion.cycles(), job, completion })
                 .collect();
             let result = (plan.finish)(&mut self.state, Completed { completions, buffer });
-            responses[i] = Some(self.respond(requests[i].lun, result, records));
+            let mut response = self.respond(requests[i].lun, result, records);
+            if response.status == GOOD {
+                response.durable = self.must_be_durable(&response.jobs, plan.fua);
+            }
+            responses[i] = Some(response);
         }
         responses.into_iter().map(|r| r.expect("every request answered")).collect()
     }
 
     fn respond(&self, lun: u16, result: Result<Vec<u8>, Sense>, jobs: Vec<JobRecord>) -> Response {
         match result {
-            Ok(data_in) => Response { status: GOOD, sense: Vec::new(), data_in, jobs },
+            Ok(data_in) => Response { status: GOOD, sense: Vec::new(), data_in, jobs, durable: Vec::new() },
             Err(sense) => Response {
                 status: CHECK_CONDITION,
                 sense: sense.encode(self.state.sense_format(lun)).to_vec(),
                 data_in: Vec::new(),
                 jobs,
+                durable: Vec::new(),
             },
         }
+    }
+
+    /// What a command that completed GOOD wrote (its jobs' destinations on units) on units whose write
+    /// cache is disabled, or all of it with FUA=1: the write cache is the destination unit's, so an
+    /// EXTENDED COPY between units follows each one's.
+    fn must_be_durable(&self, jobs: &[JobRecord], fua: bool) -> Vec<Durable> {
+        jobs.iter()
+            .filter_map(|r| match address::decode(r.job.dst) {
+                address::Region::Unit { unit, offset } => {
+                    Some(Durable { lun: unit, lba: offset >> r.job.block_shift, blocks: r.job.blocks.into() })
+                }
+                address::Region::Buffer { .. } => None,
+            })
+            .filter(|d| must_be_durable(fua, self.state.write_cache(d.lun)))
+            .collect()
     }
 
     fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
@@ -307,6 +360,9 @@ impl Target {
             Command::ReportLuns => report::report_luns(state, ctx),
             Command::ReportTargetPortGroups => port_groups::report_target_port_groups(ctx),
             Command::ReportSupportedOperationCodes => report::supported_operation_codes(state, ctx),
+            Command::SynchronizeCache10 | Command::SynchronizeCache16 => {
+                synchronize_cache::synchronize_cache(state, ctx, spec.command)
+            }
         }
     }
 }

@@ -1,7 +1,15 @@
-//! MODE SENSE (6)/(10) and MODE SELECT (6)/(10) (SPC-4 6.11–6.14) with the control mode page (0Ah).
+//! MODE SENSE (6)/(10) and MODE SELECT (6)/(10) (SPC-4 6.11–6.14) with the caching mode page (08h,
+//! SBC-4 6.5.5) and the control mode page (0Ah).
 //!
-//! The control page's D_SENSE bit is the one changeable field: it selects descriptor-format sense.
-//! No parameters are saved, so PC=11b (saved values) and SP=1 are refused.
+//! One field of each page is changeable: the caching page's WCE (the write cache: with WCE=0 every
+//! writing command is durable before GOOD, see [`super::synchronize_cache`]) and the control page's
+//! D_SENSE (descriptor-format sense). Both are per logical unit; their default (and power-on) values
+//! are the configuration's. No parameters are saved, so PC=11b (saved values) and SP=1 are refused.
+//!
+//! WCE reports what the target does: an image-backed unit's writes reach the host's page cache, which
+//! is volatile, so WCE=1 unless configured otherwise; a memory-only unit reports WCE=1 too — its whole
+//! medium is volatile, and WCE=0 would promise that a GOOD write survives a power loss. DPOFUA=1 in the
+//! header: FUA is honoured (the answer says the blocks must be durable) and DPO is accepted.
 
 use super::checks::truncate;
 use super::{Ctx, HandlerResult, Outcome, TargetState};
@@ -9,18 +17,24 @@ use crate::config::UnitConfig;
 use offload_scsi::{Asc, Sense};
 use offload_scsi::{Command, Fields};
 
+const CACHING_PAGE: u8 = 0x08;
 const CONTROL_PAGE: u8 = 0x0A;
 const ALL_PAGES: u8 = 0x3F;
 const D_SENSE: u8 = 0x04;
+/// The caching page's WCE bit (byte 2, bit 2).
+const WCE: u8 = 0x04;
+/// Bytes of each page, header included.
+const CACHING_LEN: usize = 20;
+const CONTROL_LEN: usize = 12;
 /// DEVICE-SPECIFIC PARAMETER: WP (bit 7) and DPOFUA (bit 4: DPO and FUA are accepted).
 const DPOFUA: u8 = 0x10;
 
 /// The control mode page as page control `pc` asks: current or default values (with `descriptor_sense`
 /// as the D_SENSE value), or the changeable mask.
-fn control_page(pc: u8, descriptor_sense: bool) -> [u8; 12] {
-    let mut p = [0u8; 12];
+fn control_page(pc: u8, descriptor_sense: bool) -> [u8; CONTROL_LEN] {
+    let mut p = [0u8; CONTROL_LEN];
     p[0] = CONTROL_PAGE;
-    p[1] = 0x0A;
+    p[1] = (CONTROL_LEN - 2) as u8;
     match pc {
         1 => p[2] = D_SENSE,
         _ => p[2] = 0x02 | if descriptor_sense { D_SENSE } else { 0 }, // GLTSD: no log parameters saved
@@ -30,6 +44,100 @@ fn control_page(pc: u8, descriptor_sense: bool) -> [u8; 12] {
         p[8..10].copy_from_slice(&0xFFFFu16.to_be_bytes()); // BUSY TIMEOUT PERIOD: unlimited
     }
     p
+}
+
+/// The caching mode page as page control `pc` asks: current or default values (with `write_cache` as
+/// WCE), or the changeable mask. Read caching is on (RCD=0: reads are served from memory); the
+/// retention priorities, pre-fetch controls and cache segment fields are 0 (not reported).
+fn caching_page(pc: u8, write_cache: bool) -> [u8; CACHING_LEN] {
+    let mut p = [0u8; CACHING_LEN];
+    p[0] = CACHING_PAGE;
+    p[1] = (CACHING_LEN - 2) as u8;
+    p[2] = match pc {
+        1 => WCE,
+        _ if write_cache => WCE,
+        _ => 0,
+    };
+    p
+}
+
+/// Where the caching-page field holding `bit` of page byte `byte` starts, for a field pointer.
+fn caching_field_start(byte: usize, bit: u8) -> (usize, Option<u8>) {
+    match byte {
+        // DEMAND READ RETENTION PRIORITY (bits 7–4) and WRITE RETENTION PRIORITY (3–0).
+        3 => (3, Some(if bit >= 4 { 7 } else { 3 })),
+        // The two-byte pre-fetch fields and CACHE SEGMENT SIZE; the obsolete bytes 17–19.
+        4..=11 | 14 | 15 => (byte & !1, None),
+        17..=19 => (17, None),
+        // Byte 12's vendor-specific bits 4–3.
+        12 if (3..=4).contains(&bit) => (12, Some(4)),
+        _ => (byte, Some(bit)),
+    }
+}
+
+/// A mode page the unit has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Caching,
+    Control,
+}
+
+impl Page {
+    fn from_code(code: u8) -> Option<Page> {
+        match code {
+            CACHING_PAGE => Some(Page::Caching),
+            CONTROL_PAGE => Some(Page::Control),
+            _ => None,
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Page::Caching => CACHING_LEN,
+            Page::Control => CONTROL_LEN,
+        }
+    }
+
+    /// The page's values: `pc` 0 current, 1 changeable, 2 default, from the unit's settings.
+    fn values(self, pc: u8, settings: Settings) -> Vec<u8> {
+        match self {
+            Page::Caching => caching_page(pc, settings.write_cache).to_vec(),
+            Page::Control => control_page(pc, settings.descriptor_sense).to_vec(),
+        }
+    }
+
+    fn field_start(self, byte: usize, bit: u8) -> (usize, Option<u8>) {
+        match self {
+            Page::Caching => caching_field_start(byte, bit),
+            Page::Control => control_field_start(byte, bit),
+        }
+    }
+
+    /// The settings after `page` (checked against the changeable mask) is selected.
+    fn select(self, page: &[u8], settings: Settings) -> Settings {
+        match self {
+            Page::Caching => Settings { write_cache: page[2] & WCE != 0, ..settings },
+            Page::Control => Settings { descriptor_sense: page[2] & D_SENSE != 0, ..settings },
+        }
+    }
+}
+
+/// The changeable mode parameters of a unit.
+#[derive(Clone, Copy)]
+struct Settings {
+    write_cache: bool,
+    descriptor_sense: bool,
+}
+
+impl Settings {
+    fn current(state: &TargetState, lun: u16) -> Settings {
+        Settings { write_cache: state.write_cache(lun), descriptor_sense: state.descriptor_sense(lun) }
+    }
+
+    /// The default (power-on) values: the configuration's.
+    fn power_on(state: &TargetState, lun: u16) -> Settings {
+        Settings { write_cache: state.unit_config(lun).write_cache, descriptor_sense: state.config.descriptor_sense }
+    }
 }
 
 /// Where the control-page field holding `bit` of page byte `byte` starts, for a field pointer: the first
@@ -77,9 +185,12 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
             bit: Some(7),
         }));
     }
-    if page != CONTROL_PAGE && page != ALL_PAGES {
-        return Err(Sense::invalid_cdb_field(2, Some(5)));
-    }
+    let pages: &[Page] = match page {
+        ALL_PAGES => &[Page::Caching, Page::Control], // in page-code order
+        CACHING_PAGE => &[Page::Caching],
+        CONTROL_PAGE => &[Page::Control],
+        _ => return Err(Sense::invalid_cdb_field(2, Some(5))),
+    };
     if subpage != 0 && !(page == ALL_PAGES && subpage == 0xFF) {
         return Err(Sense::invalid_cdb_field(3, None));
     }
@@ -89,8 +200,8 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
         descriptor.fill(0); // changeable values: neither the capacity nor the block length can change
     }
     // Default values (PC=10b) are the power-on ones; current values what MODE SELECT last set.
-    let d_sense = if pc == 2 { state.config.descriptor_sense } else { state.descriptor_sense(ctx.lun) };
-    let pages = control_page(pc, d_sense);
+    let settings = if pc == 2 { Settings::power_on(state, ctx.lun) } else { Settings::current(state, ctx.lun) };
+    let pages: Vec<u8> = pages.iter().flat_map(|p| p.values(pc, settings)).collect();
     let device_specific = DPOFUA | if unit.write_protected { 0x80 } else { 0 };
     let mut d = if ten {
         let mut h = vec![0u8; 8];
@@ -112,7 +223,8 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
     Ok(Outcome::Done(truncate(d, allocation)))
 }
 
-/// Accepts the control page with any value of D_SENSE, and a block descriptor that restates the unit's
+/// Accepts the caching page with any value of WCE, the control page with any value of D_SENSE (a page
+/// given twice: the later one counts), and a block descriptor that restates the unit's
 /// block size (its NUMBER OF LOGICAL BLOCKS is ignored: the capacity cannot be changed, SBC-4 6.5.2);
 /// anything else that differs from the current values is refused.
 pub fn mode_select(state: &mut TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
@@ -155,7 +267,7 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, command: Command) -> Hand
         }
     }
     let mut at = pages_at;
-    let mut new_descriptor_sense = state.descriptor_sense(ctx.lun);
+    let mut settings = Settings::current(state, ctx.lun);
     while at < list.len() {
         if list.len() < at + 2 {
             return Err(list_error());
@@ -164,28 +276,30 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, command: Command) -> Hand
             return Err(invalid(at, Some(7))); // PS is reserved in MODE SELECT
         }
         if list[at] & 0x40 != 0 {
-            return Err(invalid(at, Some(6))); // SPF: the control page has no subpage format here
+            return Err(invalid(at, Some(6))); // SPF: neither page has a subpage format here
         }
-        if list[at] & 0x3F != CONTROL_PAGE {
+        let Some(kind) = Page::from_code(list[at] & 0x3F) else {
             return Err(invalid(at, Some(5)));
-        }
-        if list[at + 1] != 0x0A {
+        };
+        let len = kind.len();
+        if usize::from(list[at + 1]) != len - 2 {
             return Err(invalid(at + 1, None));
         }
-        if list.len() < at + 12 {
+        if list.len() < at + len {
             return Err(list_error());
         }
-        let page = &list[at..at + 12];
-        let current = control_page(0, new_descriptor_sense);
-        let changeable = control_page(1, false);
-        if let Some(i) = (2..12).find(|&i| (page[i] ^ current[i]) & !changeable[i] != 0) {
+        let page = &list[at..at + len];
+        let current = kind.values(0, settings);
+        let changeable = kind.values(1, settings);
+        if let Some(i) = (2..len).find(|&i| (page[i] ^ current[i]) & !changeable[i] != 0) {
             let bit = 7 - ((page[i] ^ current[i]) & !changeable[i]).leading_zeros() as u8;
-            let (byte, bit) = control_field_start(i, bit);
+            let (byte, bit) = kind.field_start(i, bit);
             return Err(invalid(at + byte, bit));
         }
-        new_descriptor_sense = page[2] & D_SENSE != 0;
-        at += 12;
+        settings = kind.select(page, settings);
+        at += len;
     }
-    state.set_descriptor_sense(ctx.lun, new_descriptor_sense);
+    state.set_descriptor_sense(ctx.lun, settings.descriptor_sense);
+    state.set_write_cache(ctx.lun, settings.write_cache);
     Ok(Outcome::Done(Vec::new()))
 }

@@ -6,6 +6,7 @@ use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::engine::{Job, JobOp};
 use offload_scsi::Sense;
+use offload_scsi::durability::FUA;
 use offload_scsi::{Command, Fields};
 
 /// LBA, TRANSFER LENGTH, and the CDB byte where TRANSFER LENGTH starts.
@@ -48,6 +49,7 @@ pub fn read(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
             jobs_succeeded(&done.completions, &unit)?;
             Ok(done.buffer)
         }),
+        fua: false,
     }))
 }
 
@@ -72,5 +74,6 @@ pub fn write(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult 
         buffer: ctx.data_out.to_vec(),
         jobs: vec![job],
         finish: Box::new(move |_, done| jobs_succeeded(&done.completions, &unit).map(|()| Vec::new())),
+        fua: ctx.cdb[1] & FUA != 0,
     }))
 }

@@ -80,5 +80,6 @@ pub fn unmap(state: &TargetState, ctx: &Ctx) -> HandlerResult {
         buffer: Vec::new(),
         jobs,
         finish: Box::new(move |_, done| jobs_succeeded(&done.completions, &unit).map(|()| Vec::new())),
+        fua: false, // no FUA bit: durable at once only under WCE=0
     }))
 }

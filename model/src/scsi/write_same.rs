@@ -62,5 +62,6 @@ pub fn write_same(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
         buffer: if zeros { Vec::new() } else { ctx.data_out.to_vec() },
         jobs,
         finish: Box::new(move |_, done| jobs_succeeded(&done.completions, &unit).map(|()| Vec::new())),
+        fua: false, // no FUA bit: durable at once only under WCE=0
     }))
 }

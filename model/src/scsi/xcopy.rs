@@ -314,5 +314,6 @@ pub fn extended_copy(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
         buffer: Vec::new(),
         jobs,
         finish: Box::new(move |state, done| finish(state, &done.completions)),
+        fua: false, // no FUA bit: durable at once only under WCE=0 of each destination
     }))
 }

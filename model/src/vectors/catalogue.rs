@@ -173,6 +173,7 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(inquiry_cases());
     all.extend(read_write_cases());
     all.extend(compare_and_write_cases());
+    all.extend(synchronize_cache_cases());
     all.extend(write_same_cases());
     all.extend(unmap_cases());
     all.extend(lba_status_cases());
@@ -228,6 +229,14 @@ fn mode_select6_control(d_sense: bool) -> Vec<u8> {
     vec![0, 0, 0, 0, 0x0A, 0x0A, 0x02 | if d_sense { 0x04 } else { 0 }, 0x10, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0]
 }
 
+/// A MODE SELECT (6) parameter list with the caching page and WCE as given.
+fn mode_select6_caching(wce: bool) -> Vec<u8> {
+    let mut p = vec![0, 0, 0, 0, 0x08, 0x12];
+    p.extend([0u8; 18]);
+    p[6] = if wce { 0x04 } else { 0 };
+    p
+}
+
 fn inquiry_cases() -> Vec<CaseSpec> {
     let mut inquiries = case("inquiry/standard-and-vpd", "standard INQUIRY and every VPD page, thin and thick");
     for lun in [THIN, THICK, BIG_BLOCKS] {
@@ -257,7 +266,45 @@ fn inquiry_cases() -> Vec<CaseSpec> {
             .cmd(PROTECTED, vec![0x1A, 0x08, 0x3F, 0, 255, 0], vec![])
             .cmd(BIG_BLOCKS, vec![0x5A, 0x10, 0x3F, 0, 0, 0, 0, 0, 255, 0], vec![])
             .cmd(THIN, vec![0x1A, 0, 0xCA, 0, 255, 0], vec![])
+            .cmd(THIN, vec![0x1A, 0, 0x1C, 0, 255, 0], vec![])
+            .done(),
+        case("mode/caching", "the caching page: WCE current, changeable, default; MODE SELECT clears and sets it")
             .cmd(THIN, vec![0x1A, 0, 0x08, 0, 255, 0], vec![])
+            .cmd(THIN, vec![0x1A, 0x08, 0x48, 0, 255, 0], vec![])
+            .cmd(THIN, vec![0x15, 0x10, 0, 0, 24, 0], mode_select6_caching(false))
+            .cmd(THIN, vec![0x1A, 0x08, 0x08, 0, 255, 0], vec![])
+            .cmd(THIN, vec![0x1A, 0x08, 0x88, 0, 255, 0], vec![])
+            .cmd(THIN_B, vec![0x1A, 0x08, 0x08, 0, 255, 0], vec![])
+            .cmd(THIN, vec![0x55, 0x10, 0, 0, 0, 0, 0, 0, 40, 0], {
+                let mut p = vec![0u8; 8];
+                p.extend(&mode_select6_caching(true)[4..]);
+                p.extend(&mode_select6_control(false)[4..]);
+                p
+            })
+            .cmd(THIN, vec![0x5A, 0x08, 0x3F, 0, 0, 0, 0, 0, 255, 0], vec![])
+            .done(),
+        case("mode/caching-errors", "the caching page: any bit but WCE, a wrong page length: 5/26/00")
+            .cmd(THIN, vec![0x15, 0x10, 0, 0, 24, 0], {
+                let mut p = mode_select6_caching(false);
+                p[6] |= 0x01; // RCD
+                p
+            })
+            .cmd(THIN, vec![0x15, 0x10, 0, 0, 24, 0], {
+                let mut p = mode_select6_caching(false);
+                p[7] = 0x20; // DEMAND READ RETENTION PRIORITY
+                p
+            })
+            .cmd(THIN, vec![0x15, 0x10, 0, 0, 24, 0], {
+                let mut p = mode_select6_caching(false);
+                p[13] = 0x01; // MAXIMUM PRE-FETCH, low byte
+                p
+            })
+            .cmd(THIN, vec![0x15, 0x10, 0, 0, 24, 0], {
+                let mut p = mode_select6_caching(false);
+                p[5] = 0x0A;
+                p
+            })
+            .cmd(THIN, vec![0x1A, 0x08, 0x08, 0, 255, 0], vec![])
             .done(),
         case("mode/select-errors", "MODE SELECT: PF=0, SP=1, an unchangeable field, a short list")
             .cmd(THIN, vec![0x15, 0x00, 0, 0, 16, 0], mode_select6_control(true))
@@ -423,6 +470,82 @@ fn caw_data(compare: Vec<u8>, write: Vec<u8>) -> Vec<u8> {
     let mut d = compare;
     d.extend(write);
     d
+}
+
+fn synchronize_cache_cases() -> Vec<CaseSpec> {
+    vec![
+        case("synchronize_cache/range", "SYNCHRONIZE CACHE (10)/(16): whole unit, a range, to the last LBA, IMMED")
+            .bins(&["LBA 0", "last LBA", "zero length"])
+            .cmd(THIN, synchronize_cache10(0, 0, 0), vec![])
+            .cmd(THIN, synchronize_cache10(0, 10, 20), vec![])
+            .cmd(THIN, synchronize_cache16(0, BLOCKS - 1, 1), vec![])
+            .cmd(THIN, synchronize_cache16(0, BLOCKS - 1, 0), vec![])
+            .cmd(BIG_BLOCKS, synchronize_cache16(0, 0, BIG_BLOCKS_CAPACITY as u32), vec![])
+            .cmd(THICK, synchronize_cache10(0x02, 0, 0), vec![])
+            .cmd(THIN, synchronize_cache16(0x02, 5, 5), vec![])
+            .cmd(
+                THIN,
+                {
+                    let mut c = synchronize_cache16(0, 0, 1);
+                    c[14] = 0x1F; // GROUP NUMBER: accepted, no grouping function
+                    c
+                },
+                vec![],
+            )
+            .cmd(PROTECTED, synchronize_cache10(0, 0, 0), vec![])
+            .done(),
+        case("synchronize_cache/errors", "past the capacity, LBA wrap, obsolete and reserved bits, LUN access")
+            .bins(&["capacity + 1", "LBA wrap", "access denied"])
+            .cmd(THIN, synchronize_cache10(0, BLOCKS as u32, 0), vec![])
+            .cmd(THIN, synchronize_cache10(0, BLOCKS as u32 - 1, 2), vec![])
+            .cmd(THIN, synchronize_cache16(0, BLOCKS, 1), vec![])
+            .cmd(THIN, synchronize_cache16(0, u64::MAX, 2), vec![])
+            .cmd(THIN, synchronize_cache16(0, u64::MAX, 0), vec![])
+            .cmd(THIN, synchronize_cache10(0x04, 0, 0), vec![]) // SYNC_NV
+            .cmd(THIN, synchronize_cache10(0x01, 0, 0), vec![]) // RELADR
+            .cmd(THIN, synchronize_cache16(0x01, 0, 0), vec![])
+            .cmd(
+                THIN,
+                {
+                    let mut c = synchronize_cache10(0, 0, 0);
+                    c[6] = 0x20; // reserved bit above GROUP NUMBER
+                    c
+                },
+                vec![],
+            )
+            .cmd_as(RESTRICTED, THIN_B, synchronize_cache10(0, 0, 0), vec![])
+            .done(),
+        case("synchronize_cache/fua-writes", "WRITE (10)/(16) and COMPARE AND WRITE with FUA=1 (and DPO)")
+            .cmd(
+                THIN,
+                {
+                    let mut c = write10(1, 1);
+                    c[1] = 0x08;
+                    c
+                },
+                blocks(30, 512, 1),
+            )
+            .cmd(
+                THIN,
+                {
+                    let mut c = write16(2, 2);
+                    c[1] = 0x18;
+                    c
+                },
+                blocks(31, 512, 2),
+            )
+            .cmd(
+                THIN,
+                {
+                    let mut c = compare_and_write(1, 1);
+                    c[1] = 0x08;
+                    c
+                },
+                caw_data(blocks(30, 512, 1), blocks(32, 512, 1)),
+            )
+            .cmd(THIN, read16(1, 3), vec![])
+            .done(),
+    ]
 }
 
 fn compare_and_write_cases() -> Vec<CaseSpec> {
