@@ -130,11 +130,11 @@ readme-check: build
 
 # CI: the Rust checks (formatting, clippy, no import circle between the modules of any crate, every
 # test), the vectors, the RTL flow (lint, synthesis, place and route of the FPGA build, the smoke bench),
-# the co-simulation, a bounded fuzzing pass, and libiscsi's conformance suite.
+# the co-simulation, a bounded fuzzing pass, libiscsi's conformance suite and QEMU's iSCSI client.
 # Reports go to target/reports here: a test run measures without rewriting the checked-in ones.
 test: export OFFLOAD_REPORTS = $(CURDIR)/target/reports
 test: setup fmt-check clippy module-cycles unit-tests readme-check vectors-check lint synth fpga rtl-smoke cosim \
-	fuzz-smoke conformance
+	fuzz-smoke conformance interop
 
 doc:
 	$(CARGO) doc --no-deps -p offload-model
