@@ -173,10 +173,15 @@ impl FastPathBackend {
             self.units[usize::from(extent.lun)].release(extent);
             let u = &self.units[usize::from(extent.lun)];
             let bs = u.block_size as usize;
-            self.images.persist(usize::from(extent.lun), u.block_size, extent.lba, extent.blocks, |l, b| {
-                b.copy_from_slice(&u.data[l as usize * bs..][..bs]);
-                true
-            })?;
+            let released = matches!(extent.hint, Hint::Deallocate | Hint::Anchor);
+            if released && u.provisioning.is_some() {
+                self.images.release(usize::from(extent.lun), u.block_size, extent.lba, extent.blocks)?;
+            } else {
+                self.images.persist(usize::from(extent.lun), u.block_size, extent.lba, extent.blocks, |l, b| {
+                    b.copy_from_slice(&u.data[l as usize * bs..][..bs]);
+                    true
+                })?;
+            }
         }
         if durable {
             self.images.make_durable(written.iter().map(|e| e.lun))?;

@@ -10,6 +10,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use offload_model::config::{TargetConfig, UnitConfig};
+use rustix::fs::FallocateFlags;
+use rustix::io::Errno;
 
 use super::{BackendError, SetupError};
 
@@ -50,6 +52,24 @@ impl Images {
     /// fdatasync calls made so far.
     pub(super) fn syncs(&self) -> u64 {
         self.syncs
+    }
+
+    /// Gives blocks `lba..lba + count` of a thin `unit` back to the file system: a hole, which reads as
+    /// zeros — what deallocated and anchored blocks read — without writing them (a whole-unit UNMAP, as
+    /// mkfs sends, would otherwise write the whole capacity in zeros). A file system without holes gets
+    /// the zeros written.
+    pub(super) fn release(&self, unit: usize, block_size: u32, lba: u64, count: u64) -> Result<(), BackendError> {
+        let Some(Some((path, file))) = self.files.get(unit) else { return Ok(()) };
+        let bs = u64::from(block_size);
+        let hole = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
+        match rustix::fs::fallocate(file, hole, lba * bs, count * bs) {
+            Ok(()) => Ok(()),
+            Err(Errno::OPNOTSUPP) => self.persist(unit, block_size, lba, count, |_, block| {
+                block.fill(0);
+                true
+            }),
+            Err(e) => Err(BackendError::Image { path: path.clone(), source: e.into() }),
+        }
     }
 
     /// Writes blocks `lba..lba + count` of `unit`, whose contents `read` provides block by block.

@@ -2,6 +2,7 @@
 
 use offload_model::address::{self, Region};
 use offload_model::config::TargetConfig;
+use offload_model::engine::{CompletionStatus, JobOp};
 use offload_model::scsi::{Request, Target};
 use offload_scsi::SenseFormat;
 
@@ -47,17 +48,23 @@ impl Backend for ModelBackend {
             data_out: c.data_out.to_vec(),
         };
         let response = self.target.execute(&request);
-        // Write through: every block an engine job wrote (its destination range on a unit).
+        // Write through: every block an engine job wrote (its destination range on a unit); what a thin
+        // unit deallocated or anchored becomes a hole.
         for record in &response.jobs {
-            if record.completion.status == offload_model::engine::CompletionStatus::Miscompare {
+            if record.completion.status == CompletionStatus::Miscompare {
                 continue;
             }
             if let Region::Unit { unit, offset } = address::decode(record.job.dst) {
                 let store = &self.target.memory.units[usize::from(unit)];
-                let lba = offset >> record.job.block_shift;
-                self.images.persist(usize::from(unit), store.block_size(), lba, record.job.blocks.into(), |l, b| {
-                    store.read_block(l, b).is_ok()
-                })?;
+                let (lba, blocks) = (offset >> record.job.block_shift, record.job.blocks.into());
+                let released = matches!(record.job.op, JobOp::Deallocate | JobOp::Anchor);
+                if released && store.is_thin() {
+                    self.images.release(usize::from(unit), store.block_size(), lba, blocks)?;
+                } else {
+                    self.images.persist(usize::from(unit), store.block_size(), lba, blocks, |l, b| {
+                        store.read_block(l, b).is_ok()
+                    })?;
+                }
             }
         }
         // Durable before the status goes back: what the answer says (SYNCHRONIZE CACHE, FUA, WCE=0).

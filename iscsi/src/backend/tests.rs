@@ -259,3 +259,30 @@ fn memory_units_have_nothing_to_sync() {
         assert_eq!(b.syncs(), 0, "{}", b.name());
     }
 }
+
+#[test]
+fn deallocated_blocks_become_holes_in_the_image() {
+    use std::os::unix::fs::MetadataExt;
+    for kind in [BackendKind::Model, BackendKind::FastPath] {
+        let (mut b, dir) = on_images(kind, "holes");
+        let image = dir.join("0.img");
+        // 32 blocks (16 KiB) of data at LBA 0 of the 64-block unit, then UNMAP of 0..32; then 8 blocks again
+        // and WRITE SAME (16) UNMAP ANCHOR of zeros over them.
+        assert_eq!(run(b.as_mut(), &[0x2A, 0, 0, 0, 0, 0, 0, 0, 32, 0], &[0x5A; 32 * 512]).status, GOOD);
+        // st_blocks counts 512-byte units the file system allocated.
+        let written = std::fs::metadata(&image).unwrap().blocks();
+        assert!(written >= 32, "{kind:?}: {written} units allocated after writing 16 KiB");
+        let unmap = [[0, 22, 0, 16, 0, 0, 0, 0].as_slice(), &0u64.to_be_bytes(), &[0, 0, 0, 32, 0, 0, 0, 0]].concat();
+        assert_eq!(run(b.as_mut(), &[0x42, 0, 0, 0, 0, 0, 0, 0, 24, 0], &unmap).status, GOOD);
+        let released = std::fs::metadata(&image).unwrap().blocks();
+        assert!(released + 32 <= written, "{kind:?}: {written} units before UNMAP, {released} after");
+        assert_eq!(run(b.as_mut(), &[0x2A, 0, 0, 0, 0, 0, 0, 0, 8, 0], &[0x5A; 8 * 512]).status, GOOD);
+        let anchor = [0x93, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0];
+        assert_eq!(run(b.as_mut(), &anchor, &[0; 512]).status, GOOD);
+        drop(b);
+        let file = std::fs::read(&image).unwrap();
+        assert!(file[..32 * 512].iter().all(|&x| x == 0), "{kind:?}: the released blocks read zeros");
+        assert!(std::fs::metadata(&image).unwrap().blocks() <= released, "{kind:?}: anchoring left a hole too");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
