@@ -24,3 +24,15 @@ wait_port() {
 	echo "$(basename "$0"): nothing listens on 127.0.0.1:$1"
 	return 1
 }
+
+# port_free PORT...: fails, saying so, when something already listens on 127.0.0.1:PORT — a server this
+# script starts there could not bind, and wait_port would find the other one instead.
+port_free() {
+	local p
+	for p in "$@"; do
+		if (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null; then
+			echo "$(basename "$0"): 127.0.0.1:$p is already in use (another run?); choose other ports"
+			return 1
+		fi
+	done
+}

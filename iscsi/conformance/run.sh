@@ -59,6 +59,7 @@ columns=()
 urls=()
 port=$PORT
 for backend in $BACKENDS; do
+	port_free $port
 	# target.json: LUN 0 thick (512n), LUN 1 thin on 4 KiB physical blocks (512e), both $SIZE.
 	$BIN serve --backend "$backend" --listen 127.0.0.1:$port --config iscsi/conformance/target.json \
 		--quiet > $OUT/offload-$backend.log 2>&1 &
@@ -72,6 +73,7 @@ done
 if [ "$MODE" = peer ]; then
 	command -v tgtd >/dev/null || { echo "conformance: tgtd is missing (make conformance-peer installs tgt)"; exit 1; }
 	truncate -s $SIZE $OUT/tgtd-thick.img $OUT/tgtd-thin.img
+	port_free $PEER_PORT
 	tgtd -f -C $PEER_CONTROL --iscsi portal=127.0.0.1:$PEER_PORT > $OUT/tgtd.log 2>&1 &
 	pids+=($!)
 	wait_port $PEER_PORT

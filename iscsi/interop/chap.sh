@@ -51,6 +51,7 @@ EOF
 pids=()
 cleanup() { [ ${#pids[@]} -eq 0 ] || stop_servers "${pids[@]}"; }
 trap cleanup EXIT
+port_free $PORT
 "$BIN" serve --listen 127.0.0.1:$PORT --units 1 --capacity 64MiB --auth $OUT/auth.json -v > $OUT/target.log 2>&1 &
 pids+=($!)
 wait_port $PORT

@@ -147,6 +147,7 @@ port=$PORT
 for backend in $BACKENDS; do
 	dir=$OUT/$backend
 	mkdir -p "$dir"
+	port_free $port $((port + 1)) $((port + 2))
 	a=$dir/a.json b=$dir/b.json big=$dir/big.json
 	# Target A: two 64 MiB thin LUs; target B: one; a third target: one 3 TiB thin LU.
 	$BIN serve --backend "$backend" --listen 127.0.0.1:$port --target-name $IQN_A --unit thin:64MiB \
