@@ -15,6 +15,8 @@
 //! - [`initiator`]: a one-command-at-a-time initiator for tests and tools.
 //! - [`crc32c`]: the header and data digest.
 //! - [`transfer`]: a write's Expected Data Transfer Length against the data-out its CDB implies (residuals).
+//! - [`transport`]: what a connection runs over — TCP, or memory — and the socket controls it uses.
+//! - [`wire`]: one connection over any transport, without a socket: the fuzzer's and tests' entry point.
 
 pub mod backend;
 mod connection;
@@ -26,3 +28,5 @@ mod settings;
 pub mod target;
 pub mod text;
 pub mod transfer;
+pub mod transport;
+pub mod wire;
