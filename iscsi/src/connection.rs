@@ -146,8 +146,8 @@ struct Connection<'s, T: Transport> {
 impl<'s, T: Transport> Connection<'s, T> {
     fn new(shared: &'s Shared, mut transport: T, id: u64) -> io::Result<Self> {
         let (reader, writer) = transport.open()?;
-        let reader = BufReader::with_capacity(256 * 1024, reader);
-        let writer = BufWriter::with_capacity(256 * 1024, writer);
+        let reader = BufReader::with_capacity(transport.buffer_size(), reader);
+        let writer = BufWriter::with_capacity(transport.buffer_size(), writer);
         Ok(Connection {
             shared,
             id,
