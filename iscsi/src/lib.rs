@@ -9,7 +9,7 @@
 //! - [`backend`]: the execution back ends (model, fast path) and the units behind them (memory or image
 //!   files written through).
 //! - [`target`]: the portal: accepting, one thread per connection; its [`Settings`](target::Settings).
-//! - `connection` (private): login, then the full feature phase of one connection.
+//! - `connection` (private): login, then the full feature phase of one connection, over any transport.
 //! - `session` (private): what the connections share — the back end behind its lock, the sessions (TSIH,
 //!   reinstatement), the reset epochs, the open connections, the log.
 //! - [`initiator`]: a one-command-at-a-time initiator for tests and tools.
