@@ -223,12 +223,24 @@ fn check_execution(
         Err(Violation::DataOut(format!("{why} (CDB {}, at input byte {})", hex::encode(&e.cdb), e.input_at)))
     };
     let Some(itt) = status_itt(answers, e.output_at) else { return fail("an executed command got no status".into()) };
-    // The command PDU: the last with that ITT the target had received.
+    // The command PDU: the last with that ITT the target had received and not rejected. (A SCSI Command
+    // with the ITT of a task in progress is rejected; one rejected for a field is rejected whatever the
+    // state, so the rejected ones of equal headers are the later ones.)
     let received: Vec<&InitiatorPdu> = requests.iter().filter(|r| r.end <= e.input_at).collect();
-    let Some(at) = received
-        .iter()
-        .rposition(|r| matches!(&r.received, Received::Message(Message::ScsiCommand(c)) if c.itt == itt))
-    else {
+    let mut rejected = rejected_headers(answers.iter().filter(|a| a.start < e.output_at));
+    let opened = received.iter().rposition(|r| {
+        if !matches!(&r.received, Received::Message(Message::ScsiCommand(c)) if c.itt == itt) {
+            return false;
+        }
+        match rejected.get_mut(&r.bhs[..]) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        }
+    });
+    let Some(at) = opened else {
         return fail(format!("executed for ITT {itt:#x}, which no SCSI Command carried"));
     };
     let Received::Message(Message::ScsiCommand(command)) = &received[at].received else { unreachable!() };
@@ -282,14 +294,20 @@ fn check_execution(
     Ok(())
 }
 
-/// The PDUs the target must reject, as long as the connection goes on.
-fn check_rejects(requests: &[InitiatorPdu], answers: &[TargetPdu]) -> Result<(), Violation> {
+/// How many Rejects carry each header.
+fn rejected_headers<'a>(answers: impl Iterator<Item = &'a TargetPdu>) -> HashMap<Vec<u8>, usize> {
     let mut rejected: HashMap<Vec<u8>, usize> = HashMap::new();
     for a in answers {
         if let Message::Reject(r) = &a.message {
             *rejected.entry(r.data.clone()).or_default() += 1;
         }
     }
+    rejected
+}
+
+/// The PDUs the target must reject, as long as the connection goes on.
+fn check_rejects(requests: &[InitiatorPdu], answers: &[TargetPdu]) -> Result<(), Violation> {
+    let mut rejected = rejected_headers(answers.iter());
     for r in requests {
         let why = match &r.received {
             Received::Wrong(why) => why.clone(),

@@ -191,3 +191,25 @@ fn the_recorded_sessions_replay_cleanly() {
     }
     assert!(replayed >= 20, "{replayed} recordings");
 }
+
+/// A SCSI Command with the ITT of a write still waiting for its R2T's data is rejected (task in
+/// progress); the write then executes with its own data, and the oracle judges it against the write,
+/// not the later command of the same tag (regression input
+/// `a_command_rejected_for_the_itt_of_a_task_in_progress_is_not_that_task`).
+#[test]
+fn a_command_rejected_for_a_task_in_progress_is_not_that_task() {
+    let mut script = Script::default();
+    script.steps = vec![
+        step(command(5, Cdb::Write10 { lba: 0, blocks: 8 }, 0)),
+        step(command(5, Cdb::Read10 { lba: 0, blocks: 2 }, 0)),
+        step(Action::AnswerR2ts),
+    ];
+    let session = encode(&script);
+    let (answers, _) = TargetStream::decode_all(&session.output).unwrap();
+    assert!(
+        answers.iter().any(|a| matches!(&a.message, Message::Reject(r) if r.reason == pdu::reject::TASK_IN_PROGRESS))
+    );
+    assert_eq!(session.executed.len(), 1);
+    assert_eq!(session.executed[0].cdb[0], 0x2A);
+    check(&session).unwrap();
+}
