@@ -3,8 +3,9 @@
 //! carry what the target said: the StatSN to acknowledge, the CmdSN window, the TTT, offset and length of
 //! an R2T, the digests and segment lengths the login settled, the TTT of a Text Response to continue.
 //!
-//! Reads never cross a PDU boundary: when the connection acts on a PDU, everything the player produced is
-//! that PDU and those before it — which is how the oracle knows what a command executed at that moment
+//! Reads never cross a PDU boundary (raw bytes too are handed out one PDU at a time, framed as the target
+//! frames them): when the connection acts on a PDU, everything the player produced is that PDU and those
+//! before it — which is how the oracle knows what a command executed at that moment
 //! can have received. Everything produced is logged (the initiator's stream for the oracle), and the
 //! target's answers are read from the shared output.
 
@@ -113,6 +114,9 @@ pub struct PlayerReader {
     /// PDUs of the current move not yet read, the first partly read (`at`).
     queue: VecDeque<Vec<u8>>,
     at: usize,
+    /// The current move is raw bytes: they are read one PDU at a time, as the target frames them, and
+    /// this is where the PDU being read ends.
+    raw: Option<usize>,
     cmd_sn: u32,
     exp_stat_sn: u32,
     tasks: BTreeMap<u32, Task>,
@@ -139,6 +143,7 @@ impl PlayerReader {
             target: TargetStream::default(),
             queue: VecDeque::new(),
             at: 0,
+            raw: None,
             cmd_sn: script.login.cmd_sn.into(),
             exp_stat_sn: script.login.exp_stat_sn,
             tasks: BTreeMap::new(),
@@ -464,10 +469,28 @@ impl PlayerReader {
         messages.into_iter().map(|m| self.frame(m, plain)).collect()
     }
 
+    /// How long the PDU starting `bytes` is on the wire, as the target reads it now (all of `bytes` if
+    /// its header is not all there).
+    fn pdu_length(&self, bytes: &[u8]) -> usize {
+        let Some(bhs) = bytes.get(..pdu::BHS_LEN) else { return bytes.len() };
+        let digests = self.digests();
+        let data = usize::from(bhs[5]) << 16 | usize::from(bhs[6]) << 8 | usize::from(bhs[7]);
+        let digest = |on: bool| if on { 4 } else { 0 };
+        pdu::BHS_LEN
+            + usize::from(bhs[4]) * 4
+            + digest(digests.header)
+            + data.next_multiple_of(4)
+            + digest(digests.data && data > 0)
+    }
+
+    /// The digests in force: none until the login is complete.
+    fn digests(&self) -> pdu::Digests {
+        if self.target.negotiated.complete { self.target.negotiated.digests() } else { pdu::Digests::default() }
+    }
+
     /// A PDU on the wire, with the digests in force and the framing's quirk.
     fn frame(&self, m: Message, framing: Framing) -> Vec<u8> {
-        let digests =
-            if self.target.negotiated.complete { self.target.negotiated.digests() } else { pdu::Digests::default() };
+        let digests = self.digests();
         let RawPdu { mut bhs, mut ahs, data } = m.encode();
         let quirk = framing.quirk();
         if let Quirk::Ahs { words, fill } = quirk {
@@ -512,11 +535,24 @@ impl Read for PlayerReader {
         while self.queue.is_empty() {
             self.observe();
             let Some(m) = self.moves.pop_front() else { return Ok(0) };
+            let raw = matches!(m, Move::Step(Action::Raw(_), _));
             self.queue = self.play(m).into_iter().filter(|p| !p.is_empty()).collect();
             self.at = 0;
+            self.raw = raw.then_some(0);
         }
+        let end = match self.raw {
+            Some(boundary) if boundary > self.at => boundary,
+            Some(_) => {
+                // A new PDU of raw bytes: framed with what the target has settled by now.
+                self.observe();
+                let boundary = self.at + self.pdu_length(&self.queue[0][self.at..]);
+                self.raw = Some(boundary);
+                boundary
+            }
+            None => usize::MAX,
+        };
         let Some(front) = self.queue.front() else { return Ok(0) };
-        let n = (front.len() - self.at).min(buf.len());
+        let n = (front.len().min(end) - self.at).min(buf.len());
         buf[..n].copy_from_slice(&front[self.at..self.at + n]);
         io::Write::write_all(&mut self.input, &buf[..n])?;
         self.at += n;

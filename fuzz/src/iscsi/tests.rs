@@ -213,3 +213,49 @@ fn a_command_rejected_for_a_task_in_progress_is_not_that_task() {
     assert_eq!(session.executed[0].cdb[0], 0x2A);
     check(&session).unwrap();
 }
+
+/// Raw bytes reach the connection one PDU at a time: a WRITE and then a READ with the same ITT (the tag
+/// free again once the write completed) each execute when the stream has reached their own PDU, so the
+/// oracle judges the write against the write (regression input `raw_bytes_are_read_one_pdu_at_a_time`).
+#[test]
+fn raw_bytes_are_read_one_pdu_at_a_time() {
+    use offload_iscsi::pdu::{LoginRequest, ScsiCommand};
+    let frame = |m: Message| pdu::frame(&m.encode(), Digests::default());
+    let names =
+        [("InitiatorName", crate::configs::INITIATORS[0]), ("TargetName", offload_iscsi::target::DEFAULT_TARGET_NAME)];
+    let login = LoginRequest {
+        transit: true,
+        csg: 1,
+        nsg: 3,
+        itt: 9,
+        data: offload_iscsi::text::encode(&names),
+        ..Default::default()
+    };
+    let write = ScsiCommand {
+        final_: true,
+        write: true,
+        itt: 1,
+        edtl: 512,
+        cdb: offload_vectors::cdb::write10(0, 1),
+        data: vec![0x41; 512],
+        ..Default::default()
+    };
+    let read = ScsiCommand {
+        final_: true,
+        read: true,
+        itt: 1,
+        edtl: 512,
+        cmd_sn: 1,
+        cdb: offload_vectors::cdb::read10(0, 1),
+        ..Default::default()
+    };
+    let mut data = vec![RAW];
+    for m in [Message::LoginRequest(login), Message::ScsiCommand(write), Message::ScsiCommand(read)] {
+        data.extend(frame(m));
+    }
+    let session = play(&data).unwrap();
+    let ends: Vec<usize> = session.executed.iter().map(|e| e.input_at).collect();
+    let login_len = data.len() - 1 - 48 - 48 - 512;
+    assert_eq!(ends, [login_len + 48 + 512, login_len + 48 + 512 + 48]);
+    check(&session).unwrap();
+}
