@@ -198,12 +198,12 @@ fn the_recorded_sessions_replay_cleanly() {
 /// `a_command_rejected_for_the_itt_of_a_task_in_progress_is_not_that_task`).
 #[test]
 fn a_command_rejected_for_a_task_in_progress_is_not_that_task() {
-    let mut script = Script::default();
-    script.steps = vec![
+    let steps = vec![
         step(command(5, Cdb::Write10 { lba: 0, blocks: 8 }, 0)),
         step(command(5, Cdb::Read10 { lba: 0, blocks: 2 }, 0)),
         step(Action::AnswerR2ts),
     ];
+    let script = Script { steps, ..Script::default() };
     let session = encode(&script);
     let (answers, _) = TargetStream::decode_all(&session.output).unwrap();
     assert!(
