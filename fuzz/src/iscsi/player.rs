@@ -3,9 +3,10 @@
 //! carry what the target said: the StatSN to acknowledge, the CmdSN window, the TTT, offset and length of
 //! an R2T, the digests and segment lengths the login settled, the TTT of a Text Response to continue.
 //!
-//! Reads never cross a PDU boundary (raw bytes too are handed out one PDU at a time, framed as the target
-//! frames them): when the connection acts on a PDU, everything the player produced is that PDU and those
-//! before it — which is how the oracle knows what a command executed at that moment
+//! Reads never cross a PDU boundary — the bytes are handed out one PDU at a time, framed from each header
+//! as the target frames it, whatever the move that made them (a raw move is many PDUs, a quirk may make
+//! a header promise more or fewer bytes than its move made): when the connection acts on a PDU,
+//! everything the player produced is that PDU and those before it — which is how the oracle knows what a command executed at that moment
 //! can have received. Everything produced is logged (the initiator's stream for the oracle), and the
 //! target's answers are read from the shared output.
 
@@ -111,12 +112,11 @@ pub struct PlayerReader {
     output: Sink,
     input: Sink,
     target: TargetStream,
-    /// PDUs of the current move not yet read, the first partly read (`at`).
-    queue: VecDeque<Vec<u8>>,
-    at: usize,
-    /// The current move is raw bytes: they are read one PDU at a time, as the target frames them, and
-    /// this is where the PDU being read ends.
-    raw: Option<usize>,
+    /// Bytes made but not yet read (from `taken` on).
+    made: Vec<u8>,
+    taken: usize,
+    /// How many bytes of the PDU being read are still to be read, as the target frames it.
+    left_in_pdu: usize,
     cmd_sn: u32,
     exp_stat_sn: u32,
     tasks: BTreeMap<u32, Task>,
@@ -141,9 +141,9 @@ impl PlayerReader {
             output,
             input,
             target: TargetStream::default(),
-            queue: VecDeque::new(),
-            at: 0,
-            raw: None,
+            made: Vec::new(),
+            taken: 0,
+            left_in_pdu: 0,
             cmd_sn: script.login.cmd_sn.into(),
             exp_stat_sn: script.login.exp_stat_sn,
             tasks: BTreeMap::new(),
@@ -530,36 +530,48 @@ impl PlayerReader {
     }
 }
 
+impl PlayerReader {
+    /// Makes the next move's bytes; false when the script is over.
+    fn make_more(&mut self) -> bool {
+        self.observe();
+        let Some(m) = self.moves.pop_front() else { return false };
+        self.made.drain(..self.taken);
+        self.taken = 0;
+        for pdu in self.play(m) {
+            self.made.extend(pdu);
+        }
+        true
+    }
+
+    fn available(&self) -> usize {
+        self.made.len() - self.taken
+    }
+}
+
 impl Read for PlayerReader {
+    /// Hands out the bytes made, never past the end of the PDU the target is reading — framed from its
+    /// header as the target frames it, whatever the move meant (a quirk may make a header promise more
+    /// or less than the move made; raw bytes are many PDUs).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.queue.is_empty() {
-            self.observe();
-            let Some(m) = self.moves.pop_front() else { return Ok(0) };
-            let raw = matches!(m, Move::Step(Action::Raw(_), _));
-            self.queue = self.play(m).into_iter().filter(|p| !p.is_empty()).collect();
-            self.at = 0;
-            self.raw = raw.then_some(0);
-        }
-        let end = match self.raw {
-            Some(boundary) if boundary > self.at => boundary,
-            Some(_) => {
-                // A new PDU of raw bytes: framed with what the target has settled by now.
-                self.observe();
-                let boundary = self.at + self.pdu_length(&self.queue[0][self.at..]);
-                self.raw = Some(boundary);
-                boundary
+        if self.left_in_pdu == 0 {
+            // A new PDU: its header, framed with what the target has settled by now.
+            while self.available() < pdu::BHS_LEN && self.make_more() {}
+            if self.available() == 0 {
+                return Ok(0);
             }
-            None => usize::MAX,
-        };
-        let Some(front) = self.queue.front() else { return Ok(0) };
-        let n = (front.len().min(end) - self.at).min(buf.len());
-        buf[..n].copy_from_slice(&front[self.at..self.at + n]);
-        io::Write::write_all(&mut self.input, &buf[..n])?;
-        self.at += n;
-        if self.at == front.len() {
-            self.queue.pop_front();
-            self.at = 0;
+            self.observe();
+            self.left_in_pdu = self.pdu_length(&self.made[self.taken..]);
         }
+        while self.available() == 0 {
+            if !self.make_more() {
+                return Ok(0);
+            }
+        }
+        let n = self.left_in_pdu.min(self.available()).min(buf.len());
+        buf[..n].copy_from_slice(&self.made[self.taken..self.taken + n]);
+        io::Write::write_all(&mut self.input, &buf[..n])?;
+        self.taken += n;
+        self.left_in_pdu -= n;
         Ok(n)
     }
 }

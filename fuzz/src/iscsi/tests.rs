@@ -160,6 +160,7 @@ fn random_inputs_mostly_reach_the_full_feature_phase() {
         if let Err(v) = check(&session) {
             panic!("seed {seed}: {v}");
         }
+        executions_are_at_pdu_ends(&session);
         let (_, negotiated) = TargetStream::decode_all(&session.output).unwrap();
         complete += usize::from(negotiated.complete);
         executed += session.executed.len();
@@ -257,5 +258,45 @@ fn raw_bytes_are_read_one_pdu_at_a_time() {
     let ends: Vec<usize> = session.executed.iter().map(|e| e.input_at).collect();
     let login_len = data.len() - 1 - 48 - 48 - 512;
     assert_eq!(ends, [login_len + 48 + 512, login_len + 48 + 512 + 48]);
+    check(&session).unwrap();
+}
+
+/// Every command executed when the player had produced exactly the PDUs up to one's end, as the target
+/// frames them: the oracle's premise.
+fn executions_are_at_pdu_ends(session: &Session) {
+    let (_, negotiated) = TargetStream::decode_all(&session.output).unwrap();
+    let ends: Vec<usize> =
+        super::transcript::initiator_pdus(&session.input, &negotiated).iter().map(|r| r.end).collect();
+    for e in &session.executed {
+        assert!(ends.contains(&e.input_at), "executed at input byte {}, not at a PDU's end: {ends:?}", e.input_at);
+    }
+}
+
+/// A header whose DataSegmentLength says more or less than its move made: the player still hands out one
+/// PDU at a time as the target frames it, so a command executes at its own PDU's end (regression input
+/// `a_header_promising_other_than_its_move_made_is_read_as_the_target_frames_it`: the player had handed
+/// out each move whole, and a later command of the same ITT seemed received before the execution).
+#[test]
+fn a_header_promising_other_than_its_move_made_is_read_as_the_target_frames_it() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions/iscsi_wire");
+    let input =
+        std::fs::read(dir.join("a_header_promising_other_than_its_move_made_is_read_as_the_target_frames_it")).unwrap();
+    let session = play(&input).unwrap();
+    assert!(!session.executed.is_empty());
+    executions_are_at_pdu_ends(&session);
+    check(&session).unwrap();
+    // A NOP-Out whose header promises 8 bytes more than it carries takes the first 8 of the next PDU, a
+    // WRITE whose own PDU then starts 8 bytes late; the WRITE after that executes at its own end.
+    let nop = Step {
+        action: Action::Nop { itt: 3, ttt: false, immediate: true, len: 16 },
+        framing: Framing { quirk: 195, a: 8, b: 0 },
+    };
+    let steps = vec![
+        nop,
+        step(command(1, Cdb::Write10 { lba: 0, blocks: 1 }, 512)),
+        step(command(2, Cdb::Write10 { lba: 1, blocks: 1 }, 512)),
+    ];
+    let session = encode(&Script { steps, ..Script::default() });
+    executions_are_at_pdu_ends(&session);
     check(&session).unwrap();
 }
