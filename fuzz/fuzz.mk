@@ -11,7 +11,7 @@
 #                            fuzz/reports/rtl-coverage.md), and the RTL annotated with counts in
 #                            build/fuzz-rtl-coverage/annotated/
 
-FUZZ_TARGETS := cdb_model cdb_fastpath xcopy_list unmap_list command_sequence engine_jobs_rtl
+FUZZ_TARGETS := cdb_model cdb_fastpath xcopy_list unmap_list command_sequence iscsi_wire engine_jobs_rtl
 FUZZ_SMOKE_SECONDS ?= 20
 FUZZ_SECONDS ?= 3600
 FUZZ_ARGS ?=
@@ -30,6 +30,7 @@ FUZZ_DICT_cdb_fastpath := cdb
 FUZZ_DICT_xcopy_list := xcopy
 FUZZ_DICT_unmap_list := unmap
 FUZZ_DICT_command_sequence := cdb xcopy unmap
+FUZZ_DICT_iscsi_wire := iscsi
 FUZZ_DICT_engine_jobs_rtl :=
 # libFuzzer's options for every run of target $$t (a shell variable): its dictionary if it has one, a
 # hang is a failure, the final counts printed.

@@ -12,10 +12,13 @@
 //! - [`sequence`]: the structured input of the command-sequence target, with its byte layout written down
 //!   so that seeds can be encoded from the golden vectors.
 //! - [`seeds`]: seed corpora built from `vectors/data/*.jsonl`.
+//! - [`iscsi`]: the iSCSI target's connection driven over memory by a scripted initiator, with an oracle
+//!   for sequence numbers, tags, Rejects and the data-out each command reached the back end with.
 //! - `rtl_jobs` (feature `rtl`): engine job sequences on the RTL and the model through `offload-cosim`.
 //! - [`targets`]: each fuzz target's body, a function from bytes to a [`targets::Finding`] or nothing.
 
 pub mod configs;
+pub mod iscsi;
 pub mod pair;
 #[cfg(feature = "rtl")]
 pub mod rtl_jobs;

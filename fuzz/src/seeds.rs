@@ -106,6 +106,14 @@ pub fn corpora(cases: &[Case]) -> Corpora {
     corpora
 }
 
+/// The recorded sessions in `dir` (`iscsi_wire`'s seeds: every file but the README).
+pub fn recorded_sessions(dir: &Path) -> io::Result<Vec<Vec<u8>>> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<io::Result<_>>()?;
+    paths.retain(|p| p.extension().is_none());
+    paths.sort();
+    paths.iter().map(std::fs::read).collect()
+}
+
 /// Writes each target's seeds to `dir/<target>/<sha-256 prefix>` (libFuzzer's corpus layout; equal
 /// seeds collapse into one file). Returns the number of distinct seeds per target.
 pub fn write_corpora(dir: &Path, corpora: &Corpora) -> io::Result<Vec<(&'static str, usize)>> {

@@ -19,6 +19,8 @@ pub enum Finding {
     Mismatch(#[from] Mismatch),
     #[error(transparent)]
     Malformed(#[from] Malformed),
+    #[error(transparent)]
+    Wire(#[from] crate::iscsi::oracle::Violation),
 }
 
 /// A pair in the starting state of configuration `selector` (each prepared once per process).
@@ -126,16 +128,24 @@ pub fn run_sequence(sequence: &Sequence) -> Result<(), Finding> {
     Ok(pair.compare_media()?)
 }
 
+/// `iscsi_wire`: a scripted (or raw) initiator against one connection of the iSCSI target over memory;
+/// the oracle (`crate::iscsi::oracle`) judges both streams and what reached the back end.
+pub fn iscsi_wire(data: &[u8]) -> Result<(), Finding> {
+    let Some(session) = crate::iscsi::play(data) else { return Ok(()) };
+    Ok(crate::iscsi::check(&session)?)
+}
+
 /// A fuzz target's body.
 pub type Body = fn(&[u8]) -> Result<(), Finding>;
 
 /// Every target by name, for the regression tests and replays.
-pub const TARGETS: [(&str, Body); 5] = [
+pub const TARGETS: [(&str, Body); 6] = [
     ("cdb_model", cdb_model),
     ("cdb_fastpath", cdb_fastpath),
     ("xcopy_list", xcopy_list),
     ("unmap_list", unmap_list),
     ("command_sequence", command_sequence),
+    ("iscsi_wire", iscsi_wire),
 ];
 
 /// Runs target `name` on `data`.

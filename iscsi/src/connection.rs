@@ -14,7 +14,6 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufReader, BufWriter, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
 
 use crate::auth::ChapTarget;
@@ -28,6 +27,7 @@ use crate::pdu::{
 use crate::session::Shared;
 use crate::text::{self, AuthMethod, Negotiator, SessionParams};
 use crate::transfer;
+use crate::transport::Transport;
 use offload_model::scsi::transfer::{ImpliedDataOut, implied_data_out};
 use offload_scsi::Fields;
 
@@ -94,11 +94,11 @@ struct PendingText {
     rest: Vec<u8>,
 }
 
-/// Serves one accepted connection to its end.
-pub(crate) fn serve(shared: &Arc<Shared>, stream: TcpStream, id: u64) {
-    let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".into());
-    let _ = stream.set_nodelay(true);
-    let mut conn = match Connection::new(shared, stream, id) {
+/// Serves one accepted connection to its end (the end of its input, a logout, or an error that ends it).
+pub(crate) fn serve<T: Transport>(shared: &Arc<Shared>, transport: T, id: u64) {
+    let peer = transport.peer();
+    let _ = transport.set_low_latency();
+    let mut conn = match Connection::new(shared, transport, id) {
         Ok(c) => c,
         Err(e) => {
             shared.log(1, format_args!("connection {id} from {peer}: {e}"));
@@ -121,12 +121,12 @@ pub(crate) fn serve(shared: &Arc<Shared>, stream: TcpStream, id: u64) {
     }
 }
 
-struct Connection<'s> {
+struct Connection<'s, T: Transport> {
     shared: &'s Shared,
     id: u64,
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-    writer: BufWriter<TcpStream>,
+    transport: T,
+    reader: BufReader<T::Reader>,
+    writer: BufWriter<T::Writer>,
     params: SessionParams,
     digests: Digests,
     initiator: String,
@@ -145,14 +145,15 @@ struct Connection<'s> {
     host_link: HostLink,
 }
 
-impl<'s> Connection<'s> {
-    fn new(shared: &'s Shared, stream: TcpStream, id: u64) -> io::Result<Self> {
-        let reader = BufReader::with_capacity(256 * 1024, stream.try_clone()?);
-        let writer = BufWriter::with_capacity(256 * 1024, stream.try_clone()?);
+impl<'s, T: Transport> Connection<'s, T> {
+    fn new(shared: &'s Shared, mut transport: T, id: u64) -> io::Result<Self> {
+        let (reader, writer) = transport.open()?;
+        let reader = BufReader::with_capacity(transport.buffer_size(), reader);
+        let writer = BufWriter::with_capacity(transport.buffer_size(), writer);
         Ok(Connection {
             shared,
             id,
-            stream,
+            transport,
             reader,
             writer,
             params: SessionParams::default(),
@@ -256,7 +257,7 @@ impl<'s> Connection<'s> {
     fn login(&mut self) -> Result<(), ConnError> {
         let shared: &'s Shared = self.shared;
         let settings = &shared.settings;
-        self.stream.set_read_timeout(Some(settings.login_timeout))?;
+        self.transport.set_read_timeout(Some(settings.login_timeout))?;
         let mut negotiator = Negotiator::new(settings.policy.clone());
         let mut stage: Option<u8> = None;
         let mut text = Vec::new();
@@ -407,8 +408,11 @@ impl<'s> Connection<'s> {
                 declared = true;
             }
             let finishing = transit && req.nsg == 3;
-            let tsih =
-                if finishing { self.shared.open_session(self.id, &self.initiator, self.isid, &self.stream) } else { 0 };
+            let tsih = if finishing {
+                self.shared.open_session(self.id, &self.initiator, self.isid, self.transport.closer())
+            } else {
+                0
+            };
             self.login_reply(&req, transit.then_some(req.nsg), tsih, 0, text::encode(&out))?;
             if transit {
                 stage = Some(req.nsg);
@@ -416,7 +420,7 @@ impl<'s> Connection<'s> {
             if finishing {
                 self.params = negotiator.params.clone();
                 self.digests = Digests { header: self.params.header_digest, data: self.params.data_digest };
-                self.stream.set_read_timeout(None)?;
+                self.transport.set_read_timeout(None)?;
                 self.full_feature = true;
                 self.shared.counters.event(Event::Login);
                 self.shared.log(
@@ -953,10 +957,10 @@ impl<'s> Connection<'s> {
         if !wanted {
             return Vec::new();
         }
-        let address = match self.stream.local_addr() {
-            Ok(std::net::SocketAddr::V6(a)) => format!("[{}]:{}", a.ip(), a.port()),
-            Ok(a) => a.to_string(),
-            Err(_) => s.listen.to_string(),
+        let address = match self.transport.local_addr() {
+            Some(std::net::SocketAddr::V6(a)) => format!("[{}]:{}", a.ip(), a.port()),
+            Some(a) => a.to_string(),
+            None => s.listen.to_string(),
         };
         vec![
             ("TargetName".into(), s.target_name.clone()),

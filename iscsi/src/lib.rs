@@ -10,12 +10,14 @@
 //! - [`backend`]: the execution back ends (model, fast path) and the units behind them (memory or image
 //!   files written through).
 //! - [`target`]: the portal: accepting, one thread per connection; its [`Settings`](target::Settings).
-//! - `connection` (private): login, then the full feature phase of one connection.
+//! - `connection` (private): login, then the full feature phase of one connection, over any transport.
 //! - `session` (private): what the connections share — the back end behind its lock, the sessions (TSIH,
 //!   reinstatement), the reset epochs, the open connections, the log.
 //! - [`initiator`]: a one-command-at-a-time initiator for tests and tools.
 //! - [`crc32c`]: the header and data digest.
 //! - [`transfer`]: a write's Expected Data Transfer Length against the data-out its CDB implies (residuals).
+//! - [`transport`]: what a connection runs over — TCP, or memory — and the socket controls it uses.
+//! - [`wire`]: one connection over any transport, without a socket: the fuzzer's and tests' entry point.
 
 pub mod auth;
 pub mod backend;
@@ -29,3 +31,5 @@ mod settings;
 pub mod target;
 pub mod text;
 pub mod transfer;
+pub mod transport;
+pub mod wire;

@@ -4,7 +4,6 @@
 //! gathering data for, the registry of open connections, the CHAP challenges issued, and the log.
 
 use std::collections::HashMap;
-use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -15,12 +14,14 @@ use crate::auth::ChallengeBook;
 use crate::backend::{Answer, Backend, Command};
 use crate::counters::{Counters, Event};
 use crate::settings::Settings;
+use crate::transport::Closer;
 
 /// A live session (one connection each: MaxConnections is 1).
 struct Live {
     connection: u64,
     tsih: u16,
-    stream: TcpStream,
+    /// Closes its connection (`None`: the transport cannot be closed from outside).
+    closer: Option<Box<dyn Closer>>,
 }
 
 #[derive(Default)]
@@ -39,7 +40,7 @@ pub(crate) struct Shared {
     /// What was executed, for anyone outside to prove the path a client took.
     pub counters: Counters,
     sessions: Mutex<Sessions>,
-    connections: Mutex<HashMap<u64, TcpStream>>,
+    connections: Mutex<HashMap<u64, Box<dyn Closer>>>,
     /// Reset epochs: the target's (warm reset) and each unit's (LOGICAL UNIT RESET, CLEAR TASK SET).
     epochs: Mutex<(u64, HashMap<u16, u64>)>,
     next_connection: AtomicU64,
@@ -53,7 +54,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(settings: Settings, backend: Box<dyn Backend>) -> Shared {
+    pub fn new(mut settings: Settings, backend: Box<dyn Backend>) -> Shared {
+        let config = backend.config();
+        // Always solicit what the largest command the limits allow can carry: a COMPARE AND WRITE or WRITE
+        // of MAXIMUM TRANSFER LENGTH blocks of the largest block size (and a parameter list besides).
+        let block = config.units.iter().map(|u| u64::from(u.block_size)).max().unwrap_or(512);
+        let largest = u64::from(config.limits.max_transfer_blocks) * block * 2 + 65_536;
+        settings.max_solicited_bytes = settings.max_solicited_bytes.max(largest.min(u64::from(u32::MAX)) as u32);
         let counters = Counters::new(settings.counters_file.clone());
         Shared {
             settings,
@@ -123,18 +130,23 @@ impl Shared {
     // ----- sessions -----
 
     /// Registers a new session for (initiator, ISID), reinstating (closing) an existing one.
-    pub fn open_session(&self, connection: u64, initiator: &str, isid: [u8; 6], stream: &TcpStream) -> u16 {
+    pub fn open_session(
+        &self,
+        connection: u64,
+        initiator: &str,
+        isid: [u8; 6],
+        closer: Option<Box<dyn Closer>>,
+    ) -> u16 {
         let mut s = lock(&self.sessions);
         s.next_tsih = s.next_tsih.checked_add(1).unwrap_or(1);
         let tsih = s.next_tsih;
-        let clone = stream.try_clone();
         if let Some(old) = s.by_nexus.remove(&(initiator.to_owned(), isid)) {
             self.log(1, format_args!("session reinstatement: closing TSIH {} of {initiator}", old.tsih));
-            let _ = old.stream.shutdown(Shutdown::Both);
+            if let Some(closer) = &old.closer {
+                closer.close();
+            }
         }
-        if let Ok(stream) = clone {
-            s.by_nexus.insert((initiator.to_owned(), isid), Live { connection, tsih, stream });
-        }
+        s.by_nexus.insert((initiator.to_owned(), isid), Live { connection, tsih, closer });
         tsih
     }
 
@@ -150,17 +162,17 @@ impl Shared {
 
     // ----- connections -----
 
-    /// Registers an accepted connection under a new id; `None` when `max_connections` are open already
-    /// (dropping the stream then closes it).
-    pub fn register_connection(&self, stream: &TcpStream) -> Option<u64> {
+    /// Registers an accepted connection from `peer` under a new id; `None` when `max_connections` are
+    /// open already (dropping the transport then closes it). `closer` ends it at TARGET COLD RESET or stop.
+    pub fn register_connection(&self, peer: &str, closer: Option<Box<dyn Closer>>) -> Option<u64> {
         let id = self.next_connection.fetch_add(1, Ordering::SeqCst);
         let mut connections = lock(&self.connections);
         if connections.len() >= self.settings.max_connections {
-            self.log(1, format_args!("too many connections: closing {:?}", stream.peer_addr()));
+            self.log(1, format_args!("too many connections: closing {peer}"));
             return None;
         }
-        if let Ok(clone) = stream.try_clone() {
-            connections.insert(id, clone);
+        if let Some(closer) = closer {
+            connections.insert(id, closer);
         }
         self.counters.event(Event::ConnectionAccepted);
         Some(id)
@@ -175,8 +187,8 @@ impl Shared {
 
     /// Drops every connection (TARGET COLD RESET, shutdown).
     pub fn drop_all_connections(&self) {
-        for stream in lock(&self.connections).values() {
-            let _ = stream.shutdown(Shutdown::Both);
+        for closer in lock(&self.connections).values() {
+            closer.close();
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::backend::Backend;
 use crate::connection;
 use crate::session::Shared;
 pub use crate::settings::{AuthConfig, AuthConfigError, DEFAULT_TARGET_NAME, Settings};
+use crate::transport::Transport;
 
 /// A bound target, not yet accepting.
 pub struct Target {
@@ -23,14 +24,8 @@ pub struct Target {
 
 impl Target {
     /// Binds the portal. Port 0 picks a free port ([`Target::local_addr`] tells which).
-    pub fn bind(mut settings: Settings, backend: Box<dyn Backend>) -> io::Result<Target> {
+    pub fn bind(settings: Settings, backend: Box<dyn Backend>) -> io::Result<Target> {
         let listener = TcpListener::bind(settings.listen)?;
-        let config = backend.config();
-        // Always solicit what the largest command the limits allow can carry: a COMPARE AND WRITE or WRITE
-        // of MAXIMUM TRANSFER LENGTH blocks of the largest block size (and a parameter list besides).
-        let block = config.units.iter().map(|u| u64::from(u.block_size)).max().unwrap_or(512);
-        let largest = u64::from(config.limits.max_transfer_blocks) * block * 2 + 65_536;
-        settings.max_solicited_bytes = settings.max_solicited_bytes.max(largest.min(u64::from(u32::MAX)) as u32);
         let shared = Arc::new(Shared::new(settings, backend));
         Ok(Target { shared, listener, stopping: Arc::new(AtomicBool::new(false)) })
     }
@@ -62,7 +57,7 @@ impl Target {
                     continue;
                 }
             };
-            let Some(id) = self.shared.register_connection(&stream) else {
+            let Some(id) = self.shared.register_connection(&Transport::peer(&stream), stream.closer()) else {
                 continue;
             };
             let shared = Arc::clone(&self.shared);
