@@ -12,6 +12,7 @@ use offload_iscsi::initiator::{Initiator, LoginOptions, ScsiResult};
 use offload_iscsi::target::{RunningTarget, Settings, Target};
 use offload_model::config::{Naa, TargetConfig};
 use offload_scsi::sense::decode;
+use offload_vectors::cdb::{read10, write10};
 
 const A: &str = "iqn.2026-11.org.offload:designators-a";
 const B: &str = "iqn.2026-11.org.offload:designators-b";
@@ -68,17 +69,6 @@ fn qemu_designator(s: &mut Initiator, lun: u16) -> Vec<u8> {
     let (kind, designator) = best.expect("an LU designator of type 3 or below");
     assert_eq!((kind, designator.len(), designator[0] >> 4), (3, 16, 6), "NAA-6, 16 bytes");
     designator
-}
-
-fn write10(lba: u32, blocks: u16) -> Vec<u8> {
-    let (l, n) = (lba.to_be_bytes(), blocks.to_be_bytes());
-    vec![0x2A, 0, l[0], l[1], l[2], l[3], 0, n[0], n[1], 0]
-}
-
-fn read10(lba: u32, blocks: u16) -> Vec<u8> {
-    let mut cdb = write10(lba, blocks);
-    cdb[0] = 0x28;
-    cdb
 }
 
 fn pattern(blocks: usize, seed: u8) -> Vec<u8> {

@@ -10,6 +10,7 @@ use offload_iscsi::target::{DEFAULT_TARGET_NAME, Settings};
 use offload_iscsi::text;
 use offload_iscsi::wire;
 use offload_model::config::{TargetConfig, UnitConfig};
+use offload_vectors::cdb::{read10, write10};
 
 const INITIATOR: &str = "iqn.2026-11.org.offload:wire-test";
 
@@ -41,14 +42,6 @@ fn login(keys: &[(&str, &str)]) -> Vec<u8> {
 
 fn frame(m: Message) -> Vec<u8> {
     pdu::frame(&m.encode(), Digests::default())
-}
-
-fn write10(lba: u8, blocks: u8) -> Vec<u8> {
-    vec![0x2A, 0, 0, 0, 0, lba, 0, 0, blocks, 0]
-}
-
-fn read10(lba: u8, blocks: u8) -> Vec<u8> {
-    vec![0x28, 0, 0, 0, 0, lba, 0, 0, blocks, 0]
 }
 
 /// Every PDU of the target's output (no digests were negotiated).
