@@ -204,15 +204,7 @@ fn generic_cases() -> Vec<CaseSpec> {
             .cmd(THIN, vec![0, 0x01, 0, 0, 0, 0], vec![])
             .cmd(THIN, vec![0, 0, 0, 0, 0, 0x04], vec![])
             .cmd(THIN, vec![0x28, 0, 0], vec![])
-            .cmd(
-                THIN,
-                {
-                    let mut c = read16(0, 1);
-                    c[14] = 0x80;
-                    c
-                },
-                vec![],
-            )
+            .cmd(THIN, with_byte(read16(0, 1), 14, 0x80), vec![])
             .done(),
         case("generic/descriptor-sense", "MODE SELECT sets D_SENSE: later errors in descriptor format")
             .cmd(THIN, vec![0x15, 0x10, 0, 0, 16, 0], mode_select6_control(true))
@@ -390,42 +382,10 @@ fn read_write_cases() -> Vec<CaseSpec> {
     );
     v.push(
         case("read_write/flags", "DPO and FUA are accepted; RDPROTECT/WRPROTECT are not; data-out must fit")
-            .cmd(
-                THIN,
-                {
-                    let mut c = read10(0, 1);
-                    c[1] = 0x18;
-                    c
-                },
-                vec![],
-            )
-            .cmd(
-                THIN,
-                {
-                    let mut c = write16(3, 1);
-                    c[1] = 0x08;
-                    c
-                },
-                blocks(5, 512, 1),
-            )
-            .cmd(
-                THIN,
-                {
-                    let mut c = read16(0, 1);
-                    c[1] = 0x20;
-                    c
-                },
-                vec![],
-            )
-            .cmd(
-                THIN,
-                {
-                    let mut c = write10(0, 1);
-                    c[1] = 0xE0;
-                    c
-                },
-                blocks(5, 512, 1),
-            )
+            .cmd(THIN, with_byte(read10(0, 1), 1, 0x18), vec![])
+            .cmd(THIN, with_byte(write16(3, 1), 1, 0x08), blocks(5, 512, 1))
+            .cmd(THIN, with_byte(read16(0, 1), 1, 0x20), vec![])
+            .cmd(THIN, with_byte(write10(0, 1), 1, 0xE0), blocks(5, 512, 1))
             .cmd(THIN, write10(0, 2), blocks(5, 512, 1))
             .done(),
     );
@@ -466,6 +426,12 @@ fn current(lun: u16, lba: u64, n: u64) -> Vec<u8> {
     data
 }
 
+/// `cdb` with byte `index` set to `value`: a flag or reserved bit on top of a builder's CDB.
+fn with_byte(mut cdb: Vec<u8>, index: usize, value: u8) -> Vec<u8> {
+    cdb[index] = value;
+    cdb
+}
+
 fn caw_data(compare: Vec<u8>, write: Vec<u8>) -> Vec<u8> {
     let mut d = compare;
     d.extend(write);
@@ -485,11 +451,8 @@ fn synchronize_cache_cases() -> Vec<CaseSpec> {
             .cmd(THIN, synchronize_cache16(0x02, 5, 5), vec![])
             .cmd(
                 THIN,
-                {
-                    let mut c = synchronize_cache16(0, 0, 1);
-                    c[14] = 0x1F; // GROUP NUMBER: accepted, no grouping function
-                    c
-                },
+                // GROUP NUMBER: accepted, no grouping function.
+                with_byte(synchronize_cache16(0, 0, 1), 14, 0x1F),
                 vec![],
             )
             .cmd(PROTECTED, synchronize_cache10(0, 0, 0), vec![])
@@ -506,43 +469,16 @@ fn synchronize_cache_cases() -> Vec<CaseSpec> {
             .cmd(THIN, synchronize_cache16(0x01, 0, 0), vec![])
             .cmd(
                 THIN,
-                {
-                    let mut c = synchronize_cache10(0, 0, 0);
-                    c[6] = 0x20; // reserved bit above GROUP NUMBER
-                    c
-                },
+                // A reserved bit above GROUP NUMBER.
+                with_byte(synchronize_cache10(0, 0, 0), 6, 0x20),
                 vec![],
             )
             .cmd_as(RESTRICTED, THIN_B, synchronize_cache10(0, 0, 0), vec![])
             .done(),
         case("synchronize_cache/fua-writes", "WRITE (10)/(16) and COMPARE AND WRITE with FUA=1 (and DPO)")
-            .cmd(
-                THIN,
-                {
-                    let mut c = write10(1, 1);
-                    c[1] = 0x08;
-                    c
-                },
-                blocks(30, 512, 1),
-            )
-            .cmd(
-                THIN,
-                {
-                    let mut c = write16(2, 2);
-                    c[1] = 0x18;
-                    c
-                },
-                blocks(31, 512, 2),
-            )
-            .cmd(
-                THIN,
-                {
-                    let mut c = compare_and_write(1, 1);
-                    c[1] = 0x08;
-                    c
-                },
-                caw_data(blocks(30, 512, 1), blocks(32, 512, 1)),
-            )
+            .cmd(THIN, with_byte(write10(1, 1), 1, 0x08), blocks(30, 512, 1))
+            .cmd(THIN, with_byte(write16(2, 2), 1, 0x18), blocks(31, 512, 2))
+            .cmd(THIN, with_byte(compare_and_write(1, 1), 1, 0x08), caw_data(blocks(30, 512, 1), blocks(32, 512, 1)))
             .cmd(THIN, read16(1, 3), vec![])
             .done(),
     ]
@@ -595,24 +531,8 @@ fn compare_and_write_cases() -> Vec<CaseSpec> {
     );
     v.push(
         case("compare_and_write/flags-and-protection", "DPO/FUA accepted, WRPROTECT refused, write-protected unit")
-            .cmd(
-                THIN,
-                {
-                    let mut c = compare_and_write(20, 1);
-                    c[1] = 0x18;
-                    c
-                },
-                caw_data(current(THIN, 20, 1), blocks(13, 512, 1)),
-            )
-            .cmd(
-                THIN,
-                {
-                    let mut c = compare_and_write(20, 1);
-                    c[1] = 0x20;
-                    c
-                },
-                vec![0; 1024],
-            )
+            .cmd(THIN, with_byte(compare_and_write(20, 1), 1, 0x18), caw_data(current(THIN, 20, 1), blocks(13, 512, 1)))
+            .cmd(THIN, with_byte(compare_and_write(20, 1), 1, 0x20), vec![0; 1024])
             .cmd(PROTECTED, compare_and_write(0, 1), caw_data(current(PROTECTED, 0, 1), blocks(13, 512, 1)))
             .cmd(THICK, compare_and_write(100, 1), caw_data(vec![0; 512], blocks(14, 512, 1)))
             .done(),
