@@ -140,6 +140,21 @@ impl UnitStore {
         self.block_size
     }
 
+    /// Changes the capacity to `blocks`: blocks past the new end are forgotten (contents, provisioning
+    /// state, bad blocks); new blocks read zeros, deallocated on a thin unit.
+    pub fn resize(&mut self, blocks: u64) {
+        if blocks < self.blocks {
+            self.data.retain(|&lba, _| lba < blocks);
+            let gone = self.blocks - blocks;
+            for bitmap in [self.mapped.as_mut(), Some(&mut self.anchored), Some(&mut self.dirty)].into_iter().flatten()
+            {
+                bitmap.set_range(blocks, gone, false);
+            }
+            self.bad_blocks.retain(|&lba| lba < blocks);
+        }
+        self.blocks = blocks;
+    }
+
     pub fn blocks(&self) -> u64 {
         self.blocks
     }

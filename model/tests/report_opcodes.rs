@@ -11,6 +11,7 @@ use offload_model::scsi::Target;
 /// The commands the target claims (SPC-4 / SBC-4 operation codes, service actions and CDB lengths).
 const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x00, None, 6),        // TEST UNIT READY
+    (0x03, None, 6),        // REQUEST SENSE
     (0x12, None, 6),        // INQUIRY
     (0x15, None, 6),        // MODE SELECT (6)
     (0x1A, None, 6),        // MODE SENSE (6)

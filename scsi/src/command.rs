@@ -14,6 +14,7 @@ use crate::sense::{Asc, Sense};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
     TestUnitReady,
+    RequestSense,
     Inquiry,
     ModeSelect6,
     ModeSense6,
@@ -127,6 +128,8 @@ const fn spec(command: Command, name: &'static str, service_action: Option<u8>, 
 /// Every command, in operation-code (then service-action) order.
 pub static COMMANDS: &[CommandSpec] = &[
     spec(Command::TestUnitReady, "TEST UNIT READY", None, &[0x00, 0, 0, 0, 0, 0]),
+    // DESC (byte 1, bit 0) and ALLOCATION LENGTH.
+    spec(Command::RequestSense, "REQUEST SENSE", None, &[0x03, 0x01, 0, 0, 0xFF, 0]),
     spec(Command::Inquiry, "INQUIRY", None, &[0x12, 0x01, 0xFF, 0xFF, 0xFF, 0]),
     spec(Command::ModeSelect6, "MODE SELECT(6)", None, &[0x15, 0x11, 0, 0, 0xFF, 0]),
     spec(Command::ModeSense6, "MODE SENSE(6)", None, &[0x1A, 0x08, 0xFF, 0xFF, 0xFF, 0]),

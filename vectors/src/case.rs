@@ -73,11 +73,46 @@ pub struct InitialMedia {
     pub blocks: Vec<BlockData>,
 }
 
-/// One arrival: a single command, or several (from different initiators) at once.
+/// One arrival: a single command, or several (from different initiators) at once, after the events
+/// that happen before it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// What happens to the target before the step's commands arrive, in order (left out when none, so
+    /// cases written before events existed read and write unchanged).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
     pub commands: Vec<Command>,
+}
+
+/// Something that happens to the target between commands: a task management function, a transport
+/// event, or an administrator's change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// LOGICAL UNIT RESET of `lun`, requested on `initiator`'s nexus.
+    LogicalUnitReset { initiator: String, lun: u16 },
+    /// TARGET WARM RESET (a hard reset of every logical unit), requested on `initiator`'s nexus.
+    TargetReset { initiator: String },
+    /// `initiator`'s I_T nexus was lost (its session ended); a later command on it is the nexus back.
+    NexusLoss { initiator: String },
+    /// Unit `lun`'s capacity becomes `blocks`.
+    ResizeUnit { lun: u16, blocks: u64 },
+    /// The access map becomes `access`.
+    SetAccess { access: crate::config::AccessMap },
+}
+
+impl Event {
+    /// The event's name in the schema (its `event` tag).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::LogicalUnitReset { .. } => "logical_unit_reset",
+            Event::TargetReset { .. } => "target_reset",
+            Event::NexusLoss { .. } => "nexus_loss",
+            Event::ResizeUnit { .. } => "resize_unit",
+            Event::SetAccess { .. } => "set_access",
+        }
+    }
 }
 
 /// A command and what the model answered.
@@ -170,6 +205,11 @@ impl Case {
     /// Every command of every step, in order.
     pub fn commands(&self) -> impl Iterator<Item = &Command> {
         self.steps.iter().flat_map(|s| &s.commands)
+    }
+
+    /// Every event of every step, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.steps.iter().flat_map(|s| &s.events)
     }
 }
 

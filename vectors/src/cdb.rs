@@ -109,6 +109,22 @@ pub fn read_capacity16(allocation: u32) -> Vec<u8> {
     c
 }
 
+pub fn test_unit_ready() -> Vec<u8> {
+    vec![0; 6]
+}
+
+/// REQUEST SENSE (6): DESC selects descriptor-format sense data.
+pub fn request_sense(desc: bool, allocation: u8) -> Vec<u8> {
+    vec![0x03, u8::from(desc), 0, 0, allocation, 0]
+}
+
+pub fn report_luns(allocation: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 12];
+    c[0] = 0xA0;
+    c[6..10].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
 pub fn inquiry(evpd: bool, page: u8, allocation: u16) -> Vec<u8> {
     let mut c = vec![0x12, u8::from(evpd), page, 0, 0, 0];
     c[3..5].copy_from_slice(&allocation.to_be_bytes());

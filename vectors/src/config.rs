@@ -131,6 +131,12 @@ pub struct TargetConfig {
     pub timing: TimingParams,
     /// Power-on value of the control mode page's D_SENSE bit (descriptor-format sense).
     pub descriptor_sense: bool,
+    /// Every new I_T nexus finds a POWER ON, RESET, OR BUS DEVICE RESET OCCURRED (29/00) unit attention
+    /// pending on every logical unit (SAM-5 6.3.1), as a host expects of a real target after login. Off by
+    /// default, and then left out of the serialized form, so that configurations and vectors written
+    /// before the field existed read and write unchanged (their cases would otherwise all start with it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub power_on_unit_attention: bool,
 }
 
 impl Default for TargetConfig {
@@ -141,6 +147,7 @@ impl Default for TargetConfig {
             limits: Limits::default(),
             timing: TimingParams::default(),
             descriptor_sense: false,
+            power_on_unit_attention: false,
         }
     }
 }
@@ -228,13 +235,20 @@ pub struct AccessMap {
 }
 
 impl AccessMap {
-    /// True when `initiator` may address unit `lun`.
+    /// True when `initiator` — an initiator name, or the SCSI initiator port name of an I_T nexus
+    /// (`<name>,i,0x<ISID>`, RFC 7143's SCSI initiator port name) whose name part is matched — may address unit `lun`.
     pub fn allows(&self, initiator: &str, lun: u16) -> bool {
-        match self.grants.get(initiator) {
+        match self.grants.get(initiator_name(initiator)) {
             Some(units) => units.contains(&lun),
             None => !self.others_denied,
         }
     }
+}
+
+/// The initiator name of an I_T nexus identity: the part of a SCSI initiator port name before
+/// `,i,0x` (iSCSI's `<iqn>,i,0x<ISID>`), or the whole of a plain name.
+pub fn initiator_name(nexus: &str) -> &str {
+    nexus.split_once(",i,0x").map_or(nexus, |(name, _)| name)
 }
 
 /// Why a configuration cannot be used.
@@ -242,6 +256,8 @@ impl AccessMap {
 pub enum ConfigError {
     #[error("a target needs at least one logical unit")]
     NoUnits,
+    #[error("there is no unit {unit}")]
+    NoSuchUnit { unit: usize },
     #[error("at most {max} logical units are supported, {got} configured")]
     TooManyUnits { max: usize, got: usize },
     #[error("unit {unit}: block size {size} is not one of 512 or 4096")]

@@ -96,6 +96,11 @@ impl CopyResults {
         self.held.retain(|(k, _)| k.initiator != initiator);
     }
 
+    /// A logical unit reset: the results held for lists issued to `lun` are discarded, as at power on.
+    pub fn discard_unit(&mut self, lun: u16) {
+        self.held.retain(|(k, _)| k.lun != lun);
+    }
+
     pub fn get_mut(&mut self, initiator: &str, lun: u16, list_id: u8) -> Option<&mut CopyRecord> {
         self.held.iter_mut().find(|(k, _)| k.matches(initiator, lun, list_id)).map(|(_, r)| r)
     }

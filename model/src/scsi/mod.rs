@@ -7,9 +7,11 @@
 //! 2. The LUN is checked against the access map (25/00), except for INQUIRY and REPORT LUNS.
 //! 3. [`command::check_reserved`] rejects any bit outside the command's usage mask (24/00 + field
 //!    pointer).
-//! 4. The command's handler validates its fields and either answers at once or returns a [`Plan`]: a
+//! 4. The gates every command must pass ([`Target::admit`] runs them alone, for a back end that executes
+//!    the command elsewhere): a pending [`unit_attention`] condition.
+//! 5. The command's handler validates its fields and either answers at once or returns a [`Plan`]: a
 //!    staging buffer, a batch of engine jobs, and a finisher that turns the completions into the answer.
-//! 5. The plan's jobs run on the [`OffloadBlock`]; host data-out and data-in pass through the staging
+//! 6. The plan's jobs run on the [`OffloadBlock`]; host data-out and data-in pass through the staging
 //!    buffer, so every medium access — host reads and writes included — takes a range lock.
 //!
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
@@ -35,8 +37,10 @@ pub mod mode;
 pub mod port_groups;
 pub mod read_write;
 pub mod report;
+pub mod request_sense;
 pub mod synchronize_cache;
 pub mod transfer;
+pub mod unit_attention;
 pub mod unmap;
 pub mod write_same;
 pub mod xcopy;
@@ -46,7 +50,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::address;
-use crate::config::{ConfigError, TargetConfig, UnitConfig};
+use crate::config::{AccessMap, ConfigError, TargetConfig, UnitConfig};
 use crate::engine::{Completion, Job, JobBatch, OffloadBlock};
 use crate::media::{Memory, UnitStore};
 use offload_scsi::command::{self, Command, CommandSpec};
@@ -137,6 +141,7 @@ pub struct TargetState {
     /// Each unit's caching mode page WCE bit.
     write_cache: Vec<bool>,
     pub copy_results: copy_manager::CopyResults,
+    pub unit_attentions: unit_attention::UnitAttentions,
 }
 
 impl TargetState {
@@ -170,6 +175,23 @@ impl TargetState {
 
     pub fn unit_config(&self, lun: u16) -> &UnitConfig {
         &self.config.units[usize::from(lun)]
+    }
+
+    /// Whether `initiator` may reach `lun` (the unit exists and the access map allows it).
+    pub fn reachable(&self, initiator: &str, lun: u16) -> bool {
+        usize::from(lun) < self.config.units.len() && self.config.access.allows(initiator, lun)
+    }
+
+    /// A logical unit reset's effect on `lun`'s state (SAM-5 6.3.3): the mode parameters return to their
+    /// default values (none are saved), the copy results held for it are discarded, and every I_T nexus
+    /// finds `asc` pending on it.
+    fn reset_unit(&mut self, lun: u16, asc: Asc) {
+        let unit = self.unit_config(lun);
+        let write_cache = unit.write_cache;
+        self.set_descriptor_sense(lun, self.config.descriptor_sense);
+        self.set_write_cache(lun, write_cache);
+        self.copy_results.discard_unit(lun);
+        self.unit_attentions.establish_for_all(lun, asc, None);
     }
 }
 
@@ -205,6 +227,10 @@ impl Target {
             state: TargetState {
                 descriptor_sense: vec![config.descriptor_sense; config.units.len()],
                 write_cache: config.units.iter().map(|u| u.write_cache).collect(),
+                unit_attentions: unit_attention::UnitAttentions::new(
+                    config.units.len(),
+                    config.power_on_unit_attention,
+                ),
                 config,
                 copy_results,
             },
@@ -222,10 +248,89 @@ impl Target {
         *self.queue_of.entry(initiator.to_owned()).or_insert(next)
     }
 
-    /// I_T nexus loss (a transport's session with `initiator` ended): the copy results held for its
-    /// EXTENDED COPY lists are discarded.
+    /// I_T nexus loss (a transport's session with `initiator` ended, SAM-5 6.3.4): the copy results held
+    /// for its EXTENDED COPY lists are discarded, and the nexus finds I_T NEXUS LOSS OCCURRED (29/07) on
+    /// every logical unit if it comes back.
     pub fn nexus_loss(&mut self, initiator: &str) {
         self.state.copy_results.discard_initiator(initiator);
+        self.state.unit_attentions.nexus_lost(initiator);
+    }
+
+    /// LOGICAL UNIT RESET of `lun` from `initiator` (SAM-5 6.3.3, 7.7): its mode parameters return to
+    /// their defaults, its held copy results are discarded, and every I_T nexus — `initiator`'s too —
+    /// finds BUS DEVICE RESET FUNCTION OCCURRED (29/03) pending on it. Aborting its tasks is the
+    /// transport's part. A LUN with no unit is left alone.
+    pub fn logical_unit_reset(&mut self, initiator: &str, lun: u16) {
+        if usize::from(lun) < self.state.config.units.len() {
+            self.state.unit_attentions.meet(initiator);
+            self.state.reset_unit(lun, Asc::BUS_DEVICE_RESET);
+        }
+    }
+
+    /// A hard reset of the target (TARGET WARM RESET or TARGET COLD RESET from `initiator`, SAM-5 6.3.2):
+    /// every logical unit is reset as [`Target::logical_unit_reset`] resets one, every I_T nexus finding
+    /// SCSI BUS RESET OCCURRED (29/02) instead.
+    pub fn target_reset(&mut self, initiator: &str) {
+        self.state.unit_attentions.meet(initiator);
+        for lun in 0..self.state.config.units.len() as u16 {
+            self.state.reset_unit(lun, Asc::SCSI_BUS_RESET);
+        }
+    }
+
+    /// Changes unit `lun`'s capacity to `blocks` (its medium grows with unmapped, zeroed blocks or loses
+    /// the blocks past the end); every I_T nexus finds CAPACITY DATA HAS CHANGED (2A/09) pending on it
+    /// (the data READ CAPACITY returns changed).
+    pub fn resize_unit(&mut self, lun: u16, blocks: u64) -> Result<(), ConfigError> {
+        let unit = usize::from(lun);
+        let mut config = self.state.config.clone();
+        let Some(u) = config.units.get_mut(unit) else {
+            return Err(ConfigError::NoSuchUnit { unit });
+        };
+        if u.blocks == blocks {
+            return Ok(());
+        }
+        u.blocks = blocks;
+        config.validate()?;
+        self.state.config = config;
+        self.memory.units[unit].resize(blocks);
+        self.state.unit_attentions.establish_for_all(lun, Asc::CAPACITY_DATA_CHANGED, None);
+        Ok(())
+    }
+
+    /// Replaces the access map. Every I_T nexus whose set of reachable logical units changed finds
+    /// REPORTED LUNS DATA HAS CHANGED (3F/0E) pending on each unit it reaches now (SPC-4: its REPORT LUNS
+    /// data changed; REPORT LUNS clears it).
+    pub fn set_access(&mut self, access: AccessMap) {
+        let units = self.state.config.units.len() as u16;
+        let before = self.state.config.access.clone();
+        self.state.config.access = access;
+        let nexuses: Vec<String> = self.state.unit_attentions.nexuses().map(str::to_owned).collect();
+        for nexus in nexuses {
+            let now = &self.state.config.access;
+            if (0..units).any(|lun| before.allows(&nexus, lun) != now.allows(&nexus, lun)) {
+                for lun in (0..units).filter(|&lun| now.allows(&nexus, lun)) {
+                    self.state.unit_attentions.establish(&nexus, lun, Asc::REPORTED_LUNS_DATA_CHANGED);
+                }
+            }
+        }
+    }
+
+    /// The gates alone, for a back end that executes `request` itself (the fast path): `Some` answer —
+    /// the model's, byte for byte — when one refuses it (a pending unit attention, which is then cleared as
+    /// if the model had run the command), `None` when the command may run. A command the model would
+    /// reject earlier (unknown operation code, unreachable LUN, reserved bit) is left to the executor,
+    /// which rejects it the same way.
+    pub fn admit(&mut self, request: &Request) -> Option<Response> {
+        let ctx = Ctx {
+            initiator: &request.initiator,
+            lun: request.lun,
+            cdb: &request.cdb,
+            data_out: &request.data_out,
+            slot: self.next_slot,
+        };
+        let (spec, lun_reachable) = self.validate(&ctx).ok()?;
+        let refusal = self.gates(&ctx, spec, lun_reachable).err()?;
+        Some(self.respond(request.lun, Err(refusal), Vec::new()))
     }
 
     /// The staging-buffer slot the next command will take.
@@ -329,19 +434,36 @@ impl Target {
             .collect()
     }
 
-    fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
+    /// The checks of the CDB itself: a known command, a reachable LUN (INQUIRY, REPORT LUNS and REQUEST
+    /// SENSE answer for any LUN), no reserved bit set. Returns the command and whether the LUN is reachable.
+    fn validate(&self, ctx: &Ctx) -> Result<(&'static CommandSpec, bool), Sense> {
         let spec: &CommandSpec = command::lookup(ctx.cdb)?;
-        let lun_reachable = usize::from(ctx.lun) < self.state.config.units.len()
-            && self.state.config.access.allows(ctx.initiator, ctx.lun);
-        if !lun_reachable && !matches!(spec.command, Command::Inquiry | Command::ReportLuns) {
+        let lun_reachable = self.state.reachable(ctx.initiator, ctx.lun);
+        let any_lun = matches!(spec.command, Command::Inquiry | Command::ReportLuns | Command::RequestSense);
+        if !lun_reachable && !any_lun {
             return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED));
         }
         let unit = lun_reachable.then(|| self.state.unit_config(ctx.lun));
         command::check_reserved(&spec.usage(unit.is_some_and(|u| !u.thin)), ctx.cdb)?;
+        Ok((spec, lun_reachable))
+    }
+
+    /// The conditions every command must pass before its handler, whoever executes it (see [`Self::admit`]).
+    fn gates(&mut self, ctx: &Ctx, spec: &CommandSpec, lun_reachable: bool) -> Result<(), Sense> {
+        if lun_reachable {
+            unit_attention::check(&mut self.state.unit_attentions, ctx.initiator, ctx.lun, spec.command)?;
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
+        let (spec, lun_reachable) = self.validate(ctx)?;
+        self.gates(ctx, spec, lun_reachable)?;
         let state = &mut self.state;
         let memory = &self.memory;
         match spec.command {
             Command::TestUnitReady => Ok(Outcome::Done(Vec::new())),
+            Command::RequestSense => request_sense::request_sense(state, ctx, lun_reachable),
             Command::Inquiry => inquiry::inquiry(state, ctx, lun_reachable),
             Command::ModeSense6 | Command::ModeSense10 => mode::mode_sense(state, ctx, spec.command),
             Command::ModeSelect6 | Command::ModeSelect10 => mode::mode_select(state, ctx, spec.command),

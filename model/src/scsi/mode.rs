@@ -123,7 +123,7 @@ impl Page {
 }
 
 /// The changeable mode parameters of a unit.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Settings {
     write_cache: bool,
     descriptor_sense: bool,
@@ -299,7 +299,12 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, command: Command) -> Hand
         settings = kind.select(page, settings);
         at += len;
     }
+    let before = Settings::current(state, ctx.lun);
     state.set_descriptor_sense(ctx.lun, settings.descriptor_sense);
     state.set_write_cache(ctx.lun, settings.write_cache);
+    if settings != before {
+        // SPC-4 6.11: the other I_T nexuses are told the parameters they share changed.
+        state.unit_attentions.establish_for_all(ctx.lun, Asc::MODE_PARAMETERS_CHANGED, Some(ctx.initiator));
+    }
     Ok(Outcome::Done(Vec::new()))
 }

@@ -4,11 +4,13 @@
 use super::checks::truncate;
 use super::{Ctx, HandlerResult, Outcome, TargetState};
 use offload_scsi::Fields;
-use offload_scsi::Sense;
 use offload_scsi::command::{self, COMMANDS, CommandSpec};
+use offload_scsi::{Asc, Sense};
 
-/// The LUNs this initiator may reach, in peripheral-device addressing (single level, LUN < 256).
-pub fn report_luns(state: &TargetState, ctx: &Ctx) -> HandlerResult {
+/// The LUNs this initiator may reach, in peripheral-device addressing (single level, LUN < 256). The
+/// nexus has now seen the inventory: its REPORTED LUNS DATA HAS CHANGED conditions are cleared on every
+/// unit (SPC-4 6.33).
+pub fn report_luns(state: &mut TargetState, ctx: &Ctx) -> HandlerResult {
     let select = ctx.cdb[2];
     if !matches!(select, 0x00..=0x02) {
         return Err(Sense::invalid_cdb_field(2, None));
@@ -21,6 +23,7 @@ pub fn report_luns(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     let luns: Vec<u16> = (0..state.config.units.len() as u16)
         .filter(|&lun| select != 0x01 && state.config.access.allows(ctx.initiator, lun))
         .collect();
+    state.unit_attentions.clear(ctx.initiator, Asc::REPORTED_LUNS_DATA_CHANGED);
     let mut d = vec![0u8; 8];
     d[0..4].copy_from_slice(&((luns.len() * 8) as u32).to_be_bytes());
     for lun in luns {

@@ -5,10 +5,10 @@
 //! stay small. Each case lists the bins it was written for; the command × outcome bins are derived from
 //! what the model answered (see [`super::coverage`]).
 
-use offload_vectors::case::{BlockData, Extent, InitialMedia};
+use offload_vectors::case::{BlockData, Event, Extent, InitialMedia};
 use offload_vectors::cdb::*;
 
-use super::CaseSpec;
+use super::{CaseSpec, StepSpec};
 use crate::config::naa_designator;
 use crate::config::{CopyLimits, Limits, TargetConfig, UnitConfig};
 use crate::scsi::Request;
@@ -103,6 +103,8 @@ fn blocks(salt: u8, size: usize, n: usize) -> Vec<u8> {
 /// Builds a case.
 struct Case {
     spec: CaseSpec,
+    /// Events for the next step.
+    events: Vec<Event>,
 }
 
 fn case(name: &str, description: &str) -> Case {
@@ -115,6 +117,7 @@ fn case(name: &str, description: &str) -> Case {
             initial: base_initial(),
             steps: Vec::new(),
         },
+        events: Vec::new(),
     }
 }
 
@@ -139,7 +142,8 @@ impl Case {
     }
 
     fn cmd_as(mut self, initiator: &str, lun: u16, cdb: Vec<u8>, data_out: Vec<u8>) -> Self {
-        self.spec.steps.push(vec![Request { initiator: initiator.to_owned(), lun, cdb, data_out }]);
+        let requests = vec![Request { initiator: initiator.to_owned(), lun, cdb, data_out }];
+        self.spec.steps.push(StepSpec { events: std::mem::take(&mut self.events), requests });
         self
     }
 
@@ -153,15 +157,22 @@ impl Case {
     }
 
     fn together(mut self, requests: Vec<(&str, u16, Vec<u8>, Vec<u8>)>) -> Self {
-        let step = requests
+        let step: Vec<Request> = requests
             .into_iter()
             .map(|(i, lun, cdb, data_out)| Request { initiator: i.to_owned(), lun, cdb, data_out })
             .collect();
-        self.spec.steps.push(step);
+        self.spec.steps.push(StepSpec { events: std::mem::take(&mut self.events), requests: step });
+        self
+    }
+
+    /// `event` happens before the next step.
+    fn event(mut self, event: Event) -> Self {
+        self.events.push(event);
         self
     }
 
     fn done(self) -> CaseSpec {
+        assert!(self.events.is_empty(), "case {}: events after the last step", self.spec.name);
         self.spec
     }
 }
@@ -180,6 +191,7 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(extended_copy_cases());
     all.extend(copy_results_cases());
     all.extend(concurrency_cases());
+    all.extend(unit_attention_cases());
     all
 }
 
@@ -905,5 +917,190 @@ fn concurrency_cases() -> Vec<CaseSpec> {
             .cmd(THIN, read16(0, 16), vec![])
             .cmd(THIN, read16(100, 8), vec![])
             .done(),
+    ]
+}
+
+fn lu_reset(initiator: &str, lun: u16) -> Event {
+    Event::LogicalUnitReset { initiator: initiator.to_owned(), lun }
+}
+
+/// MODE SELECT (6) of `list` (PF=1).
+fn mode_select6(list: &[u8]) -> Vec<u8> {
+    vec![0x15, 0x10, 0, 0, list.len() as u8, 0]
+}
+
+/// Unit attention conditions (SAM-5 5.14) and REQUEST SENSE (SPC-4 6.39). HOST and OTHER are met by a
+/// TEST UNIT READY first where a case needs both to exist before an event.
+fn unit_attention_cases() -> Vec<CaseSpec> {
+    let tur = test_unit_ready;
+    let power_on = |c: &mut TargetConfig| c.power_on_unit_attention = true;
+    let grown = |lun, blocks| Event::ResizeUnit { lun, blocks };
+    vec![
+        case("unit-attention/power-on", "a new nexus finds 29/00 on each unit; INQUIRY and REPORT LUNS leave it")
+            .bins(&["power-on unit attention", "INQUIRY under unit attention", "REPORT LUNS under unit attention"])
+            .config(power_on)
+            .cmd(THIN, inquiry(false, 0, 36), vec![])
+            .cmd(THIN, report_luns(64), vec![])
+            .cmd(THIN, tur(), vec![])
+            .cmd(THIN, tur(), vec![])
+            .cmd(THIN_B, read10(0, 1), vec![])
+            .cmd(THIN_B, read10(0, 1), vec![])
+            .cmd_as(OTHER, THIN, request_sense(false, 18), vec![])
+            .cmd_as(OTHER, THIN, request_sense(false, 18), vec![])
+            .done(),
+        case(
+            "unit-attention/logical-unit-reset",
+            "LOGICAL UNIT RESET: 29/03 on that unit for every nexus, the resetting one too",
+        )
+        .cmd(THIN, tur(), vec![])
+        .cmd_as(OTHER, THIN, tur(), vec![])
+        .event(lu_reset(HOST, THIN))
+        .cmd(THIN_B, tur(), vec![])
+        .cmd(THIN, tur(), vec![])
+        .cmd_as(OTHER, THIN, tur(), vec![])
+        .cmd_as(OTHER, THIN, tur(), vec![])
+        .done(),
+        case("unit-attention/target-reset", "a target reset: 29/02 on every unit for every nexus")
+            .cmd(THIN, tur(), vec![])
+            .cmd_as(OTHER, THIN, tur(), vec![])
+            .event(Event::TargetReset { initiator: OTHER.to_owned() })
+            .cmd(THIN, tur(), vec![])
+            .cmd(THICK, tur(), vec![])
+            .cmd_as(OTHER, BIG_BLOCKS, tur(), vec![])
+            .cmd_as(OTHER, BIG_BLOCKS, tur(), vec![])
+            .done(),
+        case("unit-attention/nexus-loss", "a nexus that was lost finds 29/07 when it comes back; the others nothing")
+            .cmd(THIN, tur(), vec![])
+            .cmd_as(OTHER, THIN, tur(), vec![])
+            .event(Event::NexusLoss { initiator: HOST.to_owned() })
+            .cmd_as(OTHER, THIN, tur(), vec![])
+            .cmd(THIN, tur(), vec![])
+            .cmd(THIN, tur(), vec![])
+            .done(),
+        case("unit-attention/fast-path-command", "a WRITE (16) under a pending 29/03 is refused before it writes")
+            .cmd(THIN, tur(), vec![])
+            .event(lu_reset(OTHER, THIN))
+            .cmd(THIN, write16(1, 1), block(0x51, 512))
+            .cmd(THIN, read16(1, 1), vec![])
+            .done(),
+        case("unit-attention/precedence", "conditions come highest precedence first, in order within one; never twice")
+            .bins(&["unit attention precedence", "unit attention not queued twice"])
+            .cmd(THIN, tur(), vec![])
+            .cmd_as(OTHER, THIN, tur(), vec![])
+            .cmd_as(OTHER, THIN, mode_select6(&mode_select6_caching(false)), mode_select6_caching(false))
+            .event(grown(THIN, BLOCKS + 64))
+            .event(grown(THIN, BLOCKS))
+            .cmd_as(OTHER, THIN, read_capacity16(32), vec![])
+            .cmd_as(OTHER, THIN, read_capacity16(32), vec![])
+            .cmd(THIN, tur(), vec![])
+            .cmd(THIN, read_capacity16(32), vec![])
+            .cmd(THIN, tur(), vec![])
+            .event(Event::NexusLoss { initiator: HOST.to_owned() })
+            .cmd_as(OTHER, THIN, mode_select6(&mode_select6_caching(true)), mode_select6_caching(true))
+            .cmd(THIN, tur(), vec![])
+            .cmd(THIN, tur(), vec![])
+            .cmd(THIN, tur(), vec![])
+            .done(),
+        case("unit-attention/superseded", "a reset clears the lower-precedence conditions queued before it")
+            .bins(&["unit attention superseded"])
+            .cmd(THIN, tur(), vec![])
+            .cmd_as(OTHER, THIN, mode_select6(&mode_select6_caching(false)), mode_select6_caching(false))
+            .event(grown(THIN, BLOCKS + 8))
+            .event(Event::NexusLoss { initiator: HOST.to_owned() })
+            .event(lu_reset(OTHER, THIN))
+            .cmd(THIN, tur(), vec![])
+            .cmd(THIN, tur(), vec![])
+            .done(),
+        case(
+            "unit-attention/mode-select",
+            "MODE SELECT that changes a page: 2A/01 on that unit for the other nexuses only",
+        )
+        .bins(&["mode parameters changed: other nexuses only", "mode select without a change"])
+        .cmd(THIN, tur(), vec![])
+        .cmd_as(RESTRICTED, THIN, tur(), vec![])
+        .cmd_as(OTHER, THIN, mode_select6(&mode_select6_caching(true)), mode_select6_caching(true))
+        .cmd(THIN, tur(), vec![])
+        .cmd_as(OTHER, THIN, mode_select6(&mode_select6_caching(false)), mode_select6_caching(false))
+        .cmd_as(OTHER, THIN, tur(), vec![])
+        .cmd(THIN_B, tur(), vec![])
+        .cmd(THIN, tur(), vec![])
+        .cmd_as(RESTRICTED, THIN, tur(), vec![])
+        .cmd(THIN, tur(), vec![])
+        .done(),
+        case(
+            "unit-attention/reset-restores-mode",
+            "a LOGICAL UNIT RESET returns D_SENSE to its default: the 29/03 is fixed format",
+        )
+        .bins(&["reset restores mode parameters"])
+        .cmd(THIN, mode_select6(&mode_select6_control(true)), mode_select6_control(true))
+        .event(lu_reset(HOST, THIN))
+        .cmd(THIN, tur(), vec![])
+        .cmd(THIN, vec![0x1A, 0, 0x0A, 0, 255, 0], vec![])
+        .done(),
+        case("unit-attention/capacity", "a unit grows and shrinks: 2A/09, then READ CAPACITY reports the new size")
+            .cmd(THIN, tur(), vec![])
+            .event(grown(THIN_B, BLOCKS * 2))
+            .cmd(THIN_B, read_capacity16(32), vec![])
+            .cmd(THIN_B, read_capacity16(32), vec![])
+            .event(grown(THIN_B, BLOCKS / 2))
+            .cmd(THIN_B, read16(BLOCKS / 2, 1), vec![])
+            .cmd(THIN_B, read16(BLOCKS / 2, 1), vec![])
+            .cmd(THIN_B, read_capacity16(32), vec![])
+            .done(),
+        case(
+            "unit-attention/reported-luns",
+            "an access-map change: 3F/0E where a nexus's inventory changed; REPORT LUNS clears it",
+        )
+        .bins(&["REPORT LUNS clears 3F/0E", "INQUIRY under unit attention"])
+        .cmd(THIN, tur(), vec![])
+        .cmd_as(RESTRICTED, THIN, tur(), vec![])
+        .event(Event::SetAccess {
+            access: {
+                let mut access = base_config().access;
+                access.grants.insert(RESTRICTED.to_owned(), [THIN, THIN_B].into());
+                access
+            },
+        })
+        .cmd(THIN, tur(), vec![])
+        .cmd_as(RESTRICTED, THIN_B, inquiry(false, 0, 36), vec![])
+        .cmd_as(RESTRICTED, THIN_B, tur(), vec![])
+        .cmd_as(RESTRICTED, THIN, report_luns(64), vec![])
+        .cmd_as(RESTRICTED, THIN, tur(), vec![])
+        .done(),
+        case(
+            "unit-attention/unknown-opcode",
+            "an unknown operation code is refused 5/20/00 and leaves the condition pending",
+        )
+        .bins(&["unknown opcode under unit attention"])
+        .config(power_on)
+        .cmd(THIN, vec![0xFF, 0, 0, 0, 0, 0], vec![])
+        .cmd(THIN, tur(), vec![])
+        .done(),
+        case(
+            "request-sense/forms",
+            "REQUEST SENSE: the pending condition in the DESC bit's format, cleared; then NO SENSE",
+        )
+        .bins(&[
+            "REQUEST SENSE reports the unit attention",
+            "REQUEST SENSE DESC=1",
+            "REQUEST SENSE DESC differs from D_SENSE",
+            "REQUEST SENSE truncated",
+            "REQUEST SENSE with nothing pending",
+            "REQUEST SENSE to an unreachable LUN",
+            "zero length",
+        ])
+        .config(power_on)
+        .cmd(THIN, request_sense(true, 252), vec![])
+        .cmd(THIN, request_sense(true, 252), vec![])
+        .cmd(THIN, request_sense(false, 8), vec![])
+        .cmd(THIN_B, request_sense(false, 0), vec![])
+        .cmd(THIN_B, tur(), vec![])
+        .cmd(THICK, tur(), vec![])
+        .cmd(THICK, mode_select6(&mode_select6_control(true)), mode_select6_control(true))
+        .cmd(THICK, request_sense(false, 18), vec![])
+        .cmd(9, request_sense(false, 18), vec![])
+        .cmd_as(RESTRICTED, THIN_B, request_sense(true, 252), vec![])
+        .cmd(THIN, with_byte(request_sense(false, 18), 1, 0x02), vec![])
+        .done(),
     ]
 }

@@ -95,6 +95,39 @@ pub const REQUIRED: &[&str] = &[
     "REPORT SUPPORTED OPERATION CODES → GOOD",
     "REPORT SUPPORTED OPERATION CODES → 5/24/00",
     "(unsupported) → 5/20/00",
+    "REQUEST SENSE → GOOD",
+    "REQUEST SENSE → 5/24/00",
+    "TEST UNIT READY → 6/29/00",
+    "TEST UNIT READY → 6/29/02",
+    "TEST UNIT READY → 6/29/03",
+    "TEST UNIT READY → 6/29/07",
+    "TEST UNIT READY → 6/2A/01",
+    "READ CAPACITY(16) → 6/2A/09",
+    "TEST UNIT READY → 6/3F/0E",
+    "WRITE(16) → 6/29/03",
+    "READ(10) → 6/29/00",
+    "event logical_unit_reset",
+    "event target_reset",
+    "event nexus_loss",
+    "event resize_unit",
+    "event set_access",
+    "power-on unit attention",
+    "unit attention precedence",
+    "unit attention superseded",
+    "unit attention not queued twice",
+    "INQUIRY under unit attention",
+    "REPORT LUNS under unit attention",
+    "REPORT LUNS clears 3F/0E",
+    "unknown opcode under unit attention",
+    "REQUEST SENSE reports the unit attention",
+    "REQUEST SENSE DESC=1",
+    "REQUEST SENSE DESC differs from D_SENSE",
+    "REQUEST SENSE truncated",
+    "REQUEST SENSE with nothing pending",
+    "REQUEST SENSE to an unreachable LUN",
+    "mode parameters changed: other nexuses only",
+    "mode select without a change",
+    "reset restores mode parameters",
     "READ(16) @ 4096-byte blocks",
     "WRITE(16) @ 4096-byte blocks",
     "COMPARE AND WRITE @ 4096-byte blocks",
@@ -120,6 +153,7 @@ pub const REQUIRED: &[&str] = &[
 /// Every bin a case reaches: declared and derived.
 pub fn bins_of(case: &Case) -> Vec<String> {
     let mut bins = case.bins.clone();
+    bins.extend(case.events().map(|e| format!("event {}", e.kind())));
     for c in case.commands() {
         let name = command::lookup(&c.cdb).map_or("(unsupported)", |s| s.name);
         let outcome = if c.expect.status == 0 { "GOOD".to_owned() } else { sense_summary(&c.expect.sense) };

@@ -7,7 +7,8 @@ pub mod catalogue;
 pub mod coverage;
 
 use offload_vectors::case::{
-    AppliesTo, BlockRun, Case, Command, Expected, FinalMedia, InitialMedia, ProvisioningRun, SCHEMA_VERSION, Step,
+    AppliesTo, BlockRun, Case, Command, Event, Expected, FinalMedia, InitialMedia, ProvisioningRun, SCHEMA_VERSION,
+    Step,
 };
 use offload_vectors::media::MediaDigest;
 
@@ -23,8 +24,34 @@ pub struct CaseSpec {
     pub bins: Vec<String>,
     pub config: TargetConfig,
     pub initial: InitialMedia,
-    /// Arrivals; each is one request or several that arrive together.
-    pub steps: Vec<Vec<Request>>,
+    /// Arrivals; each is one request or several that arrive together, after its events.
+    pub steps: Vec<StepSpec>,
+}
+
+/// One arrival before it is run.
+#[derive(Clone, Debug, Default)]
+pub struct StepSpec {
+    pub events: Vec<Event>,
+    pub requests: Vec<Request>,
+}
+
+impl From<Vec<Request>> for StepSpec {
+    fn from(requests: Vec<Request>) -> Self {
+        StepSpec { events: Vec::new(), requests }
+    }
+}
+
+/// Makes `event` happen to the target.
+pub fn apply(target: &mut Target, event: &Event) {
+    match event {
+        Event::LogicalUnitReset { initiator, lun } => target.logical_unit_reset(initiator, *lun),
+        Event::TargetReset { initiator } => target.target_reset(initiator),
+        Event::NexusLoss { initiator } => target.nexus_loss(initiator),
+        Event::ResizeUnit { lun, blocks } => {
+            target.resize_unit(*lun, *blocks).unwrap_or_else(|e| panic!("resize unit {lun}: {e}"))
+        }
+        Event::SetAccess { access } => target.set_access(access.clone()),
+    }
 }
 
 /// Whether the software fast path executes the command `cdb` names (the shared command table says).
@@ -45,9 +72,13 @@ pub fn record(spec: &CaseSpec) -> Case {
     let steps: Vec<Step> = spec
         .steps
         .iter()
-        .map(|requests| {
-            let responses = target.execute_concurrently(requests);
-            let commands = requests
+        .map(|step| {
+            for event in &step.events {
+                apply(&mut target, event);
+            }
+            let responses = target.execute_concurrently(&step.requests);
+            let commands = step
+                .requests
                 .iter()
                 .zip(responses)
                 .map(|(r, a)| Command {
@@ -59,11 +90,15 @@ pub fn record(spec: &CaseSpec) -> Case {
                     jobs: a.jobs,
                 })
                 .collect();
-            Step { commands }
+            Step { events: step.events.clone(), commands }
         })
         .collect();
-    let fastpath = spec.steps.iter().all(|s| s.len() == 1 && in_fast_path(&s[0].cdb));
-    let rtl = steps.iter().flat_map(|s| &s.commands).any(|c| !c.jobs.is_empty());
+    // The fast path has no events: a case with some is the model's (and the iSCSI back ends' tests').
+    let fastpath =
+        spec.steps.iter().all(|s| s.events.is_empty() && s.requests.len() == 1 && in_fast_path(&s.requests[0].cdb));
+    // The RTL's bench memory has the configured capacities: a case that resizes a unit is not replayed.
+    let resized = spec.steps.iter().flat_map(|s| &s.events).any(|e| matches!(e, Event::ResizeUnit { .. }));
+    let rtl = !resized && steps.iter().flat_map(|s| &s.commands).any(|c| !c.jobs.is_empty());
     Case {
         schema_version: SCHEMA_VERSION,
         name: spec.name.clone(),
@@ -280,6 +315,7 @@ mod tests {
     use offload_vectors::media::generate_block;
 
     fn spec(steps: Vec<Vec<Request>>) -> CaseSpec {
+        let steps = steps.into_iter().map(StepSpec::from).collect();
         let mut config = catalogue::base_config();
         config.units.truncate(1);
         CaseSpec {

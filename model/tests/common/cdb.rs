@@ -1,9 +1,5 @@
 //! CDBs the vectors crate does not build, from the SPC-4 / SBC-4 layouts.
 
-pub fn test_unit_ready() -> Vec<u8> {
-    vec![0x00, 0, 0, 0, 0, 0]
-}
-
 pub fn read_capacity10() -> Vec<u8> {
     vec![0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]
 }
