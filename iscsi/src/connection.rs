@@ -117,8 +117,15 @@ pub(crate) fn serve<T: Transport>(shared: &Arc<Shared>, transport: T, id: u64) {
         shared.log(1, format_args!("connection {id}: {} unfinished tasks dropped", conn.tasks.len()));
     }
     if conn.full_feature && !conn.discovery {
-        shared.nexus_lost(&conn.initiator);
+        shared.nexus_lost(&conn.nexus);
     }
+}
+
+/// The SCSI initiator port name of an iSCSI I_T nexus (RFC 7143: the initiator name, ",i,0x" and the
+/// ISID as 12 lowercase hexadecimal digits): two sessions of one initiator with different ISIDs are two
+/// nexuses, each with its own unit attentions, copy results and registrations.
+pub(crate) fn initiator_port_name(initiator: &str, isid: [u8; 6]) -> String {
+    format!("{initiator},i,0x{}", hex::encode(isid))
 }
 
 struct Connection<'s, T: Transport> {
@@ -131,6 +138,8 @@ struct Connection<'s, T: Transport> {
     digests: Digests,
     initiator: String,
     isid: [u8; 6],
+    /// The I_T nexus's identity as the back end knows it: the SCSI initiator port name.
+    nexus: String,
     cid: u16,
     discovery: bool,
     /// The login completed.
@@ -160,6 +169,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             digests: Digests::default(),
             initiator: String::new(),
             isid: [0; 6],
+            nexus: String::new(),
             cid: 0,
             discovery: false,
             full_feature: false,
@@ -422,6 +432,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                 self.digests = Digests { header: self.params.header_digest, data: self.params.data_digest };
                 self.transport.set_read_timeout(None)?;
                 self.full_feature = true;
+                self.nexus = initiator_port_name(&self.initiator, self.isid);
                 self.shared.counters.event(Event::Login);
                 self.shared.log(
                     1,
@@ -803,7 +814,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             let residual = plan.residual;
             return self.respond(&task, answer, residual);
         }
-        let command = Command { initiator: &self.initiator, lun: task.lun, cdb: &plan.cdb, data_out: plan.data_out };
+        let command = Command { initiator: &self.nexus, lun: task.lun, cdb: &plan.cdb, data_out: plan.data_out };
         let residual = plan.residual;
         match self.shared.execute(&command) {
             Ok(answer) => self.respond(&task, answer, residual),
@@ -894,7 +905,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             return Ok(false);
         }
         let lun = pdu::decode_lun(m.lun).unwrap_or(u16::MAX);
-        let lun_known = backend::reachable(&self.shared.config, &self.initiator, lun);
+        let lun_known = backend::reachable(&self.shared.config, &self.nexus, lun);
         let response = match m.function {
             // ABORT TASK
             1 => {
@@ -913,9 +924,15 @@ impl<'s, T: Transport> Connection<'s, T> {
                 self.tasks.retain(|_, t| t.lun != lun);
                 0
             }
-            4 | 5 => {
+            4 => {
                 self.tasks.retain(|_, t| t.lun != lun);
                 self.shared.reset_lun(lun);
+                0
+            }
+            5 => {
+                self.tasks.retain(|_, t| t.lun != lun);
+                self.shared.reset_lun(lun);
+                self.shared.logical_unit_reset(&self.nexus, lun);
                 0
             }
             // CLEAR ACA: NORMACA is 0, there is never an ACA condition
@@ -924,6 +941,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             6 | 7 => {
                 self.tasks.clear();
                 self.shared.reset_target();
+                self.shared.target_reset(&self.nexus);
                 0
             }
             // TASK REASSIGN: needs error recovery level 2

@@ -35,6 +35,10 @@ pub enum InitiatorError {
     Unexpected(String),
 }
 
+/// The most unit attentions [`Initiator::clear_unit_attentions`] takes before it gives up (libiscsi's
+/// connect allows as many).
+pub const MAX_UNIT_ATTENTIONS: usize = 10;
+
 /// How to log in.
 #[derive(Clone, Debug)]
 pub struct LoginOptions {
@@ -528,6 +532,25 @@ impl Initiator {
                 other => return Err(InitiatorError::Unexpected(format!("{other:?}"))),
             }
         }
+    }
+
+    /// Clears the unit attentions pending for this session on `lun` as libiscsi does after login: TEST
+    /// UNIT READY until it completes without UNIT ATTENTION (at most [`MAX_UNIT_ATTENTIONS`] of them).
+    /// Returns the additional sense codes (ASC, ASCQ) reported, in order.
+    pub fn clear_unit_attentions(&mut self, lun: u16) -> Result<Vec<(u8, u8)>, InitiatorError> {
+        let mut reported = Vec::new();
+        for _ in 0..=MAX_UNIT_ATTENTIONS {
+            let r = self.command(lun, &[0; 6], &[], 0)?;
+            match offload_scsi::sense::decode(&r.sense) {
+                Ok(s)
+                    if r.status == offload_scsi::CHECK_CONDITION && s.key == offload_scsi::SenseKey::UNIT_ATTENTION =>
+                {
+                    reported.push((s.asc.0, s.asc.1));
+                }
+                _ => return Ok(reported),
+            }
+        }
+        Err(InitiatorError::Unexpected(format!("more than {MAX_UNIT_ATTENTIONS} unit attentions: {reported:02x?}")))
     }
 
     /// A task management function (immediate); returns the target's response code.

@@ -109,6 +109,16 @@ impl Shared {
         lock(&self.backend).nexus_lost(initiator);
     }
 
+    /// LOGICAL UNIT RESET's effect on the back end's state (the tasks are the caller's).
+    pub fn logical_unit_reset(&self, nexus: &str, lun: u16) {
+        lock(&self.backend).logical_unit_reset(nexus, lun);
+    }
+
+    /// A target reset's effect on the back end's state.
+    pub fn target_reset(&self, nexus: &str) {
+        lock(&self.backend).target_reset(nexus);
+    }
+
     // ----- reset epochs -----
 
     /// The epoch a task on `lun` starts in.

@@ -292,7 +292,12 @@ fn serve(backend: &str, images: &[PathBuf]) -> (Child, SocketAddr) {
 fn login(addr: SocketAddr, name: &str) -> Initiator {
     let mut options = LoginOptions::new(name, Some(DEFAULT_TARGET_NAME));
     options.timeout = Duration::from_secs(10);
-    Initiator::connect(addr, &options).unwrap()
+    let mut initiator = Initiator::connect(addr, &options).unwrap();
+    // `serve` gives every new session a power-on unit attention on each unit: cleared as hosts do.
+    for lun in [0, 1] {
+        initiator.clear_unit_attentions(lun).unwrap();
+    }
+    initiator
 }
 
 /// Every block's tag on the images, read through a restarted target; panics on a block that holds no

@@ -469,7 +469,8 @@ fn task_management_functions_are_answered() {
     assert_eq!(i.task_management(3, 0, RESERVED_TAG, 0).unwrap(), 5, "CLEAR ACA: no ACA");
     assert_eq!(i.task_management(8, 0, 0x50, 0).unwrap(), 4, "TASK REASSIGN needs ERL 2");
     assert_eq!(i.task_management(6, 0, RESERVED_TAG, 0).unwrap(), 0, "TARGET WARM RESET");
-    // The session still works.
+    // The resets left their unit attentions on LUN 0 (the LU reset's first); then the session still works.
+    assert_eq!(i.clear_unit_attentions(0).unwrap(), [(0x29, 0x03), (0x29, 0x02)]);
     assert_eq!(i.command(0, &write10(0, 2), &[3; 1024], 0).unwrap().status, 0);
     assert_eq!(i.logout().unwrap(), 0);
 }

@@ -102,6 +102,14 @@ impl Backend for Recorder {
         self.inner.nexus_lost(initiator);
     }
 
+    fn logical_unit_reset(&mut self, initiator: &str, lun: u16) {
+        self.inner.logical_unit_reset(initiator, lun);
+    }
+
+    fn target_reset(&mut self, initiator: &str) {
+        self.inner.target_reset(initiator);
+    }
+
     fn sense_format(&self, lun: u16) -> SenseFormat {
         self.inner.sense_format(lun)
     }
@@ -123,7 +131,9 @@ pub struct Session {
 /// bytes are no script.
 pub fn play(data: &[u8]) -> Option<Session> {
     let (&selector, rest) = data.split_first()?;
-    let config = configuration(selector >> 1 & 3);
+    // As `offload-iscsi serve` runs: a new session finds 29/00 pending, so the first commands of a
+    // script meet the unit attention path.
+    let config = TargetConfig { power_on_unit_attention: true, ..configuration(selector >> 1 & 3) };
     let input = Sink::default();
     let player = if selector & RAW != 0 {
         Player::raw(rest.to_vec(), &config, input.clone())

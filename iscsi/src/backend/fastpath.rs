@@ -240,6 +240,11 @@ impl Backend for FastPathBackend {
             self.images.make_durable(response.durable.iter().map(|d| d.lun))?;
             return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
         }
+        // The state every command must obey is the model's: its gates (a pending unit attention) answer
+        // for the fast path, byte for byte as the model would.
+        if let Some(refusal) = self.model.admit(c.initiator, c.lun, c.cdb) {
+            return Ok(Answer { status: refusal.status, sense: refusal.sense, data_in: refusal.data_in });
+        }
         self.run_fast_path(c)?.ok_or(BackendError::FastPathUnhandled(c.cdb[0]))
     }
 
@@ -253,6 +258,16 @@ impl Backend for FastPathBackend {
 
     fn nexus_lost(&mut self, initiator: &str) {
         self.model.nexus_loss(initiator);
+    }
+
+    // The model holds the state a reset changes (unit attentions, mode parameters, copy results); the
+    // fast path reads D_SENSE and WCE from it on every command.
+    fn logical_unit_reset(&mut self, initiator: &str, lun: u16) {
+        self.model.logical_unit_reset(initiator, lun);
+    }
+
+    fn target_reset(&mut self, initiator: &str) {
+        self.model.target_reset(initiator);
     }
 
     fn sense_format(&self, lun: u16) -> SenseFormat {

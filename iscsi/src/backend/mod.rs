@@ -106,8 +106,15 @@ pub trait Backend: Send {
     /// The target configuration (units, access map, limits).
     fn config(&self) -> &TargetConfig;
     /// I_T nexus loss: `initiator`'s session ended. The copy manager discards the copy results it held
-    /// for the initiator's EXTENDED COPY lists, which do not outlive the nexus they were issued on.
+    /// for the initiator's EXTENDED COPY lists, which do not outlive the nexus they were issued on, and
+    /// the nexus finds I_T NEXUS LOSS OCCURRED if it comes back.
     fn nexus_lost(&mut self, initiator: &str);
+    /// LOGICAL UNIT RESET of `lun`, requested on `initiator`'s nexus: the model's reset (every nexus
+    /// finds 29/03; mode parameters and held copy results back to their power-on state). The iSCSI layer
+    /// aborts the tasks.
+    fn logical_unit_reset(&mut self, initiator: &str, lun: u16);
+    /// TARGET WARM RESET or TARGET COLD RESET: a hard reset of every logical unit (29/02).
+    fn target_reset(&mut self, initiator: &str);
     /// The sense format for `lun`: its control mode page's D_SENSE.
     fn sense_format(&self, lun: u16) -> SenseFormat;
     /// Image-file syncs (fdatasync) made so far: one for each image a command's answer said must be
@@ -115,7 +122,8 @@ pub trait Backend: Send {
     fn syncs(&self) -> u64;
 }
 
-/// Whether `initiator` may reach logical unit `lun` (it exists and the access map allows it).
+/// Whether `initiator` (an initiator name or an I_T nexus's SCSI initiator port name) may reach logical
+/// unit `lun` (it exists and the access map allows it).
 pub fn reachable(config: &TargetConfig, initiator: &str, lun: u16) -> bool {
     usize::from(lun) < config.units.len() && config.access.allows(initiator, lun)
 }

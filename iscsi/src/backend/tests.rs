@@ -286,3 +286,60 @@ fn deallocated_blocks_become_holes_in_the_image() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// Sense bytes → (key, ASC, ASCQ), read by hand from the fixed format (SPC-4 4.5.3): byte 2, 12, 13.
+fn fixed_sense_code(answer: &Answer) -> (u8, u8, u8) {
+    assert_eq!(answer.sense[0] & 0x7F, 0x70, "fixed-format sense");
+    (answer.sense[2] & 0x0F, answer.sense[12], answer.sense[13])
+}
+
+#[test]
+fn both_back_ends_answer_unit_attentions_alike_on_fast_path_commands() {
+    const A: &str = "iqn.test,i,0x800000000001";
+    const B: &str = "iqn.test,i,0x800000000002";
+    let read10 = [0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0];
+    let write10 = [0x2A, 0, 0, 0, 0, 3, 0, 0, 1, 0];
+    let mut transcripts = Vec::new();
+    for kind in [BackendKind::Model, BackendKind::FastPath] {
+        let config = TargetConfig { power_on_unit_attention: true, ..small_config(true) };
+        let mut b = build(kind, config, &Media::Memory, NAME).unwrap();
+        let mut on = |b: &mut Box<dyn Backend>, nexus: &str, lun: u16, cdb: &[u8], data_out: &[u8]| {
+            b.execute(&Command { initiator: nexus, lun, cdb, data_out }).unwrap()
+        };
+        let mut t = Vec::new();
+        // A new nexus: 29/00 on a READ (10) the fast path would serve, then the read itself.
+        t.push(on(&mut b, A, 0, &read10, &[]));
+        t.push(on(&mut b, A, 0, &read10, &[]));
+        t.push(on(&mut b, B, 0, &[0; 6], &[]));
+        // LOGICAL UNIT RESET from A: 29/03 for both nexuses; the refused WRITE (10) writes nothing.
+        b.logical_unit_reset(A, 0);
+        t.push(on(&mut b, A, 0, &write10, &[0x77; 512]));
+        t.push(on(&mut b, B, 0, &write10, &[0x77; 512]));
+        t.push(on(&mut b, B, 0, &[0x28, 0, 0, 0, 0, 3, 0, 0, 1, 0], &[]));
+        // A target reset: 29/02 on the other unit, after the 29/00 still pending there; a lost nexus:
+        // 29/07 when it comes back.
+        b.target_reset(B);
+        t.push(on(&mut b, A, 1, &read10, &[]));
+        t.push(on(&mut b, A, 1, &read10, &[]));
+        b.nexus_lost(A);
+        for _ in 0..3 {
+            t.push(on(&mut b, A, 0, &[0x03, 0, 0, 0, 18, 0], &[]));
+        }
+        transcripts.push(t);
+    }
+    assert_eq!(transcripts[0], transcripts[1], "byte for byte");
+    let t = &transcripts[0];
+    assert_eq!(fixed_sense_code(&t[0]), (0x6, 0x29, 0x00));
+    assert_eq!((t[1].status, t[1].data_in.len()), (GOOD, 512));
+    assert_eq!(fixed_sense_code(&t[2]), (0x6, 0x29, 0x00), "B is another nexus: its own 29/00");
+    assert_eq!(fixed_sense_code(&t[3]), (0x6, 0x29, 0x03), "the resetting nexus too");
+    assert_eq!(fixed_sense_code(&t[4]), (0x6, 0x29, 0x03));
+    assert_eq!(t[5].data_in, vec![0; 512], "neither refused write reached the medium");
+    assert_eq!(fixed_sense_code(&t[6]), (0x6, 0x29, 0x00), "the higher precedence first");
+    assert_eq!(fixed_sense_code(&t[7]), (0x6, 0x29, 0x02));
+    // REQUEST SENSE: the 29/02 and then the 29/07 queued behind it as data (GOOD), then NO SENSE.
+    let data = |a: &Answer| (a.status, a.data_in[2], a.data_in[12], a.data_in[13]);
+    assert_eq!(data(&t[8]), (GOOD, 0x6, 0x29, 0x02));
+    assert_eq!(data(&t[9]), (GOOD, 0x6, 0x29, 0x07));
+    assert_eq!(data(&t[10]), (GOOD, 0x0, 0x00, 0x00));
+}

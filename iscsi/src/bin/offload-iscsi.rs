@@ -114,6 +114,11 @@ struct ServeArgs {
     /// Start with descriptor-format sense (the control page's D_SENSE=1).
     #[arg(long)]
     descriptor_sense: bool,
+    /// No POWER ON, RESET, OR BUS DEVICE RESET OCCURRED unit attention for a new I_T nexus. By default a
+    /// new session finds it pending on every unit, as on a real target (hosts clear it, e.g. with TEST
+    /// UNIT READY, after login).
+    #[arg(long)]
+    no_power_on_unit_attention: bool,
     /// Require R2T for all write data (InitialR2T=Yes).
     #[arg(long)]
     initial_r2t: bool,
@@ -184,6 +189,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     }
     config.access.others_denied |= args.deny_others;
     config.descriptor_sense |= args.descriptor_sense;
+    config.power_on_unit_attention = !args.no_power_on_unit_attention;
     let media =
         if args.images.is_empty() { Media::Memory } else { Media::Images { paths: args.images.clone(), template } };
     let auth = match &args.auth {

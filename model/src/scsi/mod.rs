@@ -315,22 +315,16 @@ impl Target {
         }
     }
 
-    /// The gates alone, for a back end that executes `request` itself (the fast path): `Some` answer —
+    /// The gates alone, for a back end that executes the command itself (the fast path): `Some` answer —
     /// the model's, byte for byte — when one refuses it (a pending unit attention, which is then cleared as
     /// if the model had run the command), `None` when the command may run. A command the model would
     /// reject earlier (unknown operation code, unreachable LUN, reserved bit) is left to the executor,
     /// which rejects it the same way.
-    pub fn admit(&mut self, request: &Request) -> Option<Response> {
-        let ctx = Ctx {
-            initiator: &request.initiator,
-            lun: request.lun,
-            cdb: &request.cdb,
-            data_out: &request.data_out,
-            slot: self.next_slot,
-        };
+    pub fn admit(&mut self, initiator: &str, lun: u16, cdb: &[u8]) -> Option<Response> {
+        let ctx = Ctx { initiator, lun, cdb, data_out: &[], slot: self.next_slot };
         let (spec, lun_reachable) = self.validate(&ctx).ok()?;
         let refusal = self.gates(&ctx, spec, lun_reachable).err()?;
-        Some(self.respond(request.lun, Err(refusal), Vec::new()))
+        Some(self.respond(lun, Err(refusal), Vec::new()))
     }
 
     /// The staging-buffer slot the next command will take.
