@@ -303,7 +303,7 @@ fn both_back_ends_answer_unit_attentions_alike_on_fast_path_commands() {
     for kind in [BackendKind::Model, BackendKind::FastPath] {
         let config = TargetConfig { power_on_unit_attention: true, ..small_config(true) };
         let mut b = build(kind, config, &Media::Memory, NAME).unwrap();
-        let mut on = |b: &mut Box<dyn Backend>, nexus: &str, lun: u16, cdb: &[u8], data_out: &[u8]| {
+        let on = |b: &mut Box<dyn Backend>, nexus: &str, lun: u16, cdb: &[u8], data_out: &[u8]| {
             b.execute(&Command { initiator: nexus, lun, cdb, data_out }).unwrap()
         };
         let mut t = Vec::new();
