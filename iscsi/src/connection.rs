@@ -17,7 +17,7 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::sync::Arc;
 
 use crate::auth::ChapTarget;
-use crate::backend::{self, Answer, Command};
+use crate::backend::{Answer, Command};
 use crate::counters::Event;
 use crate::pdu::{
     self, DataIn, DataOut, Digests, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Message, NopIn, NopOut,
@@ -399,8 +399,8 @@ impl<'s, T: Transport> Connection<'s, T> {
                         Some(_) => {}
                     }
                     let initiator = self.initiator.clone();
-                    let config = &self.shared.config;
-                    let any = (0..config.units.len()).any(|lun| backend::reachable(config, &initiator, lun as u16));
+                    let units = self.shared.config().units.len();
+                    let any = (0..units).any(|lun| self.shared.reachable(&initiator, lun as u16));
                     if !any {
                         return Err(self.login_fail(&req, 0x0202, format!("{initiator} may reach no logical unit")));
                     }
@@ -668,7 +668,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         self.host_link.data_out += m.data.len() as u64;
         let lun = pdu::decode_lun(m.lun).unwrap_or(u16::MAX);
         let implied =
-            self.shared.config.units.get(usize::from(lun)).and_then(|u| implied_data_out(&m.cdb, u.block_size));
+            self.shared.config().units.get(usize::from(lun)).and_then(|u| implied_data_out(&m.cdb, u.block_size));
         let wanted = transfer::solicit_length(m.edtl, implied.as_ref());
         let solicit_limit = if !m.write {
             0
@@ -905,7 +905,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             return Ok(false);
         }
         let lun = pdu::decode_lun(m.lun).unwrap_or(u16::MAX);
-        let lun_known = backend::reachable(&self.shared.config, &self.nexus, lun);
+        let lun_known = self.shared.reachable(&self.nexus, lun);
         let response = match m.function {
             // ABORT TASK
             1 => {

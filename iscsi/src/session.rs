@@ -5,13 +5,13 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use offload_model::config::TargetConfig;
 use offload_scsi::SenseFormat;
 
 use crate::auth::ChallengeBook;
-use crate::backend::{Answer, Backend, Command};
+use crate::backend::{self, Answer, Backend, Command, LiveChange, ReconfigureError};
 use crate::counters::{Counters, Event};
 use crate::settings::Settings;
 use crate::transport::Closer;
@@ -33,8 +33,8 @@ struct Sessions {
 /// What every connection thread shares.
 pub(crate) struct Shared {
     pub settings: Settings,
-    /// The back end's configuration, readable without taking the back end's lock.
-    pub config: TargetConfig,
+    /// The back end's configuration, readable without taking the back end's lock (a reload changes it).
+    config: RwLock<TargetConfig>,
     pub backend_name: &'static str,
     backend: Mutex<Box<dyn Backend>>,
     /// What was executed, for anyone outside to prove the path a client took.
@@ -64,7 +64,7 @@ impl Shared {
         let counters = Counters::new(settings.counters_file.clone());
         Shared {
             settings,
-            config: backend.config().clone(),
+            config: RwLock::new(backend.config().clone()),
             backend_name: backend.name(),
             backend: Mutex::new(backend),
             counters,
@@ -80,6 +80,26 @@ impl Shared {
         if self.settings.verbosity >= level {
             eprintln!("offload-iscsi: {message}");
         }
+    }
+
+    // ----- the configuration -----
+
+    /// The back end's configuration now.
+    pub fn config(&self) -> RwLockReadGuard<'_, TargetConfig> {
+        self.config.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether `initiator` (a name or an I_T nexus) may reach `lun` now.
+    pub fn reachable(&self, initiator: &str, lun: u16) -> bool {
+        backend::reachable(&self.config(), initiator, lun)
+    }
+
+    /// A reload: the back end takes `config` if it can live; the change is logged, or why not.
+    pub fn reconfigure(&self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError> {
+        let mut backend = lock(&self.backend);
+        let changes = backend.reconfigure(config)?;
+        *self.config.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = backend.config().clone();
+        Ok(changes)
     }
 
     // ----- the back end -----

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, LiveChange, ReconfigureError};
 use crate::connection;
 use crate::session::Shared;
 pub use crate::settings::{AuthConfig, AuthConfigError, DEFAULT_TARGET_NAME, Settings};
 use crate::transport::Transport;
+use offload_model::config::TargetConfig;
 
 /// A bound target, not yet accepting.
 pub struct Target {
@@ -34,6 +35,11 @@ impl Target {
         self.listener.local_addr()
     }
 
+    /// A handle that reloads the configuration of this target while it runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader { shared: Arc::clone(&self.shared) }
+    }
+
     /// Accepts connections until [`RunningTarget::stop`] (or forever).
     pub fn run(self) -> io::Result<()> {
         let addr = self.listener.local_addr()?;
@@ -43,7 +49,7 @@ impl Target {
                 "serving {} on {addr} ({} back end, {} units)",
                 self.shared.settings.target_name,
                 self.shared.backend_name,
-                self.shared.config.units.len()
+                self.shared.config().units.len()
             ),
         );
         for stream in self.listener.incoming() {
@@ -83,6 +89,38 @@ impl Target {
     }
 }
 
+/// Changes a running target's configuration (see [`Backend::reconfigure`]).
+#[derive(Clone)]
+pub struct Reloader {
+    shared: Arc<Shared>,
+}
+
+impl Reloader {
+    /// The configuration now.
+    pub fn config(&self) -> TargetConfig {
+        self.shared.config().clone()
+    }
+
+    /// Applies `config` if it can be applied live, logging what changed or why nothing did.
+    pub fn reload(&self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError> {
+        let result = self.shared.reconfigure(config);
+        match &result {
+            Ok(changes) if changes.is_empty() => self.shared.log(1, format_args!("reload: nothing changed")),
+            Ok(changes) => {
+                for change in changes {
+                    let what = match change {
+                        LiveChange::Resize { lun, blocks } => format!("unit {lun} now has {blocks} blocks"),
+                        LiveChange::Access(_) => "the access map changed".to_owned(),
+                    };
+                    self.shared.log(1, format_args!("reload: {what}"));
+                }
+            }
+            Err(why) => self.shared.log(1, format_args!("reload refused, nothing changed: {why}")),
+        }
+        result
+    }
+}
+
 /// A target accepting on a background thread; stopped when dropped.
 pub struct RunningTarget {
     addr: SocketAddr,
@@ -99,6 +137,11 @@ impl RunningTarget {
     /// Sessions in full feature phase now.
     pub fn sessions(&self) -> usize {
         self.shared.session_count()
+    }
+
+    /// A handle that reloads the configuration.
+    pub fn reloader(&self) -> Reloader {
+        Reloader { shared: Arc::clone(&self.shared) }
     }
 
     /// The target's counters now (see [`crate::counters`]).

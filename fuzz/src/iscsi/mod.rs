@@ -22,7 +22,9 @@ pub mod transcript;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use arbitrary::{Arbitrary, Unstructured};
-use offload_iscsi::backend::{self, Answer, Backend, BackendError, BackendKind, Command, Media};
+use offload_iscsi::backend::{
+    self, Answer, Backend, BackendError, BackendKind, Command, LiveChange, Media, ReconfigureError,
+};
 use offload_iscsi::target::{DEFAULT_TARGET_NAME, Settings};
 use offload_iscsi::text::Policy;
 use offload_iscsi::transport::Sink;
@@ -108,6 +110,10 @@ impl Backend for Recorder {
 
     fn target_reset(&mut self, initiator: &str) {
         self.inner.target_reset(initiator);
+    }
+
+    fn reconfigure(&mut self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError> {
+        self.inner.reconfigure(config)
     }
 
     fn sense_format(&self, lun: u16) -> SenseFormat {

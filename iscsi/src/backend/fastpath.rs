@@ -10,8 +10,10 @@ use offload_model::scsi::{Request, Target};
 use offload_scsi::{SenseFormat, command};
 
 use super::image::{Images, Media, image_units};
+use super::refuse_image_resizes;
 use super::sparse_memory::SparseMemory;
-use super::{Answer, Backend, BackendError, Command, SetupError};
+use super::{Answer, Backend, BackendError, Command, LiveChange, NotLive, ReconfigureError, SetupError};
+use offload_model::scsi::reconfigure;
 
 /// One unit's flat memory for the fast path: committed as it is written, however large the unit.
 struct FlatUnit {
@@ -268,6 +270,35 @@ impl Backend for FastPathBackend {
 
     fn target_reset(&mut self, initiator: &str) {
         self.model.target_reset(initiator);
+    }
+
+    fn reconfigure(&mut self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError> {
+        let changes = reconfigure::plan(&self.model.state.config, config)?;
+        refuse_image_resizes(&self.images, &changes)?;
+        // Every new flat memory first: a unit that cannot have one refuses the reload before any change.
+        let mut resized = Vec::new();
+        for change in &changes {
+            if let LiveChange::Resize { lun, blocks } = change {
+                let unit = usize::from(*lun);
+                let new = UnitConfig { blocks: *blocks, ..config.units[unit].clone() };
+                let memory =
+                    flat_memory(unit, &new).map_err(|source| ReconfigureError::Memory { lun: *lun, source })?;
+                resized.push((unit, memory));
+            }
+        }
+        for (unit, (mut data, mut provisioning)) in resized {
+            let old = &self.units[unit];
+            data.copy_written(&old.data);
+            if let (Some(new), Some(old)) = (&mut provisioning, &old.provisioning) {
+                new.copy_written(old);
+            }
+            let u = &mut self.units[unit];
+            u.data = data;
+            u.provisioning = provisioning;
+        }
+        self.model.apply(&changes).map_err(NotLive::from)?;
+        self.access = config.access.clone();
+        Ok(changes)
     }
 
     fn sense_format(&self, lun: u16) -> SenseFormat {

@@ -43,6 +43,7 @@ mod tests;
 use std::path::PathBuf;
 
 use offload_model::config::{self, TargetConfig};
+pub use offload_model::scsi::reconfigure::{LiveChange, NotLive};
 use offload_scsi::SenseFormat;
 
 pub use fastpath::FastPathBackend;
@@ -75,6 +76,30 @@ pub enum BackendError {
     FastPathConfig(String),
     #[error("{path}: {source}")]
     Image { path: PathBuf, source: std::io::Error },
+}
+
+/// Why a back end refused a new configuration (nothing of it was applied).
+#[derive(Debug, thiserror::Error)]
+pub enum ReconfigureError {
+    #[error(transparent)]
+    NotLive(#[from] NotLive),
+    #[error("unit {lun} is an image file: its capacity is the file's, changed offline")]
+    ImageCapacity { lun: u16 },
+    #[error("unit {lun}: {source}")]
+    Memory { lun: u16, source: SetupError },
+}
+
+/// The capacity changes among `changes` of units that are image files: refused (see
+/// [`ReconfigureError::ImageCapacity`]).
+fn refuse_image_resizes(images: &image::Images, changes: &[LiveChange]) -> Result<(), ReconfigureError> {
+    for change in changes {
+        if let LiveChange::Resize { lun, .. } = change
+            && images.files.get(usize::from(*lun)).is_some_and(Option::is_some)
+        {
+            return Err(ReconfigureError::ImageCapacity { lun: *lun });
+        }
+    }
+    Ok(())
 }
 
 /// Why a back end could not be built.
@@ -115,6 +140,10 @@ pub trait Backend: Send {
     fn logical_unit_reset(&mut self, initiator: &str, lun: u16);
     /// TARGET WARM RESET or TARGET COLD RESET: a hard reset of every logical unit (29/02).
     fn target_reset(&mut self, initiator: &str);
+    /// A reload: the configuration becomes `config` if that can be done live — unit capacities (of
+    /// memory units: an image's is its file's) and the access map, each announced by its unit attention
+    /// — else nothing changes and the error says why.
+    fn reconfigure(&mut self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError>;
     /// The sense format for `lun`: its control mode page's D_SENSE.
     fn sense_format(&self, lun: u16) -> SenseFormat;
     /// Image-file syncs (fdatasync) made so far: one for each image a command's answer said must be

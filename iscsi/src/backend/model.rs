@@ -7,7 +7,9 @@ use offload_model::scsi::{Request, Target};
 use offload_scsi::SenseFormat;
 
 use super::image::{Images, Media, image_units};
-use super::{Answer, Backend, BackendError, Command, SetupError};
+use super::refuse_image_resizes;
+use super::{Answer, Backend, BackendError, Command, LiveChange, NotLive, ReconfigureError, SetupError};
+use offload_model::scsi::reconfigure;
 
 /// The reference model executes everything.
 pub struct ModelBackend {
@@ -90,6 +92,13 @@ impl Backend for ModelBackend {
 
     fn target_reset(&mut self, initiator: &str) {
         self.target.target_reset(initiator);
+    }
+
+    fn reconfigure(&mut self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError> {
+        let changes = reconfigure::plan(&self.target.state.config, config)?;
+        refuse_image_resizes(&self.images, &changes)?;
+        self.target.apply(&changes).map_err(NotLive::from)?;
+        Ok(changes)
     }
 
     fn sense_format(&self, lun: u16) -> SenseFormat {

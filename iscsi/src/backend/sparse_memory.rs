@@ -31,6 +31,19 @@ impl SparseMemory {
         Ok(SparseMemory { map, page: rustix::param::page_size() })
     }
 
+    /// Copies what `other` holds into this buffer as far as both reach, page by page, skipping the pages
+    /// of zeros: a resized unit keeps its blocks and costs no more than before.
+    pub(super) fn copy_written(&mut self, other: &SparseMemory) {
+        let len = self.map.len().min(other.map.len());
+        for start in (0..len).step_by(self.page) {
+            let end = (start + self.page).min(len);
+            let page = &other.map[start..end];
+            if page.iter().any(|&b| b != 0) {
+                self.map[start..end].copy_from_slice(page);
+            }
+        }
+    }
+
     /// Hands back the memory of the pages that `range` covers or touches and that read all zeros. The
     /// caller says `range` (which may be empty) holds zeros; the rest of its first and last page is
     /// checked. Released pages go on reading zeros, from the zero page again. Advisory: should the kernel

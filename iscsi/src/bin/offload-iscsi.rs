@@ -7,9 +7,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use offload_iscsi::backend::{self, BackendKind, Media};
-use offload_iscsi::target::{AuthConfig, DEFAULT_TARGET_NAME, Settings, Target};
+use offload_iscsi::target::{AuthConfig, DEFAULT_TARGET_NAME, Reloader, Settings, Target};
 use offload_iscsi::text::Policy;
 use offload_model::config::{TargetConfig, UnitConfig};
+use signal_hook::consts::SIGHUP;
+use signal_hook::iterator::Signals;
 
 #[derive(Parser)]
 #[command(name = "offload-iscsi", version, about = "iSCSI target (RFC 7143) serving the offload model or fast path")]
@@ -57,7 +59,7 @@ fn parse_access(text: &str) -> Result<(String, BTreeSet<u16>), String> {
     Ok((initiator.to_owned(), luns))
 }
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct ServeArgs {
     /// Portal address.
     #[arg(long, default_value = "127.0.0.1:3260")]
@@ -69,7 +71,10 @@ struct ServeArgs {
     /// commands the fast path does not implement).
     #[arg(long, value_enum, default_value = "model")]
     backend: BackendKind,
-    /// A full target configuration (JSON, as `offload config` prints it).
+    /// A full target configuration (JSON, as `offload config` prints it). Re-read on SIGHUP: unit
+    /// capacities (of memory units) and the access map change live, announced to the initiators by unit
+    /// attentions (2A/09, 3F/0E); a configuration that changes anything else is refused whole, with the
+    /// reason in the log.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Number of fresh logical units.
@@ -152,7 +157,9 @@ struct ServeArgs {
     quiet: bool,
 }
 
-fn serve(args: ServeArgs) -> Result<(), String> {
+/// The target configuration the arguments (and the --config file they name) describe, and the unit an
+/// image file that does not exist yet is created as.
+fn target_config(args: &ServeArgs) -> Result<(TargetConfig, UnitConfig), String> {
     let mut config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -190,6 +197,34 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     config.access.others_denied |= args.deny_others;
     config.descriptor_sense |= args.descriptor_sense;
     config.power_on_unit_attention = !args.no_power_on_unit_attention;
+    Ok((config, template))
+}
+
+/// Re-reads the configuration on every SIGHUP and applies what can change live (see `--config`). With
+/// image files the units are the files: only the access map can change.
+fn reload_on_hangup(args: ServeArgs, reloader: Reloader) -> Result<(), String> {
+    let mut signals = Signals::new([SIGHUP]).map_err(|e| format!("SIGHUP: {e}"))?;
+    let reload = move || {
+        for _ in signals.forever() {
+            match target_config(&args) {
+                Ok((mut config, _)) => {
+                    config.name_designators(&args.target_name);
+                    if !args.images.is_empty() {
+                        config.units = reloader.config().units;
+                    }
+                    // The reloader logs what changed, or why nothing did.
+                    let _ = reloader.reload(&config);
+                }
+                Err(why) => eprintln!("offload-iscsi: reload refused, nothing changed: {why}"),
+            }
+        }
+    };
+    std::thread::Builder::new().name("reload".into()).spawn(reload).map_err(|e| format!("reload thread: {e}"))?;
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let (config, template) = target_config(&args)?;
     let media =
         if args.images.is_empty() { Media::Memory } else { Media::Images { paths: args.images.clone(), template } };
     let auth = match &args.auth {
@@ -206,7 +241,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let backend = backend::build(args.backend, config, &media, &args.target_name).map_err(|e| e.to_string())?;
     let settings = Settings {
         listen: args.listen,
-        target_name: args.target_name,
+        target_name: args.target_name.clone(),
         policy: Policy {
             initial_r2t: args.initial_r2t,
             immediate_data: !args.no_immediate_data,
@@ -218,7 +253,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         },
         auth,
         queue_depth: args.queue_depth.max(1),
-        counters_file: args.counters,
+        counters_file: args.counters.clone(),
         verbosity: if args.quiet {
             0
         } else if args.verbose {
@@ -229,6 +264,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         ..Settings::default()
     };
     let target = Target::bind(settings, backend).map_err(|e| format!("{}: {e}", args.listen))?;
+    reload_on_hangup(args, target.reloader())?;
     target.run().map_err(|e| e.to_string())
 }
 

@@ -36,6 +36,7 @@ pub mod lba_status;
 pub mod mode;
 pub mod port_groups;
 pub mod read_write;
+pub mod reconfigure;
 pub mod report;
 pub mod request_sense;
 pub mod synchronize_cache;
