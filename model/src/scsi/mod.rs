@@ -18,7 +18,9 @@
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`port_groups`] (REPORT TARGET PORT
 //! GROUPS and the port identifiers VPD 83h reports), [`read_write`], [`compare_write`],
 //! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY), [`copy_results`] (RECEIVE
-//! COPY RESULTS), over the [`copy_manager`]'s book of lists, and [`synchronize_cache`]. The
+//! COPY RESULTS), over the [`copy_manager`]'s book of lists, [`synchronize_cache`] and
+//! [`request_sense`], over the [`unit_attention`] queues; [`reconfigure`] says what a running target's
+//! configuration may change live. The
 //! vocabulary — sense data, the command table, field readers — is the shared `offload-scsi` crate's.
 //!
 //! Durability is an answer's typed output ([`Response::durable`]): the blocks the caller must make
