@@ -35,6 +35,7 @@ pub mod mode;
 pub mod port_groups;
 pub mod read_write;
 pub mod report;
+pub mod reservations;
 pub mod synchronize_cache;
 pub mod transfer;
 pub mod unmap;
@@ -51,7 +52,7 @@ use crate::engine::{Completion, Job, JobBatch, OffloadBlock};
 use crate::media::{Memory, UnitStore};
 use offload_scsi::command::{self, Command, CommandSpec};
 use offload_scsi::durability::must_be_durable;
-use offload_scsi::{Asc, CHECK_CONDITION, Durable, GOOD, Sense, SenseFormat, SenseKey};
+use offload_scsi::{Asc, CHECK_CONDITION, Durable, GOOD, RESERVATION_CONFLICT, Sense, SenseFormat, SenseKey};
 
 /// One command as an initiator sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +80,19 @@ pub struct Response {
     /// Blocks that must be durable before the status is sent (only with GOOD status).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub durable: Vec<Durable>,
+}
+
+impl Response {
+    /// RESERVATION CONFLICT: status 18h, no sense data, nothing done.
+    pub fn reservation_conflict() -> Response {
+        Response {
+            status: RESERVATION_CONFLICT,
+            sense: Vec::new(),
+            data_in: Vec::new(),
+            jobs: Vec::new(),
+            durable: Vec::new(),
+        }
+    }
 }
 
 /// What a handler needs to know about the command in front of it.
@@ -129,6 +143,23 @@ pub enum Outcome {
 /// Handlers return this; `Err` is a CHECK CONDITION.
 pub type HandlerResult = Result<Outcome, Sense>;
 
+/// Why a command is not carried out: a CHECK CONDITION with its sense, or RESERVATION CONFLICT — a status
+/// with no sense data (SAM-5 5.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Check(Sense),
+    ReservationConflict,
+}
+
+impl From<Sense> for Refusal {
+    fn from(sense: Sense) -> Self {
+        Refusal::Check(sense)
+    }
+}
+
+/// What the front end's checks and the reservation handlers return: an outcome or a refusal.
+pub type Verdict = Result<Outcome, Refusal>;
+
 /// Target state that handlers read and change (everything but the engines and memory).
 pub struct TargetState {
     pub config: TargetConfig,
@@ -137,6 +168,7 @@ pub struct TargetState {
     /// Each unit's caching mode page WCE bit.
     write_cache: Vec<bool>,
     pub copy_results: copy_manager::CopyResults,
+    pub reservations: reservations::Reservations,
 }
 
 impl TargetState {
@@ -205,6 +237,7 @@ impl Target {
             state: TargetState {
                 descriptor_sense: vec![config.descriptor_sense; config.units.len()],
                 write_cache: config.units.iter().map(|u| u.write_cache).collect(),
+                reservations: reservations::Reservations::new(config.units.len()),
                 config,
                 copy_results,
             },
@@ -223,9 +256,27 @@ impl Target {
     }
 
     /// I_T nexus loss (a transport's session with `initiator` ended): the copy results held for its
-    /// EXTENDED COPY lists are discarded.
+    /// EXTENDED COPY lists are discarded and its SPC-2 reservations released; its persistent
+    /// reservation registrations stay (SPC-4 5.13.2).
     pub fn nexus_loss(&mut self, initiator: &str) {
         self.state.copy_results.discard_initiator(initiator);
+        self.state.reservations.nexus_loss(initiator);
+    }
+
+    /// LOGICAL UNIT RESET of `lun`: its SPC-2 reservation is released (SPC-2 5.5.1).
+    pub fn logical_unit_reset(&mut self, lun: u16) {
+        self.state.reservations.logical_unit_reset(lun);
+    }
+
+    /// TARGET RESET: every SPC-2 reservation is released (SPC-2 5.5.1).
+    pub fn target_reset(&mut self) {
+        self.state.reservations.target_reset();
+    }
+
+    /// The unit attentions reservation changes established since the last call (2A/03, 2A/04, 2A/05 for
+    /// other I_T nexuses), for the unit-attention queue.
+    pub fn take_attentions(&mut self) -> Vec<reservations::Attention> {
+        self.state.reservations.take_attentions()
     }
 
     /// The staging-buffer slot the next command will take.
@@ -269,7 +320,8 @@ impl Target {
                     let queue = self.queue_for(&request.initiator);
                     pending.push((i, queue, slot, plan));
                 }
-                Err(sense) => responses[i] = Some(self.respond(request.lun, Err(sense), Vec::new())),
+                Err(Refusal::Check(sense)) => responses[i] = Some(self.respond(request.lun, Err(sense), Vec::new())),
+                Err(Refusal::ReservationConflict) => responses[i] = Some(Response::reservation_conflict()),
             }
         }
 
@@ -329,18 +381,19 @@ impl Target {
             .collect()
     }
 
-    fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
+    fn dispatch(&mut self, ctx: &Ctx) -> Verdict {
         let spec: &CommandSpec = command::lookup(ctx.cdb)?;
         let lun_reachable = usize::from(ctx.lun) < self.state.config.units.len()
             && self.state.config.access.allows(ctx.initiator, ctx.lun);
         if !lun_reachable && !matches!(spec.command, Command::Inquiry | Command::ReportLuns) {
-            return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED));
+            return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED).into());
         }
         let unit = lun_reachable.then(|| self.state.unit_config(ctx.lun));
         command::check_reserved(&spec.usage(unit.is_some_and(|u| !u.thin)), ctx.cdb)?;
+        reservations::admit(&self.state, ctx, spec.reservation)?;
         let state = &mut self.state;
         let memory = &self.memory;
-        match spec.command {
+        let handled: HandlerResult = match spec.command {
             Command::TestUnitReady => Ok(Outcome::Done(Vec::new())),
             Command::Inquiry => inquiry::inquiry(state, ctx, lun_reachable),
             Command::ModeSense6 | Command::ModeSense10 => mode::mode_sense(state, ctx, spec.command),
@@ -363,7 +416,12 @@ impl Target {
             Command::SynchronizeCache10 | Command::SynchronizeCache16 => {
                 synchronize_cache::synchronize_cache(state, ctx, spec.command)
             }
-        }
+            Command::Reserve6 | Command::Reserve10 => return reservations::spc2::reserve(state, ctx),
+            Command::Release6 | Command::Release10 => return reservations::spc2::release(state, ctx),
+            Command::PersistentReserveIn(action) => return reservations::persistent::reserve_in(state, ctx, action),
+            Command::PersistentReserveOut(action) => return reservations::persistent::reserve_out(state, ctx, action),
+        };
+        Ok(handled?)
     }
 }
 
