@@ -2,7 +2,7 @@
 //! every kind of command, EXTENDED COPY's copy targets, nexus loss and resets, and the unit attentions a
 //! reservation change causes.
 //!
-//! Expected values come from SPC-4 (parameter data layouts, 5.13's rules) and SPC-2 7.16/7.21. The
+//! Expected values come from SPC-4 (parameter data layouts, 5.12's rules) and SPC-2 7.16/7.21. The
 //! property test at the end checks every command's admission against a literal transcription of SPC-4
 //! table 46 / SBC-4 table 13, indexed by the column the standard prints (not the model's classes).
 
@@ -243,7 +243,7 @@ fn spc2_reserve_and_release() {
 
 #[test]
 fn reserve_and_release_conflict_while_anyone_is_registered() {
-    // SPC-4 5.13.3: with a registration present, RESERVE and RELEASE conflict from every nexus.
+    // SPC-4 5.12.3: with a registration present, RESERVE and RELEASE conflict from every nexus.
     let mut t = two_units();
     prout_good(&mut t, A, REGISTER, 0, 0, KEY_A);
     for who in [A, B] {

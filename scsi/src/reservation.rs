@@ -3,7 +3,7 @@
 //! PERSISTENT RESERVE IN / OUT service actions (SPC-4 6.15.1, 6.16.1).
 //!
 //! The classes are the rows of SPC-4's table "SPC commands that are allowed in the presence of various
-//! reservations" (5.13, table 46 in r37) and SBC-4's table for block commands (4.17, table 13 in r15),
+//! reservations" (in 5.12) and SBC-4's "SBC commands that are allowed in the presence of various reservations",
 //! grouped by the pattern of Allowed / Conflict they print; each implementation applies them.
 
 /// How a command stands toward reservations held by another I_T nexus.
@@ -14,7 +14,7 @@ pub enum ReservationClass {
     Allowed,
     /// Allowed under every persistent reservation, in conflict with an SPC-2 reservation held by another
     /// I_T nexus: TEST UNIT READY, and PERSISTENT RESERVE OUT (whose service actions apply their own
-    /// rules, SPC-4 5.13.2).
+    /// rules, SPC-4 5.12.2).
     Spc2Conflict,
     /// Reads the medium: shared under the Write Exclusive types, in conflict under Exclusive Access
     /// (READ, GET LBA STATUS; the source of an EXTENDED COPY segment).
@@ -24,7 +24,7 @@ pub enum ReservationClass {
     /// COPY segment) and the commands the tables give the same row (MODE SENSE, MODE SELECT, RECEIVE
     /// COPY RESULTS).
     Exclusive,
-    /// RESERVE and RELEASE: their handlers apply SPC-2 and SPC-4 5.13.3 (both conflict while any I_T
+    /// RESERVE and RELEASE: their handlers apply SPC-2 and SPC-4 5.12.3 (both conflict while any I_T
     /// nexus is registered).
     Spc2Reservation,
     /// EXTENDED COPY: the addressed logical unit is not checked as such; the copy manager checks each
@@ -59,7 +59,7 @@ impl ReservationType {
         ReservationType::ALL.into_iter().find(|t| *t as u8 == code)
     }
 
-    /// All-registrants types: every registered I_T nexus is a reservation holder (SPC-4 5.13.10).
+    /// All-registrants types: every registered I_T nexus is a reservation holder (SPC-4 5.12.10).
     pub const fn all_registrants(self) -> bool {
         matches!(self, ReservationType::WriteExclusiveAllRegistrants | ReservationType::ExclusiveAccessAllRegistrants)
     }

@@ -381,16 +381,34 @@ impl Target {
             .collect()
     }
 
-    fn dispatch(&mut self, ctx: &Ctx) -> Verdict {
-        let spec: &CommandSpec = command::lookup(ctx.cdb)?;
-        let lun_reachable = usize::from(ctx.lun) < self.state.config.units.len()
-            && self.state.config.access.allows(ctx.initiator, ctx.lun);
+    /// The checks a command passes before its handler, in order: a known command (20/00), a reachable
+    /// LUN (25/00, except for INQUIRY and REPORT LUNS), no reserved bit set (24/00), no reservation
+    /// conflict. Gives the command's row and whether its LUN is reachable.
+    fn front_end(&self, initiator: &str, lun: u16, cdb: &[u8]) -> Result<(&'static CommandSpec, bool), Refusal> {
+        let spec: &'static CommandSpec = command::lookup(cdb)?;
+        let lun_reachable =
+            usize::from(lun) < self.state.config.units.len() && self.state.config.access.allows(initiator, lun);
         if !lun_reachable && !matches!(spec.command, Command::Inquiry | Command::ReportLuns) {
             return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED).into());
         }
-        let unit = lun_reachable.then(|| self.state.unit_config(ctx.lun));
-        command::check_reserved(&spec.usage(unit.is_some_and(|u| !u.thin)), ctx.cdb)?;
-        reservations::admit(&self.state, ctx, spec.reservation)?;
+        let unit = lun_reachable.then(|| self.state.unit_config(lun));
+        command::check_reserved(&spec.usage(unit.is_some_and(|u| !u.thin)), cdb)?;
+        reservations::admit(&self.state, initiator, lun, spec.reservation)?;
+        Ok((spec, lun_reachable))
+    }
+
+    /// The front end's checks alone, for a back end that executes the command elsewhere (the fast path):
+    /// the answer the model would give if they refuse it — byte for byte the model's.
+    pub fn admit(&self, initiator: &str, lun: u16, cdb: &[u8]) -> Result<(), Response> {
+        match self.front_end(initiator, lun, cdb) {
+            Ok(_) => Ok(()),
+            Err(Refusal::Check(sense)) => Err(self.respond(lun, Err(sense), Vec::new())),
+            Err(Refusal::ReservationConflict) => Err(Response::reservation_conflict()),
+        }
+    }
+
+    fn dispatch(&mut self, ctx: &Ctx) -> Verdict {
+        let (spec, lun_reachable) = self.front_end(ctx.initiator, ctx.lun, ctx.cdb)?;
         let state = &mut self.state;
         let memory = &self.memory;
         let handled: HandlerResult = match spec.command {

@@ -201,7 +201,7 @@ fn forwarded(number: usize, byte: u16, from: CopyTarget, sense: Sense) -> Sense 
 }
 
 /// COPY ABORTED for a copy target whose reservation conflicts: its RESERVATION CONFLICT forwarded as a
-/// status alone (SPC-4 6.4.3.? / 4.5.2.5), the segment pointer at the CSCD ID naming it.
+/// status alone (SPC-4 "Errors detected during processing of segment descriptors" and the forwarded sense data descriptor), the segment pointer at the CSCD ID naming it.
 fn conflict(number: usize, byte: u16, from: CopyTarget) -> Sense {
     copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(Forwarded::status_only(from, RESERVATION_CONFLICT))
 }
@@ -223,7 +223,7 @@ fn prepare(state: &TargetState, ctx: &Ctx, list: &CopyList, number: usize) -> Re
     let Cscd::Unit(dst) = resolve(seg.destination, &list.targets, ctx.lun) else {
         return Err(copy_aborted(number, Asc::COPY_TARGET_NOT_REACHABLE, 6));
     };
-    // SPC-4 5.13.1 ("Policy" for EXTENDED COPY): the copy manager reads the source and writes the
+    // SPC-4 5.12.1 ("Policy" for EXTENDED COPY): the copy manager reads the source and writes the
     // destination for the issuing I_T nexus, which their reservations must admit.
     let reservations = &state.reservations;
     if !reservations.admits(ctx.initiator, src, ReservationClass::Read) {

@@ -1,4 +1,4 @@
-//! Reservations (SPC-2 RESERVE/RELEASE, SPC-4 5.13 persistent reservations): each logical unit's
+//! Reservations (SPC-2 RESERVE/RELEASE, SPC-4 5.12 persistent reservations): each logical unit's
 //! reservation state, and the one admission rule every command obeys — the SPC-4 / SBC-4 tables of
 //! commands allowed in the presence of reservations, applied through the command table's
 //! [`ReservationClass`] column.
@@ -21,7 +21,7 @@ pub mod spc2;
 use offload_scsi::Asc;
 use offload_scsi::reservation::{ReservationClass, ReservationType};
 
-use super::{Ctx, Refusal, TargetState};
+use super::{Refusal, TargetState};
 
 /// A registered I_T nexus.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl UnitReservations {
         })
     }
 
-    /// Whether a command of `class` from `nexus` is admitted (SPC-4 5.13.1 table 46, SBC-4 4.17 table 13;
+    /// Whether a command of `class` from `nexus` is admitted (SPC-4 5.12.1 table 46, SBC-4 4.17 table 13;
     /// SPC-2 5.5.1 for an SPC-2 reservation).
     pub fn admits(&self, nexus: &str, class: ReservationClass) -> bool {
         use ReservationClass::*;
@@ -138,7 +138,7 @@ impl Reservations {
         std::mem::take(&mut self.attentions)
     }
 
-    /// I_T nexus loss: the nexus's SPC-2 reservations are released; its registrations stay (SPC-4 5.13.2).
+    /// I_T nexus loss: the nexus's SPC-2 reservations are released; its registrations stay (SPC-4 5.12.2).
     pub fn nexus_loss(&mut self, nexus: &str) {
         for unit in &mut self.units {
             unit.release_spc2(Some(nexus));
@@ -162,6 +162,6 @@ impl Reservations {
 
 /// The reservation check every command passes before its handler: RESERVATION CONFLICT unless the
 /// addressed unit's reservations admit the command's class for the issuing I_T nexus.
-pub fn admit(state: &TargetState, ctx: &Ctx, class: ReservationClass) -> Result<(), Refusal> {
-    if state.reservations.admits(ctx.initiator, ctx.lun, class) { Ok(()) } else { Err(Refusal::ReservationConflict) }
+pub fn admit(state: &TargetState, nexus: &str, lun: u16, class: ReservationClass) -> Result<(), Refusal> {
+    if state.reservations.admits(nexus, lun, class) { Ok(()) } else { Err(Refusal::ReservationConflict) }
 }

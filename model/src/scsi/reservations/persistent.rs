@@ -1,4 +1,4 @@
-//! PERSISTENT RESERVE IN (SPC-4 6.15) and OUT (SPC-4 6.16, 5.13.5–5.13.11).
+//! PERSISTENT RESERVE IN (SPC-4 6.15) and OUT (SPC-4 6.16, 5.12).
 //!
 //! What this device server does not offer, as REPORT CAPABILITIES says: APTPL (PTPL_C=0 — the images do
 //! not keep reservation state, so APTPL=1 is INVALID FIELD IN PARAMETER LIST), SPEC_I_PT (SIP_C=0: also
@@ -14,7 +14,7 @@ use super::super::port_groups::RELATIVE_TARGET_PORT;
 use super::super::{Ctx, Outcome, Refusal, TargetState, Verdict};
 use super::{Attention, Persistent, Registration, UnitReservations};
 
-/// REPORT CAPABILITIES byte 2: CRH (SPC-4 5.13.3 exceptions to RESERVE/RELEASE apply) and ATP_C.
+/// REPORT CAPABILITIES byte 2: CRH (SPC-4 5.12.3 exceptions to RESERVE/RELEASE apply) and ATP_C.
 const CAPABILITIES: u8 = 0x10 | 0x04;
 /// REPORT CAPABILITIES byte 3: TMV (the type mask is valid); ALLOW COMMANDS 000b; PTPL_A 0.
 const TYPE_MASK_VALID: u8 = 0x80;
@@ -198,7 +198,7 @@ struct Changes<'r> {
 }
 
 impl Changes<'_> {
-    /// RESERVATION CONFLICT unless the nexus is registered with RESERVATION KEY (SPC-4 5.13.11.1).
+    /// RESERVATION CONFLICT unless the nexus is registered with RESERVATION KEY (SPC-4 5.12.11.1).
     fn registered(&mut self, p: &Parameters) -> Result<(), Refusal> {
         match self.unit.registration(self.nexus) {
             Some(r) if r.key == p.key => Ok(()),
@@ -215,7 +215,7 @@ impl Changes<'_> {
         }
     }
 
-    /// REGISTER (`check_key`) and REGISTER AND IGNORE EXISTING KEY (SPC-4 5.13.7).
+    /// REGISTER (`check_key`) and REGISTER AND IGNORE EXISTING KEY (SPC-4 5.12.7).
     fn register(&mut self, p: &Parameters, check_key: bool) -> Result<(), Refusal> {
         let nexus = self.nexus.to_owned();
         let unit = &mut *self.unit;
@@ -242,7 +242,7 @@ impl Changes<'_> {
         Ok(())
     }
 
-    /// Removes this nexus's registration; a reservation it held alone is released (SPC-4 5.13.11.2.3).
+    /// Removes this nexus's registration; a reservation it held alone is released (SPC-4 5.12.11.2.3).
     fn unregister(&mut self) {
         let nexus = self.nexus;
         let holder = self.unit.holds(nexus);
@@ -261,7 +261,7 @@ impl Changes<'_> {
         }
     }
 
-    /// RESERVE (SPC-4 5.13.9): the holder reserving again with the same type is GOOD; anything else
+    /// RESERVE (SPC-4 5.12.9): the holder reserving again with the same type is GOOD; anything else
     /// against an existing reservation conflicts.
     fn reserve(&mut self, kind: ReservationType) -> Result<(), Refusal> {
         let nexus = self.nexus;
@@ -276,7 +276,7 @@ impl Changes<'_> {
         }
     }
 
-    /// RELEASE (SPC-4 5.13.11.2.2): GOOD without effect from a non-holder; the holder must name the
+    /// RELEASE (SPC-4 5.12.11.2.2): GOOD without effect from a non-holder; the holder must name the
     /// reservation's type.
     fn release(&mut self, kind: ReservationType) -> Result<(), Refusal> {
         let nexus = self.nexus;
@@ -295,7 +295,7 @@ impl Changes<'_> {
         Ok(())
     }
 
-    /// CLEAR (SPC-4 5.13.11.2.6): every registration and the reservation go; the other registrants get
+    /// CLEAR (SPC-4 5.12.11.2.6): every registration and the reservation go; the other registrants get
     /// RESERVATIONS PREEMPTED.
     fn clear(&mut self) -> Result<(), Refusal> {
         self.attend_registrants(Asc::RESERVATIONS_PREEMPTED);
@@ -306,7 +306,7 @@ impl Changes<'_> {
         Ok(())
     }
 
-    /// PREEMPT (SPC-4 5.13.11.4): removes the registrations with SERVICE ACTION RESERVATION KEY (other
+    /// PREEMPT (SPC-4 5.12.11.4): removes the registrations with SERVICE ACTION RESERVATION KEY (other
     /// than this nexus's) and, when they include the reservation's holder (or the key is zero under an
     /// all-registrants type), takes the reservation with `kind`.
     fn preempt(&mut self, kind: ReservationType, key: u64) -> Result<(), Refusal> {

@@ -1,7 +1,7 @@
 //! RESERVE (6)/(10) and RELEASE (6)/(10) (SPC-2 7.21, 7.16): a logical-unit reservation for one I_T
 //! nexus, third-party reservations not implemented (their CDB bits are outside the usage mask).
 //!
-//! SPC-4 5.13.3: while any I_T nexus is registered for persistent reservations, both commands conflict,
+//! SPC-4 5.12.3: while any I_T nexus is registered for persistent reservations, both commands conflict,
 //! whoever sends them.
 
 use super::super::{Ctx, Outcome, Refusal, TargetState, Verdict};
