@@ -916,6 +916,9 @@ impl<'s, T: Transport> Connection<'s, T> {
             4 | 5 => {
                 self.tasks.retain(|_, t| t.lun != lun);
                 self.shared.reset_lun(lun);
+                if m.function == 5 {
+                    self.shared.logical_unit_reset(lun);
+                }
                 0
             }
             // CLEAR ACA: NORMACA is 0, there is never an ACA condition
@@ -924,6 +927,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             6 | 7 => {
                 self.tasks.clear();
                 self.shared.reset_target();
+                self.shared.target_reset();
                 0
             }
             // TASK REASSIGN: needs error recovery level 2

@@ -127,6 +127,16 @@ impl Shared {
         lock(&self.epochs).0 += 1;
     }
 
+    /// LOGICAL UNIT RESET's effect on the device server's state (SPC-2 reservations released).
+    pub fn logical_unit_reset(&self, lun: u16) {
+        lock(&self.backend).logical_unit_reset(lun);
+    }
+
+    /// TARGET WARM / COLD RESET's effect on the device server's state (SPC-2 reservations released).
+    pub fn target_reset(&self) {
+        lock(&self.backend).target_reset();
+    }
+
     // ----- sessions -----
 
     /// Registers a new session for (initiator, ISID), reinstating (closing) an existing one.

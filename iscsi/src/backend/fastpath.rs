@@ -277,6 +277,14 @@ impl Backend for FastPathBackend {
         self.model.nexus_loss(initiator);
     }
 
+    fn logical_unit_reset(&mut self, lun: u16) {
+        self.model.logical_unit_reset(lun);
+    }
+
+    fn target_reset(&mut self) {
+        self.model.target_reset();
+    }
+
     fn sense_format(&self, lun: u16) -> SenseFormat {
         self.model.state.sense_format(lun)
     }

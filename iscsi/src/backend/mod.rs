@@ -108,6 +108,10 @@ pub trait Backend: Send {
     /// I_T nexus loss: `initiator`'s session ended. The copy manager discards the copy results it held
     /// for the initiator's EXTENDED COPY lists, which do not outlive the nexus they were issued on.
     fn nexus_lost(&mut self, initiator: &str);
+    /// LOGICAL UNIT RESET of `lun`: the device server's reset effects (SPC-2 reservations released).
+    fn logical_unit_reset(&mut self, lun: u16);
+    /// TARGET WARM or COLD RESET: the device server's reset effects on every unit.
+    fn target_reset(&mut self);
     /// The sense format for `lun`: its control mode page's D_SENSE.
     fn sense_format(&self, lun: u16) -> SenseFormat;
     /// Image-file syncs (fdatasync) made so far: one for each image a command's answer said must be

@@ -84,6 +84,14 @@ impl Backend for ModelBackend {
         self.target.nexus_loss(initiator);
     }
 
+    fn logical_unit_reset(&mut self, lun: u16) {
+        self.target.logical_unit_reset(lun);
+    }
+
+    fn target_reset(&mut self) {
+        self.target.target_reset();
+    }
+
     fn sense_format(&self, lun: u16) -> SenseFormat {
         self.target.state.sense_format(lun)
     }
