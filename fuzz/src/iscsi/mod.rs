@@ -102,6 +102,14 @@ impl Backend for Recorder {
         self.inner.nexus_lost(initiator);
     }
 
+    fn logical_unit_reset(&mut self, lun: u16) {
+        self.inner.logical_unit_reset(lun);
+    }
+
+    fn target_reset(&mut self) {
+        self.inner.target_reset();
+    }
+
     fn sense_format(&self, lun: u16) -> SenseFormat {
         self.inner.sense_format(lun)
     }
