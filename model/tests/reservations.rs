@@ -3,8 +3,9 @@
 //! reservation change causes.
 //!
 //! Expected values come from SPC-4 (parameter data layouts, 5.12's rules) and SPC-2 7.16/7.21. The
-//! property test at the end checks every command's admission against a literal transcription of SPC-4
-//! table 46 / SBC-4 table 13, indexed by the column the standard prints (not the model's classes).
+//! property test at the end checks every command's admission against a literal transcription of the
+//! SPC-4 and SBC-4 tables of commands allowed in the presence of various reservations, indexed by the
+//! column the standard prints (not the model's classes).
 
 mod common;
 use common::*;
@@ -20,7 +21,7 @@ const C: &str = "host-c";
 const KEY_A: u64 = 0xAAAA_0000_0000_0001;
 const KEY_B: u64 = 0xBBBB_0000_0000_0002;
 
-// SPC-4 table 175 service actions, table 170 types.
+// PERSISTENT RESERVE OUT service actions and reservation types (SPC-4 6.16.1, 6.15.3).
 const REGISTER: u8 = 0;
 const RESERVE: u8 = 1;
 const RELEASE: u8 = 2;
@@ -178,10 +179,10 @@ fn parameter_list_and_cdb_fields_are_checked() {
 fn report_capabilities_as_spc4_lays_it_out() {
     let mut t = two_units();
     let d = prin(&mut t, A, 2);
-    // LENGTH 8; CRH | ATP_C (SIP_C=0, PTPL_C=0); TMV; every type; ALLOW COMMANDS 000b, PTPL_A 0.
-    assert_eq!(d, [0, 8, 0x14, 0x80, 0xEA, 0x01, 0, 0]);
+    // LENGTH 8; CRH | ATP_C (SIP_C=0, PTPL_C=0); TMV, ALLOW COMMANDS 001b, PTPL_A 0; every type.
+    assert_eq!(d, [0, 8, 0x14, 0x90, 0xEA, 0x01, 0, 0]);
     let d = exec(&mut t, A, persistent_reserve_in(2, 4), vec![]).data_in;
-    assert_eq!(d, [0, 8, 0x14, 0x80], "truncated to ALLOCATION LENGTH");
+    assert_eq!(d, [0, 8, 0x14, 0x90], "truncated to ALLOCATION LENGTH");
 }
 
 #[test]
@@ -344,7 +345,7 @@ fn the_holder_unregistering_releases_its_reservation() {
 
 #[test]
 fn block_commands_under_exclusive_access() {
-    // SBC-4 table 13: COMPARE AND WRITE, WRITE SAME, UNMAP, SYNCHRONIZE CACHE conflict like WRITE; GET
+    // SBC-4's table: COMPARE AND WRITE, WRITE SAME, UNMAP, SYNCHRONIZE CACHE conflict like WRITE; GET
     // LBA STATUS like READ; READ CAPACITY never.
     let mut t = two_units();
     prout_good(&mut t, A, REGISTER, 0, 0, KEY_A);
@@ -405,7 +406,7 @@ fn extended_copy_checks_its_copy_targets_for_the_issuing_nexus() {
 
 // ---- the property test ----
 
-/// The column of SPC-4 table 46 / SBC-4 table 13 that applies to a nexus, as the standard prints them
+/// The column of the SPC-4 / SBC-4 tables that applies to a nexus, as the standard prints them
 /// (plus the holder, and "no reservation", to which everything is allowed).
 #[derive(Clone, Copy, Debug)]
 enum Column {
@@ -435,11 +436,11 @@ enum Probe {
 const ALLOWED: bool = true;
 const CONFLICT: bool = false;
 
-/// READ (SBC-4 table 13), columns in [`Column`] order.
+/// READ (SBC-4), columns in [`Column`] order.
 const READ: [bool; 6] = [CONFLICT, ALLOWED, CONFLICT, ALLOWED, ALLOWED, CONFLICT];
-/// WRITE (SBC-4 table 13); SYNCHRONIZE CACHE and MODE SENSE (SPC-4 table 46) print the same row.
+/// WRITE (SBC-4); SYNCHRONIZE CACHE (SBC-4) and MODE SENSE (SPC-4) print the same row.
 const WRITE: [bool; 6] = [CONFLICT, CONFLICT, CONFLICT, ALLOWED, CONFLICT, CONFLICT];
-/// TEST UNIT READY (SPC-4 table 46).
+/// TEST UNIT READY (SPC-4).
 const TUR: [bool; 6] = [CONFLICT, ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED];
 
 /// The rows as the tables print them; EXTENDED COPY's copy targets are judged as a READ (source) and a

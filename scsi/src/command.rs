@@ -493,7 +493,7 @@ mod tests {
     #[test]
     fn reservation_classes_follow_the_spc4_and_sbc4_tables() {
         let class = |cdb: &[u8]| lookup(cdb).unwrap().reservation;
-        // SBC-4 table 13: reads shared under Write Exclusive; writes, SYNCHRONIZE CACHE, UNMAP exclusive.
+        // SBC-4: reads shared under Write Exclusive; writes, SYNCHRONIZE CACHE, UNMAP exclusive.
         for read in [0x28, 0x88] {
             assert_eq!(class(&[read]), ReservationClass::Read);
         }
@@ -501,7 +501,7 @@ mod tests {
         for write in [0x2A, 0x8A, 0x89, 0x41, 0x93, 0x42, 0x35, 0x91] {
             assert_eq!(class(&[write]), ReservationClass::Exclusive, "{write:#x}");
         }
-        // SPC-4 table 46: MODE SENSE conflicts like a write; INQUIRY, REPORT LUNS, READ CAPACITY never.
+        // SPC-4: MODE SENSE conflicts like a write; INQUIRY, REPORT LUNS, READ CAPACITY never.
         assert_eq!(class(&[0x1A]), ReservationClass::Exclusive);
         for allowed in [&[0x12][..], &[0xA0], &[0x25], &[0x9E, 0x10], &[0x5E, 0x00]] {
             assert_eq!(class(allowed), ReservationClass::Allowed, "{allowed:x?}");

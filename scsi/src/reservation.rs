@@ -1,5 +1,5 @@
 //! Reservations' vocabulary: how each command stands toward a reservation (its [`ReservationClass`], a
-//! column of the command table), the persistent reservation types (SPC-4 6.15.4, table 170) and the
+//! column of the command table), the persistent reservation types (SPC-4 6.15.4) and the
 //! PERSISTENT RESERVE IN / OUT service actions (SPC-4 6.15.1, 6.16.1).
 //!
 //! The classes are the rows of SPC-4's table "SPC commands that are allowed in the presence of various
@@ -33,7 +33,7 @@ pub enum ReservationClass {
     CopyManager,
 }
 
-/// A persistent reservation type (SPC-4 table 170).
+/// A persistent reservation type (SPC-4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReservationType {
     WriteExclusive = 0x1,
@@ -80,7 +80,7 @@ impl ReservationType {
     }
 }
 
-/// PERSISTENT RESERVE IN service actions (SPC-4 table 163).
+/// PERSISTENT RESERVE IN service actions (SPC-4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PrIn {
     ReadKeys = 0x00,
@@ -89,7 +89,7 @@ pub enum PrIn {
     ReadFullStatus = 0x03,
 }
 
-/// PERSISTENT RESERVE OUT service actions (SPC-4 table 175); REGISTER AND MOVE (07h) is not implemented.
+/// PERSISTENT RESERVE OUT service actions (SPC-4); REGISTER AND MOVE (07h) is not implemented.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PrOut {
     Register = 0x00,

@@ -64,7 +64,7 @@ impl UnitReservations {
         })
     }
 
-    /// Whether a command of `class` from `nexus` is admitted (SPC-4 5.12.1 table 46, SBC-4 4.17 table 13;
+    /// Whether a command of `class` from `nexus` is admitted (the SPC-4 and SBC-4 tables of commands allowed in the presence of various reservations;
     /// SPC-2 5.5.1 for an SPC-2 reservation).
     pub fn admits(&self, nexus: &str, class: ReservationClass) -> bool {
         use ReservationClass::*;

@@ -16,8 +16,10 @@ use super::{Attention, Persistent, Registration, UnitReservations};
 
 /// REPORT CAPABILITIES byte 2: CRH (SPC-4 5.12.3 exceptions to RESERVE/RELEASE apply) and ATP_C.
 const CAPABILITIES: u8 = 0x10 | 0x04;
-/// REPORT CAPABILITIES byte 3: TMV (the type mask is valid); ALLOW COMMANDS 000b; PTPL_A 0.
-const TYPE_MASK_VALID: u8 = 0x80;
+/// REPORT CAPABILITIES byte 3: TMV (the type mask is valid); ALLOW COMMANDS 001b (TEST UNIT READY is
+/// allowed through Write Exclusive and Exclusive Access, nothing said of the other commands SPC-4 names
+/// there); PTPL_A 0.
+const TYPE_MASK_VALID_TUR_ALLOWED: u8 = 0x80 | 0x10;
 
 /// PERSISTENT RESERVE IN: the answer, truncated to ALLOCATION LENGTH (CDB bytes 7–8).
 pub fn reserve_in(state: &TargetState, ctx: &Ctx, action: PrIn) -> Verdict {
@@ -44,7 +46,7 @@ pub fn reserve_in(state: &TargetState, ctx: &Ctx, action: PrIn) -> Verdict {
         PrIn::ReportCapabilities => {
             let mask = ReservationType::ALL.iter().fold(0u16, |m, &t| m | type_mask_bit(t));
             data.extend(8u16.to_be_bytes());
-            data.extend([CAPABILITIES, TYPE_MASK_VALID]);
+            data.extend([CAPABILITIES, TYPE_MASK_VALID_TUR_ALLOWED]);
             data.extend(mask.to_be_bytes());
             data.extend([0, 0]);
         }
@@ -69,7 +71,7 @@ fn scope_type(kind: ReservationType) -> u8 {
     (LU_SCOPE << 4) | kind as u8
 }
 
-/// The PERSISTENT RESERVATION TYPE MASK bit of a type (SPC-4 6.15.4, table 169).
+/// The PERSISTENT RESERVATION TYPE MASK bit of a type (SPC-4 6.15.4).
 fn type_mask_bit(kind: ReservationType) -> u16 {
     match kind {
         ReservationType::WriteExclusiveAllRegistrants => 0x8000,
@@ -81,7 +83,7 @@ fn type_mask_bit(kind: ReservationType) -> u16 {
     }
 }
 
-/// One READ FULL STATUS descriptor (SPC-4 6.15.5, table 166).
+/// One READ FULL STATUS descriptor (SPC-4 6.15.5).
 fn full_status(unit: &UnitReservations, r: &Registration) -> Vec<u8> {
     let holder = unit.holds(&r.nexus);
     let mut d = Vec::new();
@@ -100,7 +102,7 @@ fn full_status(unit: &UnitReservations, r: &Registration) -> Vec<u8> {
     d
 }
 
-/// iSCSI protocol identifier (SPC-4 7.6.1, table 444).
+/// iSCSI protocol identifier (SPC-4 7.6.1).
 const ISCSI: u8 = 0x5;
 /// FORMAT CODE 01b: initiator port name with the ISID.
 const INITIATOR_PORT_FORMAT: u8 = 0x40;
