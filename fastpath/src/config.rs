@@ -4,14 +4,22 @@
 
 use core::fmt;
 
-use offload_scsi::{LimitError, Limits};
+use offload_scsi::{LimitError, Limits, ReservationClass};
 
 use crate::media::Unit;
 
-/// Which initiator may reach which logical unit. Implemented for every `Fn(&[u8], u16) -> bool` (initiator
-/// name, LUN) and by [`AllowAll`].
+/// Which initiator may reach which logical unit, and what the units' reservations let it do there.
+/// Implemented for every `Fn(&[u8], u16) -> bool` (initiator name, LUN; no reservations) and by
+/// [`AllowAll`].
 pub trait Access {
     fn allows(&self, initiator: &[u8], lun: u16) -> bool;
+
+    /// Whether the reservations of unit `lun` admit a command of `class` from `initiator` (the I_T
+    /// nexus). EXTENDED COPY asks it for each segment's source ([`ReservationClass::Read`]) and
+    /// destination ([`ReservationClass::Exclusive`]); the caller holds the reservation state.
+    fn permits(&self, _initiator: &[u8], _lun: u16, _class: ReservationClass) -> bool {
+        true
+    }
 }
 
 impl<F: Fn(&[u8], u16) -> bool> Access for F {

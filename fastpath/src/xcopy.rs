@@ -13,7 +13,9 @@ use offload_scsi::xcopy::{
     ADDRESSED_UNIT, BLOCK_TO_BLOCK, CSCD_LEN, HEADER_LEN, IDENTIFICATION_DESCRIPTOR, LAST_LIST_INDEX, ListIdUsage,
     SEGMENT_LEN,
 };
-use offload_scsi::{Asc, CopyLimits, CopyTarget, Fields, Forwarded, Limits, Sense};
+use offload_scsi::{
+    Asc, CopyLimits, CopyTarget, Fields, Forwarded, Limits, RESERVATION_CONFLICT, ReservationClass, Sense,
+};
 
 use crate::commands::{lba_range, read_error, writable, write_error};
 use crate::config::Access;
@@ -223,6 +225,14 @@ impl<A: Access> Copy<'_, '_, '_, A> {
             let Some(dst) = self.resolve(d.be16(6), layout.targets) else {
                 return Err(Sense::copy_aborted(segment, Asc::COPY_TARGET_NOT_REACHABLE, 6).into());
             };
+            // The copy manager reads the source and writes the destination for the issuing I_T nexus.
+            let initiator = self.request.initiator;
+            if !self.access.permits(initiator, src as u16, ReservationClass::Read) {
+                return Err(conflict(segment, 4, CopyTarget::Source));
+            }
+            if !self.access.permits(initiator, dst as u16, ReservationClass::Exclusive) {
+                return Err(conflict(segment, 6, CopyTarget::Destination));
+            }
             let (su, du) = (&self.units[src], &self.units[dst]);
             if su.block_size != du.block_size {
                 return Err(Sense::copy_aborted(segment, Asc::INCORRECT_COPY_TARGET_DEVICE_TYPE, 6).into());
@@ -300,6 +310,14 @@ impl<A: Access> Copy<'_, '_, '_, A> {
 /// COPY ABORTED for segment `number` forwarding a copy target's CHECK CONDITION, pointing at `byte`.
 fn copy_aborted_forwarding(number: u16, byte: u16, from: CopyTarget, inner: Sense) -> Sense {
     Sense::copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(Forwarded::check_condition(from, &inner))
+}
+
+/// COPY ABORTED for a copy target whose reservation conflicts: its RESERVATION CONFLICT forwarded as a
+/// status without sense, the segment pointer at the CSCD ID naming it.
+fn conflict(number: u16, byte: u16, from: CopyTarget) -> Stop {
+    Sense::copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte)
+        .forwarding(Forwarded::status_only(from, RESERVATION_CONFLICT))
+        .into()
 }
 
 fn aborted(number: u16, byte: u16, from: CopyTarget, inner: Sense) -> Stop {

@@ -14,6 +14,8 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x03, None, 6),        // REQUEST SENSE
     (0x12, None, 6),        // INQUIRY
     (0x15, None, 6),        // MODE SELECT (6)
+    (0x16, None, 6),        // RESERVE (6)
+    (0x17, None, 6),        // RELEASE (6)
     (0x1A, None, 6),        // MODE SENSE (6)
     (0x25, None, 10),       // READ CAPACITY (10)
     (0x28, None, 10),       // READ (10)
@@ -22,7 +24,20 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x41, None, 10),       // WRITE SAME (10)
     (0x42, None, 10),       // UNMAP
     (0x55, None, 10),       // MODE SELECT (10)
+    (0x56, None, 10),       // RESERVE (10)
+    (0x57, None, 10),       // RELEASE (10)
     (0x5A, None, 10),       // MODE SENSE (10)
+    (0x5E, Some(0x00), 10), // PERSISTENT RESERVE IN: READ KEYS
+    (0x5E, Some(0x01), 10), // READ RESERVATION
+    (0x5E, Some(0x02), 10), // REPORT CAPABILITIES
+    (0x5E, Some(0x03), 10), // READ FULL STATUS
+    (0x5F, Some(0x00), 10), // PERSISTENT RESERVE OUT: REGISTER
+    (0x5F, Some(0x01), 10), // RESERVE
+    (0x5F, Some(0x02), 10), // RELEASE
+    (0x5F, Some(0x03), 10), // CLEAR
+    (0x5F, Some(0x04), 10), // PREEMPT
+    (0x5F, Some(0x05), 10), // PREEMPT AND ABORT
+    (0x5F, Some(0x06), 10), // REGISTER AND IGNORE EXISTING KEY
     (0x83, Some(0x00), 16), // EXTENDED COPY (LID1)
     (0x84, Some(0x00), 16), // RECEIVE COPY STATUS (LID1)
     (0x84, Some(0x03), 16), // RECEIVE COPY OPERATING PARAMETERS
@@ -246,6 +261,10 @@ fn base_command(opcode: u8, service_action: Option<u16>, len: usize) -> (Vec<u8>
             data = vec![0; 512];
         }
         0xA0 => cdb[9] = 16,
+        0x5F => {
+            cdb[8] = 24; // a parameter list of zeros: REGISTER of key zero does nothing
+            data = vec![0; 24];
+        }
         _ => {}
     }
     (cdb, data)
@@ -261,8 +280,11 @@ fn every_bit_outside_the_reported_usage_mask_is_invalid_field_at_that_bit() {
         assert_eq!(usage[0], c.opcode);
         let (base, data) = base_command(c.opcode, c.service_action, usage.len());
         let r = run(&mut t, 0, base.clone(), data.clone());
-        // Copy-results service actions 00h/04h name a list that does not exist; any other base is valid.
-        if !(c.opcode == 0x84 && c.service_action != Some(0x03)) {
+        // Copy-results service actions 00h/04h name a list that does not exist, and PERSISTENT RESERVE
+        // OUT other than a register needs a registration; any other base is valid.
+        let needs_state = (c.opcode == 0x84 && c.service_action != Some(0x03))
+            || (c.opcode == 0x5F && !matches!(c.service_action, Some(0x00 | 0x06)));
+        if !needs_state {
             assert_eq!(r.status, 0, "base CDB {base:02x?} accepted");
         }
         for (byte, &mask) in usage.iter().enumerate().skip(1) {

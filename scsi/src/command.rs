@@ -8,6 +8,7 @@
 
 use core::ops::Deref;
 
+use crate::reservation::{PrIn, PrOut, ReservationClass};
 use crate::sense::{Asc, Sense};
 
 /// A command the device servers implement (one per operation code and service action).
@@ -17,6 +18,8 @@ pub enum Command {
     RequestSense,
     Inquiry,
     ModeSelect6,
+    Reserve6,
+    Release6,
     ModeSense6,
     ReadCapacity10,
     Read10,
@@ -25,7 +28,11 @@ pub enum Command {
     WriteSame10,
     Unmap,
     ModeSelect10,
+    Reserve10,
+    Release10,
     ModeSense10,
+    PersistentReserveIn(PrIn),
+    PersistentReserveOut(PrOut),
     ExtendedCopy,
     ReceiveCopyStatus,
     ReceiveCopyOperatingParameters,
@@ -76,6 +83,8 @@ pub struct CommandSpec {
     pub service_action: Option<u8>,
     /// CDB USAGE DATA: byte 0 is the operation code, later bytes the bits the device server interprets.
     pub usage: &'static [u8],
+    /// How the command stands toward reservations held by other I_T nexuses.
+    pub reservation: ReservationClass,
 }
 
 /// Bytes of the longest CDB in the table.
@@ -121,111 +130,234 @@ impl Deref for Usage {
     }
 }
 
-const fn spec(command: Command, name: &'static str, service_action: Option<u8>, usage: &'static [u8]) -> CommandSpec {
-    CommandSpec { command, name, opcode: usage[0], service_action, usage }
+const fn spec(
+    command: Command,
+    name: &'static str,
+    service_action: Option<u8>,
+    reservation: ReservationClass,
+    usage: &'static [u8],
+) -> CommandSpec {
+    CommandSpec { command, name, opcode: usage[0], service_action, usage, reservation }
 }
+
+use ReservationClass::{Allowed, CopyManager, Exclusive, Read, Spc2Conflict, Spc2Reservation};
+
+/// RESERVE (10) / RELEASE (10) (SPC-2 7.21, 7.16): 3RDPTY, LONGID, THIRD-PARTY DEVICE ID and PARAMETER
+/// LIST LENGTH are outside the mask — third-party reservations are not implemented, so any of them set
+/// is INVALID FIELD IN CDB.
+const RESERVE_RELEASE_10: [u8; 10] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/// PERSISTENT RESERVE IN: SERVICE ACTION and ALLOCATION LENGTH (SPC-4 6.15.1).
+const PRIN: [u8; 10] = [0x5E, 0x1F, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0];
+
+/// PERSISTENT RESERVE OUT: SERVICE ACTION, SCOPE and TYPE, PARAMETER LIST LENGTH (SPC-4 6.16.1).
+const PROUT: [u8; 10] = [0x5F, 0x1F, 0xFF, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0];
+
+const fn with_opcode(opcode: u8, mut usage: [u8; 10]) -> [u8; 10] {
+    usage[0] = opcode;
+    usage
+}
+
+/// Operation codes whose SERVICE ACTION SPC-4 treats as a CDB field: an unsupported one is INVALID FIELD
+/// IN CDB (SPC-4 6.15.1, 6.16.1), not an unknown command.
+const SERVICE_ACTION_FIELD: [u8; 2] = [0x5E, 0x5F];
 
 /// Every command, in operation-code (then service-action) order.
 pub static COMMANDS: &[CommandSpec] = &[
-    spec(Command::TestUnitReady, "TEST UNIT READY", None, &[0x00, 0, 0, 0, 0, 0]),
+    spec(Command::TestUnitReady, "TEST UNIT READY", None, Spc2Conflict, &[0x00, 0, 0, 0, 0, 0]),
     // DESC (byte 1, bit 0) and ALLOCATION LENGTH.
-    spec(Command::RequestSense, "REQUEST SENSE", None, &[0x03, 0x01, 0, 0, 0xFF, 0]),
-    spec(Command::Inquiry, "INQUIRY", None, &[0x12, 0x01, 0xFF, 0xFF, 0xFF, 0]),
-    spec(Command::ModeSelect6, "MODE SELECT(6)", None, &[0x15, 0x11, 0, 0, 0xFF, 0]),
-    spec(Command::ModeSense6, "MODE SENSE(6)", None, &[0x1A, 0x08, 0xFF, 0xFF, 0xFF, 0]),
-    spec(Command::ReadCapacity10, "READ CAPACITY(10)", None, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
-    spec(Command::Read10, "READ(10)", None, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
-    spec(Command::Write10, "WRITE(10)", None, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    spec(Command::RequestSense, "REQUEST SENSE", None, Allowed, &[0x03, 0x01, 0, 0, 0xFF, 0]),
+    spec(Command::Inquiry, "INQUIRY", None, Allowed, &[0x12, 0x01, 0xFF, 0xFF, 0xFF, 0]),
+    spec(Command::ModeSelect6, "MODE SELECT(6)", None, Exclusive, &[0x15, 0x11, 0, 0, 0xFF, 0]),
+    spec(Command::Reserve6, "RESERVE(6)", None, Spc2Reservation, &[0x16, 0, 0, 0, 0, 0]),
+    spec(Command::Release6, "RELEASE(6)", None, Spc2Reservation, &[0x17, 0, 0, 0, 0, 0]),
+    spec(Command::ModeSense6, "MODE SENSE(6)", None, Exclusive, &[0x1A, 0x08, 0xFF, 0xFF, 0xFF, 0]),
+    spec(Command::ReadCapacity10, "READ CAPACITY(10)", None, Allowed, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    spec(Command::Read10, "READ(10)", None, Read, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    spec(Command::Write10, "WRITE(10)", None, Exclusive, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     // IMMED (byte 1, bit 1) only: SYNC_NV (bit 2) and RELADR (bit 0) are obsolete in SBC-4.
     spec(
         Command::SynchronizeCache10,
         "SYNCHRONIZE CACHE(10)",
         None,
+        Exclusive,
         &[0x35, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0],
     ),
-    spec(Command::WriteSame10, "WRITE SAME(10)", None, &[0x41, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
-    spec(Command::Unmap, "UNMAP", None, &[0x42, 0x01, 0, 0, 0, 0, 0x1F, 0xFF, 0xFF, 0]),
-    spec(Command::ModeSelect10, "MODE SELECT(10)", None, &[0x55, 0x11, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
-    spec(Command::ModeSense10, "MODE SENSE(10)", None, &[0x5A, 0x18, 0xFF, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0]),
+    spec(
+        Command::WriteSame10,
+        "WRITE SAME(10)",
+        None,
+        Exclusive,
+        &[0x41, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0],
+    ),
+    spec(Command::Unmap, "UNMAP", None, Exclusive, &[0x42, 0x01, 0, 0, 0, 0, 0x1F, 0xFF, 0xFF, 0]),
+    spec(Command::ModeSelect10, "MODE SELECT(10)", None, Exclusive, &[0x55, 0x11, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
+    spec(Command::Reserve10, "RESERVE(10)", None, Spc2Reservation, &with_opcode(0x56, RESERVE_RELEASE_10)),
+    spec(Command::Release10, "RELEASE(10)", None, Spc2Reservation, &with_opcode(0x57, RESERVE_RELEASE_10)),
+    spec(Command::ModeSense10, "MODE SENSE(10)", None, Exclusive, &[0x5A, 0x18, 0xFF, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0]),
+    spec(Command::PersistentReserveIn(PrIn::ReadKeys), "PERSISTENT RESERVE IN(READ KEYS)", Some(0x00), Allowed, &PRIN),
+    spec(
+        Command::PersistentReserveIn(PrIn::ReadReservation),
+        "PERSISTENT RESERVE IN(READ RESERVATION)",
+        Some(0x01),
+        Allowed,
+        &PRIN,
+    ),
+    spec(
+        Command::PersistentReserveIn(PrIn::ReportCapabilities),
+        "PERSISTENT RESERVE IN(REPORT CAPABILITIES)",
+        Some(0x02),
+        Allowed,
+        &PRIN,
+    ),
+    spec(
+        Command::PersistentReserveIn(PrIn::ReadFullStatus),
+        "PERSISTENT RESERVE IN(READ FULL STATUS)",
+        Some(0x03),
+        Allowed,
+        &PRIN,
+    ),
+    spec(
+        Command::PersistentReserveOut(PrOut::Register),
+        "PERSISTENT RESERVE OUT(REGISTER)",
+        Some(0x00),
+        Spc2Conflict,
+        &PROUT,
+    ),
+    spec(
+        Command::PersistentReserveOut(PrOut::Reserve),
+        "PERSISTENT RESERVE OUT(RESERVE)",
+        Some(0x01),
+        Spc2Conflict,
+        &PROUT,
+    ),
+    spec(
+        Command::PersistentReserveOut(PrOut::Release),
+        "PERSISTENT RESERVE OUT(RELEASE)",
+        Some(0x02),
+        Spc2Conflict,
+        &PROUT,
+    ),
+    spec(
+        Command::PersistentReserveOut(PrOut::Clear),
+        "PERSISTENT RESERVE OUT(CLEAR)",
+        Some(0x03),
+        Spc2Conflict,
+        &PROUT,
+    ),
+    spec(
+        Command::PersistentReserveOut(PrOut::Preempt),
+        "PERSISTENT RESERVE OUT(PREEMPT)",
+        Some(0x04),
+        Spc2Conflict,
+        &PROUT,
+    ),
+    spec(
+        Command::PersistentReserveOut(PrOut::PreemptAndAbort),
+        "PERSISTENT RESERVE OUT(PREEMPT AND ABORT)",
+        Some(0x05),
+        Spc2Conflict,
+        &PROUT,
+    ),
+    spec(
+        Command::PersistentReserveOut(PrOut::RegisterAndIgnoreExistingKey),
+        "PERSISTENT RESERVE OUT(REGISTER AND IGNORE EXISTING KEY)",
+        Some(0x06),
+        Spc2Conflict,
+        &PROUT,
+    ),
     spec(
         Command::ExtendedCopy,
         "EXTENDED COPY(LID1)",
         Some(0x00),
+        CopyManager,
         &[0x83, 0x1F, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
     spec(
         Command::ReceiveCopyStatus,
         "RECEIVE COPY STATUS(LID1)",
         Some(0x00),
+        Exclusive,
         &[0x84, 0x1F, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
     spec(
         Command::ReceiveCopyOperatingParameters,
         "RECEIVE COPY OPERATING PARAMETERS",
         Some(0x03),
+        Exclusive,
         &[0x84, 0x1F, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
     spec(
         Command::ReceiveCopyFailureDetails,
         "RECEIVE COPY FAILURE DETAILS(LID1)",
         Some(0x04),
+        Exclusive,
         &[0x84, 0x1F, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
     spec(
         Command::Read16,
         "READ(16)",
         None,
+        Read,
         &[0x88, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::CompareAndWrite,
         "COMPARE AND WRITE",
         None,
+        Exclusive,
         &[0x89, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::Write16,
         "WRITE(16)",
         None,
+        Exclusive,
         &[0x8A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::SynchronizeCache16,
         "SYNCHRONIZE CACHE(16)",
         None,
+        Exclusive,
         &[0x91, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::WriteSame16,
         "WRITE SAME(16)",
         None,
+        Exclusive,
         &[0x93, 0xF9, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::ReadCapacity16,
         "READ CAPACITY(16)",
         Some(0x10),
+        Allowed,
         &[0x9E, 0x1F, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
     spec(
         Command::GetLbaStatus,
         "GET LBA STATUS",
         Some(0x12),
+        Read,
         &[0x9E, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
-    spec(Command::ReportLuns, "REPORT LUNS", None, &[0xA0, 0, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
+    spec(Command::ReportLuns, "REPORT LUNS", None, Allowed, &[0xA0, 0, 0xFF, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0]),
     // Byte 1: PARAMETER DATA FORMAT (bits 7–5) takes 000b (length only) and 001b (extended header) —
     // bit 5 alone; the rest are reserved values.
     spec(
         Command::ReportTargetPortGroups,
         "REPORT TARGET PORT GROUPS",
         Some(0x0A),
+        Allowed,
         &[0xA3, 0x3F, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
     spec(
         Command::ReportSupportedOperationCodes,
         "REPORT SUPPORTED OPERATION CODES",
         Some(0x0C),
+        Allowed,
         &[0xA3, 0x1F, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
 ];
@@ -236,15 +368,22 @@ pub fn has_service_actions(opcode: u8) -> bool {
 }
 
 /// The command a CDB names, or INVALID COMMAND OPERATION CODE. The service action is read only for the
-/// operation codes that have one (an EXTENDED COPY without a byte 1 names no command).
+/// operation codes that have one (an EXTENDED COPY without a byte 1 names no command); for PERSISTENT
+/// RESERVE IN and OUT an unsupported one is INVALID FIELD IN CDB at byte 1.
 pub fn lookup(cdb: &[u8]) -> Result<&'static CommandSpec, Sense> {
     let invalid = || Sense::illegal(Asc::INVALID_OPERATION_CODE);
     let &opcode = cdb.first().ok_or_else(invalid)?;
     let service_action = cdb.get(1).map(|b| b & 0x1F);
-    COMMANDS
+    let found = COMMANDS
         .iter()
-        .find(|c| c.opcode == opcode && (c.service_action.is_none() || c.service_action == service_action))
-        .ok_or_else(invalid)
+        .find(|c| c.opcode == opcode && (c.service_action.is_none() || c.service_action == service_action));
+    match found {
+        Some(spec) => Ok(spec),
+        None if SERVICE_ACTION_FIELD.contains(&opcode) && service_action.is_some() => {
+            Err(Sense::invalid_cdb_field(1, Some(4)))
+        }
+        None => Err(invalid()),
+    }
 }
 
 /// Checks a CDB's length and reserved bits against a usage mask. A CDB longer than the command (a
@@ -339,6 +478,51 @@ mod tests {
         let err = check_reserved(sc10.usage, &[0x35, 0x04, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
         assert_eq!(err, Sense::invalid_cdb_field(1, Some(2)), "SYNC_NV");
         assert!(!sc10.command.in_fast_path() && !sc16.command.in_fast_path(), "the model serves it");
+    }
+
+    #[test]
+    fn persistent_reserve_service_actions_are_a_cdb_field() {
+        assert_eq!(lookup(&[0x5E, 0x03]).unwrap().command, Command::PersistentReserveIn(PrIn::ReadFullStatus));
+        assert_eq!(
+            lookup(&[0x5F, 0x06]).unwrap().command,
+            Command::PersistentReserveOut(PrOut::RegisterAndIgnoreExistingKey)
+        );
+        // SPC-4 6.15.1 / 6.16.1: an unsupported service action is INVALID FIELD IN CDB at byte 1 bit 4.
+        assert_eq!(lookup(&[0x5E, 0x04]).unwrap_err(), Sense::invalid_cdb_field(1, Some(4)));
+        assert_eq!(lookup(&[0x5F, 0x07]).unwrap_err(), Sense::invalid_cdb_field(1, Some(4)), "REGISTER AND MOVE");
+        assert_eq!(lookup(&[0x5F]).unwrap_err().asc, Asc::INVALID_OPERATION_CODE, "no service action byte");
+    }
+
+    #[test]
+    fn reservation_classes_follow_the_spc4_and_sbc4_tables() {
+        let class = |cdb: &[u8]| lookup(cdb).unwrap().reservation;
+        // SBC-4: reads shared under Write Exclusive; writes, SYNCHRONIZE CACHE, UNMAP exclusive.
+        for read in [0x28, 0x88] {
+            assert_eq!(class(&[read]), ReservationClass::Read);
+        }
+        assert_eq!(class(&[0x9E, 0x12]), ReservationClass::Read, "GET LBA STATUS");
+        for write in [0x2A, 0x8A, 0x89, 0x41, 0x93, 0x42, 0x35, 0x91] {
+            assert_eq!(class(&[write]), ReservationClass::Exclusive, "{write:#x}");
+        }
+        // SPC-4: MODE SENSE conflicts like a write; INQUIRY, REPORT LUNS, READ CAPACITY never.
+        assert_eq!(class(&[0x1A]), ReservationClass::Exclusive);
+        for allowed in [&[0x12][..], &[0xA0], &[0x25], &[0x9E, 0x10], &[0x5E, 0x00]] {
+            assert_eq!(class(allowed), ReservationClass::Allowed, "{allowed:x?}");
+        }
+        assert_eq!(class(&[0x00]), ReservationClass::Spc2Conflict, "TEST UNIT READY");
+        assert_eq!(class(&[0x83, 0x00]), ReservationClass::CopyManager);
+        for reserve in [0x16, 0x17, 0x56, 0x57] {
+            assert_eq!(class(&[reserve]), ReservationClass::Spc2Reservation);
+        }
+    }
+
+    #[test]
+    fn third_party_reserve_is_refused() {
+        let reserve10 = lookup(&[0x56]).unwrap().usage;
+        let err = check_reserved(reserve10, &[0x56, 0x10, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
+        assert_eq!(err, Sense::invalid_cdb_field(1, Some(4)), "3RDPTY");
+        let err = check_reserved(reserve10, &[0x56, 0x02, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
+        assert_eq!(err, Sense::invalid_cdb_field(1, Some(1)), "LONGID");
     }
 
     #[test]

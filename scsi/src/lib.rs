@@ -10,6 +10,8 @@
 //!   reserved-bit check, and which commands the fast path executes;
 //! - [`durability`]: which blocks a command needs durable before its status ([`Durable`], FUA, WCE);
 //! - [`limits`]: the limits a device server advertises and enforces, with their defaults;
+//! - [`reservation`]: each command's reservation class, persistent reservation types and service
+//!   actions;
 //! - [`provisioning`], [`xcopy`], [`status`]: block provisioning states, the EXTENDED COPY parameter
 //!   list's layout and codes, SCSI status codes;
 //! - [`fields`]: big-endian field readers.
@@ -32,6 +34,7 @@ pub mod durability;
 pub mod fields;
 pub mod limits;
 pub mod provisioning;
+pub mod reservation;
 pub mod sense;
 pub mod status;
 pub mod xcopy;
@@ -41,5 +44,6 @@ pub use durability::Durable;
 pub use fields::Fields;
 pub use limits::{CopyLimits, LimitError, Limits};
 pub use provisioning::Provisioning;
+pub use reservation::ReservationClass;
 pub use sense::{Asc, CopyTarget, Forwarded, KeySpecific, Sense, SenseBuf, SenseFormat, SenseKey};
-pub use status::{CHECK_CONDITION, GOOD};
+pub use status::{CHECK_CONDITION, GOOD, RESERVATION_CONFLICT};

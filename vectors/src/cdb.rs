@@ -186,3 +186,47 @@ pub fn copy_list(list_id: u8, usage: u8, cscds: &[Vec<u8>], segments: &[Vec<u8>]
     p.extend(segs);
     p
 }
+
+/// RESERVE (6) (SPC-2 7.21.1).
+pub fn reserve6() -> Vec<u8> {
+    vec![0x16, 0, 0, 0, 0, 0]
+}
+
+/// RELEASE (6) (SPC-2 7.16.1).
+pub fn release6() -> Vec<u8> {
+    vec![0x17, 0, 0, 0, 0, 0]
+}
+
+/// RESERVE (10) (SPC-2 7.21.2) without third-party fields.
+pub fn reserve10() -> Vec<u8> {
+    vec![0x56, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+}
+
+/// RELEASE (10) (SPC-2 7.16.2) without third-party fields.
+pub fn release10() -> Vec<u8> {
+    vec![0x57, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+}
+
+/// PERSISTENT RESERVE IN (SPC-4 6.15.1): SERVICE ACTION, ALLOCATION LENGTH.
+pub fn persistent_reserve_in(service_action: u8, allocation: u16) -> Vec<u8> {
+    let mut c = vec![0x5E, service_action, 0, 0, 0, 0, 0, 0, 0, 0];
+    c[7..9].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
+/// PERSISTENT RESERVE OUT (SPC-4 6.16.1): SERVICE ACTION, TYPE (LU_SCOPE), PARAMETER LIST LENGTH 24.
+pub fn persistent_reserve_out(service_action: u8, reservation_type: u8) -> Vec<u8> {
+    let mut c = vec![0x5F, service_action, reservation_type & 0x0F, 0, 0, 0, 0, 0, 0, 0];
+    c[5..9].copy_from_slice(&24u32.to_be_bytes());
+    c
+}
+
+/// The PERSISTENT RESERVE OUT parameter list (SPC-4 6.16.3): RESERVATION KEY, SERVICE ACTION
+/// RESERVATION KEY, and byte 20's SPEC_I_PT / ALL_TG_PT / APTPL `flags`.
+pub fn prout_list(key: u64, service_action_key: u64, flags: u8) -> Vec<u8> {
+    let mut list = vec![0u8; 24];
+    list[0..8].copy_from_slice(&key.to_be_bytes());
+    list[8..16].copy_from_slice(&service_action_key.to_be_bytes());
+    list[20] = flags;
+    list
+}

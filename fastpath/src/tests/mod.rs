@@ -22,9 +22,9 @@ use std::string::String;
 use std::vec;
 use std::vec::Vec;
 
-use offload_scsi::{Asc, KeySpecific, Sense, SenseKey};
+use offload_scsi::{Asc, KeySpecific, ReservationClass, Sense, SenseKey};
 
-use crate::{CopySummary, Extent, FastPath, Hint, Limits, Provisioning, Request, Unit, max_extents};
+use crate::{Access, CopySummary, Extent, FastPath, Hint, Limits, Provisioning, Request, Unit, max_extents};
 
 // ---- a target over owned memory ----
 
@@ -44,6 +44,24 @@ struct Rig {
     limits: Limits,
     descriptor_sense: bool,
     access: fn(&[u8], u16) -> bool,
+    /// A unit whose reservation refuses a class of command to every initiator.
+    refused: Option<(u16, ReservationClass)>,
+}
+
+/// The rig's access map and refused reservation class, as the fast path asks them.
+struct RigAccess {
+    allows: fn(&[u8], u16) -> bool,
+    refused: Option<(u16, ReservationClass)>,
+}
+
+impl Access for RigAccess {
+    fn allows(&self, initiator: &[u8], lun: u16) -> bool {
+        (self.allows)(initiator, lun)
+    }
+
+    fn permits(&self, _initiator: &[u8], lun: u16, class: ReservationClass) -> bool {
+        self.refused != Some((lun, class))
+    }
 }
 
 #[derive(Debug)]
@@ -119,7 +137,7 @@ impl Rig {
                 (data, provisioning, spec)
             })
             .collect();
-        Rig { units, limits: Limits::default(), descriptor_sense: false, access: allow_all }
+        Rig { units, limits: Limits::default(), descriptor_sense: false, access: allow_all, refused: None }
     }
 
     /// Two thin units of 4096 × 512-byte blocks.
@@ -136,7 +154,8 @@ impl Rig {
             .iter_mut()
             .map(|(data, provisioning, spec)| unit(data, provisioning.as_deref_mut(), spec, descriptor_sense))
             .collect();
-        let mut fp = FastPath::new(&mut units, self.limits.clone(), self.descriptor_sense, self.access).unwrap();
+        let access = RigAccess { allows: self.access, refused: self.refused };
+        let mut fp = FastPath::new(&mut units, self.limits.clone(), self.descriptor_sense, access).unwrap();
         let mut data_in = vec![0u8; 8 << 20];
         let mut extents = vec![Extent::EMPTY; max_extents(&fp.limits)];
         let request = Request { initiator: initiator.as_bytes(), lun, cdb, data_out };

@@ -165,6 +165,25 @@ fn xcopy_cve_2020_28374_cscds_resolve_only_to_accessible_units() {
 }
 
 #[test]
+fn xcopy_copy_targets_whose_reservation_conflicts_abort_the_copy() {
+    // SPC-4: the copy manager reads the source and writes the destination for the issuing I_T nexus; a
+    // RESERVATION CONFLICT there is forwarded as a status alone: COPY ABORTED 00/00, segment 0, pointer at
+    // the CSCD ID (byte 4 source, 6 destination), the status byte 18h after the 18 fixed bytes, its
+    // offset (18) in COMMAND-SPECIFIC INFORMATION byte 0 (source) or 1 (destination).
+    let mut r = Rig::prepared();
+    let expected = r.image();
+    let list = copy_list(1, 0, &two_cscds(), &[segment(0, 1, 8, 0, 100)]);
+    r.refused = Some((1, ReservationClass::Exclusive));
+    assert_eq!(hex(&r.xcopy_fails(0, &list)), "70000a000000000b00120000000000a0000618");
+    r.refused = Some((0, ReservationClass::Read));
+    assert_eq!(hex(&r.xcopy_fails(0, &list)), "70000a000000000b12000000000000a0000418");
+    assert_eq!(r.image(), expected, "nothing moved");
+    // A class the copy does not need on that unit changes nothing.
+    r.refused = Some((0, ReservationClass::Exclusive));
+    r.xcopy_good(0, &list);
+}
+
+#[test]
 fn xcopy_header_errors() {
     let mut r = Rig::prepared();
     let expected = r.image();

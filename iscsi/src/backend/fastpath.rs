@@ -1,13 +1,14 @@
 //! The software fast path as the back end, with a reference model serving the commands it does not
 //! implement (see the parent module's documentation).
 
-use offload_fastpath::{CopySummary, Extent, FastPath, Hint, Limits, Unit, max_extents};
+use offload_fastpath::{Access, CopySummary, Extent, FastPath, Hint, Limits, Unit, max_extents};
 use offload_model::config::{self, AccessMap, TargetConfig, UnitConfig};
 use offload_model::image::nonzero_runs;
 use offload_model::media::WriteHint;
 use offload_model::scsi::copy_manager::{CopyRecord, ListKey};
+use offload_model::scsi::reservations::Reservations;
 use offload_model::scsi::{Request, Target};
-use offload_scsi::{SenseFormat, command};
+use offload_scsi::{ReservationClass, SenseFormat, command};
 
 use super::image::{Images, Media, image_units};
 use super::refuse_image_resizes;
@@ -148,8 +149,8 @@ impl FastPathBackend {
                 write_cache: state.write_cache(i as u16),
             })
             .collect();
-        let allows = |initiator: &[u8], lun: u16| std::str::from_utf8(initiator).is_ok_and(|i| access.allows(i, lun));
-        let mut fp = FastPath::new(&mut units, self.limits.clone(), state.config.descriptor_sense, allows)
+        let gate = ModelGate { access, reservations: &state.reservations };
+        let mut fp = FastPath::new(&mut units, self.limits.clone(), state.config.descriptor_sense, gate)
             .map_err(|e| BackendError::FastPathConfig(e.to_string()))?;
         let request = offload_fastpath::Request {
             initiator: c.initiator.as_bytes(),
@@ -229,6 +230,23 @@ impl FastPathBackend {
     }
 }
 
+/// Who may reach which unit (the access map) and what the units' reservations let them do there — the
+/// model's reservation state, the one source of truth, asked for each EXTENDED COPY copy target.
+struct ModelGate<'s> {
+    access: &'s AccessMap,
+    reservations: &'s Reservations,
+}
+
+impl Access for ModelGate<'_> {
+    fn allows(&self, initiator: &[u8], lun: u16) -> bool {
+        std::str::from_utf8(initiator).is_ok_and(|i| self.access.allows(i, lun))
+    }
+
+    fn permits(&self, initiator: &[u8], lun: u16, class: ReservationClass) -> bool {
+        std::str::from_utf8(initiator).is_ok_and(|i| self.reservations.admits(i, lun, class))
+    }
+}
+
 impl Backend for FastPathBackend {
     fn execute(&mut self, c: &Command<'_>) -> Result<Answer, BackendError> {
         let in_fast_path = command::lookup(c.cdb).is_ok_and(|spec| spec.command.in_fast_path());
@@ -242,8 +260,8 @@ impl Backend for FastPathBackend {
             self.images.make_durable(response.durable.iter().map(|d| d.lun))?;
             return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
         }
-        // The state every command must obey is the model's: its gates (a pending unit attention) answer
-        // for the fast path, byte for byte as the model would.
+        // The state every command must obey is the model's: its gates (a pending unit attention, a
+        // reservation conflict) answer for the fast path, byte for byte as the model would.
         if let Some(refusal) = self.model.admit(c.initiator, c.lun, c.cdb) {
             return Ok(Answer { status: refusal.status, sense: refusal.sense, data_in: refusal.data_in });
         }

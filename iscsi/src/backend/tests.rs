@@ -96,6 +96,38 @@ fn fast_path_copies_are_in_the_copy_manager_book() {
 }
 
 #[test]
+fn both_back_ends_refuse_alike_under_a_reservation() {
+    use offload_vectors::cdb::{copy_list, cscd, extended_copy, persistent_reserve_out, prout_list, segment};
+    let naa = [Naa::for_named_unit(NAME, 0).0, Naa::for_named_unit(NAME, 1).0];
+    let as_who = |b: &mut dyn Backend, initiator: &str, lun, cdb: &[u8], data_out: &[u8]| {
+        b.execute(&Command { initiator, lun, cdb, data_out }).unwrap()
+    };
+    let mut answers = Vec::new();
+    for mut b in backends(false) {
+        let b = b.as_mut();
+        // "holder" registers and reserves LUN 1 Exclusive Access (served by the model in both).
+        let register = as_who(b, "holder", 1, &persistent_reserve_out(0, 0), &prout_list(0, 7, 0));
+        let reserve = as_who(b, "holder", 1, &persistent_reserve_out(1, 3), &prout_list(7, 0, 0));
+        assert_eq!((register.status, reserve.status), (GOOD, GOOD), "{}", b.name());
+        // A fast-path WRITE to LUN 1 from another nexus; an EXTENDED COPY through LUN 0 onto LUN 1, and
+        // with a reserved bit set too (the reserved-bit check comes first).
+        let write = as_who(b, "iqn.test", 1, &[0x2A, 0, 0, 0, 0, 0, 0, 0, 1, 0], &[0x11; 512]);
+        let reserved_bit = as_who(b, "iqn.test", 1, &[0x2A, 0x04, 0, 0, 0, 0, 0, 0, 1, 0], &[0x11; 512]);
+        let list = copy_list(0, 0, &[cscd(&naa[0], 512), cscd(&naa[1], 512)], &[segment(0, 1, 1, 0, 0)]);
+        let copy = as_who(b, "iqn.test", 0, &extended_copy(list.len() as u32), &list);
+        let holder_copy = as_who(b, "holder", 0, &extended_copy(list.len() as u32), &list);
+        answers.push((write, reserved_bit, copy, holder_copy));
+    }
+    let (write, reserved_bit, copy, holder_copy) = &answers[0];
+    assert_eq!((write.status, write.sense.len()), (0x18, 0), "RESERVATION CONFLICT, no sense");
+    assert_eq!(reserved_bit.status, 0x02);
+    // COPY ABORTED, destination's RESERVATION CONFLICT forwarded (fixed format: status byte at 18).
+    assert_eq!((copy.status, copy.sense[2], copy.sense[9], copy.sense[18]), (0x02, 0x0A, 18, 0x18));
+    assert_eq!(holder_copy.status, GOOD);
+    assert_eq!(answers[0], answers[1], "byte for byte");
+}
+
+#[test]
 fn both_back_ends_report_the_named_designator_and_keep_overrides() {
     let mut config = small_config(true);
     config.units[1].naa_vendor_id = Some(0x1_2345_6789);

@@ -41,6 +41,7 @@ pub mod read_write;
 pub mod reconfigure;
 pub mod report;
 pub mod request_sense;
+pub mod reservations;
 pub mod synchronize_cache;
 pub mod transfer;
 pub mod unit_attention;
@@ -58,7 +59,7 @@ use crate::engine::{Completion, Job, JobBatch, OffloadBlock};
 use crate::media::{Memory, UnitStore};
 use offload_scsi::command::{self, Command, CommandSpec};
 use offload_scsi::durability::must_be_durable;
-use offload_scsi::{Asc, CHECK_CONDITION, Durable, GOOD, Sense, SenseFormat, SenseKey};
+use offload_scsi::{Asc, CHECK_CONDITION, Durable, GOOD, RESERVATION_CONFLICT, Sense, SenseFormat, SenseKey};
 
 /// One command as an initiator sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +87,19 @@ pub struct Response {
     /// Blocks that must be durable before the status is sent (only with GOOD status).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub durable: Vec<Durable>,
+}
+
+impl Response {
+    /// RESERVATION CONFLICT: status 18h, no sense data, nothing done.
+    pub fn reservation_conflict() -> Response {
+        Response {
+            status: RESERVATION_CONFLICT,
+            sense: Vec::new(),
+            data_in: Vec::new(),
+            jobs: Vec::new(),
+            durable: Vec::new(),
+        }
+    }
 }
 
 /// What a handler needs to know about the command in front of it.
@@ -136,6 +150,23 @@ pub enum Outcome {
 /// Handlers return this; `Err` is a CHECK CONDITION.
 pub type HandlerResult = Result<Outcome, Sense>;
 
+/// Why a command is not carried out: a CHECK CONDITION with its sense, or RESERVATION CONFLICT — a status
+/// with no sense data (SAM-5 5.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Check(Sense),
+    ReservationConflict,
+}
+
+impl From<Sense> for Refusal {
+    fn from(sense: Sense) -> Self {
+        Refusal::Check(sense)
+    }
+}
+
+/// What the front end's checks and the reservation handlers return: an outcome or a refusal.
+pub type Verdict = Result<Outcome, Refusal>;
+
 /// Target state that handlers read and change (everything but the engines and memory).
 pub struct TargetState {
     pub config: TargetConfig,
@@ -145,6 +176,7 @@ pub struct TargetState {
     write_cache: Vec<bool>,
     pub copy_results: copy_manager::CopyResults,
     pub unit_attentions: unit_attention::UnitAttentions,
+    pub reservations: reservations::Reservations,
 }
 
 impl TargetState {
@@ -188,12 +220,20 @@ impl TargetState {
     /// A logical unit reset's effect on `lun`'s state (SAM-5 6.3.3): the mode parameters return to their
     /// default values (none are saved), the copy results held for it are discarded, and every I_T nexus
     /// finds `asc` pending on it.
+    /// Queues the unit attentions reservation changes caused (2A/03, 2A/04, 2A/05) for their I_T nexuses.
+    fn queue_reservation_attentions(&mut self) {
+        for a in self.reservations.take_attentions() {
+            self.unit_attentions.establish(&a.nexus, a.lun, a.asc);
+        }
+    }
+
     fn reset_unit(&mut self, lun: u16, asc: Asc) {
         let unit = self.unit_config(lun);
         let write_cache = unit.write_cache;
         self.set_descriptor_sense(lun, self.config.descriptor_sense);
         self.set_write_cache(lun, write_cache);
         self.copy_results.discard_unit(lun);
+        self.reservations.logical_unit_reset(lun);
         self.unit_attentions.establish_for_all(lun, asc, None);
     }
 }
@@ -234,6 +274,7 @@ impl Target {
                     config.units.len(),
                     config.power_on_unit_attention,
                 ),
+                reservations: reservations::Reservations::new(config.units.len()),
                 config,
                 copy_results,
             },
@@ -253,10 +294,12 @@ impl Target {
 
     /// I_T nexus loss (a transport's session with `initiator` ended, SAM-5 6.3.4): the copy results held
     /// for its EXTENDED COPY lists are discarded, and the nexus finds I_T NEXUS LOSS OCCURRED (29/07) on
-    /// every logical unit if it comes back.
+    /// every logical unit if it comes back. Its SPC-2 reservations are released; its persistent
+    /// reservation registrations stay (SPC-4 5.13.2).
     pub fn nexus_loss(&mut self, initiator: &str) {
         self.state.copy_results.discard_initiator(initiator);
         self.state.unit_attentions.nexus_lost(initiator);
+        self.state.reservations.nexus_loss(initiator);
     }
 
     /// LOGICAL UNIT RESET of `lun` from `initiator` (SAM-5 6.3.3, 7.7): its mode parameters return to
@@ -327,7 +370,10 @@ impl Target {
         let ctx = Ctx { initiator, lun, cdb, data_out: &[], slot: self.next_slot };
         let (spec, lun_reachable) = self.validate(&ctx).ok()?;
         let refusal = self.gates(&ctx, spec, lun_reachable).err()?;
-        Some(self.respond(lun, Err(refusal), Vec::new()))
+        Some(match refusal {
+            Refusal::Check(sense) => self.respond(lun, Err(sense), Vec::new()),
+            Refusal::ReservationConflict => Response::reservation_conflict(),
+        })
     }
 
     /// The staging-buffer slot the next command will take.
@@ -371,8 +417,10 @@ impl Target {
                     let queue = self.queue_for(&request.initiator);
                     pending.push((i, queue, slot, plan));
                 }
-                Err(sense) => responses[i] = Some(self.respond(request.lun, Err(sense), Vec::new())),
+                Err(Refusal::Check(sense)) => responses[i] = Some(self.respond(request.lun, Err(sense), Vec::new())),
+                Err(Refusal::ReservationConflict) => responses[i] = Some(Response::reservation_conflict()),
             }
+            self.state.queue_reservation_attentions();
         }
 
         let queues = self.state.config.timing.queues as usize;
@@ -446,19 +494,21 @@ impl Target {
     }
 
     /// The conditions every command must pass before its handler, whoever executes it (see [`Self::admit`]).
-    fn gates(&mut self, ctx: &Ctx, spec: &CommandSpec, lun_reachable: bool) -> Result<(), Sense> {
+    /// In order (SAM-5 5.14, SPC-4 5.12): a pending unit attention, then a reservation conflict.
+    fn gates(&mut self, ctx: &Ctx, spec: &CommandSpec, lun_reachable: bool) -> Result<(), Refusal> {
         if lun_reachable {
             unit_attention::check(&mut self.state.unit_attentions, ctx.initiator, ctx.lun, spec.command)?;
+            reservations::admit(&self.state, ctx.initiator, ctx.lun, spec.reservation)?;
         }
         Ok(())
     }
 
-    fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
+    fn dispatch(&mut self, ctx: &Ctx) -> Verdict {
         let (spec, lun_reachable) = self.validate(ctx)?;
         self.gates(ctx, spec, lun_reachable)?;
         let state = &mut self.state;
         let memory = &self.memory;
-        match spec.command {
+        let handled: HandlerResult = match spec.command {
             Command::TestUnitReady => Ok(Outcome::Done(Vec::new())),
             Command::RequestSense => request_sense::request_sense(state, ctx, lun_reachable),
             Command::Inquiry => inquiry::inquiry(state, ctx, lun_reachable),
@@ -482,7 +532,12 @@ impl Target {
             Command::SynchronizeCache10 | Command::SynchronizeCache16 => {
                 synchronize_cache::synchronize_cache(state, ctx, spec.command)
             }
-        }
+            Command::Reserve6 | Command::Reserve10 => return reservations::spc2::reserve(state, ctx),
+            Command::Release6 | Command::Release10 => return reservations::spc2::release(state, ctx),
+            Command::PersistentReserveIn(action) => return reservations::persistent::reserve_in(state, ctx, action),
+            Command::PersistentReserveOut(action) => return reservations::persistent::reserve_out(state, ctx, action),
+        };
+        Ok(handled?)
     }
 }
 

@@ -15,7 +15,9 @@ use offload_scsi::xcopy::{
     ADDRESSED_UNIT, BLOCK_TO_BLOCK, CSCD_LEN, HEADER_LEN, IDENTIFICATION_DESCRIPTOR, LAST_LIST_INDEX, ListIdUsage,
     SEGMENT_LEN,
 };
-use offload_scsi::{Asc, CHECK_CONDITION, CopyTarget, Fields, Forwarded, Sense};
+use offload_scsi::{
+    Asc, CHECK_CONDITION, CopyTarget, Fields, Forwarded, RESERVATION_CONFLICT, ReservationClass, Sense,
+};
 
 use super::checks::{block_shift, unit_address};
 use super::copy_manager::{CopyRecord, ListKey};
@@ -198,6 +200,12 @@ fn forwarded(number: usize, byte: u16, from: CopyTarget, sense: Sense) -> Sense 
     copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(Forwarded::check_condition(from, &sense))
 }
 
+/// COPY ABORTED for a copy target whose reservation conflicts: its RESERVATION CONFLICT forwarded as a
+/// status alone (SPC-4 "Errors detected during processing of segment descriptors" and the forwarded sense data descriptor), the segment pointer at the CSCD ID naming it.
+fn conflict(number: usize, byte: u16, from: CopyTarget) -> Sense {
+    copy_aborted(number, Asc::NO_ADDITIONAL_SENSE, byte).forwarding(Forwarded::status_only(from, RESERVATION_CONFLICT))
+}
+
 /// One segment ready to run: its job, or none for a zero-length segment.
 struct Step {
     number: usize,
@@ -215,6 +223,15 @@ fn prepare(state: &TargetState, ctx: &Ctx, list: &CopyList, number: usize) -> Re
     let Cscd::Unit(dst) = resolve(seg.destination, &list.targets, ctx.lun) else {
         return Err(copy_aborted(number, Asc::COPY_TARGET_NOT_REACHABLE, 6));
     };
+    // SPC-4 5.12.1 ("Policy" for EXTENDED COPY): the copy manager reads the source and writes the
+    // destination for the issuing I_T nexus, which their reservations must admit.
+    let reservations = &state.reservations;
+    if !reservations.admits(ctx.initiator, src, ReservationClass::Read) {
+        return Err(conflict(number, 4, CopyTarget::Source));
+    }
+    if !reservations.admits(ctx.initiator, dst, ReservationClass::Exclusive) {
+        return Err(conflict(number, 6, CopyTarget::Destination));
+    }
     let (su, du) = (state.unit_config(src).clone(), state.unit_config(dst).clone());
     if su.block_size != du.block_size {
         return Err(copy_aborted(number, Asc::INCORRECT_COPY_TARGET_DEVICE_TYPE, 6));

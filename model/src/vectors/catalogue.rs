@@ -192,6 +192,7 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(copy_results_cases());
     all.extend(concurrency_cases());
     all.extend(unit_attention_cases());
+    all.extend(reservation_cases());
     all
 }
 
@@ -1103,4 +1104,205 @@ fn unit_attention_cases() -> Vec<CaseSpec> {
         .cmd(THIN, with_byte(request_sense(false, 18), 1, 0x02), vec![])
         .done(),
     ]
+}
+
+/// A third initiator for the reservation cases: registered, never the holder.
+pub const REGISTRANT: &str = "iqn.2026-11.vectors:host-r";
+/// An iSCSI initiator port name (format 01b TransportID in READ FULL STATUS).
+pub const PORT: &str = "iqn.2026-11.vectors:host-p,i,0x23d000000001";
+
+const KEY: u64 = 0x0123_4567_89AB_CDEF;
+const REGISTRANT_KEY: u64 = 0x0000_0000_0000_0BBB;
+
+/// PERSISTENT RESERVE OUT service actions and types (SPC-4 tables 175 and 170) as the cases name them.
+mod pr {
+    pub const REGISTER: u8 = 0;
+    pub const RESERVE: u8 = 1;
+    pub const RELEASE: u8 = 2;
+    pub const CLEAR: u8 = 3;
+    pub const PREEMPT: u8 = 4;
+    pub const PREEMPT_AND_ABORT: u8 = 5;
+    pub const REGISTER_IGNORE: u8 = 6;
+    pub const READ_KEYS: u8 = 0;
+    pub const READ_RESERVATION: u8 = 1;
+    pub const REPORT_CAPABILITIES: u8 = 2;
+    pub const READ_FULL_STATUS: u8 = 3;
+    /// (type code, short name) for every type.
+    pub const TYPES: [(u8, &str); 6] = [(1, "WE"), (3, "EA"), (5, "WE-RO"), (6, "EA-RO"), (7, "WE-AR"), (8, "EA-AR")];
+}
+
+impl Case {
+    fn prout(self, who: &str, lun: u16, action: u8, kind: u8, key: u64, sark: u64) -> Self {
+        self.cmd_as(who, lun, persistent_reserve_out(action, kind), prout_list(key, sark, 0))
+    }
+
+    fn prin(self, who: &str, lun: u16, action: u8) -> Self {
+        self.cmd_as(who, lun, persistent_reserve_in(action, 1024), vec![])
+    }
+
+    /// HOST registers KEY and REGISTRANT its own key on `lun`; HOST reserves it with `kind`.
+    fn reserved(self, lun: u16, kind: u8) -> Self {
+        self.prout(HOST, lun, pr::REGISTER, 0, 0, KEY).prout(REGISTRANT, lun, pr::REGISTER, 0, 0, REGISTRANT_KEY).prout(
+            HOST,
+            lun,
+            pr::RESERVE,
+            kind,
+            KEY,
+            0,
+        )
+    }
+}
+
+fn reservation_cases() -> Vec<CaseSpec> {
+    let mut v = Vec::new();
+    // The conflict matrix: each type × holder / registrant / unregistered nexus × a read, a write and
+    // commands of the other rows (MODE SENSE, TEST UNIT READY, READ CAPACITY).
+    for (kind, name) in pr::TYPES {
+        let mut c = case(
+            &format!("reservations/conflict-matrix/{name}"),
+            &format!("{name} reservation: READ, WRITE, MODE SENSE, TUR, READ CAPACITY from holder, registrant, other"),
+        )
+        .reserved(THIN, kind);
+        for who in [HOST, REGISTRANT, OTHER] {
+            c = c
+                .cmd_as(who, THIN, read16(0, 1), vec![])
+                .cmd_as(who, THIN, write16(8, 1), blocks(kind, 512, 1))
+                .cmd_as(who, THIN, vec![0x1A, 0, 0x3F, 0, 255, 0], vec![])
+                .cmd_as(who, THIN, vec![0; 6], vec![])
+                .cmd_as(who, THIN, read_capacity16(32), vec![]);
+        }
+        let bins: Vec<String> =
+            ["holder", "registrant", "unregistered"].iter().map(|w| format!("{name} reservation × {w}")).collect();
+        let bins: Vec<&str> = bins.iter().map(String::as_str).collect();
+        v.push(c.bins(&bins).prin(OTHER, THIN, pr::READ_RESERVATION).done());
+    }
+    let spc2 = case("reservations/conflict-matrix/spc2", "RESERVE (6) by HOST: what another nexus may still do")
+        .bins(&["SPC-2 reservation × holder", "SPC-2 reservation × other"])
+        .cmd(THIN, reserve6(), vec![])
+        .cmd(THIN, read16(0, 1), vec![])
+        .cmd_as(OTHER, THIN, read16(0, 1), vec![])
+        .cmd_as(OTHER, THIN, write16(8, 1), blocks(3, 512, 1))
+        .cmd_as(OTHER, THIN, vec![0x1A, 0, 0x3F, 0, 255, 0], vec![])
+        .cmd_as(OTHER, THIN, vec![0; 6], vec![])
+        .cmd_as(OTHER, THIN, inquiry(false, 0, 36), vec![])
+        .cmd_as(OTHER, THIN, read_capacity16(32), vec![])
+        .prin(OTHER, THIN, pr::READ_KEYS)
+        .prout(OTHER, THIN, pr::REGISTER, 0, 0, KEY)
+        .cmd_as(OTHER, THIN, reserve6(), vec![])
+        .cmd_as(OTHER, THIN, release6(), vec![])
+        .cmd_as(OTHER, THIN_B, read16(0, 1), vec![])
+        .cmd(THIN, release6(), vec![])
+        .cmd_as(OTHER, THIN, read16(0, 1), vec![]);
+    v.push(spc2.done());
+    v.push(
+        case("reservations/spc2-reserve-release", "RESERVE/RELEASE (6) and (10), third-party bits, with registrations")
+            .cmd(THIN, reserve10(), vec![])
+            .cmd(THIN, reserve10(), vec![])
+            .cmd_as(OTHER, THIN, reserve10(), vec![])
+            .cmd(THIN, release10(), vec![])
+            .cmd_as(OTHER, THIN, reserve10(), vec![])
+            .cmd_as(OTHER, THIN, release10(), vec![])
+            .cmd(THIN, with_byte(reserve10(), 1, 0x10), vec![])
+            .cmd(THIN, with_byte(release10(), 1, 0x02), vec![])
+            .prout(HOST, THIN, pr::REGISTER, 0, 0, KEY)
+            .cmd(THIN, reserve6(), vec![])
+            .cmd_as(OTHER, THIN, release6(), vec![])
+            .done(),
+    );
+    v.push(
+        case("reservations/prin", "READ KEYS, READ RESERVATION, REPORT CAPABILITIES, READ FULL STATUS; bad SA")
+            .prin(HOST, THIN, pr::READ_KEYS)
+            .prin(HOST, THIN, pr::READ_RESERVATION)
+            .prin(HOST, THIN, pr::REPORT_CAPABILITIES)
+            .prin(HOST, THIN, pr::READ_FULL_STATUS)
+            .prout(PORT, THIN, pr::REGISTER, 0, 0, KEY)
+            .prout(REGISTRANT, THIN, pr::REGISTER_IGNORE, 0, 0, REGISTRANT_KEY)
+            .prout(PORT, THIN, pr::RESERVE, 5, KEY, 0)
+            .prin(HOST, THIN, pr::READ_KEYS)
+            .prin(HOST, THIN, pr::READ_RESERVATION)
+            .prin(HOST, THIN, pr::READ_FULL_STATUS)
+            .cmd(THIN, persistent_reserve_in(pr::READ_FULL_STATUS, 20), vec![])
+            .cmd(THIN, persistent_reserve_in(4, 1024), vec![])
+            .cmd(THIN, persistent_reserve_in(0x1F, 1024), vec![])
+            .cmd(THIN, with_byte(persistent_reserve_in(0, 1024), 2, 0x01), vec![])
+            .done(),
+    );
+    v.push(
+        case("reservations/register", "REGISTER, REGISTER AND IGNORE EXISTING KEY, unregister; APTPL, SPEC_I_PT")
+            .prout(HOST, THIN, pr::REGISTER, 0, KEY, KEY)
+            .prout(HOST, THIN, pr::REGISTER, 0, 0, 0)
+            .prout(HOST, THIN, pr::REGISTER, 0, 0, KEY)
+            .prout(HOST, THIN, pr::REGISTER, 0, REGISTRANT_KEY, KEY)
+            .prout(HOST, THIN, pr::REGISTER_IGNORE, 0, 0x99, REGISTRANT_KEY)
+            .prin(HOST, THIN, pr::READ_KEYS)
+            .prout(HOST, THIN, pr::REGISTER, 0, REGISTRANT_KEY, 0)
+            .prin(HOST, THIN, pr::READ_KEYS)
+            .cmd(THIN, persistent_reserve_out(pr::REGISTER, 0), prout_list(0, KEY, 0x01))
+            .cmd(THIN, persistent_reserve_out(pr::REGISTER, 0), prout_list(0, KEY, 0x08))
+            .cmd(THIN, persistent_reserve_out(pr::REGISTER, 0), prout_list(0, KEY, 0x04))
+            .cmd(THIN, with_byte(persistent_reserve_out(pr::REGISTER, 0), 8, 23), vec![0; 23])
+            .cmd(THIN, persistent_reserve_out(7, 0), prout_list(KEY, 0, 0))
+            .prout(OTHER, THIN, pr::RESERVE, 1, 0, 0)
+            .prout(HOST, THIN, pr::RESERVE, 2, KEY, 0)
+            .prout(HOST, THIN, pr::RESERVE, 1, KEY, 0)
+            .prout(HOST, THIN, pr::RESERVE, 3, KEY, 0)
+            .prout(HOST, THIN, pr::RELEASE, 3, KEY, 0)
+            .prout(OTHER, THIN, pr::RELEASE, 1, 0, 0)
+            .prout(HOST, THIN, pr::RELEASE, 1, KEY, 0)
+            .prin(HOST, THIN, pr::READ_FULL_STATUS)
+            .done(),
+    );
+    v.push(
+        case("reservations/preempt-and-clear", "PREEMPT, PREEMPT AND ABORT, CLEAR; unknown keys and key zero")
+            .bins(&["PREEMPT of the holder", "PREEMPT of all registrants"])
+            .reserved(THIN, 1)
+            .prout(OTHER, THIN, pr::REGISTER, 0, 0, REGISTRANT_KEY)
+            .prout(REGISTRANT, THIN, pr::PREEMPT, 3, REGISTRANT_KEY, KEY)
+            .prin(HOST, THIN, pr::READ_FULL_STATUS)
+            .prout(REGISTRANT, THIN, pr::PREEMPT, 3, REGISTRANT_KEY, 0x77)
+            .prout(REGISTRANT, THIN, pr::PREEMPT, 3, REGISTRANT_KEY, 0)
+            .prout(HOST, THIN, pr::REGISTER, 0, 0, KEY)
+            .prout(HOST, THIN, pr::PREEMPT_AND_ABORT, 8, KEY, REGISTRANT_KEY)
+            .prin(HOST, THIN, pr::READ_FULL_STATUS)
+            .prout(OTHER, THIN, pr::REGISTER, 0, 0, REGISTRANT_KEY)
+            .prout(OTHER, THIN, pr::PREEMPT, 5, REGISTRANT_KEY, 0)
+            .prin(HOST, THIN, pr::READ_FULL_STATUS)
+            .prout(HOST, THIN, pr::CLEAR, 0, KEY, 0)
+            .prout(OTHER, THIN, pr::CLEAR, 0, REGISTRANT_KEY, 0)
+            .prin(HOST, THIN, pr::READ_FULL_STATUS)
+            .done(),
+    );
+    let id = |lun: u16| cscd(&naa(lun), bs(lun) as u32);
+    let list = |src, dst| copy_list(1, 0b00, &[id(THIN), id(THIN_B)], &[segment(src, dst, 4, 0, 100)]);
+    v.push(
+        case("reservations/xcopy", "EXTENDED COPY with an Exclusive Access source or destination LU")
+            .bins(&["copy source reserved", "copy destination reserved"])
+            .reserved(THIN_B, 3)
+            .xcopy_as(OTHER, THIN, list(0, 0))
+            .xcopy_as(OTHER, THIN, list(1, 0))
+            .xcopy_as(OTHER, THIN, list(0, 1))
+            .xcopy_as(HOST, THIN, list(1, 0))
+            .xcopy_as(HOST, THIN, list(0, 1))
+            .xcopy_as(REGISTRANT, THIN_B, list(0, 0))
+            .cmd_as(OTHER, THIN, receive_copy_results(0x04, 1, 255), vec![])
+            .done(),
+    );
+    v.push(
+        case("reservations/block-commands", "COMPARE AND WRITE, WRITE SAME, UNMAP, SYNCHRONIZE CACHE, GET LBA STATUS")
+            .reserved(THIN, 1)
+            .cmd_as(OTHER, THIN, compare_and_write(0, 1), caw_data(current(THIN, 0, 1), blocks(9, 512, 1)))
+            .cmd_as(OTHER, THIN, write_same16(0, 0, 4), blocks(9, 512, 1))
+            .cmd_as(OTHER, THIN, write_same10(0, 0, 4), blocks(9, 512, 1))
+            .cmd_as(OTHER, THIN, unmap(false, 24), unmap_list(&[(0, 4)]))
+            .cmd_as(OTHER, THIN, synchronize_cache16(0, 0, 0), vec![])
+            .cmd_as(OTHER, THIN, get_lba_status(0, 64), vec![])
+            .cmd_as(HOST, THIN, compare_and_write(0, 1), caw_data(current(THIN, 0, 1), blocks(9, 512, 1)))
+            .cmd_as(HOST, THIN, unmap(false, 24), unmap_list(&[(0, 4)]))
+            .prout(HOST, THIN, pr::RELEASE, 1, KEY, 0)
+            .prout(HOST, THIN, pr::RESERVE, 3, KEY, 0)
+            .cmd_as(OTHER, THIN, get_lba_status(0, 64), vec![])
+            .cmd_as(REGISTRANT, THIN, write_same16(0, 0, 4), blocks(9, 512, 1))
+            .done(),
+    );
+    v
 }

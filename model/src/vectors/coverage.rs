@@ -11,7 +11,7 @@ use std::fmt::Write;
 use offload_vectors::case::Case;
 
 use crate::script::sense_summary;
-use offload_scsi::command;
+use offload_scsi::{GOOD, RESERVATION_CONFLICT, command};
 
 /// Bins the catalogue must reach: every command's success and error paths, and the boundaries.
 pub const REQUIRED: &[&str] = &[
@@ -128,6 +128,57 @@ pub const REQUIRED: &[&str] = &[
     "mode parameters changed: other nexuses only",
     "mode select without a change",
     "reset restores mode parameters",
+    "RESERVE(6) → GOOD",
+    "RESERVE(6) → RESERVATION CONFLICT",
+    "RELEASE(6) → GOOD",
+    "RELEASE(6) → RESERVATION CONFLICT",
+    "RESERVE(10) → GOOD",
+    "RESERVE(10) → RESERVATION CONFLICT",
+    "RESERVE(10) → 5/24/00",
+    "RELEASE(10) → GOOD",
+    "PERSISTENT RESERVE IN(READ KEYS) → GOOD",
+    "PERSISTENT RESERVE IN(READ RESERVATION) → GOOD",
+    "PERSISTENT RESERVE IN(REPORT CAPABILITIES) → GOOD",
+    "PERSISTENT RESERVE IN(READ FULL STATUS) → GOOD",
+    "PERSISTENT RESERVE IN(READ KEYS) → 5/24/00",
+    "PERSISTENT RESERVE OUT(REGISTER) → GOOD",
+    "PERSISTENT RESERVE OUT(REGISTER) → RESERVATION CONFLICT",
+    "PERSISTENT RESERVE OUT(REGISTER) → 5/26/00",
+    "PERSISTENT RESERVE OUT(REGISTER) → 5/1A/00",
+    "PERSISTENT RESERVE OUT(REGISTER AND IGNORE EXISTING KEY) → GOOD",
+    "PERSISTENT RESERVE OUT(RESERVE) → GOOD",
+    "PERSISTENT RESERVE OUT(RESERVE) → RESERVATION CONFLICT",
+    "PERSISTENT RESERVE OUT(RESERVE) → 5/24/00",
+    "PERSISTENT RESERVE OUT(RELEASE) → GOOD",
+    "PERSISTENT RESERVE OUT(RELEASE) → 5/26/04",
+    "PERSISTENT RESERVE OUT(CLEAR) → GOOD",
+    "PERSISTENT RESERVE OUT(CLEAR) → RESERVATION CONFLICT",
+    "PERSISTENT RESERVE OUT(PREEMPT) → GOOD",
+    "PERSISTENT RESERVE OUT(PREEMPT) → RESERVATION CONFLICT",
+    "PERSISTENT RESERVE OUT(PREEMPT) → 5/26/00",
+    "PERSISTENT RESERVE OUT(PREEMPT AND ABORT) → GOOD",
+    "READ(16) → RESERVATION CONFLICT",
+    "WRITE(16) → RESERVATION CONFLICT",
+    "MODE SENSE(6) → RESERVATION CONFLICT",
+    "TEST UNIT READY → RESERVATION CONFLICT",
+    "COMPARE AND WRITE → RESERVATION CONFLICT",
+    "WRITE SAME(10) → RESERVATION CONFLICT",
+    "WRITE SAME(16) → RESERVATION CONFLICT",
+    "UNMAP → RESERVATION CONFLICT",
+    "SYNCHRONIZE CACHE(16) → RESERVATION CONFLICT",
+    "GET LBA STATUS → RESERVATION CONFLICT",
+    "WE reservation × holder",
+    "WE reservation × registrant",
+    "WE reservation × unregistered",
+    "EA reservation × unregistered",
+    "WE-RO reservation × registrant",
+    "WE-RO reservation × unregistered",
+    "EA-RO reservation × unregistered",
+    "WE-AR reservation × registrant",
+    "EA-AR reservation × unregistered",
+    "SPC-2 reservation × other",
+    "copy source reserved",
+    "copy destination reserved",
     "READ(16) @ 4096-byte blocks",
     "WRITE(16) @ 4096-byte blocks",
     "COMPARE AND WRITE @ 4096-byte blocks",
@@ -156,7 +207,11 @@ pub fn bins_of(case: &Case) -> Vec<String> {
     bins.extend(case.events().map(|e| format!("event {}", e.kind())));
     for c in case.commands() {
         let name = command::lookup(&c.cdb).map_or("(unsupported)", |s| s.name);
-        let outcome = if c.expect.status == 0 { "GOOD".to_owned() } else { sense_summary(&c.expect.sense) };
+        let outcome = match c.expect.status {
+            GOOD => "GOOD".to_owned(),
+            RESERVATION_CONFLICT => "RESERVATION CONFLICT".to_owned(),
+            _ => sense_summary(&c.expect.sense),
+        };
         bins.push(format!("{name} → {outcome}"));
         if let Some(unit) = case.config.units.get(usize::from(c.lun)) {
             bins.push(format!("{name} @ {}-byte blocks", unit.block_size));

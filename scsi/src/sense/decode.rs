@@ -15,6 +15,7 @@ use core::fmt;
 use super::{Asc, SenseFormat};
 use super::{CopyTarget, Forwarded, KeySpecific, Sense, SenseKey};
 use crate::fields::Fields;
+use crate::status::CHECK_CONDITION;
 
 /// Why bytes are not well-formed sense data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,9 +115,14 @@ fn fixed(s: &[u8]) -> Result<Sense, DecodeError> {
     let (target, offset) = from;
     let at = usize::from(offset);
     let (&status, inner) = s.get(at..).and_then(<[u8]>::split_first).ok_or(DecodeError::ForwardedOffset(offset))?;
-    // The copy target's sense runs to its own ADDITIONAL SENSE LENGTH, within the outer sense.
-    let inner_len = inner.get(7).map(|&n| 8 + usize::from(n)).ok_or(DecodeError::ForwardedOffset(offset))?;
-    let inner = inner.get(..inner_len).ok_or(DecodeError::Forwarded { at: at + 1 })?;
+    // The copy target's sense runs to its own ADDITIONAL SENSE LENGTH, within the outer sense; a status
+    // other than CHECK CONDITION comes without sense.
+    let inner = if status == CHECK_CONDITION {
+        let inner_len = inner.get(7).map(|&n| 8 + usize::from(n)).ok_or(DecodeError::ForwardedOffset(offset))?;
+        inner.get(..inner_len).ok_or(DecodeError::Forwarded { at: at + 1 })?
+    } else {
+        &[]
+    };
     sense.forwarded = Some(forwarded(target, status, inner, at + 1)?);
     Ok(sense)
 }
@@ -171,6 +177,9 @@ fn key_specific(key: SenseKey, bytes: [u8; 3]) -> Result<Option<KeySpecific>, De
 
 /// A copy target's status and sense, found at byte `at` of the outer sense.
 fn forwarded(from: CopyTarget, status: u8, inner: &[u8], at: usize) -> Result<Forwarded, DecodeError> {
+    if status != CHECK_CONDITION && inner.is_empty() {
+        return Ok(Forwarded::status_only(from, status));
+    }
     let sense = decode(inner).map_err(|_| DecodeError::Forwarded { at })?;
     Ok(Forwarded { from, status, key: sense.key, asc: sense.asc, information: sense.information })
 }
@@ -181,7 +190,7 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
-    use crate::status::CHECK_CONDITION;
+    use crate::status::RESERVATION_CONFLICT;
 
     fn bytes(hex: &str) -> Vec<u8> {
         (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
@@ -294,6 +303,8 @@ mod tests {
             Sense::new(SenseKey::MISCOMPARE, Asc::MISCOMPARE_DURING_VERIFY).with_information(4095),
             Sense::copy_aborted(0, Asc::COPY_TARGET_NOT_REACHABLE, 4),
             Sense::copy_aborted(15, Asc::NO_ADDITIONAL_SENSE, 12).with_information(3).forwarding(read_error),
+            Sense::copy_aborted(2, Asc::NO_ADDITIONAL_SENSE, 6)
+                .forwarding(Forwarded::status_only(CopyTarget::Destination, RESERVATION_CONFLICT)),
         ];
         for s in cases {
             for format in [SenseFormat::Fixed, SenseFormat::Descriptor] {

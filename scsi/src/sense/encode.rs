@@ -120,7 +120,9 @@ impl Sense {
         out.extend(&f);
         if let Some(fwd) = &self.forwarded {
             out.extend(&[fwd.status]);
-            fwd.sense().fixed_into(out);
+            if fwd.has_sense() {
+                fwd.sense().fixed_into(out);
+            }
         }
         out.close(start);
     }
@@ -146,7 +148,9 @@ impl Sense {
         if let Some(fwd) = &self.forwarded {
             let header = out.as_slice().len();
             out.extend(&[0x0C, 0, fwd.from as u8, fwd.status]);
-            fwd.sense().descriptor_into(out);
+            if fwd.has_sense() {
+                fwd.sense().descriptor_into(out);
+            }
             let length = out.as_slice().len() - header - 2;
             out.set(header + 1, length as u8);
         }
@@ -223,6 +227,16 @@ mod tests {
         let s = Sense::copy_aborted(1, Asc::COPY_TARGET_NOT_REACHABLE, 6);
         assert_eq!(descriptor(&s), "720a0d0200000014010a0000000000000000000102060000a0000600");
         assert_eq!(fixed(&s), "70000a000000000a000000010d0200a00006");
+    }
+
+    #[test]
+    fn a_reservation_conflict_is_forwarded_as_its_status_alone() {
+        // SPC-4 4.5.2.5: FORWARDED STATUS 18h and an empty SENSE DATA field; fixed format: the status byte
+        // after the 18 fixed bytes, its offset (18) in COMMAND-SPECIFIC INFORMATION byte 1 (destination).
+        let conflict = Forwarded::status_only(CopyTarget::Destination, crate::status::RESERVATION_CONFLICT);
+        let s = Sense::copy_aborted(0, Asc::NO_ADDITIONAL_SENSE, 6).forwarding(conflict);
+        assert_eq!(fixed(&s), "70000a000000000b00120000000000a0000618");
+        assert_eq!(descriptor(&s), "720a000000000018010a0000000000000000000002060000a00006000c020218");
     }
 
     #[test]

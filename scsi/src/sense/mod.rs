@@ -111,6 +111,8 @@ named_codes! {
     INVALID_FIELD_IN_CDB = (0x24, 0x00), "INVALID FIELD IN CDB";
     LOGICAL_UNIT_NOT_SUPPORTED = (0x25, 0x00), "LOGICAL UNIT NOT SUPPORTED";
     INVALID_FIELD_IN_PARAMETER_LIST = (0x26, 0x00), "INVALID FIELD IN PARAMETER LIST";
+    /// PERSISTENT RESERVE OUT RELEASE by the holder naming another type or scope than its reservation's.
+    INVALID_RELEASE_OF_PERSISTENT_RESERVATION = (0x26, 0x04), "INVALID RELEASE OF PERSISTENT RESERVATION";
     TOO_MANY_TARGET_DESCRIPTORS = (0x26, 0x06), "TOO MANY TARGET DESCRIPTORS";
     UNSUPPORTED_TARGET_DESCRIPTOR_TYPE = (0x26, 0x07), "UNSUPPORTED TARGET DESCRIPTOR TYPE CODE";
     TOO_MANY_SEGMENT_DESCRIPTORS = (0x26, 0x08), "TOO MANY SEGMENT DESCRIPTORS";
@@ -125,6 +127,12 @@ named_codes! {
     /// The unit attention for an I_T nexus that was lost and came back (SAM-5 6.3.4).
     I_T_NEXUS_LOSS = (0x29, 0x07), "I_T NEXUS LOSS OCCURRED";
     MODE_PARAMETERS_CHANGED = (0x2A, 0x01), "MODE PARAMETERS CHANGED";
+    /// Unit attention: another I_T nexus's PREEMPT or CLEAR removed this nexus's reservation.
+    RESERVATIONS_PREEMPTED = (0x2A, 0x03), "RESERVATIONS PREEMPTED";
+    /// Unit attention: the registrants-only or all-registrants reservation this nexus shared was released.
+    RESERVATIONS_RELEASED = (0x2A, 0x04), "RESERVATIONS RELEASED";
+    /// Unit attention: another I_T nexus's PREEMPT removed this nexus's registration.
+    REGISTRATIONS_PREEMPTED = (0x2A, 0x05), "REGISTRATIONS PREEMPTED";
     CAPACITY_DATA_CHANGED = (0x2A, 0x09), "CAPACITY DATA HAS CHANGED";
     SAVING_PARAMETERS_NOT_SUPPORTED = (0x39, 0x00), "SAVING PARAMETERS NOT SUPPORTED";
     REPORTED_LUNS_DATA_CHANGED = (0x3F, 0x0E), "REPORTED LUNS DATA HAS CHANGED";
@@ -217,6 +225,17 @@ impl Forwarded {
     /// forwarded).
     pub const fn check_condition(from: CopyTarget, sense: &Sense) -> Forwarded {
         Forwarded { from, status: CHECK_CONDITION, key: sense.key, asc: sense.asc, information: sense.information }
+    }
+
+    /// A copy target's status other than CHECK CONDITION (RESERVATION CONFLICT): forwarded with no sense
+    /// data (SPC-4 4.5.2.5: the SENSE DATA field holds sense only for a CHECK CONDITION).
+    pub const fn status_only(from: CopyTarget, status: u8) -> Forwarded {
+        Forwarded { from, status, key: SenseKey::NO_SENSE, asc: Asc::NO_ADDITIONAL_SENSE, information: None }
+    }
+
+    /// Whether the copy target's sense data is forwarded with its status (only a CHECK CONDITION has any).
+    pub const fn has_sense(&self) -> bool {
+        self.status == CHECK_CONDITION
     }
 
     /// The copy target's own sense, as it would report it.
