@@ -427,6 +427,23 @@ mod tests {
     }
 
     #[test]
+    fn a_resized_unit_keeps_its_blocks_and_forgets_those_past_the_end() {
+        let mut u = thin_unit(100);
+        u.write_block(10, &[7; 512], WriteHint::Data).unwrap();
+        u.write_block(90, &[8; 512], WriteHint::Data).unwrap();
+        u.resize(50);
+        assert_eq!(u.blocks(), 50);
+        assert!(u.read_block(90, &mut [0; 512]).is_err(), "past the end");
+        u.resize(100);
+        let mut b = [0u8; 512];
+        u.read_block(90, &mut b).unwrap();
+        assert_eq!((b, u.provisioning(90)), ([0; 512], Provisioning::Deallocated), "grown back empty");
+        u.read_block(10, &mut b).unwrap();
+        assert_eq!((b, u.provisioning(10)), ([7; 512], Provisioning::Mapped));
+        assert_eq!(u.dirty_blocks().collect::<Vec<_>>(), vec![10]);
+    }
+
+    #[test]
     fn a_terabyte_unit_with_few_blocks_costs_kilobytes() {
         let mut u = thin_unit((1u64 << 40) / 512);
         for lba in [0, 1 << 20, (1 << 31) - 1] {

@@ -1441,6 +1441,10 @@ fn nexus_loss_discards_the_initiators_held_results_only() {
     xcopy_good(&mut t, 0, copy_list(4, 0b00, &c, &s));
     xcopy_as(&mut t, OTHER_HOST, 0, copy_list(4, 0b00, &c, &s));
     t.nexus_loss(HOST);
+    // The nexus back: its first command reports the loss (29/07), then the list is unknown.
+    let r = t.execute(&request_from(HOST, 0, test_unit_ready(), vec![]));
+    let ua = sense_of(&r);
+    assert_eq!((r.status, ua.key.0, ua.asc.0, ua.asc.1), (2, 0x6, 0x29, 0x07));
     assert_unknown_list(&mut t, HOST, 4);
     assert_eq!(copy_status(&mut t, OTHER_HOST, 4).0, 0x01, "another initiator's results stay");
 }

@@ -239,6 +239,72 @@ mod tests {
         assert_eq!(drain(&mut u, A, 1), [Asc::REPORTED_LUNS_DATA_CHANGED]);
     }
 
+    /// An independent statement of the rules, for a property test: conditions kept as (code, time
+    /// established) in any order; a reset-class condition drops those of a lower class; a code already
+    /// held is not added; the one reported next is the lowest (class, time).
+    #[derive(Default)]
+    struct Reference {
+        held: Vec<(Asc, usize)>,
+        clock: usize,
+    }
+
+    impl Reference {
+        fn class(asc: Asc) -> u8 {
+            match (asc.0, asc.1) {
+                (0x29, 0x00) => 0,
+                (0x29, 0x02 | 0x03) => 1,
+                (0x29, 0x07) => 2,
+                _ => 3,
+            }
+        }
+
+        fn establish(&mut self, asc: Asc) {
+            if self.held.iter().any(|&(a, _)| a == asc) {
+                return;
+            }
+            if Self::class(asc) < 3 {
+                self.held.retain(|&(a, _)| Self::class(a) <= Self::class(asc));
+            }
+            self.clock += 1;
+            self.held.push((asc, self.clock));
+        }
+
+        fn take(&mut self) -> Option<Asc> {
+            let next = self.held.iter().enumerate().min_by_key(|(_, (a, t))| (Self::class(*a), *t)).map(|(i, _)| i)?;
+            Some(self.held.remove(next).0)
+        }
+    }
+
+    const CODES: [Asc; 7] = [
+        Asc::POWER_ON_RESET,
+        Asc::SCSI_BUS_RESET,
+        Asc::BUS_DEVICE_RESET,
+        Asc::I_T_NEXUS_LOSS,
+        Asc::MODE_PARAMETERS_CHANGED,
+        Asc::CAPACITY_DATA_CHANGED,
+        Asc::REPORTED_LUNS_DATA_CHANGED,
+    ];
+
+    proptest::proptest! {
+        /// Any sequence of establishing (`Some(code)`) and reporting (`None`) on one nexus and unit
+        /// reports what the reference does (seven codes: the queue never fills).
+        #[test]
+        fn the_queue_reports_as_the_reference_does(ops in proptest::collection::vec(proptest::option::of(0..CODES.len()), 0..64)) {
+            let mut queue = UnitAttentions::new(1, false);
+            let mut reference = Reference::default();
+            for op in ops {
+                match op {
+                    Some(i) => {
+                        queue.establish(A, 0, CODES[i]);
+                        reference.establish(CODES[i]);
+                    }
+                    None => proptest::prop_assert_eq!(queue.take(A, 0).map(|s| s.asc), reference.take()),
+                }
+            }
+            proptest::prop_assert_eq!(drain(&mut queue, A, 0), std::iter::from_fn(|| reference.take()).collect::<Vec<_>>());
+        }
+    }
+
     #[test]
     fn the_check_lets_the_three_commands_through() {
         use offload_scsi::Command;
