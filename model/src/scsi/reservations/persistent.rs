@@ -12,7 +12,7 @@ use offload_scsi::{Asc, Fields, Sense};
 use super::super::checks::truncate;
 use super::super::port_groups::RELATIVE_TARGET_PORT;
 use super::super::{Ctx, Outcome, Refusal, TargetState, Verdict};
-use super::{Attention, Persistent, Registration, UnitReservations};
+use super::{Attention, Persistent, Registration, Reservations, UnitReservations};
 
 /// REPORT CAPABILITIES byte 2: CRH (SPC-4 5.12.3 exceptions to RESERVE/RELEASE apply) and ATP_C.
 const CAPABILITIES: u8 = 0x10 | 0x04;
@@ -208,12 +208,17 @@ impl Changes<'_> {
         }
     }
 
+    /// Establishes `asc` on `nexus`.
+    fn attend(&mut self, nexus: String, asc: Asc) {
+        Reservations::attend(self.attentions, Attention { nexus, lun: self.lun, asc });
+    }
+
     /// Establishes `asc` on every registered nexus but this one.
     fn attend_registrants(&mut self, asc: Asc) {
         let others: Vec<String> =
             self.unit.registrations.iter().map(|r| r.nexus.clone()).filter(|n| n != self.nexus).collect();
         for nexus in others {
-            self.attentions.push(Attention { nexus, lun: self.lun, asc });
+            self.attend(nexus, asc);
         }
     }
 
@@ -338,12 +343,8 @@ impl Changes<'_> {
         if takes {
             unit.persistent = Some(Persistent { kind, holder: nexus.to_owned() });
         }
-        for preempted in &removed {
-            self.attentions.push(Attention {
-                nexus: preempted.clone(),
-                lun: self.lun,
-                asc: Asc::REGISTRATIONS_PREEMPTED,
-            });
+        for preempted in removed {
+            self.attend(preempted, Asc::REGISTRATIONS_PREEMPTED);
         }
         if changed {
             self.attend_registrants(Asc::RESERVATIONS_RELEASED);
