@@ -94,7 +94,38 @@ impl core::error::Error for LimitError {}
 /// Bytes of the largest logical block: what the transfer rule is reckoned in.
 const LARGEST_BLOCK: u64 = 4096;
 
+/// The atomic-write limits of VPD B0h (SBC-4 6.6.4), derived from what makes a write atomic here: a
+/// host write is one copy job from its staging buffer, and the range-lock unit holds that job's
+/// exclusive lock on the whole destination range, block-granular, for the job's whole run. So any write
+/// one job can take is atomic against every other command, at any LBA, of any length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AtomicLimits {
+    /// MAXIMUM ATOMIC TRANSFER LENGTH: one job's transfer, MAXIMUM TRANSFER LENGTH (within WRITE
+    /// ATOMIC (16)'s 16-bit TRANSFER LENGTH).
+    pub max_transfer_blocks: u32,
+    /// ATOMIC ALIGNMENT: locks start at any block.
+    pub alignment: u32,
+    /// ATOMIC TRANSFER LENGTH GRANULARITY: locks cover any number of blocks.
+    pub granularity: u32,
+    /// MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY and MAXIMUM ATOMIC BOUNDARY SIZE: 0, no
+    /// atomic boundaries — a write is never split into separately atomic parts.
+    pub max_transfer_with_boundary_blocks: u32,
+    pub max_boundary_blocks: u32,
+}
+
 impl Limits {
+    /// The atomic-write limits these limits imply ([`AtomicLimits`]).
+    pub const fn atomic(&self) -> AtomicLimits {
+        let max = if self.max_transfer_blocks > 0xFFFF { 0xFFFF } else { self.max_transfer_blocks };
+        AtomicLimits {
+            max_transfer_blocks: max,
+            alignment: 1,
+            granularity: 1,
+            max_transfer_with_boundary_blocks: 0,
+            max_boundary_blocks: 0,
+        }
+    }
+
     /// Checks the limits the way every implementation does before serving with them.
     pub fn validate(&self) -> Result<(), LimitError> {
         let c = &self.copy;
@@ -138,6 +169,15 @@ mod tests {
     #[test]
     fn the_defaults_are_valid() {
         assert_eq!(Limits::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn atomic_writes_are_one_job_long() {
+        let atomic = Limits::default().atomic();
+        assert_eq!(atomic.max_transfer_blocks, 8192);
+        assert_eq!((atomic.alignment, atomic.granularity, atomic.max_boundary_blocks), (1, 1, 0));
+        let big = Limits { max_transfer_blocks: 1 << 20, ..Limits::default() };
+        assert_eq!(big.atomic().max_transfer_blocks, 0xFFFF, "WRITE ATOMIC's TRANSFER LENGTH is 16 bits");
     }
 
     #[test]

@@ -14,10 +14,12 @@
 //!
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`port_groups`] (REPORT TARGET PORT
-//! GROUPS and the port identifiers VPD 83h reports), [`read_write`], [`compare_write`],
-//! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY), [`copy_results`] (RECEIVE
-//! COPY RESULTS), over the [`copy_manager`]'s book of lists, and [`synchronize_cache`]. The
-//! vocabulary — sense data, the command table, field readers — is the shared `offload-scsi` crate's.
+//! GROUPS and the port identifiers VPD 83h reports), [`read_write`] (READ and WRITE (6), (10), (12),
+//! (16) and WRITE ATOMIC (16)), [`compare_write`], [`write_same`], [`unmap`], [`lba_status`], [`xcopy`]
+//! (EXTENDED COPY), [`copy_results`] (RECEIVE COPY RESULTS), over the [`copy_manager`]'s book of lists,
+//! [`synchronize_cache`], [`pre_fetch`], [`start_stop`] (START STOP UNIT) with the stopped state every
+//! medium access obeys ([`readiness`]), and [`defect_data`] (READ DEFECT DATA). The vocabulary — sense
+//! data, the command table, field readers — is the shared `offload-scsi` crate's.
 //!
 //! Durability is an answer's typed output ([`Response::durable`]): the blocks the caller must make
 //! durable before it sends the status — SYNCHRONIZE CACHE's range, and every block a writing command
@@ -29,12 +31,16 @@ pub mod checks;
 pub mod compare_write;
 pub mod copy_manager;
 pub mod copy_results;
+pub mod defect_data;
 pub mod inquiry;
 pub mod lba_status;
 pub mod mode;
 pub mod port_groups;
+pub mod pre_fetch;
 pub mod read_write;
+pub mod readiness;
 pub mod report;
+pub mod start_stop;
 pub mod synchronize_cache;
 pub mod transfer;
 pub mod unmap;
@@ -51,7 +57,7 @@ use crate::engine::{Completion, Job, JobBatch, OffloadBlock};
 use crate::media::{Memory, UnitStore};
 use offload_scsi::command::{self, Command, CommandSpec};
 use offload_scsi::durability::must_be_durable;
-use offload_scsi::{Asc, CHECK_CONDITION, Durable, GOOD, Sense, SenseFormat, SenseKey};
+use offload_scsi::{Asc, CHECK_CONDITION, CONDITION_MET, Durable, GOOD, Sense, SenseFormat, SenseKey};
 
 /// One command as an initiator sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +129,8 @@ pub enum Outcome {
     Done(Vec<u8>),
     /// Answered GOOD without the engines once these blocks are durable (SYNCHRONIZE CACHE).
     Durable(Durable),
+    /// Answered CONDITION MET without the engines (PRE-FETCH: the range is in the cache).
+    ConditionMet,
     Engine(Plan),
 }
 
@@ -136,6 +144,10 @@ pub struct TargetState {
     descriptor_sense: Vec<bool>,
     /// Each unit's caching mode page WCE bit.
     write_cache: Vec<bool>,
+    /// Each unit's control mode page SWP bit (software write protect).
+    software_write_protect: Vec<bool>,
+    /// Each unit's stopped state (START STOP UNIT with START=0; power-on: started).
+    stopped: Vec<bool>,
     pub copy_results: copy_manager::CopyResults,
 }
 
@@ -165,6 +177,28 @@ impl TargetState {
     pub fn set_write_cache(&mut self, lun: u16, on: bool) {
         if let Some(w) = self.write_cache.get_mut(usize::from(lun)) {
             *w = on;
+        }
+    }
+
+    /// Whether `lun`'s control mode page SWP bit is set (false for a LUN with no unit).
+    pub fn software_write_protect(&self, lun: u16) -> bool {
+        self.software_write_protect.get(usize::from(lun)).copied().unwrap_or(false)
+    }
+
+    pub fn set_software_write_protect(&mut self, lun: u16, on: bool) {
+        if let Some(p) = self.software_write_protect.get_mut(usize::from(lun)) {
+            *p = on;
+        }
+    }
+
+    /// Whether `lun` is stopped (false for a LUN with no unit).
+    pub fn stopped(&self, lun: u16) -> bool {
+        self.stopped.get(usize::from(lun)).copied().unwrap_or(false)
+    }
+
+    pub fn set_stopped(&mut self, lun: u16, stopped: bool) {
+        if let Some(s) = self.stopped.get_mut(usize::from(lun)) {
+            *s = stopped;
         }
     }
 
@@ -205,6 +239,8 @@ impl Target {
             state: TargetState {
                 descriptor_sense: vec![config.descriptor_sense; config.units.len()],
                 write_cache: config.units.iter().map(|u| u.write_cache).collect(),
+                software_write_protect: vec![false; config.units.len()],
+                stopped: vec![false; config.units.len()],
                 config,
                 copy_results,
             },
@@ -264,6 +300,10 @@ impl Target {
                 Ok(Outcome::Durable(durable)) => {
                     let response = self.respond(request.lun, Ok(Vec::new()), Vec::new());
                     responses[i] = Some(Response { durable: vec![durable], ..response });
+                }
+                Ok(Outcome::ConditionMet) => {
+                    let response = self.respond(request.lun, Ok(Vec::new()), Vec::new());
+                    responses[i] = Some(Response { status: CONDITION_MET, ..response });
                 }
                 Ok(Outcome::Engine(plan)) => {
                     let queue = self.queue_for(&request.initiator);
@@ -329,15 +369,34 @@ impl Target {
             .collect()
     }
 
-    fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
-        let spec: &CommandSpec = command::lookup(ctx.cdb)?;
-        let lun_reachable = usize::from(ctx.lun) < self.state.config.units.len()
-            && self.state.config.access.allows(ctx.initiator, ctx.lun);
+    /// The front-end checks every command passes before the device server's state is consulted: the
+    /// command is known, its LUN reachable (INQUIRY and REPORT LUNS answer for any LUN), no reserved bit
+    /// set. Returns the command and whether the LUN is reachable.
+    fn front_end(&self, initiator: &str, lun: u16, cdb: &[u8]) -> Result<(&'static CommandSpec, bool), Sense> {
+        let spec: &CommandSpec = command::lookup(cdb)?;
+        let lun_reachable =
+            usize::from(lun) < self.state.config.units.len() && self.state.config.access.allows(initiator, lun);
         if !lun_reachable && !matches!(spec.command, Command::Inquiry | Command::ReportLuns) {
             return Err(Sense::illegal(Asc::LOGICAL_UNIT_NOT_SUPPORTED));
         }
-        let unit = lun_reachable.then(|| self.state.unit_config(ctx.lun));
-        command::check_reserved(&spec.usage(unit.is_some_and(|u| !u.thin)), ctx.cdb)?;
+        let unit = lun_reachable.then(|| self.state.unit_config(lun));
+        command::check_reserved(&spec.usage(unit.is_some_and(|u| !u.thin)), cdb)?;
+        Ok((spec, lun_reachable))
+    }
+
+    /// For a caller that executes `request` elsewhere (the fast-path back end): the model's answer when
+    /// the device server's state refuses it after the front-end checks pass — the stopped state
+    /// ([`readiness`]) — so that the refusal is the model's, byte for byte. `None`: the command may
+    /// run (front-end errors are the executor's own to give).
+    pub fn refusal(&self, request: &Request) -> Option<Response> {
+        let (spec, _) = self.front_end(&request.initiator, request.lun, &request.cdb).ok()?;
+        let refused = readiness::check(&self.state, request.lun, spec.command).err()?;
+        Some(self.respond(request.lun, Err(refused), Vec::new()))
+    }
+
+    fn dispatch(&mut self, ctx: &Ctx) -> HandlerResult {
+        let (spec, lun_reachable) = self.front_end(ctx.initiator, ctx.lun, ctx.cdb)?;
+        readiness::check(&self.state, ctx.lun, spec.command)?;
         let state = &mut self.state;
         let memory = &self.memory;
         match spec.command {
@@ -347,8 +406,17 @@ impl Target {
             Command::ModeSelect6 | Command::ModeSelect10 => mode::mode_select(state, ctx, spec.command),
             Command::ReadCapacity10 => capacity::read_capacity_10(state, ctx),
             Command::ReadCapacity16 => capacity::read_capacity_16(state, ctx),
-            Command::Read10 | Command::Read16 => read_write::read(state, ctx, spec.command),
-            Command::Write10 | Command::Write16 => read_write::write(state, ctx, spec.command),
+            Command::Read6 | Command::Read10 | Command::Read12 | Command::Read16 => {
+                read_write::read(state, ctx, spec.command)
+            }
+            Command::Write6 | Command::Write10 | Command::Write12 | Command::Write16 | Command::WriteAtomic16 => {
+                read_write::write(state, ctx, spec.command)
+            }
+            Command::PreFetch10 | Command::PreFetch16 => pre_fetch::pre_fetch(state, ctx, spec.command),
+            Command::StartStopUnit => start_stop::start_stop_unit(state, ctx),
+            Command::ReadDefectData10 | Command::ReadDefectData12 => {
+                defect_data::read_defect_data(state, ctx, spec.command)
+            }
             Command::CompareAndWrite => compare_write::compare_and_write(state, ctx),
             Command::WriteSame10 | Command::WriteSame16 => write_same::write_same(state, ctx, spec.command),
             Command::Unmap => unmap::unmap(state, ctx),
