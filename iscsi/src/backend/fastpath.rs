@@ -144,6 +144,7 @@ impl FastPathBackend {
                 bad_blocks: &u.bad_blocks,
                 descriptor_sense: state.descriptor_sense(i as u16),
                 write_cache: state.write_cache(i as u16),
+                software_write_protected: state.software_write_protect(i as u16),
             })
             .collect();
         let allows = |initiator: &[u8], lun: u16| std::str::from_utf8(initiator).is_ok_and(|i| access.allows(i, lun));
@@ -230,15 +231,20 @@ impl FastPathBackend {
 impl Backend for FastPathBackend {
     fn execute(&mut self, c: &Command<'_>) -> Result<Answer, BackendError> {
         let in_fast_path = command::lookup(c.cdb).is_ok_and(|spec| spec.command.in_fast_path());
+        let request = || Request {
+            initiator: c.initiator.to_owned(),
+            lun: c.lun,
+            cdb: c.cdb.to_vec(),
+            data_out: c.data_out.to_vec(),
+        };
         if !in_fast_path {
-            let response = self.model.execute(&Request {
-                initiator: c.initiator.to_owned(),
-                lun: c.lun,
-                cdb: c.cdb.to_vec(),
-                data_out: c.data_out.to_vec(),
-            });
+            let response = self.model.execute(&request());
             self.images.make_durable(response.durable.iter().map(|d| d.lun))?;
             return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
+        }
+        // The device server's state (a stopped unit) is the model's: its refusal, byte for byte.
+        if let Some(refused) = self.model.refusal(&request()) {
+            return Ok(Answer { status: refused.status, sense: refused.sense, data_in: refused.data_in });
         }
         self.run_fast_path(c)?.ok_or(BackendError::FastPathUnhandled(c.cdb[0]))
     }

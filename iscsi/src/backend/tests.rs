@@ -286,3 +286,74 @@ fn deallocated_blocks_become_holes_in_the_image() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// Every answer the two back ends give to `steps`, in order.
+fn answers_of(b: &mut dyn Backend, steps: &[(Vec<u8>, Vec<u8>)]) -> Vec<Answer> {
+    steps.iter().map(|(cdb, data)| run(b, cdb, data)).collect()
+}
+
+#[test]
+fn a_stopped_unit_refuses_fast_path_commands_as_the_model_does() {
+    use offload_vectors::cdb;
+    let steps = vec![
+        (cdb::start_stop_unit(false, 0x04), vec![]), // stop, NO_FLUSH
+        (cdb::write10(0, 1), vec![0x11; 512]),
+        (cdb::read6(0, 1), vec![]),
+        (cdb::write_atomic16(0, 0, 1), vec![0x11; 512]),
+        (cdb::read16(0, 1), vec![]),
+        (cdb::start_stop_unit(false, 0x01), vec![]), // start
+        (cdb::write12(0, 1), vec![0x22; 512]),
+        (cdb::read12(0, 1), vec![]),
+    ];
+    let mut all = Vec::new();
+    for mut b in backends(true) {
+        let answers = answers_of(b.as_mut(), &steps);
+        for a in &answers[1..5] {
+            // NOT READY, LOGICAL UNIT NOT READY, INITIALIZING COMMAND REQUIRED.
+            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x02, 0x04, 0x02), "{}", b.name());
+        }
+        assert_eq!(answers[7].data_in, vec![0x22; 512], "{}: nothing was written while stopped", b.name());
+        all.push(answers);
+    }
+    assert_eq!(all[0], all[1], "byte for byte");
+}
+
+#[test]
+fn software_write_protect_reaches_the_fast_path() {
+    use offload_vectors::cdb;
+    // MODE SELECT (6) of the control page with SWP (byte 4 of the page, bit 3) set, then cleared.
+    let control = |swp: u8| vec![0, 0, 0, 0, 0x0A, 0x0A, 0x02, 0x10, swp, 0, 0, 0, 0xFF, 0xFF, 0, 0];
+    let steps = vec![
+        (vec![0x15, 0x10, 0, 0, 16, 0], control(0x08)),
+        (cdb::write10(0, 1), vec![0x33; 512]),
+        (cdb::write6(0, 1), vec![0x33; 512]),
+        (cdb::write_same16(0, 0, 1), vec![0x33; 512]),
+        (vec![0x1A, 0x08, 0x0A, 0, 255, 0], vec![]),
+        (cdb::read10(0, 1), vec![]),
+        (vec![0x15, 0x10, 0, 0, 16, 0], control(0)),
+        (cdb::write10(0, 1), vec![0x44; 512]),
+        (cdb::read10(0, 1), vec![]),
+    ];
+    let mut all = Vec::new();
+    for mut b in backends(true) {
+        let answers = answers_of(b.as_mut(), &steps);
+        for a in &answers[1..4] {
+            // DATA PROTECT, LOGICAL UNIT SOFTWARE WRITE PROTECTED.
+            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x07, 0x27, 0x02), "{}", b.name());
+        }
+        assert_eq!(answers[4].data_in[2] & 0x80, 0x80, "{}: WP in the mode parameter header", b.name());
+        assert_eq!(answers[5].data_in, vec![0; 512], "{}: reads still work", b.name());
+        assert_eq!(answers[8].data_in, vec![0x44; 512], "{}: writable again", b.name());
+        all.push(answers);
+    }
+    assert_eq!(all[0], all[1], "byte for byte");
+}
+
+#[test]
+fn pre_fetch_is_condition_met_on_both_back_ends() {
+    use offload_vectors::cdb;
+    let steps = vec![(cdb::pre_fetch10(0, 0, 8), vec![]), (cdb::pre_fetch16(0x02, 250, 6), vec![])];
+    let all: Vec<_> = backends(true).into_iter().map(|mut b| answers_of(b.as_mut(), &steps)).collect();
+    assert!(all[0].iter().all(|a| a.status == 0x04 && a.sense.is_empty()), "CONDITION MET");
+    assert_eq!(all[0], all[1]);
+}
