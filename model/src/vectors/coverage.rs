@@ -18,6 +18,48 @@ pub const REQUIRED: &[&str] = &[
     "TEST UNIT READY → GOOD",
     "TEST UNIT READY → 5/25/00",
     "TEST UNIT READY → 5/24/00",
+    "TEST UNIT READY → 2/04/02",
+    "READ(6) → GOOD",
+    "READ(6) → 5/21/00",
+    "READ(6) → 5/24/00",
+    "READ(6) → 3/11/00",
+    "WRITE(6) → GOOD",
+    "WRITE(6) → 5/21/00",
+    "WRITE(6) → 5/24/00",
+    "WRITE(6) → 7/27/00",
+    "WRITE(6) → 7/27/02",
+    "WRITE(6) → 3/0C/00",
+    "READ(12) → GOOD",
+    "READ(12) → 5/21/00",
+    "READ(12) → 5/24/00",
+    "READ(12) → 3/11/00",
+    "WRITE(12) → GOOD",
+    "WRITE(12) → 5/21/00",
+    "WRITE(12) → 5/24/00",
+    "WRITE(12) → 7/27/00",
+    "WRITE ATOMIC(16) → GOOD",
+    "WRITE ATOMIC(16) → 5/21/00",
+    "WRITE ATOMIC(16) → 5/24/00",
+    "WRITE ATOMIC(16) → 7/27/00",
+    "WRITE ATOMIC(16) → 7/27/02",
+    "PRE-FETCH(10) → CONDITION MET",
+    "PRE-FETCH(10) → 5/21/00",
+    "PRE-FETCH(10) → 2/04/02",
+    "PRE-FETCH(16) → CONDITION MET",
+    "PRE-FETCH(16) → 5/21/00",
+    "PRE-FETCH(16) → 5/24/00",
+    "START STOP UNIT → GOOD",
+    "START STOP UNIT → 5/24/00",
+    "READ(10) → 2/04/02",
+    "WRITE(16) → 2/04/02",
+    "WRITE(10) → 7/27/02",
+    "COMPARE AND WRITE → 7/27/02",
+    "WRITE SAME(16) → 7/27/02",
+    "UNMAP → 7/27/02",
+    "READ DEFECT DATA(10) → GOOD",
+    "READ DEFECT DATA(10) → 5/24/00",
+    "READ DEFECT DATA(12) → GOOD",
+    "READ DEFECT DATA(12) → 5/24/00",
     "INQUIRY → GOOD",
     "INQUIRY → 5/24/00",
     "MODE SENSE(6) → GOOD",
@@ -101,6 +143,9 @@ pub const REQUIRED: &[&str] = &[
     "WRITE SAME(16) @ 4096-byte blocks",
     "UNMAP @ 4096-byte blocks",
     "EXTENDED COPY(LID1) @ 4096-byte blocks",
+    "READ(6) @ 4096-byte blocks",
+    "WRITE(12) @ 4096-byte blocks",
+    "WRITE ATOMIC(16) @ 4096-byte blocks",
     "LBA 0",
     "last LBA",
     "capacity + 1",
@@ -115,6 +160,9 @@ pub const REQUIRED: &[&str] = &[
     "miscompare at first byte",
     "miscompare at last byte",
     "medium error",
+    "stopped unit",
+    "software write protect",
+    "atomic-write concurrency",
 ];
 
 /// Every bin a case reaches: declared and derived.
@@ -122,7 +170,11 @@ pub fn bins_of(case: &Case) -> Vec<String> {
     let mut bins = case.bins.clone();
     for c in case.commands() {
         let name = command::lookup(&c.cdb).map_or("(unsupported)", |s| s.name);
-        let outcome = if c.expect.status == 0 { "GOOD".to_owned() } else { sense_summary(&c.expect.sense) };
+        let outcome = match c.expect.status {
+            offload_scsi::GOOD => "GOOD".to_owned(),
+            offload_scsi::CONDITION_MET => "CONDITION MET".to_owned(),
+            _ => sense_summary(&c.expect.sense),
+        };
         bins.push(format!("{name} → {outcome}"));
         if let Some(unit) = case.config.units.get(usize::from(c.lun)) {
             bins.push(format!("{name} @ {}-byte blocks", unit.block_size));
