@@ -74,22 +74,6 @@ fn has_flags(command: Command) -> bool {
     !matches!(command, Command::Read6 | Command::Write6)
 }
 
-/// WRITE ATOMIC (16): no atomic boundary beyond the maximum, TRANSFER LENGTH within the maximum and on
-/// the granularity, the LBA on the alignment.
-fn atomic_checks(limits: &Limits, cdb: &[u8], lba: u64, blocks: u64) -> Result<(), Sense> {
-    let atomic = limits.atomic();
-    if u32::from(cdb.be16(10)) > atomic.max_boundary_blocks {
-        return Err(Sense::invalid_cdb_field(10, None));
-    }
-    if blocks > u64::from(atomic.max_transfer_blocks) || blocks % u64::from(atomic.granularity) != 0 {
-        return Err(Sense::invalid_cdb_field(12, None));
-    }
-    if lba % u64::from(atomic.alignment) != 0 {
-        return Err(Sense::invalid_cdb_field(2, None));
-    }
-    Ok(())
-}
-
 /// The checks READ and WRITE share: protection, the atomic limits, MAXIMUM TRANSFER LENGTH, range.
 fn transfer_checks(
     unit: &Unit<'_>,
@@ -102,7 +86,7 @@ fn transfer_checks(
         no_protection(request.cdb)?;
     }
     if command == Command::WriteAtomic16 {
-        atomic_checks(limits, request.cdb, lba, blocks)?;
+        limits.atomic().check(request.cdb.be16(10), lba, blocks)?;
     }
     if blocks > u64::from(limits.max_transfer_blocks) {
         return Err(Sense::invalid_cdb_field(length_at, None));

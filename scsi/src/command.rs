@@ -73,37 +73,25 @@ impl Command {
         )
     }
 
-    /// Whether the command accesses the medium, so that a stopped unit refuses it (SBC-4 4.20): the reads
+    /// Whether the command accesses the medium, so that a stopped unit refuses it (SBC-4 power conditions): the reads
     /// and writes, everything that reads or changes provisioning or capacity, SYNCHRONIZE CACHE and
     /// PRE-FETCH; TEST UNIT READY reports the state. Inquiries, mode pages, reports, READ DEFECT DATA
     /// (the list is the device server's, not the medium's), copy results and START STOP UNIT itself
     /// are answered.
     pub const fn accesses_medium(self) -> bool {
-        matches!(
-            self,
-            Command::TestUnitReady
-                | Command::Read6
-                | Command::Write6
-                | Command::ReadCapacity10
-                | Command::Read10
-                | Command::Write10
-                | Command::PreFetch10
-                | Command::SynchronizeCache10
-                | Command::WriteSame10
-                | Command::Unmap
-                | Command::ExtendedCopy
-                | Command::Read16
-                | Command::CompareAndWrite
-                | Command::Write16
-                | Command::PreFetch16
-                | Command::SynchronizeCache16
-                | Command::WriteSame16
-                | Command::WriteAtomic16
-                | Command::ReadCapacity16
-                | Command::GetLbaStatus
-                | Command::Read12
-                | Command::Write12
-        )
+        // Everything the fast path executes moves block data.
+        self.in_fast_path()
+            || matches!(
+                self,
+                Command::TestUnitReady
+                    | Command::ReadCapacity10
+                    | Command::PreFetch10
+                    | Command::SynchronizeCache10
+                    | Command::PreFetch16
+                    | Command::SynchronizeCache16
+                    | Command::ReadCapacity16
+                    | Command::GetLbaStatus
+            )
     }
 
     /// WRITE SAME (10) or (16).
@@ -421,12 +409,12 @@ mod tests {
 
     #[test]
     fn six_and_twelve_byte_reads_and_writes() {
-        // SBC-4 5.16 / 5.41: READ/WRITE (6) — 21-bit LBA, one-byte TRANSFER LENGTH, no flags.
+        // SBC-4 READ (6) / WRITE (6) — 21-bit LBA, one-byte TRANSFER LENGTH, no flags.
         for (opcode, command) in [(0x08, Command::Read6), (0x0A, Command::Write6)] {
             let spec = lookup(&[opcode]).unwrap();
             assert_eq!((spec.command, spec.usage), (command, &[opcode, 0x1F, 0xFF, 0xFF, 0xFF, 0][..]));
         }
-        // SBC-4 5.18 / 5.43: (12) — 4-byte LBA and TRANSFER LENGTH, the (10) flags.
+        // SBC-4 READ (12) / WRITE (12) — 4-byte LBA and TRANSFER LENGTH, the (10) flags.
         let read12 = lookup(&[0xA8]).unwrap();
         let write12 = lookup(&[0xAA]).unwrap();
         assert_eq!((read12.command, write12.command), (Command::Read12, Command::Write12));
@@ -436,7 +424,7 @@ mod tests {
 
     #[test]
     fn start_stop_unit_has_no_load_eject() {
-        // SBC-4 5.27: LOEJ is byte 4 bit 1; no unit is removable, so it is not interpreted.
+        // SBC-4 START STOP UNIT: LOEJ is byte 4 bit 1; no unit is removable, so it is not interpreted.
         let ssu = lookup(&[0x1B]).unwrap();
         assert_eq!(ssu.command, Command::StartStopUnit);
         let err = check_reserved(ssu.usage, &[0x1B, 0, 0, 0, 0x02, 0]).unwrap_err();

@@ -113,6 +113,25 @@ pub struct AtomicLimits {
     pub max_boundary_blocks: u32,
 }
 
+impl AtomicLimits {
+    /// Checks a WRITE ATOMIC (16) against the limits: ATOMIC BOUNDARY (CDB bytes 10–11) within MAXIMUM
+    /// ATOMIC BOUNDARY SIZE, TRANSFER LENGTH (bytes 12–13) within MAXIMUM ATOMIC TRANSFER LENGTH and a
+    /// multiple of the granularity, the LBA (bytes 2–9) on the alignment; INVALID FIELD IN CDB pointing
+    /// at the field otherwise.
+    pub fn check(&self, boundary: u16, lba: u64, blocks: u64) -> Result<(), crate::Sense> {
+        if u32::from(boundary) > self.max_boundary_blocks {
+            return Err(crate::Sense::invalid_cdb_field(10, None));
+        }
+        if blocks > u64::from(self.max_transfer_blocks) || !blocks.is_multiple_of(u64::from(self.granularity)) {
+            return Err(crate::Sense::invalid_cdb_field(12, None));
+        }
+        if !lba.is_multiple_of(u64::from(self.alignment)) {
+            return Err(crate::Sense::invalid_cdb_field(2, None));
+        }
+        Ok(())
+    }
+}
+
 impl Limits {
     /// The atomic-write limits these limits imply ([`AtomicLimits`]).
     pub const fn atomic(&self) -> AtomicLimits {
@@ -178,6 +197,18 @@ mod tests {
         assert_eq!((atomic.alignment, atomic.granularity, atomic.max_boundary_blocks), (1, 1, 0));
         let big = Limits { max_transfer_blocks: 1 << 20, ..Limits::default() };
         assert_eq!(big.atomic().max_transfer_blocks, 0xFFFF, "WRITE ATOMIC's TRANSFER LENGTH is 16 bits");
+    }
+
+    #[test]
+    fn atomic_checks_point_at_the_field() {
+        use crate::Sense;
+        let strict =
+            AtomicLimits { alignment: 4, granularity: 2, max_boundary_blocks: 0, ..Limits::default().atomic() };
+        assert_eq!(strict.check(0, 8, 2), Ok(()));
+        assert_eq!(strict.check(1, 8, 2), Err(Sense::invalid_cdb_field(10, None)), "ATOMIC BOUNDARY");
+        assert_eq!(strict.check(0, 8, 3), Err(Sense::invalid_cdb_field(12, None)), "granularity");
+        assert_eq!(strict.check(0, 8, 8194), Err(Sense::invalid_cdb_field(12, None)), "maximum");
+        assert_eq!(strict.check(0, 6, 2), Err(Sense::invalid_cdb_field(2, None)), "alignment");
     }
 
     #[test]

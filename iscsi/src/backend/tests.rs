@@ -287,9 +287,18 @@ fn deallocated_blocks_become_holes_in_the_image() {
     }
 }
 
-/// Every answer the two back ends give to `steps`, in order.
-fn answers_of(b: &mut dyn Backend, steps: &[(Vec<u8>, Vec<u8>)]) -> Vec<Answer> {
-    steps.iter().map(|(cdb, data)| run(b, cdb, data)).collect()
+/// Runs `steps` on both back ends, hands each one's answers to `check` with its name, and requires the
+/// two to answer byte for byte alike.
+fn both_alike(steps: &[(Vec<u8>, Vec<u8>)], check: impl Fn(&str, &[Answer])) {
+    let all: Vec<Vec<Answer>> = backends(true)
+        .into_iter()
+        .map(|mut b| {
+            let answers: Vec<Answer> = steps.iter().map(|(cdb, data)| run(b.as_mut(), cdb, data)).collect();
+            check(b.name(), &answers);
+            answers
+        })
+        .collect();
+    assert_eq!(all[0], all[1], "byte for byte");
 }
 
 #[test]
@@ -305,17 +314,13 @@ fn a_stopped_unit_refuses_fast_path_commands_as_the_model_does() {
         (cdb::write12(0, 1), vec![0x22; 512]),
         (cdb::read12(0, 1), vec![]),
     ];
-    let mut all = Vec::new();
-    for mut b in backends(true) {
-        let answers = answers_of(b.as_mut(), &steps);
+    both_alike(&steps, |name, answers| {
         for a in &answers[1..5] {
             // NOT READY, LOGICAL UNIT NOT READY, INITIALIZING COMMAND REQUIRED.
-            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x02, 0x04, 0x02), "{}", b.name());
+            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x02, 0x04, 0x02), "{name}");
         }
-        assert_eq!(answers[7].data_in, vec![0x22; 512], "{}: nothing was written while stopped", b.name());
-        all.push(answers);
-    }
-    assert_eq!(all[0], all[1], "byte for byte");
+        assert_eq!(answers[7].data_in, vec![0x22; 512], "{name}: nothing was written while stopped");
+    });
 }
 
 #[test]
@@ -334,26 +339,22 @@ fn software_write_protect_reaches_the_fast_path() {
         (cdb::write10(0, 1), vec![0x44; 512]),
         (cdb::read10(0, 1), vec![]),
     ];
-    let mut all = Vec::new();
-    for mut b in backends(true) {
-        let answers = answers_of(b.as_mut(), &steps);
+    both_alike(&steps, |name, answers| {
         for a in &answers[1..4] {
             // DATA PROTECT, LOGICAL UNIT SOFTWARE WRITE PROTECTED.
-            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x07, 0x27, 0x02), "{}", b.name());
+            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x07, 0x27, 0x02), "{name}");
         }
-        assert_eq!(answers[4].data_in[2] & 0x80, 0x80, "{}: WP in the mode parameter header", b.name());
-        assert_eq!(answers[5].data_in, vec![0; 512], "{}: reads still work", b.name());
-        assert_eq!(answers[8].data_in, vec![0x44; 512], "{}: writable again", b.name());
-        all.push(answers);
-    }
-    assert_eq!(all[0], all[1], "byte for byte");
+        assert_eq!(answers[4].data_in[2] & 0x80, 0x80, "{name}: WP in the mode parameter header");
+        assert_eq!(answers[5].data_in, vec![0; 512], "{name}: reads still work");
+        assert_eq!(answers[8].data_in, vec![0x44; 512], "{name}: writable again");
+    });
 }
 
 #[test]
 fn pre_fetch_is_condition_met_on_both_back_ends() {
     use offload_vectors::cdb;
     let steps = vec![(cdb::pre_fetch10(0, 0, 8), vec![]), (cdb::pre_fetch16(0x02, 250, 6), vec![])];
-    let all: Vec<_> = backends(true).into_iter().map(|mut b| answers_of(b.as_mut(), &steps)).collect();
-    assert!(all[0].iter().all(|a| a.status == 0x04 && a.sense.is_empty()), "CONDITION MET");
-    assert_eq!(all[0], all[1]);
+    both_alike(&steps, |name, answers| {
+        assert!(answers.iter().all(|a| a.status == 0x04 && a.sense.is_empty()), "{name}: CONDITION MET");
+    });
 }

@@ -151,10 +151,22 @@ pub struct TargetState {
     pub copy_results: copy_manager::CopyResults,
 }
 
+/// A per-unit flag of `flags` for `lun`; `None` for a LUN with no unit.
+fn flag(flags: &[bool], lun: u16) -> Option<bool> {
+    flags.get(usize::from(lun)).copied()
+}
+
+/// Sets a per-unit flag (a LUN with no unit has none to set).
+fn set_flag(flags: &mut [bool], lun: u16, on: bool) {
+    if let Some(f) = flags.get_mut(usize::from(lun)) {
+        *f = on;
+    }
+}
+
 impl TargetState {
     /// Whether sense for `lun` is in descriptor format (the power-on value for a LUN with no unit).
     pub fn descriptor_sense(&self, lun: u16) -> bool {
-        self.descriptor_sense.get(usize::from(lun)).copied().unwrap_or(self.config.descriptor_sense)
+        flag(&self.descriptor_sense, lun).unwrap_or(self.config.descriptor_sense)
     }
 
     /// The sense format for `lun`.
@@ -163,43 +175,35 @@ impl TargetState {
     }
 
     pub fn set_descriptor_sense(&mut self, lun: u16, on: bool) {
-        if let Some(d) = self.descriptor_sense.get_mut(usize::from(lun)) {
-            *d = on;
-        }
+        set_flag(&mut self.descriptor_sense, lun, on);
     }
 
     /// Whether `lun`'s write cache is enabled (caching mode page WCE; the power-on value for a LUN with
     /// no unit).
     pub fn write_cache(&self, lun: u16) -> bool {
-        self.write_cache.get(usize::from(lun)).copied().unwrap_or(true)
+        flag(&self.write_cache, lun).unwrap_or(true)
     }
 
     pub fn set_write_cache(&mut self, lun: u16, on: bool) {
-        if let Some(w) = self.write_cache.get_mut(usize::from(lun)) {
-            *w = on;
-        }
+        set_flag(&mut self.write_cache, lun, on);
     }
 
     /// Whether `lun`'s control mode page SWP bit is set (false for a LUN with no unit).
     pub fn software_write_protect(&self, lun: u16) -> bool {
-        self.software_write_protect.get(usize::from(lun)).copied().unwrap_or(false)
+        flag(&self.software_write_protect, lun).unwrap_or(false)
     }
 
     pub fn set_software_write_protect(&mut self, lun: u16, on: bool) {
-        if let Some(p) = self.software_write_protect.get_mut(usize::from(lun)) {
-            *p = on;
-        }
+        set_flag(&mut self.software_write_protect, lun, on);
     }
 
     /// Whether `lun` is stopped (false for a LUN with no unit).
     pub fn stopped(&self, lun: u16) -> bool {
-        self.stopped.get(usize::from(lun)).copied().unwrap_or(false)
+        flag(&self.stopped, lun).unwrap_or(false)
     }
 
     pub fn set_stopped(&mut self, lun: u16, stopped: bool) {
-        if let Some(s) = self.stopped.get_mut(usize::from(lun)) {
-            *s = stopped;
-        }
+        set_flag(&mut self.stopped, lun, stopped);
     }
 
     pub fn unit_config(&self, lun: u16) -> &UnitConfig {

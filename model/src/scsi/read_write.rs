@@ -52,29 +52,13 @@ fn check(state: &TargetState, ctx: &Ctx, command: Command) -> Result<(u64, u32),
         no_protection(ctx.cdb)?;
     }
     if command == Command::WriteAtomic16 {
-        check_atomic(state, ctx, lba, blocks)?;
+        state.config.limits.atomic().check(ctx.cdb.be16(10), lba, blocks)?;
     }
     if blocks > u64::from(state.config.limits.max_transfer_blocks) {
         return Err(Sense::invalid_cdb_field(length_at, None));
     }
     lba_range(state.unit_config(ctx.lun), lba, blocks)?;
     Ok((lba, blocks as u32))
-}
-
-/// WRITE ATOMIC (16)'s own limits: ATOMIC BOUNDARY within MAXIMUM ATOMIC BOUNDARY SIZE, TRANSFER LENGTH
-/// within MAXIMUM ATOMIC TRANSFER LENGTH and a multiple of the granularity, LBA on the alignment.
-fn check_atomic(state: &TargetState, ctx: &Ctx, lba: u64, blocks: u64) -> Result<(), Sense> {
-    let atomic = state.config.limits.atomic();
-    if u32::from(ctx.cdb.be16(10)) > atomic.max_boundary_blocks {
-        return Err(Sense::invalid_cdb_field(10, None));
-    }
-    if blocks > u64::from(atomic.max_transfer_blocks) || blocks % u64::from(atomic.granularity) != 0 {
-        return Err(Sense::invalid_cdb_field(12, None));
-    }
-    if lba % u64::from(atomic.alignment) != 0 {
-        return Err(Sense::invalid_cdb_field(2, None));
-    }
-    Ok(())
 }
 
 pub fn read(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {

@@ -1,4 +1,4 @@
-//! The stopped state every medium access obeys (SBC-4 4.20, 5.27): while START STOP UNIT has a logical
+//! The stopped state every medium access obeys (SBC-4, START STOP UNIT and the power conditions): while START STOP UNIT has a logical
 //! unit stopped, a command that accesses its medium — [`Command::accesses_medium`], TEST UNIT READY
 //! included, which reports the state — is terminated with NOT READY, LOGICAL UNIT NOT READY,
 //! INITIALIZING COMMAND REQUIRED (04h/02h): the initializing command is START STOP UNIT with START=1.

@@ -1,4 +1,4 @@
-//! START STOP UNIT (SBC-4 5.27): stop a logical unit's medium, or start it again.
+//! START STOP UNIT (SBC-4): stop a logical unit's medium, or start it again.
 //!
 //! The stopped state is per logical unit, shared by every I_T nexus, and obeyed by every medium access
 //! ([`super::readiness`]). The decisions:

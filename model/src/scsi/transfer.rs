@@ -89,14 +89,14 @@ mod tests {
 
     #[test]
     fn six_twelve_and_atomic_writes() {
-        // SBC-4 5.41: WRITE (6) TRANSFER LENGTH 0 is 256 blocks.
+        // SBC-4 WRITE (6): TRANSFER LENGTH 0 is 256 blocks.
         let w6 = implied_data_out(&cdb::write6(5, 0), 512).unwrap();
         assert_eq!(w6, ImpliedDataOut { bytes: 256 * 512, shape: DataOutShape::Exact });
         assert_eq!(implied_data_out(&cdb::write6(5, 3), 4096).unwrap().bytes, 3 * 4096);
-        // SBC-4 5.43: WRITE (12) TRANSFER LENGTH at bytes 6–9.
+        // SBC-4 WRITE (12): TRANSFER LENGTH at bytes 6–9.
         let w12 = implied_data_out(&cdb::write12(5, 70_000), 512).unwrap();
         assert_eq!(w12, ImpliedDataOut { bytes: 70_000 * 512, shape: shape_of_blocks(512, 6..10) });
-        // SBC-4 5.50: WRITE ATOMIC (16) TRANSFER LENGTH at bytes 12–13.
+        // SBC-4 WRITE ATOMIC (16): TRANSFER LENGTH at bytes 12–13.
         let wa = implied_data_out(&cdb::write_atomic16(5, 0, 9), 512).unwrap();
         assert_eq!(wa, ImpliedDataOut { bytes: 9 * 512, shape: DataOutShape::Exact });
     }
