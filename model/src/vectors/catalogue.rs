@@ -184,6 +184,7 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(unmap_cases());
     all.extend(lba_status_cases());
     all.extend(extended_copy_cases());
+    all.push(xcopy_byte_offset_segment_case());
     all.extend(copy_results_cases());
     all.extend(concurrency_cases());
     all
@@ -1092,6 +1093,21 @@ fn extended_copy_cases() -> Vec<CaseSpec> {
             .done(),
     );
     v
+}
+
+/// Segment descriptor 0Ah (block → block with byte offsets) is not implemented: the engines move whole,
+/// block-aligned blocks.
+fn xcopy_byte_offset_segment_case() -> CaseSpec {
+    let mut offset = vec![0u8; 32];
+    offset[0] = 0x0A;
+    offset[3] = 0x1C; // DESCRIPTOR LENGTH
+    offset[7] = 1; // DESTINATION CSCD DESCRIPTOR ID
+    offset[8..12].copy_from_slice(&700u32.to_be_bytes()); // NUMBER OF BYTES
+    offset[29] = 3; // SOURCE BYTE OFFSET
+    let cscds = [cscd(&naa(THIN), 512), cscd(&naa(THIN_B), 512)];
+    case("extended_copy/byte-offset-segment", "segment descriptor 0Ah is refused: 5/26/09, nothing copied")
+        .xcopy(THIN, copy_list(0, 0b11, &cscds, &[offset]))
+        .done()
 }
 
 fn copy_results_cases() -> Vec<CaseSpec> {
