@@ -1,9 +1,13 @@
-//! READ and WRITE (10)/(16), COMPARE AND WRITE, WRITE SAME (10)/(16) and UNMAP (SBC-4 5.3, 5.15–5.16,
-//! 5.32, 5.39–5.40, 5.48–5.49). Each handler checks its fields in the reference model's order, then does
-//! the whole range at once.
+//! READ and WRITE (6)/(10)/(12)/(16), WRITE ATOMIC (16), COMPARE AND WRITE, WRITE SAME (10)/(16) and
+//! UNMAP (SBC-4 5.3, 5.15–5.16, 5.32, 5.39–5.40, 5.48–5.49, and the (6), (12) and WRITE ATOMIC clauses).
+//! Each handler checks its fields in the reference model's order, then does the whole range at once.
+//!
+//! WRITE ATOMIC (16) is a WRITE here: the fast path executes one command at a time over the unit, so
+//! every write is all-or-nothing against every other command; its limits are the shared vocabulary's
+//! ([`Limits::atomic`]).
 
 use offload_scsi::durability::FUA;
-use offload_scsi::{Asc, Fields, Limits, Sense, SenseKey};
+use offload_scsi::{Asc, Command, Fields, Limits, Sense, SenseKey};
 
 use crate::effects::{Effects, Hint};
 use crate::media::{ANCHORED, DEALLOCATED, MAPPED, Unit, first_bad};
@@ -18,9 +22,16 @@ pub(crate) fn lba_range(unit: &Unit<'_>, lba: u64, blocks: u64) -> Result<(), Se
     }
 }
 
-/// DATA PROTECT / WRITE PROTECTED.
+/// DATA PROTECT: WRITE PROTECTED for a unit protected by its configuration, LOGICAL UNIT SOFTWARE WRITE
+/// PROTECTED for one its control mode page's SWP protects.
 pub(crate) fn writable(unit: &Unit<'_>) -> Result<(), Sense> {
-    if unit.write_protected { Err(Sense::new(SenseKey::DATA_PROTECT, Asc::WRITE_PROTECTED)) } else { Ok(()) }
+    if unit.write_protected {
+        Err(Sense::new(SenseKey::DATA_PROTECT, Asc::WRITE_PROTECTED))
+    } else if unit.software_write_protected {
+        Err(Sense::new(SenseKey::DATA_PROTECT, Asc::SOFTWARE_WRITE_PROTECTED))
+    } else {
+        Ok(())
+    }
 }
 
 /// MEDIUM ERROR / UNRECOVERED READ ERROR at `lba`.
@@ -43,15 +54,40 @@ fn transfer_fields(cdb: &[u8], sixteen: bool) -> (u64, u64, u16) {
     if sixteen { (cdb.be64(2), cdb.be32(10).into(), 10) } else { (cdb.be32(2).into(), cdb.be16(7).into(), 7) }
 }
 
-/// The checks READ and WRITE share: protection, MAXIMUM TRANSFER LENGTH, range.
+/// A READ's or WRITE's fields by its form: the (6) forms have a 21-bit LBA and a one-byte TRANSFER
+/// LENGTH where 0 means 256 blocks; WRITE ATOMIC (16) a two-byte TRANSFER LENGTH at byte 12.
+fn read_write_fields(cdb: &[u8], command: Command) -> (u64, u64, u16) {
+    match command {
+        Command::Read6 | Command::Write6 => {
+            let lba = u64::from(cdb[1] & 0x1F) << 16 | u64::from(cdb.be16(2));
+            (lba, if cdb[4] == 0 { 256 } else { cdb[4].into() }, 4)
+        }
+        Command::Read12 | Command::Write12 => (cdb.be32(2).into(), cdb.be32(6).into(), 6),
+        Command::WriteAtomic16 => (cdb.be64(2), cdb.be16(12).into(), 12),
+        Command::Read16 | Command::Write16 => transfer_fields(cdb, true),
+        _ => transfer_fields(cdb, false),
+    }
+}
+
+/// The (6) forms have no byte 1 of flags: its bits are the LBA's.
+fn has_flags(command: Command) -> bool {
+    !matches!(command, Command::Read6 | Command::Write6)
+}
+
+/// The checks READ and WRITE share: protection, the atomic limits, MAXIMUM TRANSFER LENGTH, range.
 fn transfer_checks(
     unit: &Unit<'_>,
     limits: &Limits,
     request: &Request<'_>,
-    sixteen: bool,
+    command: Command,
 ) -> Result<(u64, u64, u16), Sense> {
-    let (lba, blocks, length_at) = transfer_fields(request.cdb, sixteen);
-    no_protection(request.cdb)?;
+    let (lba, blocks, length_at) = read_write_fields(request.cdb, command);
+    if has_flags(command) {
+        no_protection(request.cdb)?;
+    }
+    if command == Command::WriteAtomic16 {
+        limits.atomic().check(request.cdb.be16(10), lba, blocks)?;
+    }
     if blocks > u64::from(limits.max_transfer_blocks) {
         return Err(Sense::invalid_cdb_field(length_at, None));
     }
@@ -63,10 +99,10 @@ pub(crate) fn read(
     unit: &Unit<'_>,
     limits: &Limits,
     request: &Request<'_>,
-    sixteen: bool,
+    command: Command,
     data_in: &mut [u8],
 ) -> Outcome {
-    let (lba, blocks, _) = transfer_checks(unit, limits, request, sixteen)?;
+    let (lba, blocks, _) = transfer_checks(unit, limits, request, command)?;
     if blocks == 0 {
         return Ok(0);
     }
@@ -86,15 +122,15 @@ pub(crate) fn write(
     unit: &mut Unit<'_>,
     limits: &Limits,
     request: &Request<'_>,
-    sixteen: bool,
+    command: Command,
     effects: &mut Effects<'_>,
 ) -> Outcome {
-    let (lba, blocks, length_at) = transfer_checks(unit, limits, request, sixteen)?;
+    let (lba, blocks, length_at) = transfer_checks(unit, limits, request, command)?;
     writable(unit)?;
     if request.data_out.len() as u64 != blocks * u64::from(unit.block_size) {
         return Err(Sense::invalid_cdb_field(length_at, None).into());
     }
-    effects.fua = request.cdb[1] & FUA != 0;
+    effects.fua = has_flags(command) && request.cdb[1] & FUA != 0;
     if blocks == 0 {
         return Ok(0);
     }

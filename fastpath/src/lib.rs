@@ -12,7 +12,8 @@
 //! - UNMAP (42h)
 //! - EXTENDED COPY (LID1) (83h/00h): E4h CSCD descriptors resolved among the units the initiator may
 //!   access, 02h segments, CSCD ID FFFFh; COPY ABORTED reports as the model does
-//! - READ and WRITE (10) (28h, 2Ah) and (16) (88h, 8Ah)
+//! - READ and WRITE (6) (08h, 0Ah), (10) (28h, 2Ah), (12) (A8h, AAh) and (16) (88h, 8Ah), and WRITE
+//!   ATOMIC (16) (9Ch) — atomic because the fast path runs one command at a time over a unit
 //!
 //! Any other command is not handled ([`Reply::handled`] is false, no sense): the caller passes it on.
 //! Which commands these are, their CDB usage masks, the sense codes and the limits are the shared
@@ -28,7 +29,9 @@
 //! reachable by the initiator (25h/00h), the CDB must be as long as the command (24h/00h at byte 0), and
 //! no bit outside the command's CDB usage mask may be set (24h/00h pointing at the highest such bit).
 //! Sense data is in the format the addressed unit's D_SENSE asks for ([`Unit::descriptor_sense`];
-//! [`FastPath::descriptor_sense`] for a LUN with no unit).
+//! [`FastPath::descriptor_sense`] for a LUN with no unit). State the device server keeps beyond the
+//! units' media — the control page's SWP ([`Unit::software_write_protected`]), a stopped unit — is the
+//! caller's to pass in or to check first: a stopped unit's commands are not the fast path's to run.
 //!
 //! The data path works on whole ranges with the standard primitives: `copy_within` (memmove) inside a
 //! unit, `copy_from_slice` between units, `fill(0)`, a pattern doubled with `copy_within`, chunked slice
@@ -164,10 +167,12 @@ impl<'u, 'a, A: Access> FastPath<'u, 'a, A> {
         let limits = &self.limits;
         let unit = &mut self.units[index];
         match spec.command {
-            Command::Read10 => commands::read(unit, limits, request, false, data_in),
-            Command::Read16 => commands::read(unit, limits, request, true, data_in),
-            Command::Write10 => commands::write(unit, limits, request, false, effects),
-            Command::Write16 => commands::write(unit, limits, request, true, effects),
+            Command::Read6 | Command::Read10 | Command::Read12 | Command::Read16 => {
+                commands::read(unit, limits, request, spec.command, data_in)
+            }
+            Command::Write6 | Command::Write10 | Command::Write12 | Command::Write16 | Command::WriteAtomic16 => {
+                commands::write(unit, limits, request, spec.command, effects)
+            }
             Command::CompareAndWrite => commands::compare_and_write(unit, limits, request, effects),
             Command::WriteSame10 => commands::write_same(unit, limits, request, false, effects),
             Command::WriteSame16 => commands::write_same(unit, limits, request, true, effects),

@@ -23,6 +23,7 @@ use crate::primitives::fill_with_block;
 /// - `descriptor_sense`: the unit's D_SENSE (mode pages are per logical unit, MODE SELECT changes them).
 /// - `write_cache`: the unit's caching mode page WCE: with WCE=0 every write must be durable before its
 ///   status ([`crate::Reply::durable`]).
+/// - `software_write_protected`: the unit's control mode page SWP.
 pub struct Unit<'a> {
     pub data: &'a mut [u8],
     /// 512 or 4096.
@@ -36,6 +37,9 @@ pub struct Unit<'a> {
     pub descriptor_sense: bool,
     /// The unit's caching mode page WCE bit: the write cache is enabled.
     pub write_cache: bool,
+    /// The unit's control mode page SWP bit: writes get DATA PROTECT, LOGICAL UNIT SOFTWARE WRITE
+    /// PROTECTED (`write_protected`, the configured protection, answers first).
+    pub software_write_protected: bool,
 }
 
 impl<'a> Unit<'a> {
@@ -50,6 +54,7 @@ impl<'a> Unit<'a> {
             bad_blocks: &[],
             descriptor_sense: false,
             write_cache: true,
+            software_write_protected: false,
         }
     }
 

@@ -132,12 +132,13 @@ fn mode_sense_all_pages_contains_the_control_page() {
 }
 
 #[test]
-fn mode_sense_changeable_values_mark_only_d_sense() {
+fn mode_sense_changeable_values_mark_only_d_sense_and_swp() {
     let mut t = thin_and_thick();
     let p = control_page(&mut t, 0, 1);
     assert_eq!((p[0] & 0x3F, p[1]), (0x0A, 0x0A));
-    assert_eq!(p[2], 0x04, "only D_SENSE is changeable");
-    assert!(p[3..].iter().all(|&b| b == 0), "nothing else: {p:02x?}");
+    assert_eq!(p[2], 0x04, "D_SENSE is changeable");
+    assert_eq!(p[4], 0x08, "SWP (byte 4, bit 3) is changeable");
+    assert!(p[3] == 0 && p[5..].iter().all(|&b| b == 0), "nothing else: {p:02x?}");
 }
 
 #[test]
@@ -357,8 +358,8 @@ fn mode_select_with_sp_one_is_invalid_field() {
 fn mode_select_changing_an_unchangeable_bit_is_invalid_parameter_at_that_bit() {
     let mut t = thin_and_thick();
     let current = control_with_d_sense(&mut t, false);
-    // (page byte, bit) of one-bit fields: GLTSD, RLEC, TMF_ONLY, NUAR, SWP, TAS, ATO.
-    for (byte, bit) in [(2usize, 1u8), (2, 0), (2, 4), (3, 3), (4, 3), (5, 6), (5, 7)] {
+    // (page byte, bit) of one-bit fields: GLTSD, RLEC, TMF_ONLY, NUAR, TAS, ATO.
+    for (byte, bit) in [(2usize, 1u8), (2, 0), (2, 4), (3, 3), (5, 6), (5, 7)] {
         let mut page = current.clone();
         page[byte] ^= 1 << bit;
         let list = select6_list(&page);
@@ -449,4 +450,63 @@ fn mode_select_truncated_parameter_list_is_parameter_list_length_error() {
     let d = check(&mut t, 0, mode_select6(true, false, list.len() as u8), list);
     assert_parameter_list_length_error(&d);
     assert_eq!(control_page(&mut t, 0, 0)[2] & 0x04, 0, "nothing changed");
+}
+
+// ==== SWP: software write protect ====
+
+/// The control page as MODE SELECT takes it, with SWP as given.
+fn control_with_swp(t: &mut Target, lun: u16, swp: bool) -> Vec<u8> {
+    let mut p = control_page(t, lun, 0);
+    p[0] &= 0x7F;
+    p[4] = p[4] & !0x08 | if swp { 0x08 } else { 0 };
+    p
+}
+
+fn set_swp(t: &mut Target, lun: u16, swp: bool) {
+    let list = select6_list(&control_with_swp(t, lun, swp));
+    good(t, lun, mode_select6(true, false, list.len() as u8), list);
+}
+
+/// SPC-4 control mode page SWP: writes get DATA PROTECT, LOGICAL UNIT SOFTWARE WRITE PROTECTED (27h/02h);
+/// reads do not; the mode parameter header's WP bit reports it; clearing SWP restores writes.
+#[test]
+fn swp_write_protects_until_cleared() {
+    let mut t = thin_and_thick();
+    set_swp(&mut t, 0, true);
+    assert_eq!(control_page(&mut t, 0, 0)[4] & 0x08, 0x08, "SWP reads back");
+    assert_eq!(control_page(&mut t, 0, 2)[4] & 0x08, 0, "the default stays 0");
+    let header = good(&mut t, 0, mode_sense6(true, 0, 0x0A, 0, 255), vec![]);
+    assert_eq!(header[2] & 0x80, 0x80, "WP=1");
+    good(&mut t, 0, read10(0, 1), vec![]);
+    let software = Asc(0x27, 0x02);
+    for (cdb, data) in [
+        (write10(0, 1), vec![1; 512]),
+        (write16(0, 1), vec![1; 512]),
+        (write6(0, 1), vec![1; 512]),
+        (write12(0, 1), vec![1; 512]),
+        (write_atomic16(0, 0, 1), vec![1; 512]),
+        (write_same16(0, 0, 1), vec![1; 512]),
+        (compare_and_write(0, 1), vec![0; 1024]),
+    ] {
+        assert_sense(&check(&mut t, 0, cdb, data), SenseKey::DATA_PROTECT, software);
+    }
+    let list = unmap_list(&[(0, 1)]);
+    assert_sense(&check(&mut t, 0, unmap(false, list.len() as u16), list), SenseKey::DATA_PROTECT, software);
+    // Unit 1 is not affected: mode pages are per logical unit.
+    good(&mut t, 1, write10(0, 1), vec![2; 512]);
+    set_swp(&mut t, 0, false);
+    let header = good(&mut t, 0, mode_sense6(true, 0, 0x0A, 0, 255), vec![]);
+    assert_eq!(header[2] & 0x80, 0, "WP=0 again");
+    good(&mut t, 0, write10(0, 1), vec![3; 512]);
+}
+
+/// A unit write-protected by its configuration keeps WRITE PROTECTED (27h/00h) with SWP set too.
+#[test]
+fn configured_write_protection_keeps_its_answer_under_swp() {
+    let protected = UnitConfig { write_protected: true, ..unit(64, 512, true) };
+    let mut t = target(vec![protected], Limits::default());
+    set_swp(&mut t, 0, true);
+    assert_write_protected(&check(&mut t, 0, write10(0, 1), vec![1; 512]));
+    let header = good(&mut t, 0, mode_sense6(true, 0, 0x0A, 0, 255), vec![]);
+    assert_eq!(header[2] & 0x80, 0x80, "WP=1");
 }

@@ -378,21 +378,6 @@ fn the_holder_unregistering_releases_its_reservation() {
 }
 
 #[test]
-fn untaken_attentions_are_bounded() {
-    let mut t = two_units();
-    let max = offload_model::scsi::reservations::MAX_PENDING_ATTENTIONS;
-    prout_good(&mut t, A, REGISTER, 0, 0, KEY_A);
-    for _ in 0..max + 3 {
-        prout_good(&mut t, B, REGISTER, 0, 0, KEY_B);
-        prout_good(&mut t, A, PREEMPT, WE, KEY_A, KEY_B);
-    }
-    let attentions = t.take_attentions();
-    assert_eq!(attentions.len(), max);
-    assert!(attentions.iter().all(|a| a.nexus == B && a.asc == Asc(0x2A, 0x05)));
-    assert!(t.take_attentions().is_empty());
-}
-
-#[test]
 fn block_commands_under_exclusive_access() {
     // SBC-4's table: COMPARE AND WRITE, WRITE SAME, UNMAP, SYNCHRONIZE CACHE conflict like WRITE; GET
     // LBA STATUS like READ; READ CAPACITY never.

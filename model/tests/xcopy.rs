@@ -626,6 +626,48 @@ fn unknown_segment_descriptor_type_03h() {
     assert_parameter_byte(&d, Asc::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE, seg_at(2, 0));
 }
 
+/// A block device with offset → block device with offset segment descriptor (0Ah, SPC-4): NUMBER OF
+/// BYTES, the LBAs, and a byte offset into each starting block (DESCRIPTOR LENGTH 1Ch).
+fn block_with_offset_segment(blocks_bytes: u32, source_offset: u16, destination_offset: u16) -> Vec<u8> {
+    let mut d = vec![0u8; 32];
+    d[0] = 0x0A;
+    d[2..4].copy_from_slice(&0x1Cu16.to_be_bytes());
+    d[4..6].copy_from_slice(&0u16.to_be_bytes());
+    d[6..8].copy_from_slice(&1u16.to_be_bytes());
+    d[8..12].copy_from_slice(&blocks_bytes.to_be_bytes());
+    d[20..28].copy_from_slice(&32u64.to_be_bytes());
+    d[28..30].copy_from_slice(&source_offset.to_be_bytes());
+    d[30..32].copy_from_slice(&destination_offset.to_be_bytes());
+    d
+}
+
+#[test]
+fn block_to_block_with_byte_offsets_0ah_is_neither_advertised_nor_run() {
+    // The engines move whole, block-aligned blocks: a byte offset cannot be a job.
+    let mut t = prepared();
+    let op = good(&mut t, 0, receive_copy_results(3, 0, 255), vec![]);
+    let count = usize::from(op[43]);
+    assert!(!op[44..44 + count].contains(&0x0A), "OPERATING PARAMETERS: {:02x?}", &op[44..44 + count]);
+    // VPD 8Fh's Supported Descriptors descriptor (0008h): a count, then the codes.
+    let vpd = good(&mut t, 0, inquiry(true, 0x8F, 0xFFFF), vec![]);
+    let mut at = 4;
+    let mut listed = None;
+    while at + 4 <= vpd.len() {
+        let len = usize::from(vpd.be16(at + 2));
+        if vpd.be16(at) == 0x0008 {
+            let count = usize::from(vpd[at + 4]);
+            listed = Some(vpd[at + 5..at + 5 + count].to_vec());
+        }
+        at += 4 + len;
+    }
+    assert_eq!(listed, Some(vec![0x02, 0xE4]), "block→block and identification descriptors only");
+    let (c, _) = base_parts(&mut t);
+    for (bytes, so, dso) in [(100, 3, 7), (512, 0, 0), (4096, 0, 0)] {
+        let d = rejected(&mut t, &copy_list(1, 0, &c, &[block_with_offset_segment(bytes, so, dso)]));
+        assert_parameter_byte(&d, Asc::UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE, seg_at(2, 0));
+    }
+}
+
 #[test]
 fn segment_descriptor_length_other_than_18h() {
     let mut t = prepared();

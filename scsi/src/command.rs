@@ -16,15 +16,20 @@ use crate::sense::{Asc, Sense};
 pub enum Command {
     TestUnitReady,
     RequestSense,
+    Read6,
+    Write6,
     Inquiry,
     ModeSelect6,
     Reserve6,
     Release6,
     ModeSense6,
+    StartStopUnit,
     ReadCapacity10,
     Read10,
     Write10,
+    PreFetch10,
     SynchronizeCache10,
+    ReadDefectData10,
     WriteSame10,
     Unmap,
     ModeSelect10,
@@ -40,13 +45,18 @@ pub enum Command {
     Read16,
     CompareAndWrite,
     Write16,
+    PreFetch16,
     SynchronizeCache16,
     WriteSame16,
+    WriteAtomic16,
     ReadCapacity16,
     GetLbaStatus,
     ReportLuns,
     ReportTargetPortGroups,
     ReportSupportedOperationCodes,
+    Read12,
+    Write12,
+    ReadDefectData12,
 }
 
 impl Command {
@@ -54,8 +64,13 @@ impl Command {
     pub const fn in_fast_path(self) -> bool {
         matches!(
             self,
-            Command::Read10
+            Command::Read6
+                | Command::Write6
+                | Command::Read10
                 | Command::Write10
+                | Command::Read12
+                | Command::Write12
+                | Command::WriteAtomic16
                 | Command::WriteSame10
                 | Command::Unmap
                 | Command::ExtendedCopy
@@ -64,6 +79,27 @@ impl Command {
                 | Command::Write16
                 | Command::WriteSame16
         )
+    }
+
+    /// Whether the command accesses the medium, so that a stopped unit refuses it (SBC-4 power conditions): the reads
+    /// and writes, everything that reads or changes provisioning or capacity, SYNCHRONIZE CACHE and
+    /// PRE-FETCH; TEST UNIT READY reports the state. Inquiries, mode pages, reports, READ DEFECT DATA
+    /// (the list is the device server's, not the medium's), copy results and START STOP UNIT itself
+    /// are answered.
+    pub const fn accesses_medium(self) -> bool {
+        // Everything the fast path executes moves block data.
+        self.in_fast_path()
+            || matches!(
+                self,
+                Command::TestUnitReady
+                    | Command::ReadCapacity10
+                    | Command::PreFetch10
+                    | Command::SynchronizeCache10
+                    | Command::PreFetch16
+                    | Command::SynchronizeCache16
+                    | Command::ReadCapacity16
+                    | Command::GetLbaStatus
+            )
     }
 
     /// WRITE SAME (10) or (16).
@@ -167,14 +203,22 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(Command::TestUnitReady, "TEST UNIT READY", None, Spc2Conflict, &[0x00, 0, 0, 0, 0, 0]),
     // DESC (byte 1, bit 0) and ALLOCATION LENGTH.
     spec(Command::RequestSense, "REQUEST SENSE", None, Allowed, &[0x03, 0x01, 0, 0, 0xFF, 0]),
+    // LOGICAL BLOCK ADDRESS: byte 1 bits 4–0 and bytes 2–3 (21 bits); TRANSFER LENGTH byte 4 (0 = 256).
+    spec(Command::Read6, "READ(6)", None, Read, &[0x08, 0x1F, 0xFF, 0xFF, 0xFF, 0]),
+    spec(Command::Write6, "WRITE(6)", None, Exclusive, &[0x0A, 0x1F, 0xFF, 0xFF, 0xFF, 0]),
     spec(Command::Inquiry, "INQUIRY", None, Allowed, &[0x12, 0x01, 0xFF, 0xFF, 0xFF, 0]),
     spec(Command::ModeSelect6, "MODE SELECT(6)", None, Exclusive, &[0x15, 0x11, 0, 0, 0xFF, 0]),
     spec(Command::Reserve6, "RESERVE(6)", None, Spc2Reservation, &[0x16, 0, 0, 0, 0, 0]),
     spec(Command::Release6, "RELEASE(6)", None, Spc2Reservation, &[0x17, 0, 0, 0, 0, 0]),
     spec(Command::ModeSense6, "MODE SENSE(6)", None, Exclusive, &[0x1A, 0x08, 0xFF, 0xFF, 0xFF, 0]),
+    // IMMED; POWER CONDITION MODIFIER; POWER CONDITION, NO_FLUSH and START. LOEJ (byte 4, bit 1) is
+    // reserved here: no unit has a removable medium.
+    spec(Command::StartStopUnit, "START STOP UNIT", None, Exclusive, &[0x1B, 0x01, 0, 0x0F, 0xF5, 0]),
     spec(Command::ReadCapacity10, "READ CAPACITY(10)", None, Allowed, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     spec(Command::Read10, "READ(10)", None, Read, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::Write10, "WRITE(10)", None, Exclusive, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    // IMMED (byte 1, bit 1), LBA, GROUP NUMBER, PREFETCH LENGTH.
+    spec(Command::PreFetch10, "PRE-FETCH(10)", None, Read, &[0x34, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     // IMMED (byte 1, bit 1) only: SYNC_NV (bit 2) and RELADR (bit 0) are obsolete in SBC-4.
     spec(
         Command::SynchronizeCache10,
@@ -183,6 +227,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         Exclusive,
         &[0x35, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0],
     ),
+    // REQ_PLIST, REQ_GLIST and DEFECT LIST FORMAT in byte 2; ALLOCATION LENGTH.
+    spec(Command::ReadDefectData10, "READ DEFECT DATA(10)", None, Read, &[0x37, 0, 0x1F, 0, 0, 0, 0, 0xFF, 0xFF, 0]),
     spec(
         Command::WriteSame10,
         "WRITE SAME(10)",
@@ -316,6 +362,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         &[0x8A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
+        Command::PreFetch16,
+        "PRE-FETCH(16)",
+        None,
+        Read,
+        &[0x90, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(
         Command::SynchronizeCache16,
         "SYNCHRONIZE CACHE(16)",
         None,
@@ -328,6 +381,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         None,
         Exclusive,
         &[0x93, 0xF9, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    // WRPROTECT, DPO, FUA; LBA; ATOMIC BOUNDARY (bytes 10–11); TRANSFER LENGTH (12–13); GROUP NUMBER.
+    spec(
+        Command::WriteAtomic16,
+        "WRITE ATOMIC(16)",
+        None,
+        Exclusive,
+        &[0x9C, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
     spec(
         Command::ReadCapacity16,
@@ -359,6 +420,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         Some(0x0C),
         Allowed,
         &[0xA3, 0x1F, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
+    ),
+    // As READ/WRITE (10), with a 4-byte TRANSFER LENGTH at bytes 6–9; GROUP NUMBER in byte 10.
+    spec(Command::Read12, "READ(12)", None, Read, &[0xA8, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
+    spec(Command::Write12, "WRITE(12)", None, Exclusive, &[0xAA, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
+    // REQ_PLIST, REQ_GLIST, DEFECT LIST FORMAT; ADDRESS DESCRIPTOR INDEX; ALLOCATION LENGTH.
+    spec(
+        Command::ReadDefectData12,
+        "READ DEFECT DATA(12)",
+        None,
+        Read,
+        &[0xB7, 0x1F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
 ];
 
@@ -517,6 +589,62 @@ mod tests {
     }
 
     #[test]
+    fn six_and_twelve_byte_reads_and_writes() {
+        // SBC-4 READ (6) / WRITE (6) — 21-bit LBA, one-byte TRANSFER LENGTH, no flags.
+        for (opcode, command) in [(0x08, Command::Read6), (0x0A, Command::Write6)] {
+            let spec = lookup(&[opcode]).unwrap();
+            assert_eq!((spec.command, spec.usage), (command, &[opcode, 0x1F, 0xFF, 0xFF, 0xFF, 0][..]));
+        }
+        // SBC-4 READ (12) / WRITE (12) — 4-byte LBA and TRANSFER LENGTH, the (10) flags.
+        let read12 = lookup(&[0xA8]).unwrap();
+        let write12 = lookup(&[0xAA]).unwrap();
+        assert_eq!((read12.command, write12.command), (Command::Read12, Command::Write12));
+        assert_eq!((read12.usage[1], write12.usage[1]), (0xFC, 0xF8));
+        assert_eq!(&read12.usage[2..10], &[0xFF; 8]);
+    }
+
+    #[test]
+    fn start_stop_unit_has_no_load_eject() {
+        // SBC-4 START STOP UNIT: LOEJ is byte 4 bit 1; no unit is removable, so it is not interpreted.
+        let ssu = lookup(&[0x1B]).unwrap();
+        assert_eq!(ssu.command, Command::StartStopUnit);
+        let err = check_reserved(ssu.usage, &[0x1B, 0, 0, 0, 0x02, 0]).unwrap_err();
+        assert_eq!(err, Sense::invalid_cdb_field(4, Some(1)));
+        assert!(check_reserved(ssu.usage, &[0x1B, 0x01, 0, 0, 0x15, 0]).is_ok(), "IMMED, ACTIVE, START");
+    }
+
+    #[test]
+    fn medium_access_is_what_a_stopped_unit_refuses() {
+        for c in COMMANDS {
+            let informational = matches!(
+                c.command,
+                Command::Inquiry
+                    | Command::RequestSense
+                    | Command::Reserve6
+                    | Command::Release6
+                    | Command::Reserve10
+                    | Command::Release10
+                    | Command::PersistentReserveIn(_)
+                    | Command::PersistentReserveOut(_)
+                    | Command::ModeSelect6
+                    | Command::ModeSense6
+                    | Command::ModeSelect10
+                    | Command::ModeSense10
+                    | Command::StartStopUnit
+                    | Command::ReadDefectData10
+                    | Command::ReadDefectData12
+                    | Command::ReceiveCopyStatus
+                    | Command::ReceiveCopyOperatingParameters
+                    | Command::ReceiveCopyFailureDetails
+                    | Command::ReportLuns
+                    | Command::ReportTargetPortGroups
+                    | Command::ReportSupportedOperationCodes
+            );
+            assert_eq!(c.command.accesses_medium(), !informational, "{}", c.name);
+        }
+    }
+
+    #[test]
     fn third_party_reserve_is_refused() {
         let reserve10 = lookup(&[0x56]).unwrap().usage;
         let err = check_reserved(reserve10, &[0x56, 0x10, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
@@ -527,7 +655,7 @@ mod tests {
 
     #[test]
     fn the_fast_path_executes_the_medium_commands() {
-        let fast: [u8; 9] = [0x28, 0x2A, 0x41, 0x42, 0x83, 0x88, 0x89, 0x8A, 0x93];
+        let fast: [u8; 14] = [0x08, 0x0A, 0x28, 0x2A, 0x41, 0x42, 0x83, 0x88, 0x89, 0x8A, 0x93, 0x9C, 0xA8, 0xAA];
         for c in COMMANDS {
             assert_eq!(c.command.in_fast_path(), fast.contains(&c.opcode), "{}", c.name);
         }

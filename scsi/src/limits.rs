@@ -94,7 +94,57 @@ impl core::error::Error for LimitError {}
 /// Bytes of the largest logical block: what the transfer rule is reckoned in.
 const LARGEST_BLOCK: u64 = 4096;
 
+/// The atomic-write limits of VPD B0h (SBC-4 6.6.4), derived from what makes a write atomic here: a
+/// host write is one copy job from its staging buffer, and the range-lock unit holds that job's
+/// exclusive lock on the whole destination range, block-granular, for the job's whole run. So any write
+/// one job can take is atomic against every other command, at any LBA, of any length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AtomicLimits {
+    /// MAXIMUM ATOMIC TRANSFER LENGTH: one job's transfer, MAXIMUM TRANSFER LENGTH (within WRITE
+    /// ATOMIC (16)'s 16-bit TRANSFER LENGTH).
+    pub max_transfer_blocks: u32,
+    /// ATOMIC ALIGNMENT: locks start at any block.
+    pub alignment: u32,
+    /// ATOMIC TRANSFER LENGTH GRANULARITY: locks cover any number of blocks.
+    pub granularity: u32,
+    /// MAXIMUM ATOMIC TRANSFER LENGTH WITH ATOMIC BOUNDARY and MAXIMUM ATOMIC BOUNDARY SIZE: 0, no
+    /// atomic boundaries — a write is never split into separately atomic parts.
+    pub max_transfer_with_boundary_blocks: u32,
+    pub max_boundary_blocks: u32,
+}
+
+impl AtomicLimits {
+    /// Checks a WRITE ATOMIC (16) against the limits: ATOMIC BOUNDARY (CDB bytes 10–11) within MAXIMUM
+    /// ATOMIC BOUNDARY SIZE, TRANSFER LENGTH (bytes 12–13) within MAXIMUM ATOMIC TRANSFER LENGTH and a
+    /// multiple of the granularity, the LBA (bytes 2–9) on the alignment; INVALID FIELD IN CDB pointing
+    /// at the field otherwise.
+    pub fn check(&self, boundary: u16, lba: u64, blocks: u64) -> Result<(), crate::Sense> {
+        if u32::from(boundary) > self.max_boundary_blocks {
+            return Err(crate::Sense::invalid_cdb_field(10, None));
+        }
+        if blocks > u64::from(self.max_transfer_blocks) || !blocks.is_multiple_of(u64::from(self.granularity)) {
+            return Err(crate::Sense::invalid_cdb_field(12, None));
+        }
+        if !lba.is_multiple_of(u64::from(self.alignment)) {
+            return Err(crate::Sense::invalid_cdb_field(2, None));
+        }
+        Ok(())
+    }
+}
+
 impl Limits {
+    /// The atomic-write limits these limits imply ([`AtomicLimits`]).
+    pub const fn atomic(&self) -> AtomicLimits {
+        let max = if self.max_transfer_blocks > 0xFFFF { 0xFFFF } else { self.max_transfer_blocks };
+        AtomicLimits {
+            max_transfer_blocks: max,
+            alignment: 1,
+            granularity: 1,
+            max_transfer_with_boundary_blocks: 0,
+            max_boundary_blocks: 0,
+        }
+    }
+
     /// Checks the limits the way every implementation does before serving with them.
     pub fn validate(&self) -> Result<(), LimitError> {
         let c = &self.copy;
@@ -138,6 +188,27 @@ mod tests {
     #[test]
     fn the_defaults_are_valid() {
         assert_eq!(Limits::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn atomic_writes_are_one_job_long() {
+        let atomic = Limits::default().atomic();
+        assert_eq!(atomic.max_transfer_blocks, 8192);
+        assert_eq!((atomic.alignment, atomic.granularity, atomic.max_boundary_blocks), (1, 1, 0));
+        let big = Limits { max_transfer_blocks: 1 << 20, ..Limits::default() };
+        assert_eq!(big.atomic().max_transfer_blocks, 0xFFFF, "WRITE ATOMIC's TRANSFER LENGTH is 16 bits");
+    }
+
+    #[test]
+    fn atomic_checks_point_at_the_field() {
+        use crate::Sense;
+        let strict =
+            AtomicLimits { alignment: 4, granularity: 2, max_boundary_blocks: 0, ..Limits::default().atomic() };
+        assert_eq!(strict.check(0, 8, 2), Ok(()));
+        assert_eq!(strict.check(1, 8, 2), Err(Sense::invalid_cdb_field(10, None)), "ATOMIC BOUNDARY");
+        assert_eq!(strict.check(0, 8, 3), Err(Sense::invalid_cdb_field(12, None)), "granularity");
+        assert_eq!(strict.check(0, 8, 8194), Err(Sense::invalid_cdb_field(12, None)), "maximum");
+        assert_eq!(strict.check(0, 6, 2), Err(Sense::invalid_cdb_field(2, None)), "alignment");
     }
 
     #[test]

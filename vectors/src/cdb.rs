@@ -14,6 +14,80 @@ pub fn write10(lba: u32, blocks: u16) -> Vec<u8> {
     c
 }
 
+/// READ (6): a 21-bit LBA and a one-byte TRANSFER LENGTH (0 means 256 blocks).
+pub fn read6(lba: u32, blocks: u8) -> Vec<u8> {
+    let lba = lba.to_be_bytes();
+    vec![0x08, lba[1] & 0x1F, lba[2], lba[3], blocks, 0]
+}
+
+pub fn write6(lba: u32, blocks: u8) -> Vec<u8> {
+    let mut c = read6(lba, blocks);
+    c[0] = 0x0A;
+    c
+}
+
+pub fn read12(lba: u32, blocks: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 12];
+    c[0] = 0xA8;
+    c[2..6].copy_from_slice(&lba.to_be_bytes());
+    c[6..10].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+pub fn write12(lba: u32, blocks: u32) -> Vec<u8> {
+    let mut c = read12(lba, blocks);
+    c[0] = 0xAA;
+    c
+}
+
+/// WRITE ATOMIC (16): ATOMIC BOUNDARY at bytes 10–11, TRANSFER LENGTH at 12–13.
+pub fn write_atomic16(lba: u64, boundary: u16, blocks: u16) -> Vec<u8> {
+    let mut c = vec![0u8; 16];
+    c[0] = 0x9C;
+    c[2..10].copy_from_slice(&lba.to_be_bytes());
+    c[10..12].copy_from_slice(&boundary.to_be_bytes());
+    c[12..14].copy_from_slice(&blocks.to_be_bytes());
+    c
+}
+
+/// PRE-FETCH (10); `flags` is CDB byte 1 (IMMED 02h).
+pub fn pre_fetch10(flags: u8, lba: u32, blocks: u16) -> Vec<u8> {
+    let mut c = read10(lba, blocks);
+    c[0] = 0x34;
+    c[1] = flags;
+    c
+}
+
+/// PRE-FETCH (16); `flags` is CDB byte 1 (IMMED 02h).
+pub fn pre_fetch16(flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
+    let mut c = read16(lba, blocks);
+    c[0] = 0x90;
+    c[1] = flags;
+    c
+}
+
+/// START STOP UNIT; `byte4` holds POWER CONDITION (bits 7–4), NO_FLUSH 04h, LOEJ 02h and START 01h.
+pub fn start_stop_unit(immed: bool, byte4: u8) -> Vec<u8> {
+    vec![0x1B, u8::from(immed), 0, 0, byte4, 0]
+}
+
+/// READ DEFECT DATA (10); `byte2` holds REQ_PLIST 10h, REQ_GLIST 08h and DEFECT LIST FORMAT (bits 2–0).
+pub fn read_defect_data10(byte2: u8, allocation: u16) -> Vec<u8> {
+    let mut c = vec![0x37, 0, byte2, 0, 0, 0, 0, 0, 0, 0];
+    c[7..9].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
+/// READ DEFECT DATA (12); `byte1` holds REQ_PLIST 10h, REQ_GLIST 08h and DEFECT LIST FORMAT.
+pub fn read_defect_data12(byte1: u8, index: u32, allocation: u32) -> Vec<u8> {
+    let mut c = vec![0u8; 12];
+    c[0] = 0xB7;
+    c[1] = byte1;
+    c[2..6].copy_from_slice(&index.to_be_bytes());
+    c[6..10].copy_from_slice(&allocation.to_be_bytes());
+    c
+}
+
 pub fn read16(lba: u64, blocks: u32) -> Vec<u8> {
     let mut c = vec![0u8; 16];
     c[0] = 0x88;

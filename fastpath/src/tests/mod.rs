@@ -37,6 +37,8 @@ struct Spec {
     naa: [u8; 16],
     /// The unit's caching mode page WCE.
     write_cache: bool,
+    /// The unit's control mode page SWP.
+    software_write_protected: bool,
 }
 
 struct Rig {
@@ -114,6 +116,7 @@ fn unit<'a>(
         bad_blocks: &spec.bad_blocks,
         descriptor_sense: spec.descriptor_sense.unwrap_or(descriptor_sense),
         write_cache: spec.write_cache,
+        software_write_protected: spec.software_write_protected,
     }
 }
 
@@ -133,6 +136,7 @@ impl Rig {
                     bad_blocks: Vec::new(),
                     naa: naa(i as u16),
                     write_cache: true,
+                    software_write_protected: false,
                 };
                 (data, provisioning, spec)
             })
@@ -313,6 +317,7 @@ fn assert_lba_out_of_range(d: &Sense) {
 // ---- CDB builders: the contract's, written from the SBC-4 / SPC-4 layouts ----
 
 use offload_vectors::cdb::{
-    compare_and_write as caw, copy_list, cscd, extended_copy as xcopy_cdb, read10, read16, segment, unmap as unmap_cdb,
-    unmap_list, write_same10 as ws10, write_same16 as ws16, write10, write16,
+    compare_and_write as caw, copy_list, cscd, extended_copy as xcopy_cdb, pre_fetch10, read6, read10, read12, read16,
+    segment, start_stop_unit, unmap as unmap_cdb, unmap_list, write_atomic16, write_same10 as ws10,
+    write_same16 as ws16, write6, write10, write12, write16,
 };

@@ -142,3 +142,110 @@ fn a_read_larger_than_the_data_in_buffer_is_not_handled() {
         fp.execute(&Request { initiator: b"i", lun: 0, cdb: &read10(16, 3), data_out: &[] }, &mut small, &mut extents);
     assert!(r.handled && r.status == 2);
 }
+
+// ---- the (6) and (12) forms and WRITE ATOMIC (16) ----
+
+#[test]
+fn six_byte_forms_reach_21_bit_lbas_and_length_zero_is_256_blocks() {
+    let mut r = Rig::new(&[((1 << 21) + 8, 512, true)]);
+    r.limits.max_transfer_blocks = 256;
+    let lba = (1u64 << 21) - 2;
+    let a = patterned(lba, 2, 512, 3);
+    r.good(0, &write6(lba as u32, 2), &a);
+    assert_eq!(r.good(0, &read6(lba as u32, 2), &[]), a);
+    assert_eq!(r.media(0, lba, 2), a);
+    let b = patterned(10, 256, 512, 4);
+    r.good(0, &write6(10, 0), &b);
+    assert_eq!(r.good(0, &read6(10, 0), &[]), b, "TRANSFER LENGTH 0: 256 blocks");
+    assert_cdb_field(&r.check(0, &write6(10, 0), &b[..512]), 4, None);
+    r.limits.max_transfer_blocks = 255;
+    assert_cdb_field(&r.check(0, &read6(0, 0), &[]), 4, None);
+}
+
+#[test]
+fn six_byte_forms_have_no_flags() {
+    let mut r = Rig::new(&[((1 << 21) + 8, 512, true)]);
+    // Bits 7–5 of byte 1 are reserved in READ (6), not RDPROTECT.
+    let mut cdb = read6(0, 1);
+    cdb[1] = 0x20;
+    assert_cdb_field(&r.check(0, &cdb, &[]), 1, Some(5));
+    // Byte 1 bit 3 is LBA bit 19, not FUA.
+    let out = r.run(0, &write6(1 << 19, 1), &[7; 512]);
+    assert!(out.status == 0 && !out.durable, "no FUA in WRITE (6)");
+    assert_eq!(r.media(0, 1 << 19, 1), vec![7; 512]);
+}
+
+#[test]
+fn twelve_byte_forms_round_trip_with_their_flags_and_limits() {
+    let mut r = Rig::small();
+    r.limits = Limits { max_transfer_blocks: 64, max_compare_and_write_blocks: 64, ..Limits::default() };
+    let a = patterned(100, 64, 512, 5);
+    let mut cdb = write12(100, 64);
+    cdb[1] = 0x08; // FUA
+    let out = r.run(0, &cdb, &a);
+    assert!(out.status == 0 && out.durable);
+    assert_eq!(r.good(0, &read12(100, 64), &[]), a);
+    assert_cdb_field(&r.check(0, &read12(0, 65), &[]), 6, None);
+    assert_cdb_field(&r.check(0, &write12(0, 2), &a[..512]), 6, None);
+    assert_lba_out_of_range(&r.check(0, &read12(4095, 2), &[]));
+    assert_lba_out_of_range(&r.check(0, &write12(u32::MAX, 1), &a[..512]));
+    let mut cdb = read12(0, 1);
+    cdb[1] = 0x20;
+    assert_cdb_field(&r.check(0, &cdb, &[]), 1, Some(7));
+}
+
+#[test]
+fn write_atomic_writes_like_write_within_the_atomic_limits() {
+    let mut r = Rig::small();
+    r.limits = Limits { max_transfer_blocks: 64, max_compare_and_write_blocks: 64, ..Limits::default() };
+    let a = patterned(7, 64, 512, 6);
+    r.good(0, &write_atomic16(7, 0, 64), &a);
+    assert_eq!(r.media(0, 7, 64), a);
+    assert_cdb_field(&r.check(0, &write_atomic16(0, 0, 65), &[0; 65 * 512]), 12, None);
+    assert_cdb_field(&r.check(0, &write_atomic16(0, 1, 1), &[0; 512]), 10, None);
+    assert_cdb_field(&r.check(0, &write_atomic16(0, 0, 2), &[0; 512]), 12, None);
+    assert_lba_out_of_range(&r.check(0, &write_atomic16(4097, 0, 0), &[]));
+    assert_lba_out_of_range(&r.check(0, &write_atomic16(4095, 0, 2), &[0; 1024]));
+    assert!(r.good(0, &write_atomic16(4096, 0, 0), &[]).is_empty());
+    let mut cdb = write_atomic16(0, 0, 1);
+    cdb[1] = 0x18; // DPO, FUA
+    let out = r.run(0, &cdb, &[1; 512]);
+    assert!(out.status == 0 && out.durable);
+}
+
+#[test]
+fn software_write_protect_refuses_every_write_with_27_02() {
+    let mut r = Rig::small();
+    r.units[0].2.software_write_protected = true;
+    r.good(0, &read10(0, 1), &[]);
+    let list = unmap_list(&[(0, 1)]);
+    for (cdb, data) in [
+        (write6(0, 1), vec![1; 512]),
+        (write10(0, 1), vec![1; 512]),
+        (write12(0, 1), vec![1; 512]),
+        (write16(0, 1), vec![1; 512]),
+        (write_atomic16(0, 0, 1), vec![1; 512]),
+        (ws16(0, 0, 1), vec![1; 512]),
+        (caw(0, 1), vec![0; 1024]),
+        (unmap_cdb(false, list.len() as u16), list),
+    ] {
+        assert_sense(&r.check(0, &cdb, &data), 7, 0x27, 0x02);
+    }
+    r.good(1, &write10(0, 1), &[1; 512]);
+    // The configured write protection answers first.
+    r.units[0].2.write_protected = true;
+    assert_sense(&r.check(0, &write10(0, 1), &[1; 512]), 7, 0x27, 0x00);
+    // EXTENDED COPY into a software write-protected unit: COPY ABORTED with the destination's sense.
+    r.units[0].2.write_protected = false;
+    let list = copy_list(0, 0, &[cscd(&naa(1), 512), cscd(&naa(0), 512)], &[segment(0, 1, 1, 0, 0)]);
+    let d = r.check(1, &xcopy_cdb(list.len() as u32), &list);
+    let forwarded = d.forwarded.expect("the destination's sense");
+    assert_eq!((d.key, forwarded.key, forwarded.asc), (SenseKey(0x0A), SenseKey(7), Asc(0x27, 0x02)));
+}
+
+#[test]
+fn pre_fetch_and_start_stop_unit_are_not_the_fast_paths() {
+    let mut r = Rig::small();
+    assert!(!r.run(0, &pre_fetch10(0, 0, 1), &[]).handled);
+    assert!(!r.run(0, &start_stop_unit(false, 0), &[]).handled);
+}

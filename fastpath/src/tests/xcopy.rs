@@ -529,3 +529,19 @@ fn xcopy_reply_says_what_the_copy_did() {
     let out = r.xcopy_as(HOST, 0, &copy_list(1, 0b01, &two_cscds(), &segs));
     assert_eq!((out.status, out.copy, out.written.len()), (2, None, 0));
 }
+
+#[test]
+fn xcopy_block_to_block_with_byte_offsets_0ah_is_refused() {
+    // SPC-4 segment descriptor 0Ah: NUMBER OF BYTES at 8–11, byte offsets at 28–31, DESCRIPTOR LENGTH 1Ch.
+    let mut r = Rig::prepared();
+    let expected = r.image();
+    let mut offset = vec![0u8; 32];
+    offset[0] = 0x0A;
+    offset[3] = 0x1C;
+    offset[7] = 1;
+    offset[8..12].copy_from_slice(&100u32.to_be_bytes());
+    offset[29] = 3;
+    let d = decode(&r.xcopy_fails(0, &copy_list(1, 0, &two_cscds(), &[offset])));
+    assert_param_field(&d, 0x26, 0x09, 16 + 64, None);
+    assert_eq!(r.image(), expected);
+}

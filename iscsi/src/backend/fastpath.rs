@@ -147,6 +147,7 @@ impl FastPathBackend {
                 bad_blocks: &u.bad_blocks,
                 descriptor_sense: state.descriptor_sense(i as u16),
                 write_cache: state.write_cache(i as u16),
+                software_write_protected: state.software_write_protect(i as u16),
             })
             .collect();
         let gate = ModelGate { access, reservations: &state.reservations };
@@ -261,7 +262,7 @@ impl Backend for FastPathBackend {
             return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
         }
         // The state every command must obey is the model's: its gates (a pending unit attention, a
-        // reservation conflict) answer for the fast path, byte for byte as the model would.
+        // reservation conflict, a stopped unit) answer for the fast path, byte for byte as the model would.
         if let Some(refusal) = self.model.admit(c.initiator, c.lun, c.cdb) {
             return Ok(Answer { status: refusal.status, sense: refusal.sense, data_in: refusal.data_in });
         }

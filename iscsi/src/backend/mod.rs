@@ -3,16 +3,19 @@
 //!
 //! - [`ModelBackend`]: the reference model (`offload_model::scsi::Target`) executes every command.
 //! - [`FastPathBackend`]: the software fast path (`offload_fastpath::FastPath`) executes the commands it
-//!   implements — READ/WRITE (10)/(16), COMPARE AND WRITE, WRITE SAME (10)/(16), UNMAP, EXTENDED COPY
-//!   (LID1) — over flat memory, one buffer per unit. Every other command (INQUIRY, READ CAPACITY, MODE
+//!   implements — READ/WRITE (6)/(10)/(12)/(16), WRITE ATOMIC (16), COMPARE AND WRITE, WRITE SAME
+//!   (10)/(16), UNMAP, EXTENDED COPY (LID1) — over flat memory, one buffer per unit. Every other command (INQUIRY, READ CAPACITY, MODE
 //!   SENSE/SELECT, GET LBA STATUS, RECEIVE COPY RESULTS, REPORT LUNS, REPORT TARGET PORT GROUPS, REPORT
 //!   SUPPORTED OPERATION CODES, TEST UNIT READY, and anything unknown) goes to a reference model
 //!   configured identically. The two share the media state those commands read:
 //!   - **provisioning**: every extent a fast-path command reports it wrote is written into the model's
 //!     unit with the matching hint (mapped, deallocated, anchored), so GET LBA STATUS sees what the fast
 //!     path did. Block contents are not copied: no command the model serves reads them.
-//!   - **D_SENSE**: MODE SELECT runs in the model; each fast-path command takes its unit's D_SENSE from
-//!     the model, so both render sense in the same format.
+//!   - **D_SENSE, WCE and SWP**: MODE SELECT runs in the model; each fast-path command takes its unit's
+//!     D_SENSE, WCE and SWP from the model, so both render sense in the same format and refuse writes
+//!     alike.
+//!   - **the stopped state** (START STOP UNIT): before the fast path runs a command, the model's
+//!     `Target::refusal` says whether the device server's state refuses it, and its answer is sent.
 //!   - **copy results**: an EXTENDED COPY the fast path ran is entered in the model's copy manager book
 //!     from the fast path's copy summary (list identifier, usage, segments processed, bytes moved, failure
 //!     sense), so RECEIVE COPY RESULTS answers for it as for a copy the model ran.

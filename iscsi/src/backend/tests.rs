@@ -375,3 +375,75 @@ fn both_back_ends_answer_unit_attentions_alike_on_fast_path_commands() {
     assert_eq!(data(&t[9]), (GOOD, 0x6, 0x29, 0x07));
     assert_eq!(data(&t[10]), (GOOD, 0x0, 0x00, 0x00));
 }
+
+/// Runs `steps` on both back ends, hands each one's answers to `check` with its name, and requires the
+/// two to answer byte for byte alike.
+fn both_alike(steps: &[(Vec<u8>, Vec<u8>)], check: impl Fn(&str, &[Answer])) {
+    let all: Vec<Vec<Answer>> = backends(true)
+        .into_iter()
+        .map(|mut b| {
+            let answers: Vec<Answer> = steps.iter().map(|(cdb, data)| run(b.as_mut(), cdb, data)).collect();
+            check(b.name(), &answers);
+            answers
+        })
+        .collect();
+    assert_eq!(all[0], all[1], "byte for byte");
+}
+
+#[test]
+fn a_stopped_unit_refuses_fast_path_commands_as_the_model_does() {
+    use offload_vectors::cdb;
+    let steps = vec![
+        (cdb::start_stop_unit(false, 0x04), vec![]), // stop, NO_FLUSH
+        (cdb::write10(0, 1), vec![0x11; 512]),
+        (cdb::read6(0, 1), vec![]),
+        (cdb::write_atomic16(0, 0, 1), vec![0x11; 512]),
+        (cdb::read16(0, 1), vec![]),
+        (cdb::start_stop_unit(false, 0x01), vec![]), // start
+        (cdb::write12(0, 1), vec![0x22; 512]),
+        (cdb::read12(0, 1), vec![]),
+    ];
+    both_alike(&steps, |name, answers| {
+        for a in &answers[1..5] {
+            // NOT READY, LOGICAL UNIT NOT READY, INITIALIZING COMMAND REQUIRED.
+            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x02, 0x04, 0x02), "{name}");
+        }
+        assert_eq!(answers[7].data_in, vec![0x22; 512], "{name}: nothing was written while stopped");
+    });
+}
+
+#[test]
+fn software_write_protect_reaches_the_fast_path() {
+    use offload_vectors::cdb;
+    // MODE SELECT (6) of the control page with SWP (byte 4 of the page, bit 3) set, then cleared.
+    let control = |swp: u8| vec![0, 0, 0, 0, 0x0A, 0x0A, 0x02, 0x10, swp, 0, 0, 0, 0xFF, 0xFF, 0, 0];
+    let steps = vec![
+        (vec![0x15, 0x10, 0, 0, 16, 0], control(0x08)),
+        (cdb::write10(0, 1), vec![0x33; 512]),
+        (cdb::write6(0, 1), vec![0x33; 512]),
+        (cdb::write_same16(0, 0, 1), vec![0x33; 512]),
+        (vec![0x1A, 0x08, 0x0A, 0, 255, 0], vec![]),
+        (cdb::read10(0, 1), vec![]),
+        (vec![0x15, 0x10, 0, 0, 16, 0], control(0)),
+        (cdb::write10(0, 1), vec![0x44; 512]),
+        (cdb::read10(0, 1), vec![]),
+    ];
+    both_alike(&steps, |name, answers| {
+        for a in &answers[1..4] {
+            // DATA PROTECT, LOGICAL UNIT SOFTWARE WRITE PROTECTED.
+            assert_eq!((a.status, a.sense[2], a.sense[12], a.sense[13]), (2, 0x07, 0x27, 0x02), "{name}");
+        }
+        assert_eq!(answers[4].data_in[2] & 0x80, 0x80, "{name}: WP in the mode parameter header");
+        assert_eq!(answers[5].data_in, vec![0; 512], "{name}: reads still work");
+        assert_eq!(answers[8].data_in, vec![0x44; 512], "{name}: writable again");
+    });
+}
+
+#[test]
+fn pre_fetch_is_condition_met_on_both_back_ends() {
+    use offload_vectors::cdb;
+    let steps = vec![(cdb::pre_fetch10(0, 0, 8), vec![]), (cdb::pre_fetch16(0x02, 250, 6), vec![])];
+    both_alike(&steps, |name, answers| {
+        assert!(answers.iter().all(|a| a.status == 0x04 && a.sense.is_empty()), "{name}: CONDITION MET");
+    });
+}

@@ -1,6 +1,6 @@
 //! Checks and small helpers shared by the medium-access commands.
 
-use super::{Ctx, medium_error_sense};
+use super::{Ctx, TargetState, medium_error_sense};
 use crate::address;
 use crate::config::UnitConfig;
 use crate::engine::Completion;
@@ -14,9 +14,17 @@ pub fn lba_range(unit: &UnitConfig, lba: u64, blocks: u64) -> Result<(), Sense> 
     }
 }
 
-/// DATA PROTECT / WRITE PROTECTED for a write-protected unit.
-pub fn writable(unit: &UnitConfig) -> Result<(), Sense> {
-    if unit.write_protected { Err(Sense::new(SenseKey::DATA_PROTECT, Asc::WRITE_PROTECTED)) } else { Ok(()) }
+/// DATA PROTECT for a unit that may not be written: WRITE PROTECTED when its configuration protects it
+/// (hardware write protection), LOGICAL UNIT SOFTWARE WRITE PROTECTED when its control mode page's SWP
+/// bit does.
+pub fn writable(state: &TargetState, lun: u16) -> Result<(), Sense> {
+    if state.unit_config(lun).write_protected {
+        Err(Sense::new(SenseKey::DATA_PROTECT, Asc::WRITE_PROTECTED))
+    } else if state.software_write_protect(lun) {
+        Err(Sense::new(SenseKey::DATA_PROTECT, Asc::SOFTWARE_WRITE_PROTECTED))
+    } else {
+        Ok(())
+    }
 }
 
 /// RDPROTECT / WRPROTECT (CDB byte 1, bits 7–5) must be zero: no protection information.

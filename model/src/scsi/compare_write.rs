@@ -21,7 +21,7 @@ pub fn compare_and_write(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     let unit = state.unit_config(ctx.lun).clone();
     lba_range(&unit, lba, blocks.into())?;
     expect_data_out(ctx, 2 * u64::from(blocks) * u64::from(unit.block_size), NOLB_AT)?;
-    writable(&unit)?;
+    writable(state, ctx.lun)?;
     if blocks == 0 {
         return Ok(Outcome::Done(Vec::new()));
     }

@@ -15,6 +15,12 @@ use offload_scsi::{Asc, Sense};
 
 /// The descriptor type codes the copy manager implements (segment, then CSCD), as VPD 8Fh and
 /// OPERATING PARAMETERS list them.
+///
+/// Not the block → block segment with byte offsets (0Ah): its NUMBER OF BYTES and SOURCE/DESTINATION
+/// BYTE OFFSET place a copy at any byte, while an engine job moves whole blocks between block-aligned
+/// addresses (the RTL's intake rejects an unaligned address or a block size outside 2^7..2^12 bytes,
+/// rtl/offload_sched.sv) and no engine shifts bytes across a block boundary. A 0Ah segment is refused
+/// like any unimplemented type: UNSUPPORTED SEGMENT DESCRIPTOR TYPE CODE pointing at it.
 pub const IMPLEMENTED_DESCRIPTORS: [u8; 2] = [BLOCK_TO_BLOCK, IDENTIFICATION_DESCRIPTOR];
 
 /// DATA SEGMENT GRANULARITY (log2 bytes): segments move whole blocks, and the smallest block is 512.

@@ -122,6 +122,13 @@ fn block_limits(limits: &Limits, unit: &UnitConfig) -> Vec<u8> {
         d[28..32].copy_from_slice(&0x8000_0000u32.to_be_bytes()); // UGAVALID, alignment 0
     }
     d[32..40].copy_from_slice(&limits.max_write_same_blocks.to_be_bytes());
+    // WRITE ATOMIC (16): what one engine job under one range lock covers.
+    let atomic = limits.atomic();
+    d[40..44].copy_from_slice(&atomic.max_transfer_blocks.to_be_bytes());
+    d[44..48].copy_from_slice(&atomic.alignment.to_be_bytes());
+    d[48..52].copy_from_slice(&atomic.granularity.to_be_bytes());
+    d[52..56].copy_from_slice(&atomic.max_transfer_with_boundary_blocks.to_be_bytes());
+    d[56..60].copy_from_slice(&atomic.max_boundary_blocks.to_be_bytes());
     d
 }
 

@@ -16,11 +16,15 @@
 //!
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`port_groups`] (REPORT TARGET PORT
-//! GROUPS and the port identifiers VPD 83h reports), [`read_write`], [`compare_write`],
-//! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY), [`copy_results`] (RECEIVE
-//! COPY RESULTS), over the [`copy_manager`]'s book of lists, [`synchronize_cache`] and
-//! [`request_sense`], over the [`unit_attention`] queues; [`reconfigure`] says what a running target's
-//! configuration may change live. The
+//! GROUPS and the port identifiers VPD 83h reports), [`read_write`] (READ and WRITE (6), (10), (12),
+//! (16) and WRITE ATOMIC (16)), [`compare_write`], [`write_same`], [`unmap`], [`lba_status`], [`xcopy`]
+//! (EXTENDED COPY), [`copy_results`] (RECEIVE COPY RESULTS), over the [`copy_manager`]'s book of lists,
+//! [`synchronize_cache`], [`pre_fetch`], [`start_stop`] (START STOP UNIT), [`defect_data`] (READ DEFECT
+//! DATA), [`request_sense`] and [`reservations`] (RESERVE/RELEASE, PERSISTENT RESERVE IN/OUT).
+//!
+//! Before its handler every command passes the same gates, whoever executes it ([`Target::admit`]):
+//! a pending [`unit_attention`], a reservation conflict ([`reservations::admit`]), a stopped unit
+//! ([`readiness`]). [`reconfigure`] says what a running target's configuration may change live. The
 //! vocabulary — sense data, the command table, field readers — is the shared `offload-scsi` crate's.
 //!
 //! Durability is an answer's typed output ([`Response::durable`]): the blocks the caller must make
@@ -33,15 +37,19 @@ pub mod checks;
 pub mod compare_write;
 pub mod copy_manager;
 pub mod copy_results;
+pub mod defect_data;
 pub mod inquiry;
 pub mod lba_status;
 pub mod mode;
 pub mod port_groups;
+pub mod pre_fetch;
 pub mod read_write;
+pub mod readiness;
 pub mod reconfigure;
 pub mod report;
 pub mod request_sense;
 pub mod reservations;
+pub mod start_stop;
 pub mod synchronize_cache;
 pub mod transfer;
 pub mod unit_attention;
@@ -59,7 +67,9 @@ use crate::engine::{Completion, Job, JobBatch, OffloadBlock};
 use crate::media::{Memory, UnitStore};
 use offload_scsi::command::{self, Command, CommandSpec};
 use offload_scsi::durability::must_be_durable;
-use offload_scsi::{Asc, CHECK_CONDITION, Durable, GOOD, RESERVATION_CONFLICT, Sense, SenseFormat, SenseKey};
+use offload_scsi::{
+    Asc, CHECK_CONDITION, CONDITION_MET, Durable, GOOD, RESERVATION_CONFLICT, Sense, SenseFormat, SenseKey,
+};
 
 /// One command as an initiator sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +154,8 @@ pub enum Outcome {
     Done(Vec<u8>),
     /// Answered GOOD without the engines once these blocks are durable (SYNCHRONIZE CACHE).
     Durable(Durable),
+    /// Answered CONDITION MET without the engines (PRE-FETCH: the range is in the cache).
+    ConditionMet,
     Engine(Plan),
 }
 
@@ -174,15 +186,31 @@ pub struct TargetState {
     descriptor_sense: Vec<bool>,
     /// Each unit's caching mode page WCE bit.
     write_cache: Vec<bool>,
+    /// Each unit's control mode page SWP bit (software write protect).
+    software_write_protect: Vec<bool>,
+    /// Each unit's stopped state (START STOP UNIT with START=0; power-on: started).
+    stopped: Vec<bool>,
     pub copy_results: copy_manager::CopyResults,
     pub unit_attentions: unit_attention::UnitAttentions,
     pub reservations: reservations::Reservations,
 }
 
+/// A per-unit flag of `flags` for `lun`; `None` for a LUN with no unit.
+fn flag(flags: &[bool], lun: u16) -> Option<bool> {
+    flags.get(usize::from(lun)).copied()
+}
+
+/// Sets a per-unit flag (a LUN with no unit has none to set).
+fn set_flag(flags: &mut [bool], lun: u16, on: bool) {
+    if let Some(f) = flags.get_mut(usize::from(lun)) {
+        *f = on;
+    }
+}
+
 impl TargetState {
     /// Whether sense for `lun` is in descriptor format (the power-on value for a LUN with no unit).
     pub fn descriptor_sense(&self, lun: u16) -> bool {
-        self.descriptor_sense.get(usize::from(lun)).copied().unwrap_or(self.config.descriptor_sense)
+        flag(&self.descriptor_sense, lun).unwrap_or(self.config.descriptor_sense)
     }
 
     /// The sense format for `lun`.
@@ -191,21 +219,35 @@ impl TargetState {
     }
 
     pub fn set_descriptor_sense(&mut self, lun: u16, on: bool) {
-        if let Some(d) = self.descriptor_sense.get_mut(usize::from(lun)) {
-            *d = on;
-        }
+        set_flag(&mut self.descriptor_sense, lun, on);
     }
 
     /// Whether `lun`'s write cache is enabled (caching mode page WCE; the power-on value for a LUN with
     /// no unit).
     pub fn write_cache(&self, lun: u16) -> bool {
-        self.write_cache.get(usize::from(lun)).copied().unwrap_or(true)
+        flag(&self.write_cache, lun).unwrap_or(true)
     }
 
     pub fn set_write_cache(&mut self, lun: u16, on: bool) {
-        if let Some(w) = self.write_cache.get_mut(usize::from(lun)) {
-            *w = on;
-        }
+        set_flag(&mut self.write_cache, lun, on);
+    }
+
+    /// Whether `lun`'s control mode page SWP bit is set (false for a LUN with no unit).
+    pub fn software_write_protect(&self, lun: u16) -> bool {
+        flag(&self.software_write_protect, lun).unwrap_or(false)
+    }
+
+    pub fn set_software_write_protect(&mut self, lun: u16, on: bool) {
+        set_flag(&mut self.software_write_protect, lun, on);
+    }
+
+    /// Whether `lun` is stopped (false for a LUN with no unit).
+    pub fn stopped(&self, lun: u16) -> bool {
+        flag(&self.stopped, lun).unwrap_or(false)
+    }
+
+    pub fn set_stopped(&mut self, lun: u16, stopped: bool) {
+        set_flag(&mut self.stopped, lun, stopped);
     }
 
     pub fn unit_config(&self, lun: u16) -> &UnitConfig {
@@ -275,6 +317,8 @@ impl Target {
                     config.power_on_unit_attention,
                 ),
                 reservations: reservations::Reservations::new(config.units.len()),
+                software_write_protect: vec![false; config.units.len()],
+                stopped: vec![false; config.units.len()],
                 config,
                 copy_results,
             },
@@ -413,6 +457,10 @@ impl Target {
                     let response = self.respond(request.lun, Ok(Vec::new()), Vec::new());
                     responses[i] = Some(Response { durable: vec![durable], ..response });
                 }
+                Ok(Outcome::ConditionMet) => {
+                    let response = self.respond(request.lun, Ok(Vec::new()), Vec::new());
+                    responses[i] = Some(Response { status: CONDITION_MET, ..response });
+                }
                 Ok(Outcome::Engine(plan)) => {
                     let queue = self.queue_for(&request.initiator);
                     pending.push((i, queue, slot, plan));
@@ -494,11 +542,12 @@ impl Target {
     }
 
     /// The conditions every command must pass before its handler, whoever executes it (see [`Self::admit`]).
-    /// In order (SAM-5 5.14, SPC-4 5.12): a pending unit attention, then a reservation conflict.
+    /// In order (SAM-5 5.14, SPC-4 5.12): a pending unit attention, a reservation conflict, a stopped unit.
     fn gates(&mut self, ctx: &Ctx, spec: &CommandSpec, lun_reachable: bool) -> Result<(), Refusal> {
         if lun_reachable {
             unit_attention::check(&mut self.state.unit_attentions, ctx.initiator, ctx.lun, spec.command)?;
             reservations::admit(&self.state, ctx.initiator, ctx.lun, spec.reservation)?;
+            readiness::check(&self.state, ctx.lun, spec.command)?;
         }
         Ok(())
     }
@@ -516,8 +565,17 @@ impl Target {
             Command::ModeSelect6 | Command::ModeSelect10 => mode::mode_select(state, ctx, spec.command),
             Command::ReadCapacity10 => capacity::read_capacity_10(state, ctx),
             Command::ReadCapacity16 => capacity::read_capacity_16(state, ctx),
-            Command::Read10 | Command::Read16 => read_write::read(state, ctx, spec.command),
-            Command::Write10 | Command::Write16 => read_write::write(state, ctx, spec.command),
+            Command::Read6 | Command::Read10 | Command::Read12 | Command::Read16 => {
+                read_write::read(state, ctx, spec.command)
+            }
+            Command::Write6 | Command::Write10 | Command::Write12 | Command::Write16 | Command::WriteAtomic16 => {
+                read_write::write(state, ctx, spec.command)
+            }
+            Command::PreFetch10 | Command::PreFetch16 => pre_fetch::pre_fetch(state, ctx, spec.command),
+            Command::StartStopUnit => start_stop::start_stop_unit(state, ctx),
+            Command::ReadDefectData10 | Command::ReadDefectData12 => {
+                defect_data::read_defect_data(state, ctx, spec.command)
+            }
             Command::CompareAndWrite => compare_write::compare_and_write(state, ctx),
             Command::WriteSame10 | Command::WriteSame16 => write_same::write_same(state, ctx, spec.command),
             Command::Unmap => unmap::unmap(state, ctx),

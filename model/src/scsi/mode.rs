@@ -1,10 +1,13 @@
 //! MODE SENSE (6)/(10) and MODE SELECT (6)/(10) (SPC-4 6.11–6.14) with the caching mode page (08h,
 //! SBC-4 6.5.5) and the control mode page (0Ah).
 //!
-//! One field of each page is changeable: the caching page's WCE (the write cache: with WCE=0 every
-//! writing command is durable before GOOD, see [`super::synchronize_cache`]) and the control page's
-//! D_SENSE (descriptor-format sense). Both are per logical unit; their default (and power-on) values
-//! are the configuration's. No parameters are saved, so PC=11b (saved values) and SP=1 are refused.
+//! The changeable fields: the caching page's WCE (the write cache: with WCE=0 every writing command is
+//! durable before GOOD, see [`super::synchronize_cache`]), and the control page's D_SENSE
+//! (descriptor-format sense) and SWP (software write protect: every command that writes the medium
+//! gets DATA PROTECT, LOGICAL UNIT SOFTWARE WRITE PROTECTED, see [`super::checks::writable`]). All are
+//! per logical unit; their default (and power-on) values are the configuration's (SWP: 0). No
+//! parameters are saved, so PC=11b (saved values) and SP=1 are refused. The header's WP bit says
+//! whether the unit is write-protected, by its configuration or by SWP.
 //!
 //! WCE reports what the target does: an image-backed unit's writes reach the host's page cache, which
 //! is volatile, so WCE=1 unless configured otherwise; a memory-only unit reports WCE=1 too — its whole
@@ -21,6 +24,8 @@ const CACHING_PAGE: u8 = 0x08;
 const CONTROL_PAGE: u8 = 0x0A;
 const ALL_PAGES: u8 = 0x3F;
 const D_SENSE: u8 = 0x04;
+/// The control page's SWP bit (byte 4, bit 3).
+const SWP: u8 = 0x08;
 /// The caching page's WCE bit (byte 2, bit 2).
 const WCE: u8 = 0x04;
 /// Bytes of each page, header included.
@@ -29,15 +34,21 @@ const CONTROL_LEN: usize = 12;
 /// DEVICE-SPECIFIC PARAMETER: WP (bit 7) and DPOFUA (bit 4: DPO and FUA are accepted).
 const DPOFUA: u8 = 0x10;
 
-/// The control mode page as page control `pc` asks: current or default values (with `descriptor_sense`
-/// as the D_SENSE value), or the changeable mask.
-fn control_page(pc: u8, descriptor_sense: bool) -> [u8; CONTROL_LEN] {
+/// The control mode page as page control `pc` asks: current or default values (D_SENSE and SWP from
+/// `settings`), or the changeable mask.
+fn control_page(pc: u8, settings: Settings) -> [u8; CONTROL_LEN] {
     let mut p = [0u8; CONTROL_LEN];
     p[0] = CONTROL_PAGE;
     p[1] = (CONTROL_LEN - 2) as u8;
     match pc {
-        1 => p[2] = D_SENSE,
-        _ => p[2] = 0x02 | if descriptor_sense { D_SENSE } else { 0 }, // GLTSD: no log parameters saved
+        1 => {
+            p[2] = D_SENSE;
+            p[4] = SWP;
+        }
+        _ => {
+            p[2] = 0x02 | if settings.descriptor_sense { D_SENSE } else { 0 }; // GLTSD: no log parameters saved
+            p[4] = if settings.software_write_protect { SWP } else { 0 };
+        }
     }
     if pc != 1 {
         p[3] = 0x10; // QUEUE ALGORITHM MODIFIER 1: unrestricted reordering
@@ -102,7 +113,7 @@ impl Page {
     fn values(self, pc: u8, settings: Settings) -> Vec<u8> {
         match self {
             Page::Caching => caching_page(pc, settings.write_cache).to_vec(),
-            Page::Control => control_page(pc, settings.descriptor_sense).to_vec(),
+            Page::Control => control_page(pc, settings).to_vec(),
         }
     }
 
@@ -117,7 +128,11 @@ impl Page {
     fn select(self, page: &[u8], settings: Settings) -> Settings {
         match self {
             Page::Caching => Settings { write_cache: page[2] & WCE != 0, ..settings },
-            Page::Control => Settings { descriptor_sense: page[2] & D_SENSE != 0, ..settings },
+            Page::Control => Settings {
+                descriptor_sense: page[2] & D_SENSE != 0,
+                software_write_protect: page[4] & SWP != 0,
+                ..settings
+            },
         }
     }
 }
@@ -127,16 +142,25 @@ impl Page {
 struct Settings {
     write_cache: bool,
     descriptor_sense: bool,
+    software_write_protect: bool,
 }
 
 impl Settings {
     fn current(state: &TargetState, lun: u16) -> Settings {
-        Settings { write_cache: state.write_cache(lun), descriptor_sense: state.descriptor_sense(lun) }
+        Settings {
+            write_cache: state.write_cache(lun),
+            descriptor_sense: state.descriptor_sense(lun),
+            software_write_protect: state.software_write_protect(lun),
+        }
     }
 
     /// The default (power-on) values: the configuration's.
     fn power_on(state: &TargetState, lun: u16) -> Settings {
-        Settings { write_cache: state.unit_config(lun).write_cache, descriptor_sense: state.config.descriptor_sense }
+        Settings {
+            write_cache: state.unit_config(lun).write_cache,
+            descriptor_sense: state.config.descriptor_sense,
+            software_write_protect: false,
+        }
     }
 }
 
@@ -202,7 +226,8 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
     // Default values (PC=10b) are the power-on ones; current values what MODE SELECT last set.
     let settings = if pc == 2 { Settings::power_on(state, ctx.lun) } else { Settings::current(state, ctx.lun) };
     let pages: Vec<u8> = pages.iter().flat_map(|p| p.values(pc, settings)).collect();
-    let device_specific = DPOFUA | if unit.write_protected { 0x80 } else { 0 };
+    let write_protected = unit.write_protected || state.software_write_protect(ctx.lun);
+    let device_specific = DPOFUA | if write_protected { 0x80 } else { 0 };
     let mut d = if ten {
         let mut h = vec![0u8; 8];
         h[3] = device_specific;
@@ -223,8 +248,8 @@ pub fn mode_sense(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
     Ok(Outcome::Done(truncate(d, allocation)))
 }
 
-/// Accepts the caching page with any value of WCE, the control page with any value of D_SENSE (a page
-/// given twice: the later one counts), and a block descriptor that restates the unit's
+/// Accepts the caching page with any value of WCE, the control page with any values of D_SENSE and SWP
+/// (a page given twice: the later one counts), and a block descriptor that restates the unit's
 /// block size (its NUMBER OF LOGICAL BLOCKS is ignored: the capacity cannot be changed, SBC-4 6.5.2);
 /// anything else that differs from the current values is refused.
 pub fn mode_select(state: &mut TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
@@ -302,6 +327,7 @@ pub fn mode_select(state: &mut TargetState, ctx: &Ctx, command: Command) -> Hand
     let before = Settings::current(state, ctx.lun);
     state.set_descriptor_sense(ctx.lun, settings.descriptor_sense);
     state.set_write_cache(ctx.lun, settings.write_cache);
+    state.set_software_write_protect(ctx.lun, settings.software_write_protect);
     if settings != before {
         // SPC-4 6.11: the other I_T nexuses are told the parameters they share changed.
         state.unit_attentions.establish_for_all(ctx.lun, Asc::MODE_PARAMETERS_CHANGED, Some(ctx.initiator));

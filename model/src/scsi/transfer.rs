@@ -14,7 +14,7 @@ use offload_scsi::{Command, Fields};
 /// What a command's data-out is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DataOutShape {
-    /// Logical blocks written one after another (WRITE (10) and (16)): a transfer of fewer whole blocks is
+    /// Logical blocks written one after another (WRITE (10), (12) and (16)): a transfer of fewer whole blocks is
     /// the same command with a smaller TRANSFER LENGTH, which sits at `length_field` in the CDB.
     Blocks { block_size: u32, length_field: std::ops::Range<usize> },
     /// A parameter list of PARAMETER LIST LENGTH bytes (UNMAP, EXTENDED COPY, MODE SELECT): bytes offered
@@ -49,6 +49,12 @@ pub fn implied_data_out(cdb: &[u8], block_size: u32) -> Option<ImpliedDataOut> {
     Some(match spec.command {
         Command::Write10 => blocks(7..9, cdb.be16(7).into()),
         Command::Write16 => blocks(10..14, cdb.be32(10).into()),
+        Command::Write12 => blocks(6..10, cdb.be32(6).into()),
+        // TRANSFER LENGTH 0 means 256 blocks: a lowered one-byte length could not say "none", so a
+        // WRITE (6) takes exactly what its CDB says.
+        Command::Write6 => exact(if cdb[4] == 0 { 256 } else { u64::from(cdb[4]) } * block),
+        // A part of an atomic write is not the write that was asked for: exactly TRANSFER LENGTH blocks.
+        Command::WriteAtomic16 => exact(u64::from(cdb.be16(12)) * block),
         // NUMBER OF LOGICAL BLOCKS (byte 13) blocks to compare, then as many to write.
         Command::CompareAndWrite => exact(2 * u64::from(cdb[13]) * block),
         Command::WriteSame10 => exact(block),
@@ -79,6 +85,20 @@ mod tests {
         let w16 = implied_data_out(&cdb::write16(5, 70_000), 4096).unwrap();
         assert_eq!(w16, ImpliedDataOut { bytes: 70_000 * 4096, shape: shape_of_blocks(4096, 10..14) });
         assert_eq!(implied_data_out(&cdb::write10(0, 0), 512).unwrap().bytes, 0);
+    }
+
+    #[test]
+    fn six_twelve_and_atomic_writes() {
+        // SBC-4 WRITE (6): TRANSFER LENGTH 0 is 256 blocks.
+        let w6 = implied_data_out(&cdb::write6(5, 0), 512).unwrap();
+        assert_eq!(w6, ImpliedDataOut { bytes: 256 * 512, shape: DataOutShape::Exact });
+        assert_eq!(implied_data_out(&cdb::write6(5, 3), 4096).unwrap().bytes, 3 * 4096);
+        // SBC-4 WRITE (12): TRANSFER LENGTH at bytes 6–9.
+        let w12 = implied_data_out(&cdb::write12(5, 70_000), 512).unwrap();
+        assert_eq!(w12, ImpliedDataOut { bytes: 70_000 * 512, shape: shape_of_blocks(512, 6..10) });
+        // SBC-4 WRITE ATOMIC (16): TRANSFER LENGTH at bytes 12–13.
+        let wa = implied_data_out(&cdb::write_atomic16(5, 0, 9), 512).unwrap();
+        assert_eq!(wa, ImpliedDataOut { bytes: 9 * 512, shape: DataOutShape::Exact });
     }
 
     #[test]

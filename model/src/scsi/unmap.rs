@@ -68,7 +68,7 @@ pub fn unmap(state: &TargetState, ctx: &Ctx) -> HandlerResult {
             ranges.push((lba, blocks));
         }
     }
-    writable(&unit)?;
+    writable(state, ctx.lun)?;
     let jobs: Vec<Job> = ranges
         .into_iter()
         .flat_map(|(lba, blocks)| release_jobs(&unit, ctx.lun, lba, blocks, limits.unmap_granularity, anchor))

@@ -45,7 +45,7 @@ pub fn write_same(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
     } else {
         expect_data_out(ctx, unit.block_size.into(), length_at)?;
     }
-    writable(&unit)?;
+    writable(state, ctx.lun)?;
 
     let zeros = ctx.data_out.iter().all(|&b| b == 0);
     let shift = block_shift(&unit);

@@ -244,7 +244,7 @@ fn prepare(state: &TargetState, ctx: &Ctx, list: &CopyList, number: usize) -> Re
     if super::checks::lba_range(&du, seg.destination_lba, blocks).is_err() {
         return Err(forwarded(number, 20, CopyTarget::Destination, out_of_range()));
     }
-    if let Err(protect) = super::checks::writable(&du) {
+    if let Err(protect) = super::checks::writable(state, dst) {
         return Err(forwarded(number, 6, CopyTarget::Destination, protect));
     }
     let job = (seg.blocks > 0).then(|| Job {

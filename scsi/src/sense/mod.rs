@@ -92,6 +92,8 @@ macro_rules! named_codes {
 
 named_codes! {
     NO_ADDITIONAL_SENSE = (0x00, 0x00), "NO ADDITIONAL SENSE INFORMATION";
+    /// A stopped logical unit (START STOP UNIT with START=0): a medium access waits for START=1.
+    NOT_READY_INITIALIZING_COMMAND_REQUIRED = (0x04, 0x02), "LOGICAL UNIT NOT READY, INITIALIZING COMMAND REQUIRED";
     /// A LIST IDENTIFIER already in use by a list in progress on the same I_T nexus.
     OPERATION_IN_PROGRESS = (0x00, 0x16), "OPERATION IN PROGRESS";
     /// A copy target the copy manager could not reach (EXTENDED COPY).
@@ -118,6 +120,8 @@ named_codes! {
     TOO_MANY_SEGMENT_DESCRIPTORS = (0x26, 0x08), "TOO MANY SEGMENT DESCRIPTORS";
     UNSUPPORTED_SEGMENT_DESCRIPTOR_TYPE = (0x26, 0x09), "UNSUPPORTED SEGMENT DESCRIPTOR TYPE CODE";
     WRITE_PROTECTED = (0x27, 0x00), "WRITE PROTECTED";
+    /// The control mode page's SWP bit is set (SPC-4 7.5.8).
+    SOFTWARE_WRITE_PROTECTED = (0x27, 0x02), "LOGICAL UNIT SOFTWARE WRITE PROTECTED";
     /// The unit attention every I_T nexus sees first after power on (SAM-5 6.3.1).
     POWER_ON_RESET = (0x29, 0x00), "POWER ON, RESET, OR BUS DEVICE RESET OCCURRED";
     /// The unit attention after a hard reset: TARGET WARM/COLD RESET (SAM-5 6.3.2).

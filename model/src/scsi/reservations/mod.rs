@@ -101,9 +101,6 @@ pub struct Attention {
     pub asc: Asc,
 }
 
-/// Untaken attentions kept at most (far more than one PERSISTENT RESERVE OUT establishes).
-pub const MAX_PENDING_ATTENTIONS: usize = 4096;
-
 /// Every logical unit's reservations, and the unit attentions they caused not yet taken.
 #[derive(Clone, Debug, Default)]
 pub struct Reservations {
@@ -139,15 +136,6 @@ impl Reservations {
     /// The unit attentions established since the last call, oldest first.
     pub fn take_attentions(&mut self) -> Vec<Attention> {
         std::mem::take(&mut self.attentions)
-    }
-
-    /// Queues an attention; beyond [`MAX_PENDING_ATTENTIONS`] untaken ones the oldest is dropped, so a
-    /// target whose attentions nobody takes does not grow without bound.
-    fn attend(attentions: &mut Vec<Attention>, attention: Attention) {
-        if attentions.len() == MAX_PENDING_ATTENTIONS {
-            attentions.remove(0);
-        }
-        attentions.push(attention);
     }
 
     /// I_T nexus loss: the nexus's SPC-2 reservations are released; its registrations stay (SPC-4 5.12.2).

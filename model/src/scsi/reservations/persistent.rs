@@ -12,7 +12,7 @@ use offload_scsi::{Asc, Fields, Sense};
 use super::super::checks::truncate;
 use super::super::port_groups::RELATIVE_TARGET_PORT;
 use super::super::{Ctx, Outcome, Refusal, TargetState, Verdict};
-use super::{Attention, Persistent, Registration, Reservations, UnitReservations};
+use super::{Attention, Persistent, Registration, UnitReservations};
 
 /// REPORT CAPABILITIES byte 2: CRH (SPC-4 5.12.3 exceptions to RESERVE/RELEASE apply) and ATP_C.
 const CAPABILITIES: u8 = 0x10 | 0x04;
@@ -210,7 +210,7 @@ impl Changes<'_> {
 
     /// Establishes `asc` on `nexus`.
     fn attend(&mut self, nexus: String, asc: Asc) {
-        Reservations::attend(self.attentions, Attention { nexus, lun: self.lun, asc });
+        self.attentions.push(Attention { nexus, lun: self.lun, asc });
     }
 
     /// Establishes `asc` on every registered nexus but this one.
