@@ -17,6 +17,8 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x25, None, 10),       // READ CAPACITY (10)
     (0x28, None, 10),       // READ (10)
     (0x2A, None, 10),       // WRITE (10)
+    (0x2E, None, 10),       // WRITE AND VERIFY (10)
+    (0x2F, None, 10),       // VERIFY (10)
     (0x35, None, 10),       // SYNCHRONIZE CACHE (10)
     (0x41, None, 10),       // WRITE SAME (10)
     (0x42, None, 10),       // UNMAP
@@ -29,6 +31,9 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x88, None, 16),       // READ (16)
     (0x89, None, 16),       // COMPARE AND WRITE
     (0x8A, None, 16),       // WRITE (16)
+    (0x8B, None, 16),       // ORWRITE (16)
+    (0x8E, None, 16),       // WRITE AND VERIFY (16)
+    (0x8F, None, 16),       // VERIFY (16)
     (0x91, None, 16),       // SYNCHRONIZE CACHE (16)
     (0x93, None, 16),       // WRITE SAME (16)
     (0x9E, Some(0x10), 16), // READ CAPACITY (16)
@@ -36,6 +41,8 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0xA0, None, 12),       // REPORT LUNS
     (0xA3, Some(0x0A), 12), // REPORT TARGET PORT GROUPS
     (0xA3, Some(0x0C), 12), // REPORT SUPPORTED OPERATION CODES
+    (0xAE, None, 12),       // WRITE AND VERIFY (12)
+    (0xAF, None, 12),       // VERIFY (12)
 ];
 
 /// A parsed all_commands command descriptor.
@@ -132,7 +139,7 @@ fn rsoc_one_command_by_operation_code() {
         assert_eq!(usage.len(), usize::from(len), "{opcode:02x}: CDB SIZE");
         assert_eq!(usage[0], opcode, "usage data byte 0 is the operation code");
     }
-    for opcode in [0x2Fu8, 0x34, 0xFF] {
+    for opcode in [0x0Bu8, 0x34, 0xFF] {
         let d = good(&mut t, 0, rsoc(false, 0b001, opcode, 0, 0xFFFF), vec![]);
         assert_eq!(d[1] & 7, 0b001, "{opcode:02x}: SUPPORT 001b, not supported");
     }
@@ -179,7 +186,7 @@ fn rsoc_one_command_by_either() {
     assert_eq!((support, usage[0]), (0b011, 0x28), "no service actions: the field is ignored");
     let (support, _, usage, _) = one_command(&mut t, false, 0b011, 0x9E, 0x12);
     assert_eq!((support, usage[0]), (0b011, 0x9E));
-    for (opcode, sa) in [(0x9Eu8, 0x11u16), (0x9E, 0x0112), (0x2F, 0)] {
+    for (opcode, sa) in [(0x9Eu8, 0x11u16), (0x9E, 0x0112), (0x0B, 0)] {
         let d = good(&mut t, 0, rsoc(false, 0b011, opcode, sa, 0xFFFF), vec![]);
         assert_eq!(d[1] & 7, 0b001, "{opcode:02x}/{sa:04x} not supported");
     }

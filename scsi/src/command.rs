@@ -20,6 +20,8 @@ pub enum Command {
     ReadCapacity10,
     Read10,
     Write10,
+    WriteAndVerify10,
+    Verify10,
     SynchronizeCache10,
     WriteSame10,
     Unmap,
@@ -32,6 +34,9 @@ pub enum Command {
     Read16,
     CompareAndWrite,
     Write16,
+    OrWrite16,
+    WriteAndVerify16,
+    Verify16,
     SynchronizeCache16,
     WriteSame16,
     ReadCapacity16,
@@ -39,6 +44,8 @@ pub enum Command {
     ReportLuns,
     ReportTargetPortGroups,
     ReportSupportedOperationCodes,
+    WriteAndVerify12,
+    Verify12,
 }
 
 impl Command {
@@ -48,14 +55,26 @@ impl Command {
             self,
             Command::Read10
                 | Command::Write10
+                | Command::WriteAndVerify10
+                | Command::Verify10
                 | Command::WriteSame10
                 | Command::Unmap
                 | Command::ExtendedCopy
                 | Command::Read16
                 | Command::CompareAndWrite
                 | Command::Write16
+                | Command::OrWrite16
+                | Command::WriteAndVerify16
+                | Command::Verify16
                 | Command::WriteSame16
+                | Command::WriteAndVerify12
+                | Command::Verify12
         )
+    }
+
+    /// VERIFY (10), (12) or (16).
+    pub const fn is_verify(self) -> bool {
+        matches!(self, Command::Verify10 | Command::Verify12 | Command::Verify16)
     }
 
     /// WRITE SAME (10) or (16).
@@ -133,6 +152,16 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(Command::ReadCapacity10, "READ CAPACITY(10)", None, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     spec(Command::Read10, "READ(10)", None, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::Write10, "WRITE(10)", None, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    // WRITE AND VERIFY and VERIFY, byte 1: WRPROTECT / VRPROTECT (bits 7–5), DPO (4), BYTCHK (2–1); bit 3 is
+    // reserved and bit 0 obsolete (SBC-4 5.34–5.36, 5.45–5.47). Which BYTCHK values are defined is each
+    // command's to check.
+    spec(
+        Command::WriteAndVerify10,
+        "WRITE AND VERIFY(10)",
+        None,
+        &[0x2E, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0],
+    ),
+    spec(Command::Verify10, "VERIFY(10)", None, &[0x2F, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     // IMMED (byte 1, bit 1) only: SYNC_NV (bit 2) and RELADR (bit 0) are obsolete in SBC-4.
     spec(
         Command::SynchronizeCache10,
@@ -186,6 +215,25 @@ pub static COMMANDS: &[CommandSpec] = &[
         None,
         &[0x8A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
+    // ORPROTECT (bits 7–5), DPO, FUA; FUA_NV (bit 1) is obsolete. No BMOP field: the OR operation.
+    spec(
+        Command::OrWrite16,
+        "ORWRITE(16)",
+        None,
+        &[0x8B, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(
+        Command::WriteAndVerify16,
+        "WRITE AND VERIFY(16)",
+        None,
+        &[0x8E, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(
+        Command::Verify16,
+        "VERIFY(16)",
+        None,
+        &[0x8F, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
     spec(
         Command::SynchronizeCache16,
         "SYNCHRONIZE CACHE(16)",
@@ -225,6 +273,13 @@ pub static COMMANDS: &[CommandSpec] = &[
         Some(0x0C),
         &[0xA3, 0x1F, 0x87, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0],
     ),
+    spec(
+        Command::WriteAndVerify12,
+        "WRITE AND VERIFY(12)",
+        None,
+        &[0xAE, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(Command::Verify12, "VERIFY(12)", None, &[0xAF, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
 ];
 
 /// True when some command in the table uses service actions under `opcode`.
@@ -340,7 +395,8 @@ mod tests {
 
     #[test]
     fn the_fast_path_executes_the_medium_commands() {
-        let fast: [u8; 9] = [0x28, 0x2A, 0x41, 0x42, 0x83, 0x88, 0x89, 0x8A, 0x93];
+        let fast: [u8; 16] =
+            [0x28, 0x2A, 0x2E, 0x2F, 0x41, 0x42, 0x83, 0x88, 0x89, 0x8A, 0x8B, 0x8E, 0x8F, 0x93, 0xAE, 0xAF];
         for c in COMMANDS {
             assert_eq!(c.command.in_fast_path(), fast.contains(&c.opcode), "{}", c.name);
         }

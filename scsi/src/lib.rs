@@ -38,7 +38,7 @@ pub mod xcopy;
 
 pub use command::{COMMANDS, Command, CommandSpec};
 pub use durability::Durable;
-pub use fields::Fields;
+pub use fields::{BlockFields, Fields, block_fields};
 pub use limits::{CopyLimits, LimitError, Limits};
 pub use provisioning::Provisioning;
 pub use sense::{Asc, CopyTarget, Forwarded, KeySpecific, Sense, SenseBuf, SenseFormat, SenseKey};

@@ -9,13 +9,14 @@
 //! keeps its own rule for direct callers: the data-out must be exactly what the CDB implies.
 
 use offload_scsi::command::lookup;
-use offload_scsi::{Command, Fields};
+use offload_scsi::{Command, Fields, block_fields};
 
 /// What a command's data-out is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DataOutShape {
-    /// Logical blocks written one after another (WRITE (10) and (16)): a transfer of fewer whole blocks is
-    /// the same command with a smaller TRANSFER LENGTH, which sits at `length_field` in the CDB.
+    /// Logical blocks one after another (WRITE, WRITE AND VERIFY, ORWRITE, VERIFY with BYTCHK 01b): a
+    /// transfer of fewer whole blocks is the same command with a smaller TRANSFER LENGTH (VERIFICATION
+    /// LENGTH), which sits at `length_field` in the CDB.
     Blocks { block_size: u32, length_field: std::ops::Range<usize> },
     /// A parameter list of PARAMETER LIST LENGTH bytes (UNMAP, EXTENDED COPY, MODE SELECT): bytes offered
     /// beyond it are not transferred; a shorter list is the device server's to judge.
@@ -49,6 +50,20 @@ pub fn implied_data_out(cdb: &[u8], block_size: u32) -> Option<ImpliedDataOut> {
     Some(match spec.command {
         Command::Write10 => blocks(7..9, cdb.be16(7).into()),
         Command::Write16 => blocks(10..14, cdb.be32(10).into()),
+        Command::WriteAndVerify10 | Command::WriteAndVerify12 | Command::WriteAndVerify16 | Command::OrWrite16 => {
+            let f = block_fields(cdb);
+            blocks(f.length_field, f.blocks)
+        }
+        // BYTCHK (byte 1, bits 2–1): 01b a block of data-out per block verified, 11b one block for all of
+        // them, 00b (and the reserved 10b) none.
+        Command::Verify10 | Command::Verify12 | Command::Verify16 => {
+            let f = block_fields(cdb);
+            match (cdb[1] >> 1) & 0b11 {
+                0b01 => blocks(f.length_field, f.blocks),
+                0b11 if f.blocks > 0 => exact(block),
+                _ => exact(0),
+            }
+        }
         // NUMBER OF LOGICAL BLOCKS (byte 13) blocks to compare, then as many to write.
         Command::CompareAndWrite => exact(2 * u64::from(cdb[13]) * block),
         Command::WriteSame10 => exact(block),

@@ -166,6 +166,8 @@ impl Case {
     }
 }
 
+mod verify;
+
 /// Every case, in a stable order.
 pub fn catalogue() -> Vec<CaseSpec> {
     let mut all = Vec::new();
@@ -173,6 +175,9 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(inquiry_cases());
     all.extend(read_write_cases());
     all.extend(compare_and_write_cases());
+    all.extend(verify::verify_cases());
+    all.extend(verify::write_and_verify_cases());
+    all.extend(verify::orwrite_cases());
     all.extend(synchronize_cache_cases());
     all.extend(write_same_cases());
     all.extend(unmap_cases());
@@ -180,6 +185,7 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(extended_copy_cases());
     all.extend(copy_results_cases());
     all.extend(concurrency_cases());
+    all.extend(verify::orwrite_concurrency_cases());
     all
 }
 

@@ -116,6 +116,8 @@ pub fn final_media(before: &[UnitStore], after: &[UnitStore]) -> FinalMedia {
 pub enum MemhSkip {
     #[error("no engine jobs")]
     NoJobs,
+    #[error("the front end sets a staging buffer between jobs (a plan of rounds)")]
+    FrontEndStaging,
     #[error("memory at {0:#x} lies outside the bench memory")]
     OutOfBench(u64),
 }
@@ -132,6 +134,10 @@ pub fn memh_files(case: &offload_vectors::case::Case) -> Result<Vec<(&'static st
     let mut records: Vec<_> = commands.iter().flat_map(|c| &c.jobs).collect();
     if records.is_empty() {
         return Err(MemhSkip::NoJobs);
+    }
+    // The images load once, before the first job: a buffer the front end sets later has no place in them.
+    if records.iter().any(|r| r.staging.is_some()) {
+        return Err(MemhSkip::FrontEndStaging);
     }
     records.sort_by_key(|r| r.completion.commit);
 
