@@ -64,7 +64,7 @@ pub fn setup(case: &Case) -> (Memory, Vec<&JobRecord>) {
     // Each staging buffer as long as the furthest any job reaches into it.
     let mut reach = BTreeMap::<u16, u64>::new();
     for r in &records {
-        for range in [Some(r.job.exclusive_range()), r.job.shared_range()].into_iter().flatten() {
+        for range in r.job.ranges() {
             if let Region::Buffer { slot, offset } = decode(range.start) {
                 let end = reach.entry(slot).or_default();
                 *end = (*end).max(offset + range.end - range.start);
