@@ -115,6 +115,31 @@ mod tests {
     }
 
     #[test]
+    fn write_and_verify_and_orwrite_imply_transfer_length_blocks() {
+        // SBC-4 WRITE AND VERIFY (10)/(12)/(16), ORWRITE (16): TRANSFER LENGTH at bytes 7-8, 6-9, 10-13.
+        let wv10 = implied_data_out(&cdb::write_and_verify(10, 0x02, 5, 3), 512).unwrap();
+        assert_eq!(wv10, ImpliedDataOut { bytes: 1536, shape: shape_of_blocks(512, 7..9) });
+        let wv12 = implied_data_out(&cdb::write_and_verify(12, 0, 5, 2), 4096).unwrap();
+        assert_eq!(wv12, ImpliedDataOut { bytes: 8192, shape: shape_of_blocks(4096, 6..10) });
+        let wv16 = implied_data_out(&cdb::write_and_verify(16, 0x02, 5, 1), 512).unwrap();
+        assert_eq!(wv16, ImpliedDataOut { bytes: 512, shape: shape_of_blocks(512, 10..14) });
+        let or = implied_data_out(&cdb::orwrite16(0, 5, 4), 512).unwrap();
+        assert_eq!(or, ImpliedDataOut { bytes: 2048, shape: shape_of_blocks(512, 10..14) });
+    }
+
+    #[test]
+    fn verify_implies_what_bytchk_says() {
+        // BYTCHK 00b: no data-out; 01b: VERIFICATION LENGTH blocks; 11b: one block (none for length 0).
+        assert_eq!(implied_data_out(&cdb::verify(10, 0x00, 0, 8), 512).unwrap().bytes, 0);
+        let compare = implied_data_out(&cdb::verify(12, 0x02, 0, 8), 512).unwrap();
+        assert_eq!(compare, ImpliedDataOut { bytes: 4096, shape: shape_of_blocks(512, 6..10) });
+        let one = implied_data_out(&cdb::verify(16, 0x06, 0, 8), 4096).unwrap();
+        assert_eq!(one, ImpliedDataOut { bytes: 4096, shape: DataOutShape::Exact });
+        assert_eq!(implied_data_out(&cdb::verify(16, 0x06, 0, 0), 512).unwrap().bytes, 0);
+        assert_eq!(implied_data_out(&cdb::verify(10, 0x04, 0, 8), 512).unwrap().bytes, 0, "10b: reserved");
+    }
+
+    #[test]
     fn parameter_lists_imply_their_length() {
         assert_eq!(
             implied_data_out(&cdb::unmap(false, 24), 512).unwrap(),

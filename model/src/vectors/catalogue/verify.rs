@@ -245,7 +245,6 @@ pub fn orwrite_concurrency_cases() -> Vec<CaseSpec> {
     let third = "iqn.2026-11.vectors:host-c";
     vec![
         case("concurrency/orwrite-race", "three ORWRITEs of one range from three hosts: the result is the OR of all")
-            .bins(&["ORWRITE retried"])
             .together(vec![
                 (HOST, THIN, orwrite16(0, 40, 4), blocks(70, 512, 4)),
                 (OTHER, THIN, orwrite16(0, 40, 4), blocks(71, 512, 4)),
@@ -254,7 +253,6 @@ pub fn orwrite_concurrency_cases() -> Vec<CaseSpec> {
             .cmd(THIN, read16(40, 4), vec![])
             .done(),
         case("concurrency/orwrite-with-writes", "ORWRITE with a WRITE and a COMPARE AND WRITE over its blocks")
-            .bins(&["ORWRITE retried"])
             .together(vec![
                 (HOST, THIN, orwrite16(0, 30, 4), blocks(73, 512, 4)),
                 (OTHER, THIN, write16(32, 4), blocks(74, 512, 4)),
