@@ -72,11 +72,6 @@ impl Command {
         )
     }
 
-    /// VERIFY (10), (12) or (16).
-    pub const fn is_verify(self) -> bool {
-        matches!(self, Command::Verify10 | Command::Verify12 | Command::Verify16)
-    }
-
     /// WRITE SAME (10) or (16).
     pub const fn is_write_same(self) -> bool {
         matches!(self, Command::WriteSame10 | Command::WriteSame16)

@@ -16,8 +16,9 @@
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`port_groups`] (REPORT TARGET PORT
 //! GROUPS and the port identifiers VPD 83h reports), [`read_write`], [`compare_write`], [`verify`]
-//! (VERIFY and WRITE AND VERIFY), [`orwrite`], [`write_same`], [`unmap`], [`lba_status`], [`xcopy`] (EXTENDED COPY), [`copy_results`] (RECEIVE
-//! COPY RESULTS), over the [`copy_manager`]'s book of lists, and [`synchronize_cache`]. The
+//! (VERIFY and WRITE AND VERIFY), [`orwrite`], [`write_same`], [`unmap`], [`lba_status`], [`xcopy`]
+//! (EXTENDED COPY), [`copy_results`] (RECEIVE COPY RESULTS), over the [`copy_manager`]'s book of lists,
+//! and [`synchronize_cache`]. The
 //! vocabulary — sense data, the command table, field readers — is the shared `offload-scsi` crate's.
 //!
 //! Durability is an answer's typed output ([`Response::durable`]): the blocks the caller must make
@@ -330,7 +331,8 @@ impl Target {
         }
 
         // Round after round, each in-flight command's next batch runs on its queue; a command leaves when
-        // its finisher answers. Every plan of rounds bounds its own rounds.
+        // its finisher answers. The loop ends because every plan of rounds bounds its own rounds (ORWRITE:
+        // group size + 1 attempts), and a plan of one round leaves after the first.
         while !pending.is_empty() {
             pending = self.run_round(pending, |i, response| responses[i] = Some(response), requests);
         }
@@ -398,8 +400,8 @@ impl Target {
     }
 
     /// What a command that completed GOOD wrote (the unit blocks its jobs wrote — a compare job writes
-    /// none) on units whose write cache is disabled, or all of it with FUA=1: the write cache is the destination unit's, so an
-    /// EXTENDED COPY between units follows each one's.
+    /// none) on units whose write cache is disabled, or all of it with FUA=1: the write cache is the
+    /// destination unit's, so an EXTENDED COPY between units follows each one's.
     fn must_be_durable(&self, jobs: &[JobRecord], fua: bool) -> Vec<Durable> {
         jobs.iter()
             .filter_map(|r| r.job.written(&r.completion))
