@@ -42,7 +42,8 @@
 //! copy, write     D + max(S((t−1)·b + m + min((O−1)·L, r − m)) + P,  S((t−1)·b + m) + P + W + E) + F
 //! fill, write     D + A + (t−1)·b + m + W + E + F  (pattern: D + S(p) + P + … in place of D + A)
 //! pattern, read   D + S(d₁) + F                    (r = p: the one pattern block)
-//! compare, read   D + S(2·(t−1)·b + d₁) + F         (r = 2 · blocks from t on: both sides; also `Compare`)
+//! compare, read   D + S(2·(t−1)·b + s + min(O·L, r − s)) + F   (r = 2 · blocks from t on: both sides;
+//!                  s = 0 when the destination block fails, L when only the source block does; also `Compare`)
 //! ```
 //! (A compare-and-write failing in its write pass keeps the success equation with `n` cut to the
 //! blocks through the failing one.)
@@ -154,7 +155,11 @@ impl CycleModel for TimingParams {
                 (JobOp::Pattern, true) => self.read_span((o * l).min(b)) + FAIL_CYCLES,
                 (JobOp::Pattern, false) => self.read_span(b) + PIPE_CYCLES + fill_write_error,
                 (JobOp::CompareAndWrite | JobOp::Compare, _) => {
-                    self.read_span(2 * before + (o * l).min(2 * rest)) + FAIL_CYCLES
+                    // Block by block, each dst burst goes out before its src burst: a failing source
+                    // block is learned of a burst later than a failing destination block.
+                    let dst_block = job.dst + touched.saturating_sub(1) * bs;
+                    let skew = if outcome.fault_address == dst_block { 0 } else { l };
+                    self.read_span(2 * before + skew + (o * l).min(2 * rest - skew)) + FAIL_CYCLES
                 }
                 (JobOp::Zero | JobOp::Deallocate | JobOp::Anchor, _) => ADDRESS_CYCLES + fill_write_error,
             }
@@ -248,12 +253,21 @@ mod tests {
         let pass = 2 + 16 + 512 + 1 + 1;
         assert_eq!(t.outcome_cycles(&compare, &ended(CompletionStatus::Ok, 4)), pass);
         assert_eq!(t.outcome_cycles(&compare, &ended(CompletionStatus::Miscompare, 4)), pass);
-        // The third block unreadable: 2 · 2 blocks (256 beats) read, then the 4 bursts in flight
-        // (64 beats) drain: D + R + 256 + 64 + F — as for a compare-and-write's compare pass.
-        let read_error = ended(CompletionStatus::ReadError, 3);
-        assert_eq!(t.outcome_cycles(&compare, &read_error), 2 + 16 + 256 + 64 + 3);
+        // The third destination block unreadable: 2 · 2 blocks (256 beats) read, then the 4 bursts in
+        // flight (64 beats) drain: D + R + 256 + 64 + F — as for a compare-and-write's compare pass.
+        let dst_error = Outcome { fault_address: 2 * 512, ..ended(CompletionStatus::ReadError, 3) };
+        assert_eq!(t.outcome_cycles(&compare, &dst_error), 2 + 16 + 256 + 64 + 3);
         let caw = job(JobOp::CompareAndWrite, 4);
-        assert_eq!(t.outcome_cycles(&compare, &read_error), t.outcome_cycles(&caw, &read_error));
+        assert_eq!(t.outcome_cycles(&compare, &dst_error), t.outcome_cycles(&caw, &dst_error));
+        // Only the third source block unreadable (src at 1 MiB): its first burst follows the destination
+        // block's first burst, so the error comes back one burst (16 beats) later.
+        let src_job = Job { src: 1 << 20, ..compare.clone() };
+        let src_error = Outcome { fault_address: (1 << 20) + 2 * 512, ..dst_error.clone() };
+        assert_eq!(t.outcome_cycles(&src_job, &src_error), 2 + 16 + 256 + 16 + 64 + 3);
+        assert_eq!(
+            t.outcome_cycles(&src_job, &src_error),
+            t.outcome_cycles(&Job { op: JobOp::CompareAndWrite, ..src_job.clone() }, &src_error)
+        );
         assert_eq!(t.job_cycles(&job(JobOp::Compare, 0), 0, false), DISPATCH_CYCLES);
     }
 }
