@@ -6,7 +6,8 @@
 //                 destination block;
 //   KindCaw  (2)  the compare-and-write unit: a compare pass reading both sides (dst and src bursts
 //                 interleaved) to the end, then, only if every byte matched, a write pass that copies
-//                 the write data (src + blocks) to dst.
+//                 the write data (src + blocks) to dst. A compare (OpCompare) is the compare pass
+//                 alone: it completes as a miscompare does, matched or not, with nothing written.
 //
 // The job (from the scheduler's context registers) is stable from start_i until the completion is
 // accepted (ack_i). Cycle by cycle the engine hits the model's timing equations (model/README.md): with
@@ -102,8 +103,9 @@ module offload_engine #(
   // ---------------------------------------------------------------------------------------------
   // Job decode (the inputs are stable for the whole job).
   // ---------------------------------------------------------------------------------------------
-  logic is_pattern, is_fill, backward;
+  logic is_pattern, is_fill, is_compare, backward;
   assign is_pattern = IsZero && ({5'd0, op_i} == offload_pkg::OpPattern);
+  assign is_compare = IsCaw && ({5'd0, op_i} == offload_pkg::OpCompare);
   assign is_fill    = IsZero && !is_pattern;
   assign backward   = IsCopy && backward_i;  // only copies run backward
 
@@ -535,7 +537,8 @@ module offload_engine #(
             state_d = StFinAlign;
           end else if (cmp_v_q && cmp_last_q && !fail_q) begin
             ar_on_d = 1'b0;
-            if (mis_q || cmp_diff_q != '0) begin
+            if (mis_q || cmp_diff_q != '0 || is_compare) begin
+              // A miscompare, or a compare's end: no write pass (the model's M(n) either way).
               state_d = StMisEnd;
             end else begin
               // Everything matched: the write pass reads src + blocks (where B stopped) into the
@@ -582,7 +585,7 @@ module offload_engine #(
       end
 
       StMisEnd: begin
-        // The miscompare offset is complete: the completion is valid next cycle.
+        // The miscompare offset (if any) is complete: the completion is valid next cycle.
         state_d = StDone;
       end
 
@@ -900,7 +903,7 @@ module offload_engine #(
     logic [31:0] blocks_done, mis_offset;
     logic [63:0] fault;
     status      = offload_pkg::StatusOk;
-    blocks_done = blocks_i;
+    blocks_done = is_compare ? '0 : blocks_i;  // a compare writes nothing
     mis_offset  = '0;
     fault       = '0;
     if (fail_q) begin

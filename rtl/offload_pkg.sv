@@ -56,7 +56,8 @@ package offload_pkg;
   parameter logic [7:0] OpDeallocate = 8'd3;
   parameter logic [7:0] OpAnchor = 8'd4;
   parameter logic [7:0] OpCompareAndWrite = 8'd5;
-  parameter int OpCount = 6;
+  parameter logic [7:0] OpCompare = 8'd6;
+  parameter int OpCount = 7;
 
   // Completion statuses (the `status` field).
   parameter logic [7:0] StatusOk = 8'd0;

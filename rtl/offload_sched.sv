@@ -10,7 +10,9 @@
 //            and read length, the range ends (64-bit adds), the copy direction. The fourth cycle writes
 //            the slot and takes the job (job_ready_o).
 //   locks    the running slots are the lock table: a running job holds its exclusive range
-//            [dst, dst_end) and its shared range [src, src_end) until its completion is accepted. Two
+//            [dst, dst_end) and its shared range [src, src_end) until its completion is accepted (a
+//            compare writes nothing: it holds [dst, dst_end) shared too, so compares of one range run
+//            side by side). Two
 //            jobs conflict when one's exclusive range overlaps anything the other holds; the relation
 //            is symmetric and fixed once both jobs are in their slots, so it is computed for every pair
 //            of slots (one comparator set per pair) and registered. A waiting job is held back by a
@@ -72,6 +74,7 @@ module offload_sched #(
     logic                  reject;    // not runnable: completes at once with a write error
     logic                  backward;  // copy: destination starts inside the source
     logic                  shr;       // has a shared (read) range
+    logic                  exc;       // [dst, dst_end) is locked exclusive (else shared: a compare)
     logic [1:0]            eng;       // 0 copy, 1 zero, 2 compare-and-write
     logic [2:0]            op;
     logic [ShiftWidth-1:0] shift;
@@ -83,7 +86,7 @@ module offload_sched #(
     logic [48:0]           dst_end;   // end offset in dst's region
   } job_t;
   // $bits(job_t), spelt out: Yosys 0.23 takes no type in $bits (checked in simulation below).
-  localparam int JobW = 3 + 2 + 3 + ShiftWidth + 16 + 32 + 2 * 64 + 2 * 49;
+  localparam int JobW = 4 + 2 + 3 + ShiftWidth + 16 + 32 + 2 * 64 + 2 * 49;
   // Field offsets in job_t (Yosys 0.23 cannot take members of struct variables declared in generate
   // blocks, so those use part selects).
   localparam int FDstEnd   = 0;
@@ -95,9 +98,10 @@ module offload_sched #(
   localparam int FShift    = 274;
   localparam int FOp       = 274 + ShiftWidth;
   localparam int FEng      = 277 + ShiftWidth;
-  localparam int FShr      = 279 + ShiftWidth;
-  localparam int FBackward = 280 + ShiftWidth;
-  localparam int FReject   = 281 + ShiftWidth;
+  localparam int FExc      = 279 + ShiftWidth;
+  localparam int FShr      = 280 + ShiftWidth;
+  localparam int FBackward = 281 + ShiftWidth;
+  localparam int FReject   = 282 + ShiftWidth;
 
   // ---------------------------------------------------------------------------------------------
   // Intake: from the job ports, held while offered.
@@ -126,7 +130,7 @@ module offload_sched #(
   end
 
   // Checks on the offered job.
-  logic        op_ok, shift_ok, aligned, is_copy, is_pattern, is_caw;
+  logic        op_ok, shift_ok, aligned, is_copy, is_pattern, is_caw, is_compare;
   logic [63:0] bs_mask;
   logic [48:0] bytes, shr_len, dst_end_sum, src_end_sum;
   logic [2:0]  op3;
@@ -147,10 +151,11 @@ module offload_sched #(
   assign is_copy    = ({5'd0, op3} == offload_pkg::OpCopy);
   assign is_pattern = ({5'd0, op3} == offload_pkg::OpPattern);
   assign is_caw     = ({5'd0, op3} == offload_pkg::OpCompareAndWrite);
+  assign is_compare = ({5'd0, op3} == offload_pkg::OpCompare);
   assign bytes      = 49'(job_blocks_i) << shift;
   always_comb begin
     shr_len = '0;
-    if (is_copy) begin
+    if (is_copy || is_compare) begin
       shr_len = bytes;
     end else if (is_pattern) begin
       shr_len = 49'd1 << shift;
@@ -221,7 +226,8 @@ module offload_sched #(
     in_job.reject   = reject;
     // memmove: copy backward when the destination starts inside the source.
     in_job.backward = is_copy && !reject && same_region && src_lt_dst && dst_lt_src_end;
-    in_job.shr      = !reject && (is_copy || is_pattern || is_caw);
+    in_job.shr      = !reject && (is_copy || is_pattern || is_caw || is_compare);
+    in_job.exc      = !is_compare;
     in_job.op       = op3;
     in_job.shift    = shift;
     in_job.tag      = job_tag_i;
@@ -232,7 +238,7 @@ module offload_sched #(
     in_job.dst_end  = reject ? dst_empty_end : in_dst_end_q;
     if (is_copy) begin
       in_job.eng = 2'd0;
-    end else if (is_caw) begin
+    end else if (is_caw || is_compare) begin
       in_job.eng = 2'd2;
     end else begin
       in_job.eng = 2'd1;
@@ -267,18 +273,20 @@ module offload_sched #(
       if (i < j) begin : g_pair
         logic [63:0] a_dst, a_src, b_dst, b_src;
         logic [48:0] a_dst_end, a_src_end, b_dst_end, b_src_end;
-        logic        a_shr, b_shr, same_dd, same_ds, same_sd;
+        logic        a_shr, b_shr, a_exc, b_exc, same_dd, same_ds, same_sd;
         logic [5:0]  lt;
         assign a_dst     = slot_q[JobW*i + FDst +: 64];
         assign a_dst_end = slot_q[JobW*i + FDstEnd +: 49];
         assign a_src     = slot_q[JobW*i + FSrc +: 64];
         assign a_src_end = slot_q[JobW*i + FSrcEnd +: 49];
         assign a_shr     = slot_q[JobW*i + FShr];
+        assign a_exc     = slot_q[JobW*i + FExc];
         assign b_dst     = slot_q[JobW*j + FDst +: 64];
         assign b_dst_end = slot_q[JobW*j + FDstEnd +: 49];
         assign b_src     = slot_q[JobW*j + FSrc +: 64];
         assign b_src_end = slot_q[JobW*j + FSrcEnd +: 49];
         assign b_shr     = slot_q[JobW*j + FShr];
+        assign b_exc     = slot_q[JobW*j + FExc];
         assign same_dd   = (a_dst[63:48] == b_dst[63:48]);
         assign same_ds   = (a_dst[63:48] == b_src[63:48]);
         assign same_sd   = (a_src[63:48] == b_dst[63:48]);
@@ -289,15 +297,17 @@ module offload_sched #(
         offload_lt #(.Width(49)) u_ds1 (.a_i({1'b0, b_src[47:0]}), .b_i(a_dst_end), .lt_o(lt[3]));
         offload_lt #(.Width(49)) u_sd0 (.a_i({1'b0, a_src[47:0]}), .b_i(b_dst_end), .lt_o(lt[4]));
         offload_lt #(.Width(49)) u_sd1 (.a_i({1'b0, b_dst[47:0]}), .b_i(a_src_end), .lt_o(lt[5]));
-        // One writes what the other writes, or what the other reads.
+        // One writes what the other writes, or what the other reads (two compares' dst ranges are
+        // both shared).
 `ifdef OFFLOAD_FAULT_LOCK_SHARED
         // Deliberate fault for the co-simulation (cosim/): shared (read) ranges lock nothing.
-        assign pair[i*NumQueues+j] = (same_dd && lt[0] && lt[1]);
+        assign pair[i*NumQueues+j] = (a_exc && b_exc && same_dd && lt[0] && lt[1]);
         logic unused_fault;
         assign unused_fault = ^{a_shr, b_shr, same_ds, same_sd, lt[5:2]};
 `else
-        assign pair[i*NumQueues+j] = (same_dd && lt[0] && lt[1]) || (b_shr && same_ds && lt[2] && lt[3]) ||
-                                     (a_shr && same_sd && lt[4] && lt[5]);
+        assign pair[i*NumQueues+j] = ((a_exc || b_exc) && same_dd && lt[0] && lt[1]) ||
+                                     (a_exc && b_shr && same_ds && lt[2] && lt[3]) ||
+                                     (b_exc && a_shr && same_sd && lt[4] && lt[5]);
 `endif
       end else begin : g_none
         assign pair[i*NumQueues+j] = 1'b0;
@@ -496,7 +506,7 @@ module offload_sched #(
   assign setup_rd_start_o = sjob.backward ? {sjob.src[63:48], sjob.src_end[47:0]} : sjob.src;
   assign setup_wr_start_o = sjob.backward ? {sjob.dst[63:48], sjob.dst_end[47:0]} : sjob.dst;
   logic unused_sjob;
-  assign unused_sjob = ^{sjob.reject, sjob.shr, sjob.eng, sjob.op, sjob.shift, sjob.tag, sjob.blocks,
+  assign unused_sjob = ^{sjob.reject, sjob.shr, sjob.exc, sjob.eng, sjob.op, sjob.shift, sjob.tag, sjob.blocks,
                          sjob.src_end[48], sjob.dst_end[48]};
 
   assign ctx_op_o       = ctx_op_q;
@@ -515,7 +525,7 @@ module offload_sched #(
   // The slots' tags and blocks reach the engines through the contexts; the rest of the slot
   // fields not read here are the lock ranges, read above.
   logic unused_gjob;
-  assign unused_gjob = ^{gjob.shr, gjob.src_end, gjob.dst_end};
+  assign unused_gjob = ^{gjob.shr, gjob.exc, gjob.src_end, gjob.dst_end};
   logic unused_slot;
   always_comb begin
     unused_slot = 1'b0;

@@ -1,9 +1,11 @@
 //! Seeded random jobs for the multi-queue regression: small, overlapping address windows so that the
 //! lock unit has conflicts to resolve, bad blocks and unit ends so that every error path runs, and
-//! compare-and-write data that matches the destination more often than not.
+//! compare-and-write and compare data that matches the destination more often than not.
 //!
 //! Units: 0 (512-byte blocks, thin), 1 (512-byte blocks, thick), 2 (4096-byte blocks, thin), each with
-//! two bad blocks inside its window. Queue `q` uses staging buffer slot `q` for compare-and-write data.
+//! two bad blocks inside its window. Queue `q` uses staging buffer slot `q` for compare-and-write data
+//! and for most compares' data (as VERIFY with BYTCHK issues them); the other compares compare two unit
+//! ranges, so that two compares of one range share their locks.
 
 use std::collections::BTreeSet;
 
@@ -71,7 +73,8 @@ impl RandomJobs {
             45..58 => JobOp::Pattern,
             58..66 => JobOp::Deallocate,
             66..72 => JobOp::Anchor,
-            _ => JobOp::CompareAndWrite,
+            72..88 => JobOp::CompareAndWrite,
+            _ => JobOp::Compare,
         };
         let big = rng.random_range(0..4) == 0;
         let (shift, max_blocks) = if big { (12u8, MAX_BLOCKS_4096) } else { (9, MAX_BLOCKS_512) };
@@ -103,24 +106,40 @@ impl RandomJobs {
             JobOp::CompareAndWrite => {
                 let slot = u16::from(queue);
                 job.src = buffer_address(slot, 0);
+                let mut data = compare_data(rng, memory, &job);
                 let bytes = job.bytes() as usize;
-                let mut data = vec![0u8; BUFFER_BYTES];
-                // Compare data: the destination as it is now, mostly; else with one byte changed.
-                for i in 0..u64::from(blocks) {
-                    let range = (i as usize * block_size as usize)..((i as usize + 1) * block_size as usize);
-                    let _ = memory.read(dst + i * u64::from(block_size), &mut data[range]);
-                }
-                if bytes > 0 && rng.random_range(0..3) == 0 {
-                    let k = rng.random_range(0..bytes);
-                    data[k] ^= 1 << rng.random_range(0..8);
-                }
                 rng.fill_bytes(&mut data[bytes..2 * bytes]);
                 buffer = Some((slot, data));
+            }
+            JobOp::Compare if rng.random_range(0..3) == 0 => {
+                let src_unit = pick_unit(rng);
+                job.src = at(rng, src_unit);
+            }
+            JobOp::Compare => {
+                let slot = u16::from(queue);
+                job.src = buffer_address(slot, 0);
+                buffer = Some((slot, compare_data(rng, memory, &job)));
             }
             JobOp::Zero | JobOp::Deallocate | JobOp::Anchor => {}
         }
         Planned { job, buffer }
     }
+}
+
+/// A staging buffer whose first `job.bytes()` are the compare data: `job`'s destination as it is now,
+/// mostly; else with one bit changed.
+fn compare_data(rng: &mut SmallRng, memory: &Memory, job: &Job) -> Vec<u8> {
+    let block_size = job.block_bytes() as usize;
+    let bytes = job.bytes() as usize;
+    let mut data = vec![0u8; BUFFER_BYTES];
+    for (i, block) in data[..bytes].chunks_mut(block_size).enumerate() {
+        let _ = memory.read(job.dst + (i * block_size) as u64, block);
+    }
+    if bytes > 0 && rng.random_range(0..3) == 0 {
+        let k = rng.random_range(0..bytes);
+        data[k] ^= 1 << rng.random_range(0..8);
+    }
+    data
 }
 
 /// A seeded random regression.

@@ -1,6 +1,7 @@
 //! Replaying the golden vectors (`vectors/data/*.jsonl`) on the RTL: each case's engine jobs, one at a
 //! time in commit order, each on the queue its recorded completion names, over the case's units (as
-//! configured, with their bad blocks) and staging buffers (command `k`'s data-out in slot `k`), with
+//! configured, with their bad blocks) and staging buffers (command `k`'s data-out in slot `k`, and a
+//! buffer the front end set for a later round loaded before that round's first job), with
 //! the memory timing of the case's parameters. Every completion must equal the recorded one (its
 //! cycles within the tolerance of the model's prediction), and the units must end on the recorded
 //! final media.
@@ -63,7 +64,7 @@ pub fn setup(case: &Case) -> (Memory, Vec<&JobRecord>) {
     // Each staging buffer as long as the furthest any job reaches into it.
     let mut reach = BTreeMap::<u16, u64>::new();
     for r in &records {
-        for range in [Some(r.job.exclusive_range()), r.job.shared_range()].into_iter().flatten() {
+        for range in r.job.ranges() {
             if let Region::Buffer { slot, offset } = decode(range.start) {
                 let end = reach.entry(slot).or_default();
                 *end = (*end).max(offset + range.end - range.start);
@@ -101,6 +102,10 @@ pub fn replay(case: &Case, mut config: HarnessConfig) -> Result<Result<CaseResul
 
 fn run(case: &Case, h: &mut Harness, records: &[&JobRecord], before: &[UnitStore]) -> Result<CaseResult, Mismatch> {
     for (k, r) in records.iter().enumerate() {
+        // A later round's staging buffer, as the front end set it after the earlier rounds.
+        if let Some(staging) = &r.staging {
+            h.set_buffer(staging.slot, staging.data.clone());
+        }
         h.submit(r.completion.queue, r.job.clone())
             .map_err(|e| Mismatch::new(h.cycle(), "queue", "a queue of the RTL", e))?;
         h.run_until_idle()?;

@@ -45,7 +45,7 @@ pub(crate) fn write_error(lba: u64) -> Sense {
 }
 
 /// RDPROTECT / WRPROTECT (byte 1, bits 7–5) need protection information, which no unit has.
-fn no_protection(cdb: &[u8]) -> Result<(), Sense> {
+pub(crate) fn no_protection(cdb: &[u8]) -> Result<(), Sense> {
     if cdb[1] & 0xE0 != 0 { Err(Sense::invalid_cdb_field(1, Some(7))) } else { Ok(()) }
 }
 

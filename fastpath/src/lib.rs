@@ -14,6 +14,8 @@
 //!   access, 02h segments, CSCD ID FFFFh; COPY ABORTED reports as the model does
 //! - READ and WRITE (6) (08h, 0Ah), (10) (28h, 2Ah), (12) (A8h, AAh) and (16) (88h, 8Ah), and WRITE
 //!   ATOMIC (16) (9Ch) — atomic because the fast path runs one command at a time over a unit
+//! - VERIFY (10)/(12)/(16) (2Fh, AFh, 8Fh) with BYTCHK 00b, 01b and 11b; WRITE AND VERIFY (10)/(12)/(16)
+//!   (2Eh, AEh, 8Eh), durable before GOOD; ORWRITE (16) (8Bh)
 //!
 //! Any other command is not handled ([`Reply::handled`] is false, no sense): the caller passes it on.
 //! Which commands these are, their CDB usage masks, the sense codes and the limits are the shared
@@ -69,6 +71,7 @@ pub mod effects;
 mod media;
 pub mod primitives;
 mod reply;
+mod verify;
 mod xcopy;
 
 pub use config::{Access, AllowAll, ConfigError};
@@ -174,6 +177,11 @@ impl<'u, 'a, A: Access> FastPath<'u, 'a, A> {
                 commands::write(unit, limits, request, spec.command, effects)
             }
             Command::CompareAndWrite => commands::compare_and_write(unit, limits, request, effects),
+            Command::Verify10 | Command::Verify12 | Command::Verify16 => verify::verify(unit, limits, request),
+            Command::WriteAndVerify10 | Command::WriteAndVerify12 | Command::WriteAndVerify16 => {
+                verify::write_and_verify(unit, limits, request, effects)
+            }
+            Command::OrWrite16 => verify::orwrite(unit, limits, request, effects),
             Command::WriteSame10 => commands::write_same(unit, limits, request, false, effects),
             Command::WriteSame16 => commands::write_same(unit, limits, request, true, effects),
             Command::Unmap => commands::unmap(unit, limits, request, effects),

@@ -105,6 +105,21 @@ pub fn compare_and_write(media: &mut [u8], compare: &[u8], write: &[u8]) -> Resu
     Ok(())
 }
 
+/// ORWRITE's operation: every byte of `media` becomes itself OR the byte of `data` at its offset (`data`
+/// as long as `media`; a shorter one changes only the bytes it covers).
+pub fn or_into(media: &mut [u8], data: &[u8]) {
+    for (m, d) in media.iter_mut().zip(data) {
+        *m |= d;
+    }
+}
+
+/// The offset of the first byte of `media` that differs from `block` repeated over it (`media` a whole
+/// number of blocks): VERIFY with BYTCHK 11b.
+pub fn first_difference_from_block(media: &[u8], block: &[u8]) -> Option<usize> {
+    let size = block.len().max(1);
+    media.chunks(size).enumerate().find_map(|(i, chunk)| first_difference(chunk, block).map(|at| i * size + at))
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -180,5 +195,22 @@ mod tests {
         assert_eq!(media, vec![9; 1024]);
         assert_eq!(compare_and_write(&mut media, &[9; 1024], &[1; 10]), Err(1024));
         assert_eq!(media, vec![9; 1024]);
+    }
+
+    #[test]
+    fn or_into_is_bytewise_or() {
+        let mut media = [0x00u8, 0x0F, 0xF0, 0xA5, 0xFF];
+        or_into(&mut media, &[0x5A, 0xF0, 0x0F, 0x5A, 0x00]);
+        assert_eq!(media, [0x5A, 0xFF, 0xFF, 0xFF, 0xFF]);
+    }
+
+    #[test]
+    fn a_block_repeated_differs_where_some_copy_does() {
+        let block: Vec<u8> = (0..16u8).collect();
+        let mut media: Vec<u8> = block.iter().cycle().take(64).copied().collect();
+        assert_eq!(first_difference_from_block(&media, &block), None);
+        media[2 * 16 + 5] ^= 1;
+        media[3 * 16] ^= 1;
+        assert_eq!(first_difference_from_block(&media, &block), Some(37), "third block, byte 5");
     }
 }

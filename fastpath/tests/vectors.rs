@@ -29,7 +29,8 @@ fn cases() -> Vec<Case> {
 /// there: what the fast path's extents must be.
 fn expected_extents(command: &Command) -> Vec<Extent> {
     let hint = |op: JobOp| match op {
-        JobOp::Copy | JobOp::Pattern | JobOp::CompareAndWrite => Hint::Data,
+        // (A compare writes nothing: `written` is None for it.)
+        JobOp::Copy | JobOp::Pattern | JobOp::CompareAndWrite | JobOp::Compare => Hint::Data,
         JobOp::Zero => Hint::Zeros,
         JobOp::Deallocate => Hint::Deallocate,
         JobOp::Anchor => Hint::Anchor,

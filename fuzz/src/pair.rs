@@ -65,7 +65,8 @@ struct Answer<'s> {
 fn written_extent(job: &Job, completion: &Completion) -> Option<Extent> {
     let w = job.written(completion)?;
     let hint = match job.op {
-        JobOp::Copy | JobOp::Pattern | JobOp::CompareAndWrite => Hint::Data,
+        // (A compare writes nothing: `written` is None for it.)
+        JobOp::Copy | JobOp::Pattern | JobOp::CompareAndWrite | JobOp::Compare => Hint::Data,
         JobOp::Zero => Hint::Zeros,
         JobOp::Deallocate => Hint::Deallocate,
         JobOp::Anchor => Hint::Anchor,

@@ -13,12 +13,12 @@
 //! seed              u8: the initial memory (cosim's random units) and the slave's generator
 //! then per job (at most MAX_JOBS, until the input ends):
 //!   queue           b % queues
-//!   op              b % 6: copy, zero, pattern, deallocate, anchor, compare-and-write
+//!   op              b % 7: copy, zero, pattern, deallocate, anchor, compare-and-write, compare
 //!   size            bit 7: 4096-byte blocks; bits 6-0 % (longest + 1): blocks (0 allowed)
 //!   destination     unit byte, LBA byte (bit 7 of the unit byte: count back from the unit's end)
 //!   source          unit byte, LBA byte (copy and pattern)
-//!   compare         compare-and-write: 0 the destination's current data, else that byte XORed in at
-//!                   a position chosen by the next byte
+//!   compare         compare-and-write and compare: 0 the destination's current data, else that byte
+//!                   XORed in at a position chosen by the next byte
 //! ```
 //!
 //! Units and sizes stay inside the contract: source and destination units have the job's block size.
@@ -43,8 +43,16 @@ const MAX_BLOCKS_4096: u32 = 4;
 const WINDOW_512: u64 = 192;
 const WINDOW_4096: u64 = 48;
 
-const OPS: [JobOp; 6] =
-    [JobOp::Copy, JobOp::Zero, JobOp::Pattern, JobOp::Deallocate, JobOp::Anchor, JobOp::CompareAndWrite];
+/// Indexed by an input byte modulo their count: in code order, so a seed's byte is the op's code.
+const OPS: [JobOp; 7] = [
+    JobOp::Copy,
+    JobOp::Zero,
+    JobOp::Pattern,
+    JobOp::Deallocate,
+    JobOp::Anchor,
+    JobOp::CompareAndWrite,
+    JobOp::Compare,
+];
 
 /// One decoded job: its queue, the job, and how its compare data differs from the destination.
 struct Planned {
@@ -86,7 +94,7 @@ fn job(u: &mut Unstructured<'_>, memory: &Memory, queues: u8, tag: u16) -> Plann
     let mut compare_flip = None;
     match op {
         JobOp::Copy | JobOp::Pattern => job.src = address(u, memory, 1 << shift, blocks),
-        JobOp::CompareAndWrite => {
+        JobOp::CompareAndWrite | JobOp::Compare => {
             job.src = buffer_address(u16::from(queue), 0);
             let flip = byte(u);
             compare_flip = (flip != 0).then(|| (flip, byte(u)));
@@ -96,7 +104,8 @@ fn job(u: &mut Unstructured<'_>, memory: &Memory, queues: u8, tag: u16) -> Plann
     Planned { queue, job, compare_flip }
 }
 
-/// Compare data (the destination as it is now, perhaps with one byte changed) then write data.
+/// Compare data (the destination as it is now, perhaps with one byte changed) then write data (which a
+/// compare does not read).
 fn compare_and_write_buffer(planned: &Planned, memory: &Memory) -> Vec<u8> {
     let job = &planned.job;
     let (bs, bytes) = (job.block_bytes() as usize, job.bytes() as usize);
@@ -168,7 +177,7 @@ fn drive(h: &mut Harness, mut jobs: Vec<Vec<Planned>>, queues: u8) -> Result<(),
                 continue;
             }
             let Some(planned) = jobs[usize::from(q)].pop() else { continue };
-            if planned.job.op == JobOp::CompareAndWrite {
+            if matches!(planned.job.op, JobOp::CompareAndWrite | JobOp::Compare) {
                 let buffer = compare_and_write_buffer(&planned, h.memory());
                 h.set_buffer(u16::from(q), buffer);
             }

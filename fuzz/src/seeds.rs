@@ -74,8 +74,10 @@ fn rtl_seed(case: &Case) -> Vec<u8> {
         out.extend(place(job.dst, job.block_shift));
         match job.op {
             JobOp::Copy | JobOp::Pattern => out.extend(place(job.src, job.block_shift)),
-            JobOp::CompareAndWrite if r.completion.status == CompletionStatus::Miscompare => out.extend([1, 0]),
-            JobOp::CompareAndWrite => out.push(0),
+            JobOp::CompareAndWrite | JobOp::Compare if r.completion.status == CompletionStatus::Miscompare => {
+                out.extend([1, 0])
+            }
+            JobOp::CompareAndWrite | JobOp::Compare => out.push(0),
             JobOp::Zero | JobOp::Deallocate | JobOp::Anchor => {}
         }
     }

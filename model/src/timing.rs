@@ -19,6 +19,7 @@
 //! pattern fill   F(n) = D + S(p) + P + n + W + E        p = beats of the one pattern block, read once
 //! compare, match X(n) = D + S(2n) + P + S(n) + P + W + E  compare pass reads both sides, then the write pass
 //! compare, miss  M(n) = D + S(2n) + P + E               the compare pass always runs to the end
+//! compare only   M(n)                                   `Compare`: the compare pass, match or not
 //! ```
 //! where `n` = blocks × block size / `bus_bytes`, `D` = [`DISPATCH_CYCLES`] (grant to first address),
 //! `A` = [`ADDRESS_CYCLES`] (address to first write beat), `P` = [`PIPE_CYCLES`] (a beat through the data
@@ -41,7 +42,8 @@
 //! copy, write     D + max(S((t−1)·b + m + min((O−1)·L, r − m)) + P,  S((t−1)·b + m) + P + W + E) + F
 //! fill, write     D + A + (t−1)·b + m + W + E + F  (pattern: D + S(p) + P + … in place of D + A)
 //! pattern, read   D + S(d₁) + F                    (r = p: the one pattern block)
-//! compare, read   D + S(2·(t−1)·b + d₁) + F         (r = 2 · blocks from t on: both sides)
+//! compare, read   D + S(2·(t−1)·b + s + min(O·L, r − s)) + F   (r = 2 · blocks from t on: both sides;
+//!                  s = 0 when the destination block fails, L when only the source block does; also `Compare`)
 //! ```
 //! (A compare-and-write failing in its write pass keeps the success equation with `n` cut to the
 //! blocks through the failing one.)
@@ -73,7 +75,7 @@ pub trait CycleModel {
     fn read_span(&self, beats: u64) -> u64;
     /// Predicted cycles from grant to completion for `job`. `blocks` is the number of blocks the job
     /// touches before it stops (all of them, or up to and including a failing one); `write_pass` says
-    /// whether a compare-and-write reached its write pass.
+    /// whether a compare-and-write reached its write pass (a compare has none).
     fn job_cycles(&self, job: &Job, blocks: u64, write_pass: bool) -> u64;
     /// Predicted cycles for `job` ending as `outcome` says: [`CycleModel::job_cycles`], or the memory
     /// error equations.
@@ -112,7 +114,7 @@ impl CycleModel for TimingParams {
             // A pattern that could not be read ends after the read: nothing was written.
             JobOp::Pattern if blocks == 0 => self.read_span(beats(self, 1, bs)),
             JobOp::Pattern => self.read_span(beats(self, 1, bs)) + PIPE_CYCLES + n + w,
-            JobOp::CompareAndWrite => {
+            JobOp::CompareAndWrite | JobOp::Compare => {
                 let compare = self.read_span(2 * n) + PIPE_CYCLES;
                 if write_pass { compare + self.read_span(n) + PIPE_CYCLES + w } else { compare }
             }
@@ -152,7 +154,13 @@ impl CycleModel for TimingParams {
                 }
                 (JobOp::Pattern, true) => self.read_span((o * l).min(b)) + FAIL_CYCLES,
                 (JobOp::Pattern, false) => self.read_span(b) + PIPE_CYCLES + fill_write_error,
-                (JobOp::CompareAndWrite, _) => self.read_span(2 * before + (o * l).min(2 * rest)) + FAIL_CYCLES,
+                (JobOp::CompareAndWrite | JobOp::Compare, _) => {
+                    // Block by block, each dst burst goes out before its src burst: a failing source
+                    // block is learned of a burst later than a failing destination block.
+                    let dst_block = job.dst + touched.saturating_sub(1) * bs;
+                    let skew = if outcome.fault_address == dst_block { 0 } else { l };
+                    self.read_span(2 * before + skew + (o * l).min(2 * rest - skew)) + FAIL_CYCLES
+                }
                 (JobOp::Zero | JobOp::Deallocate | JobOp::Anchor, _) => ADDRESS_CYCLES + fill_write_error,
             }
     }
@@ -226,5 +234,40 @@ mod tests {
         assert_eq!(hit, miss + (16 + n) + 1 + 8);
         let zero = t.job_cycles(&job(JobOp::Zero, 1), 1, false);
         assert_eq!(zero, 2 + 1 + n + 8 + 1);
+    }
+
+    #[test]
+    fn a_compare_takes_the_compare_pass_match_or_not() {
+        use crate::engine::execute::Outcome;
+        let t = TimingParams::default();
+        let compare = job(JobOp::Compare, 4);
+        let ended = |status, touched| Outcome {
+            status,
+            blocks_done: 0,
+            miscompare_offset: 0,
+            fault_address: 0,
+            blocks_touched: touched,
+            write_pass: false,
+        };
+        // Four 512-byte blocks, both sides: 512 beats, D + R + 512 + P + E either way.
+        let pass = 2 + 16 + 512 + 1 + 1;
+        assert_eq!(t.outcome_cycles(&compare, &ended(CompletionStatus::Ok, 4)), pass);
+        assert_eq!(t.outcome_cycles(&compare, &ended(CompletionStatus::Miscompare, 4)), pass);
+        // The third destination block unreadable: 2 · 2 blocks (256 beats) read, then the 4 bursts in
+        // flight (64 beats) drain: D + R + 256 + 64 + F — as for a compare-and-write's compare pass.
+        let dst_error = Outcome { fault_address: 2 * 512, ..ended(CompletionStatus::ReadError, 3) };
+        assert_eq!(t.outcome_cycles(&compare, &dst_error), 2 + 16 + 256 + 64 + 3);
+        let caw = job(JobOp::CompareAndWrite, 4);
+        assert_eq!(t.outcome_cycles(&compare, &dst_error), t.outcome_cycles(&caw, &dst_error));
+        // Only the third source block unreadable (src at 1 MiB): its first burst follows the destination
+        // block's first burst, so the error comes back one burst (16 beats) later.
+        let src_job = Job { src: 1 << 20, ..compare.clone() };
+        let src_error = Outcome { fault_address: (1 << 20) + 2 * 512, ..dst_error.clone() };
+        assert_eq!(t.outcome_cycles(&src_job, &src_error), 2 + 16 + 256 + 16 + 64 + 3);
+        assert_eq!(
+            t.outcome_cycles(&src_job, &src_error),
+            t.outcome_cycles(&Job { op: JobOp::CompareAndWrite, ..src_job.clone() }, &src_error)
+        );
+        assert_eq!(t.job_cycles(&job(JobOp::Compare, 0), 0, false), DISPATCH_CYCLES);
     }
 }

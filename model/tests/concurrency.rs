@@ -87,21 +87,11 @@ fn assert_serial_in_commit_order(
     }
 }
 
-/// Two jobs conflict when one writes what the other touches.
-fn conflict(a: &JobRecord, b: &JobRecord) -> bool {
-    let overlaps = |x: &std::ops::Range<u64>, y: &std::ops::Range<u64>| x.start < y.end && y.start < x.end;
-    let (aw, bw) = (a.job.exclusive_range(), b.job.exclusive_range());
-    let touches = |w: &std::ops::Range<u64>, other: &JobRecord| {
-        overlaps(w, &other.job.exclusive_range()) || other.job.shared_range().is_some_and(|r| overlaps(w, &r))
-    };
-    touches(&aw, b) || touches(&bw, a)
-}
-
 fn assert_conflicting_jobs_never_overlap(responses: &[Response]) {
     let records: Vec<&JobRecord> = responses.iter().flat_map(|r| &r.jobs).collect();
     for (i, a) in records.iter().enumerate() {
         for b in &records[i + 1..] {
-            if conflict(a, b) {
+            if a.job.conflicts_with(&b.job) {
                 let (first, second) = if a.completion.commit < b.completion.commit { (a, b) } else { (b, a) };
                 assert!(
                     first.completion.completed_at < second.completion.granted_at,

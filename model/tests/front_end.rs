@@ -50,7 +50,7 @@ fn an_unknown_lun_is_logical_unit_not_supported() {
 #[test]
 fn an_unknown_operation_code_is_invalid_command_operation_code() {
     let mut t = rw_target();
-    for opcode in [0x02u8, 0x2F, 0x8F, 0xC0, 0xFF] {
+    for opcode in [0x02u8, 0x0B, 0xC0, 0xFF] {
         let mut cdb = vec![0u8; 16];
         cdb[0] = opcode;
         assert_sense(&check(&mut t, 0, cdb, vec![]), SenseKey::ILLEGAL_REQUEST, Asc::INVALID_OPERATION_CODE);

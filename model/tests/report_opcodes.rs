@@ -23,6 +23,8 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x25, None, 10),       // READ CAPACITY (10)
     (0x28, None, 10),       // READ (10)
     (0x2A, None, 10),       // WRITE (10)
+    (0x2E, None, 10),       // WRITE AND VERIFY (10)
+    (0x2F, None, 10),       // VERIFY (10)
     (0x34, None, 10),       // PRE-FETCH (10)
     (0x35, None, 10),       // SYNCHRONIZE CACHE (10)
     (0x37, None, 10),       // READ DEFECT DATA (10)
@@ -50,6 +52,9 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0x88, None, 16),       // READ (16)
     (0x89, None, 16),       // COMPARE AND WRITE
     (0x8A, None, 16),       // WRITE (16)
+    (0x8B, None, 16),       // ORWRITE (16)
+    (0x8E, None, 16),       // WRITE AND VERIFY (16)
+    (0x8F, None, 16),       // VERIFY (16)
     (0x90, None, 16),       // PRE-FETCH (16)
     (0x91, None, 16),       // SYNCHRONIZE CACHE (16)
     (0x93, None, 16),       // WRITE SAME (16)
@@ -61,6 +66,8 @@ const SUPPORTED: &[(u8, Option<u16>, u16)] = &[
     (0xA3, Some(0x0C), 12), // REPORT SUPPORTED OPERATION CODES
     (0xA8, None, 12),       // READ (12)
     (0xAA, None, 12),       // WRITE (12)
+    (0xAE, None, 12),       // WRITE AND VERIFY (12)
+    (0xAF, None, 12),       // VERIFY (12)
     (0xB7, None, 12),       // READ DEFECT DATA (12)
 ];
 
@@ -158,7 +165,7 @@ fn rsoc_one_command_by_operation_code() {
         assert_eq!(usage.len(), usize::from(len), "{opcode:02x}: CDB SIZE");
         assert_eq!(usage[0], opcode, "usage data byte 0 is the operation code");
     }
-    for opcode in [0x2Fu8, 0x3B, 0xFF] {
+    for opcode in [0x0Bu8, 0x3B, 0xFF] {
         let d = good(&mut t, 0, rsoc(false, 0b001, opcode, 0, 0xFFFF), vec![]);
         assert_eq!(d[1] & 7, 0b001, "{opcode:02x}: SUPPORT 001b, not supported");
     }
@@ -205,7 +212,7 @@ fn rsoc_one_command_by_either() {
     assert_eq!((support, usage[0]), (0b011, 0x28), "no service actions: the field is ignored");
     let (support, _, usage, _) = one_command(&mut t, false, 0b011, 0x9E, 0x12);
     assert_eq!((support, usage[0]), (0b011, 0x9E));
-    for (opcode, sa) in [(0x9Eu8, 0x11u16), (0x9E, 0x0112), (0x2F, 0)] {
+    for (opcode, sa) in [(0x9Eu8, 0x11u16), (0x9E, 0x0112), (0x0B, 0)] {
         let d = good(&mut t, 0, rsoc(false, 0b011, opcode, sa, 0xFFFF), vec![]);
         assert_eq!(d[1] & 7, 0b001, "{opcode:02x}/{sa:04x} not supported");
     }

@@ -5,8 +5,8 @@
 //                  time, each on the queue its expected completion names, on init.memh, with blocks of
 //                  faults.memh failing; every completion field but cycles must match completions.memh,
 //                  memory must match final.memh. Prints one CYCLES line per job (model vs RTL).
-//   +test=NAME     a directed test: perf (64 KiB copy, fill, pattern and compare-and-write: beats per
-//                  cycle), errors (every error path of every engine), reset (reset in the middle of a
+//   +test=NAME     a directed test: perf (64 KiB copy, fill, pattern, compare-and-write and compare:
+//                  beats per cycle), errors (every error path of every engine), reset (reset in the middle of a
 //                  job), concurrent (two queues: overlap, conflicts, age order), random (random jobs on
 //                  two queues at once, with bad blocks, against the reference below in commit order).
 //   +stall=PCT     the memory drops its readies, and the bench its completion ready, at random.
@@ -380,7 +380,7 @@ module offload_tb;
         (!(op == offload_pkg::OpZero || op == offload_pkg::OpDeallocate || op == offload_pkg::OpAnchor) &&
          (src % 64'(bs)) != 0) ||
         crosses(dst, bytes) ||
-        (op == offload_pkg::OpCopy && crosses(src, bytes)) ||
+        ((op == offload_pkg::OpCopy || op == offload_pkg::OpCompare) && crosses(src, bytes)) ||
         (op == offload_pkg::OpCompareAndWrite && crosses(src, 2 * bytes))) begin
       c = comp_word(offload_pkg::StatusWriteError, 8'd0, tag, 32'd0, 32'd0, 32'd0, dst, 64'd0);
       stop = 1'b1;
@@ -421,7 +421,7 @@ module offload_tb;
           ref_write(at, bs, 1'b0, 1'b1);
         end
       end
-    end else if (op == offload_pkg::OpCompareAndWrite) begin
+    end else if (op == offload_pkg::OpCompareAndWrite || op == offload_pkg::OpCompare) begin
       differ = 1'b0;
       mis    = '0;
       for (int i = 0; i < int'(blocks) && !stop; i++) begin
@@ -448,6 +448,10 @@ module offload_tb;
       end
       if (!stop && differ) begin
         c = comp_word(offload_pkg::StatusMiscompare, 8'd0, tag, 32'd0, mis, 32'd0, 64'd0, 64'd0);
+        stop = 1'b1;
+      end else if (!stop && op == offload_pkg::OpCompare) begin
+        // A compare has no write pass: every byte matched, nothing written.
+        c = comp_word(offload_pkg::StatusOk, 8'd0, tag, 32'd0, 32'd0, 32'd0, 64'd0, 64'd0);
         stop = 1'b1;
       end
       for (int i = 0; i < int'(blocks) && !stop; i++) begin
@@ -689,6 +693,7 @@ module offload_tb;
       16'h6:   plan_name = "pattern 64 KiB (512 B pattern)";
       16'h7:   plan_name = "compare-and-write 64 KiB, match";
       16'h8:   plan_name = "compare-and-write 64 KiB, miscompare";
+      16'h9:   plan_name = "compare 64 KiB, match";
       default: plan_name = "?";
     endcase
   endfunction
@@ -699,7 +704,7 @@ module offload_tb;
     n = n / BusBytes;
     case (plan_job[i][offload_pkg::JobTagLsb +: 16])
       16'h7:   plan_model_beats = 3 * n;  // both sides read, then write data read and written
-      16'h8:   plan_model_beats = 2 * n;
+      16'h8, 16'h9: plan_model_beats = 2 * n;  // both sides read
       default: plan_model_beats = n;
     endcase
   endfunction
@@ -747,6 +752,10 @@ module offload_tb;
       plan(0, job_word(offload_pkg::OpCompareAndWrite, 9, 16'h7, 32'd128, buf_addr(0, 0), unit_addr(0, 0)), 1'b1);
       plan_model[n_plan - 1] = 3 * n + 45;
       plan(0, job_word(offload_pkg::OpCompareAndWrite, 9, 16'h8, 32'd128, buf_addr(0, 65536), unit_addr(1, 0)), 1'b1);
+      plan_model[n_plan - 1] = 2 * n + 20;
+      // A compare: the compare pass alone, M(n) whether it matches or not (this one matches: unit 0
+      // holds the first job's write data).
+      plan(0, job_word(offload_pkg::OpCompare, 9, 16'h9, 32'd128, buf_addr(0, 65536), unit_addr(0, 0)), 1'b1);
       plan_model[n_plan - 1] = 2 * n + 20;
     end else begin
       test_perf_alone(n, p);
@@ -835,6 +844,10 @@ module offload_tb;
     put_words(buf_addr(1, 65536), unit_addr(1, 38 * 512), 4 * 512 / 8);
     plan(0, job_word(offload_pkg::OpCompareAndWrite, 9, 16'h33, 32'd4, buf_addr(1, 65536), unit_addr(1, 38 * 512)), 1'b1);
     plan(1, job_word(offload_pkg::OpCompareAndWrite, 9, 16'h34, 32'd4, buf_addr(1, 131072), unit_addr(1, 0)), 1'b1);
+    // Compare: a bad compare-data block (staging buffer 0 block 3) and a bad destination block (unit 2
+    // block 5): read errors, nothing done.
+    plan(0, job_word(offload_pkg::OpCompare, 9, 16'h35, 32'd4, buf_addr(0, 0), unit_addr(0, 0)), 1'b1);
+    plan(1, job_word(offload_pkg::OpCompare, 9, 16'h36, 32'd8, buf_addr(1, 0), unit_addr(2, 0)), 1'b1);
     // Rejected: an unknown op, an unsupported block size, an unaligned address.
     plan(0, job_word(8'd9, 9, 16'h40, 32'd1, 64'd0, unit_addr(1, 0)), 1'b1);
     plan(0, job_word(offload_pkg::OpCopy, 5, 16'h41, 32'd1, 64'd0, unit_addr(1, 0)), 1'b1);
@@ -980,9 +993,10 @@ module offload_tb;
     blocks = 1 + rnd_below((shift == 12) ? 6 : 24);
     // Units 0 and 1, overlapping a lot; staging buffers 0 and 1 hold compare-and-write data.
     dst = unit_addr(rnd_below(2), longint'(rnd_below(span - blocks)) << shift);
-    if (op == offload_pkg::OpCompareAndWrite) begin
+    if (op == offload_pkg::OpCompareAndWrite || op == offload_pkg::OpCompare) begin
       src = buf_addr(q, longint'(rnd_below(span / 2 - 2 * blocks)) << shift);
-      // Half the time the compare data are the destination's, so that the write pass runs.
+      // Half the time the compare data are the destination's, so that the write pass runs (or the
+      // compare matches).
       if (rnd_below(2) == 0) put_words(src, dst, blocks << (shift - 3));
     end else if (op == offload_pkg::OpZero || op == offload_pkg::OpDeallocate || op == offload_pkg::OpAnchor) begin
       src = 64'd0;

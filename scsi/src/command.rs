@@ -28,6 +28,8 @@ pub enum Command {
     Read10,
     Write10,
     PreFetch10,
+    WriteAndVerify10,
+    Verify10,
     SynchronizeCache10,
     ReadDefectData10,
     WriteSame10,
@@ -46,6 +48,9 @@ pub enum Command {
     CompareAndWrite,
     Write16,
     PreFetch16,
+    OrWrite16,
+    WriteAndVerify16,
+    Verify16,
     SynchronizeCache16,
     WriteSame16,
     WriteAtomic16,
@@ -57,6 +62,8 @@ pub enum Command {
     Read12,
     Write12,
     ReadDefectData12,
+    WriteAndVerify12,
+    Verify12,
 }
 
 impl Command {
@@ -71,13 +78,20 @@ impl Command {
                 | Command::Read12
                 | Command::Write12
                 | Command::WriteAtomic16
+                | Command::WriteAndVerify10
+                | Command::Verify10
                 | Command::WriteSame10
                 | Command::Unmap
                 | Command::ExtendedCopy
                 | Command::Read16
                 | Command::CompareAndWrite
                 | Command::Write16
+                | Command::OrWrite16
+                | Command::WriteAndVerify16
+                | Command::Verify16
                 | Command::WriteSame16
+                | Command::WriteAndVerify12
+                | Command::Verify12
         )
     }
 
@@ -217,6 +231,17 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(Command::ReadCapacity10, "READ CAPACITY(10)", None, Allowed, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
     spec(Command::Read10, "READ(10)", None, Read, &[0x28, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     spec(Command::Write10, "WRITE(10)", None, Exclusive, &[0x2A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
+    // WRITE AND VERIFY and VERIFY, byte 1: WRPROTECT / VRPROTECT (bits 7–5), DPO (4), BYTCHK (2–1); bit 3 is
+    // reserved and bit 0 obsolete (SBC-4 5.34–5.36, 5.45–5.47). Which BYTCHK values are defined is each
+    // command's to check.
+    spec(
+        Command::WriteAndVerify10,
+        "WRITE AND VERIFY(10)",
+        None,
+        Exclusive,
+        &[0x2E, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0],
+    ),
+    spec(Command::Verify10, "VERIFY(10)", None, Read, &[0x2F, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     // IMMED (byte 1, bit 1), LBA, GROUP NUMBER, PREFETCH LENGTH.
     spec(Command::PreFetch10, "PRE-FETCH(10)", None, Read, &[0x34, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0xFF, 0xFF, 0]),
     // IMMED (byte 1, bit 1) only: SYNC_NV (bit 2) and RELADR (bit 0) are obsolete in SBC-4.
@@ -361,6 +386,28 @@ pub static COMMANDS: &[CommandSpec] = &[
         Exclusive,
         &[0x8A, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
     ),
+    // ORPROTECT (bits 7–5), DPO, FUA; FUA_NV (bit 1) is obsolete. No BMOP field: the OR operation.
+    spec(
+        Command::OrWrite16,
+        "ORWRITE(16)",
+        None,
+        Exclusive,
+        &[0x8B, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(
+        Command::WriteAndVerify16,
+        "WRITE AND VERIFY(16)",
+        None,
+        Exclusive,
+        &[0x8E, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(
+        Command::Verify16,
+        "VERIFY(16)",
+        None,
+        Read,
+        &[0x8F, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
     spec(
         Command::PreFetch16,
         "PRE-FETCH(16)",
@@ -424,6 +471,14 @@ pub static COMMANDS: &[CommandSpec] = &[
     // As READ/WRITE (10), with a 4-byte TRANSFER LENGTH at bytes 6–9; GROUP NUMBER in byte 10.
     spec(Command::Read12, "READ(12)", None, Read, &[0xA8, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
     spec(Command::Write12, "WRITE(12)", None, Exclusive, &[0xAA, 0xF8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
+    spec(
+        Command::WriteAndVerify12,
+        "WRITE AND VERIFY(12)",
+        None,
+        Exclusive,
+        &[0xAE, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0],
+    ),
+    spec(Command::Verify12, "VERIFY(12)", None, Read, &[0xAF, 0xF6, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x1F, 0]),
     // REQ_PLIST, REQ_GLIST, DEFECT LIST FORMAT; ADDRESS DESCRIPTOR INDEX; ALLOCATION LENGTH.
     spec(
         Command::ReadDefectData12,
@@ -655,7 +710,10 @@ mod tests {
 
     #[test]
     fn the_fast_path_executes_the_medium_commands() {
-        let fast: [u8; 14] = [0x08, 0x0A, 0x28, 0x2A, 0x41, 0x42, 0x83, 0x88, 0x89, 0x8A, 0x93, 0x9C, 0xA8, 0xAA];
+        let fast: [u8; 21] = [
+            0x08, 0x0A, 0x28, 0x2A, 0x2E, 0x2F, 0x41, 0x42, 0x83, 0x88, 0x89, 0x8A, 0x8B, 0x8E, 0x8F, 0x93, 0x9C, 0xA8,
+            0xAA, 0xAE, 0xAF,
+        ];
         for c in COMMANDS {
             assert_eq!(c.command.in_fast_path(), fast.contains(&c.opcode), "{}", c.name);
         }

@@ -7,8 +7,9 @@
 //! ([`Durable`]); what makes it durable (fdatasync of an image file, a cache flush in firmware) is the
 //! caller's.
 
-/// FUA (byte 1, bit 3) of WRITE (10)/(16) and COMPARE AND WRITE. WRITE SAME, UNMAP and EXTENDED COPY
-/// have no FUA bit (SBC-4 5.48–5.49, 5.32; SPC-4 6.4): they are durable at once only under WCE=0.
+/// FUA (byte 1, bit 3) of WRITE (10)/(16), COMPARE AND WRITE and ORWRITE. WRITE SAME, UNMAP and EXTENDED
+/// COPY have no FUA bit (SBC-4 5.48–5.49, 5.32; SPC-4 6.4): they are durable at once only under WCE=0.
+/// WRITE AND VERIFY has none either, but verifies what it wrote on the medium: it behaves as FUA=1.
 pub const FUA: u8 = 0x08;
 
 /// Whether a writing command's blocks must be durable before its status: FUA=1, or the unit's write

@@ -41,7 +41,7 @@ pub mod xcopy;
 
 pub use command::{COMMANDS, Command, CommandSpec};
 pub use durability::Durable;
-pub use fields::Fields;
+pub use fields::{BlockFields, Fields, block_fields};
 pub use limits::{AtomicLimits, CopyLimits, LimitError, Limits};
 pub use provisioning::Provisioning;
 pub use reservation::ReservationClass;

@@ -148,6 +148,20 @@ pub struct JobRecord {
     pub job: Job,
     pub completion: Completion,
     pub predicted_cycles: u64,
+    /// For the first job of a later round of a command's plan (ORWRITE's compare-and-write after its
+    /// read): the staging buffer the front end set for the round, computed from the earlier rounds. A
+    /// replay loads it before the job; a first round's buffer is its command's data-out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staging: Option<Staging>,
+}
+
+/// A staging buffer's contents, as the front end set them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staging {
+    pub slot: u16,
+    #[serde(with = "hex::serde")]
+    pub data: Vec<u8>,
 }
 
 /// Run of identical blocks: `blocks` copies of `block` from `lba`.

@@ -110,6 +110,60 @@ pub fn compare_and_write(lba: u64, blocks: u8) -> Vec<u8> {
     c
 }
 
+/// A 10-, 12- or 16-byte block command (SBC-4's common layout): operation code, `flags` in byte 1, LBA
+/// at byte 2, the block count at byte 7, 6 or 10 — as wide as the CDB's layout gives it room.
+fn block_command(opcode: u8, flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
+    let mut c = match opcode >> 5 {
+        1 | 2 => {
+            let mut c = vec![0u8; 10];
+            c[2..6].copy_from_slice(&(lba as u32).to_be_bytes());
+            c[7..9].copy_from_slice(&(blocks as u16).to_be_bytes());
+            c
+        }
+        5 => {
+            let mut c = vec![0u8; 12];
+            c[2..6].copy_from_slice(&(lba as u32).to_be_bytes());
+            c[6..10].copy_from_slice(&blocks.to_be_bytes());
+            c
+        }
+        _ => {
+            let mut c = vec![0u8; 16];
+            c[2..10].copy_from_slice(&lba.to_be_bytes());
+            c[10..14].copy_from_slice(&blocks.to_be_bytes());
+            c
+        }
+    };
+    c[0] = opcode;
+    c[1] = flags;
+    c
+}
+
+/// VERIFY (10), (12) or (16) by `cdb_len`; `flags` is byte 1 (VRPROTECT E0h, DPO 10h, BYTCHK 06h). The
+/// LBA and VERIFICATION LENGTH are cut to the CDB's fields.
+pub fn verify(cdb_len: usize, flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
+    block_command(sized_opcode(cdb_len, [0x2F, 0xAF, 0x8F]), flags, lba, blocks)
+}
+
+/// WRITE AND VERIFY (10), (12) or (16) by `cdb_len`; `flags` is byte 1 (WRPROTECT E0h, DPO 10h, BYTCHK
+/// 06h).
+pub fn write_and_verify(cdb_len: usize, flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
+    block_command(sized_opcode(cdb_len, [0x2E, 0xAE, 0x8E]), flags, lba, blocks)
+}
+
+/// ORWRITE (16); `flags` is byte 1 (ORPROTECT E0h, DPO 10h, FUA 08h).
+pub fn orwrite16(flags: u8, lba: u64, blocks: u32) -> Vec<u8> {
+    block_command(0x8B, flags, lba, blocks)
+}
+
+/// The operation code of the 10-, 12- or 16-byte form.
+fn sized_opcode(cdb_len: usize, [ten, twelve, sixteen]: [u8; 3]) -> u8 {
+    match cdb_len {
+        10 => ten,
+        12 => twelve,
+        _ => sixteen,
+    }
+}
+
 /// WRITE SAME (10); `flags` is CDB byte 1 (ANCHOR 10h, UNMAP 08h, PBDATA 04h, LBDATA 02h).
 pub fn write_same10(flags: u8, lba: u32, blocks: u16) -> Vec<u8> {
     let mut c = vec![0x41, flags, 0, 0, 0, 0, 0, 0, 0, 0];

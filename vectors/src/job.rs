@@ -23,6 +23,10 @@ pub enum JobOp {
     /// Compare-and-write unit: `src` holds `blocks` of compare data then `blocks` of write data; compare
     /// all of `dst` first, and write only if every byte matched.
     CompareAndWrite = 5,
+    /// Compare-and-write unit, compare pass only: compare `blocks` at `dst` with `blocks` at `src`;
+    /// nothing is written (blocks_done 0); Ok when every byte matched, else Miscompare with
+    /// miscompare_offset = the byte offset of the first difference.
+    Compare = 6,
 }
 
 /// One unit of engine work.
@@ -49,20 +53,46 @@ impl Job {
         u64::from(self.blocks) << self.block_shift
     }
 
-    /// The range the job writes: locked exclusive.
-    pub fn exclusive_range(&self) -> Range<u64> {
+    /// `[dst, dst + bytes)`: the blocks the job writes — or, for a compare, reads.
+    fn dst_range(&self) -> Range<u64> {
         self.dst..self.dst + self.bytes()
     }
 
-    /// The range the job only reads: locked shared.
-    pub fn shared_range(&self) -> Option<Range<u64>> {
+    /// The range the job reads at `src`, if it reads there.
+    fn src_range(&self) -> Option<Range<u64>> {
         let len = match self.op {
-            JobOp::Copy => self.bytes(),
+            JobOp::Copy | JobOp::Compare => self.bytes(),
             JobOp::Pattern => self.block_bytes(),
             JobOp::CompareAndWrite => 2 * self.bytes(),
             JobOp::Zero | JobOp::Deallocate | JobOp::Anchor => return None,
         };
         Some(self.src..self.src + len)
+    }
+
+    /// The range the job writes: locked exclusive. None for a compare, which writes nothing.
+    pub fn exclusive_range(&self) -> Option<Range<u64>> {
+        (self.op != JobOp::Compare).then(|| self.dst_range())
+    }
+
+    /// The ranges the job only reads: locked shared (a compare reads both of its sides), so that
+    /// compares of one range run side by side.
+    pub fn shared_ranges(&self) -> impl Iterator<Item = Range<u64>> {
+        let dst = (self.op == JobOp::Compare).then(|| self.dst_range());
+        self.src_range().into_iter().chain(dst)
+    }
+
+    /// Every range the job touches: its exclusive range, then its shared ones.
+    pub fn ranges(&self) -> impl Iterator<Item = Range<u64>> {
+        self.exclusive_range().into_iter().chain(self.shared_ranges())
+    }
+
+    /// True when the two jobs may not run at once: one writes what the other touches.
+    pub fn conflicts_with(&self, other: &Job) -> bool {
+        let overlaps = |a: &Range<u64>, b: &Range<u64>| a.start < b.end && b.start < a.end;
+        let writes_into = |writer: &Job, other: &Job| {
+            writer.exclusive_range().is_some_and(|w| other.ranges().any(|r| overlaps(&w, &r)))
+        };
+        writes_into(self, other) || writes_into(other, self)
     }
 }
 
@@ -77,9 +107,11 @@ pub struct Written {
 impl Job {
     /// The blocks this job wrote on a unit, as `completion` reports them: the blocks it completed,
     /// counted from the end it started at — the last block for a copy whose destination starts inside its
-    /// source — and none for a miscompare or a job whose destination is a staging buffer.
+    /// source — and none for a compare, a miscompare or a job whose destination is a staging buffer.
     pub fn written(&self, completion: &Completion) -> Option<Written> {
-        let crate::address::Region::Unit { unit, offset } = crate::address::decode(self.dst) else { return None };
+        // Only the exclusive range is written (a compare has none).
+        let range = self.exclusive_range()?;
+        let crate::address::Region::Unit { unit, offset } = crate::address::decode(range.start) else { return None };
         let blocks = u64::from(completion.blocks_done);
         if blocks == 0 {
             return None;
@@ -98,7 +130,7 @@ impl Job {
 #[repr(u8)]
 pub enum CompletionStatus {
     Ok = 0,
-    /// Compare-and-write found a difference; nothing was written.
+    /// Compare-and-write or compare found a difference; nothing was written.
     Miscompare = 1,
     /// A read failed at `fault_address`.
     ReadError = 2,
@@ -113,7 +145,7 @@ pub struct Completion {
     pub queue: u8,
     pub tag: u16,
     pub status: CompletionStatus,
-    /// Blocks fully written (for a compare-and-write: blocks of the write pass).
+    /// Blocks fully written (for a compare-and-write: blocks of the write pass; for a compare: 0).
     pub blocks_done: u32,
     /// Byte offset of the first difference from the start of the compare data (miscompare only).
     pub miscompare_offset: u32,
@@ -131,5 +163,58 @@ impl Completion {
     /// Cycles from grant to completion: the figure the timing model predicts.
     pub fn cycles(&self) -> u64 {
         self.completed_at - self.granted_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::unit_address;
+
+    fn job(op: JobOp, src_lba: u64, dst_lba: u64, blocks: u32) -> Job {
+        Job {
+            tag: 1,
+            op,
+            src: unit_address(1, src_lba, 512),
+            dst: unit_address(0, dst_lba, 512),
+            blocks,
+            block_shift: 9,
+        }
+    }
+
+    #[test]
+    fn a_compare_locks_both_sides_shared_and_writes_nothing() {
+        let compare = job(JobOp::Compare, 10, 20, 4);
+        assert_eq!(compare.exclusive_range(), None);
+        let shared: Vec<_> = compare.shared_ranges().collect();
+        assert_eq!(shared, [compare.src..compare.src + 2048, compare.dst..compare.dst + 2048]);
+        let done = Completion {
+            queue: 0,
+            tag: 1,
+            status: CompletionStatus::Ok,
+            blocks_done: 4, // even a completion claiming blocks done writes nothing for a compare
+            miscompare_offset: 0,
+            fault_address: 0,
+            commit: 0,
+            granted_at: 0,
+            completed_at: 1,
+        };
+        assert_eq!(compare.written(&done), None);
+        assert_eq!(job(JobOp::Copy, 10, 20, 4).written(&done), Some(Written { unit: 0, lba: 20, blocks: 4 }));
+    }
+
+    #[test]
+    fn compares_run_side_by_side_but_not_beside_a_write() {
+        let compare = job(JobOp::Compare, 10, 20, 4);
+        assert!(!compare.conflicts_with(&job(JobOp::Compare, 10, 20, 4)), "two compares of the same ranges");
+        assert!(!compare.conflicts_with(&job(JobOp::Copy, 20, 100, 4)), "a copy reading the compared blocks");
+        // A copy writing into either side, in the middle of it.
+        let into_dst = Job { src: unit_address(2, 0, 512), dst: unit_address(0, 23, 512), ..job(JobOp::Copy, 0, 0, 1) };
+        let into_src = Job { src: unit_address(2, 0, 512), dst: unit_address(1, 12, 512), ..into_dst.clone() };
+        assert!(compare.conflicts_with(&into_dst) && into_dst.conflicts_with(&compare));
+        assert!(compare.conflicts_with(&into_src));
+        // Adjacent ranges do not overlap.
+        let after = Job { dst: unit_address(0, 24, 512), ..into_dst };
+        assert!(!compare.conflicts_with(&after));
     }
 }

@@ -99,6 +99,7 @@ pub fn decode_job(w: &Word) -> Option<Job> {
         3 => JobOp::Deallocate,
         4 => JobOp::Anchor,
         5 => JobOp::CompareAndWrite,
+        6 => JobOp::Compare,
         _ => return None,
     };
     Some(Job {
@@ -228,11 +229,18 @@ mod tests {
             block_shift: 12,
         };
         let w = encode_job(&job);
-        assert_eq!(decode_job(&w), Some(job));
+        assert_eq!(decode_job(&w), Some(job.clone()));
         assert_eq!(parse_word(&word_hex(&w)), Some(w));
         assert_eq!(word_hex(&w).len(), 64);
         // op in the lowest byte, dst in the top half.
         assert!(word_hex(&w).ends_with("05"));
+        let compare = Job { op: JobOp::Compare, ..job };
+        assert_eq!(decode_job(&encode_job(&compare)), Some(compare.clone()));
+        assert!(word_hex(&encode_job(&compare)).ends_with("06"));
+        // The first code past the last operation is no job.
+        let mut unknown = encode_job(&compare);
+        unknown[0] = (unknown[0] & !0xFF) | 7;
+        assert_eq!(decode_job(&unknown), None);
     }
 
     #[test]

@@ -48,6 +48,7 @@ fn op_name(op: JobOp) -> &'static str {
         JobOp::Deallocate => "Deallocate",
         JobOp::Anchor => "Anchor",
         JobOp::CompareAndWrite => "CompareAndWrite",
+        JobOp::Compare => "Compare",
     }
 }
 
@@ -171,10 +172,11 @@ mod tests {
 
     #[test]
     fn every_code_is_named_once() {
-        assert_eq!(ops().len(), 6);
+        assert_eq!(ops().len(), 7);
         assert_eq!(statuses().len(), 4);
         let text = package();
         assert!(text.contains("parameter logic [7:0] OpCompareAndWrite = 8'd5;"));
+        assert!(text.contains("parameter logic [7:0] OpCompare = 8'd6;"));
         assert!(text.contains("parameter logic [7:0] StatusWriteError = 8'd3;"));
         assert!(text.contains("parameter int JobDstLsb = 128;"));
         assert!(text.contains("parameter int CompletionFaultAddressWidth = 64;"));

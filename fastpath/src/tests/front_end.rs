@@ -15,7 +15,7 @@ fn commands_the_fast_path_does_not_implement_are_not_handled() {
         &[0x83],                                                  // no service action to tell
         &[0x83, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  // EXTENDED COPY (LID4)
         &[0xFF, 0, 0, 0, 0, 0],
-        &[0x2F, 0, 0, 0, 0, 0, 0, 0, 0, 0], // VERIFY (10)
+        &[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0], // SYNCHRONIZE CACHE (10)
     ];
     for cdb in cdbs {
         // Not even an unreachable LUN is reported: the caller decides.

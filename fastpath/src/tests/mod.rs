@@ -14,6 +14,7 @@ mod durability;
 mod front_end;
 mod read_write;
 mod unmap;
+mod verify;
 mod write_same;
 mod xcopy;
 
@@ -317,7 +318,7 @@ fn assert_lba_out_of_range(d: &Sense) {
 // ---- CDB builders: the contract's, written from the SBC-4 / SPC-4 layouts ----
 
 use offload_vectors::cdb::{
-    compare_and_write as caw, copy_list, cscd, extended_copy as xcopy_cdb, pre_fetch10, read6, read10, read12, read16,
-    segment, start_stop_unit, unmap as unmap_cdb, unmap_list, write_atomic16, write_same10 as ws10,
-    write_same16 as ws16, write6, write10, write12, write16,
+    compare_and_write as caw, copy_list, cscd, extended_copy as xcopy_cdb, orwrite16, pre_fetch10, read6, read10,
+    read12, read16, segment, start_stop_unit, unmap as unmap_cdb, unmap_list, verify, write_and_verify,
+    write_atomic16, write_same10 as ws10, write_same16 as ws16, write6, write10, write12, write16,
 };

@@ -1,5 +1,5 @@
 //! What each job does to memory: the functional half of the copy engine, the zero engine and the
-//! compare-and-write unit. Timing is in [`crate::timing`]; ordering in [`super::scheduler`].
+//! compare-and-write unit (compare-and-write, and compare: its compare pass alone). Timing is in [`crate::timing`]; ordering in [`super::scheduler`].
 
 use super::{CompletionStatus, Job, JobOp};
 use crate::media::{Memory, WriteHint};
@@ -51,6 +51,10 @@ pub fn execute(job: &Job, memory: &mut Memory) -> Outcome {
             }
         }
         JobOp::CompareAndWrite => compare_and_write(job, memory),
+        JobOp::Compare => match compare_pass(job, memory) {
+            Ok(()) => Outcome { blocks_done: 0, ..Outcome::done(job.blocks) },
+            Err(outcome) => outcome,
+        },
     }
 }
 
@@ -92,9 +96,10 @@ fn fill(job: &Job, memory: &mut Memory, pattern: Option<&[u8]>, hint: WriteHint)
     Outcome::done(job.blocks)
 }
 
-/// The compare pass reads every block of both sides, remembering the first differing byte; only when
-/// all matched does the write pass run.
-fn compare_and_write(job: &Job, memory: &mut Memory) -> Outcome {
+/// The compare pass: reads every block of both sides (`dst`, then `src`, block by block) to the end,
+/// remembering the first differing byte. `Err` is how the job ends instead: a read error, or a
+/// miscompare (nothing written, every block touched).
+fn compare_pass(job: &Job, memory: &Memory) -> Result<(), Outcome> {
     let bs = job.block_bytes();
     let (mut media, mut expected) = (vec![0; bs as usize], vec![0; bs as usize]);
     let mut first_difference = None;
@@ -102,18 +107,30 @@ fn compare_and_write(job: &Job, memory: &mut Memory) -> Outcome {
         let offset = u64::from(i) * bs;
         for (address, out) in [(job.dst + offset, &mut media), (job.src + offset, &mut expected)] {
             if let Err(f) = memory.read(address, out) {
-                return Outcome::failed(CompletionStatus::ReadError, 0, f.address, i + 1);
+                return Err(Outcome::failed(CompletionStatus::ReadError, 0, f.address, i + 1));
             }
         }
         if first_difference.is_none() {
             first_difference = media.iter().zip(&expected).position(|(a, b)| a != b).map(|p| offset + p as u64);
         }
     }
-    if let Some(at) = first_difference {
-        let mut outcome = Outcome::failed(CompletionStatus::Miscompare, 0, 0, job.blocks);
-        outcome.miscompare_offset = at as u32;
+    match first_difference {
+        Some(at) => {
+            let mut outcome = Outcome::failed(CompletionStatus::Miscompare, 0, 0, job.blocks);
+            outcome.miscompare_offset = at as u32;
+            Err(outcome)
+        }
+        None => Ok(()),
+    }
+}
+
+/// The compare pass, then — only when all matched — the write pass.
+fn compare_and_write(job: &Job, memory: &mut Memory) -> Outcome {
+    if let Err(outcome) = compare_pass(job, memory) {
         return outcome;
     }
+    let bs = job.block_bytes();
+    let mut expected = vec![0; bs as usize];
     let write_data = job.src + job.bytes();
     for i in 0..job.blocks {
         let offset = u64::from(i) * bs;
@@ -212,6 +229,56 @@ mod tests {
             (CompletionStatus::Miscompare, BS as u32 - 1, 0)
         );
         assert_eq!(contents(&m), before, "a miscompare writes nothing");
+    }
+
+    /// A compare of blocks 2..6 (which hold 3, 4, 5, 6) against a buffer holding the same bytes with one
+    /// changed: the offset is that byte's, counted from the start of the job; nothing is written.
+    #[test]
+    fn a_compare_reports_the_first_difference_and_writes_nothing() {
+        let expected: Vec<u8> = (2..6u8).flat_map(|lba| [lba + 1; BS]).collect();
+        let compare = Job { src: buffer_address(0, 0), ..job(JobOp::Compare, 0, 2, 4) };
+        for changed in [None, Some(0), Some(BS / 2), Some(BS - 1), Some(2 * BS + 7), Some(4 * BS - 1)] {
+            let mut m = memory_with_pattern(8);
+            let before = contents(&m);
+            let mut data = expected.clone();
+            if let Some(at) = changed {
+                data[at] ^= 0x80;
+                // A later difference does not move the first.
+                data[4 * BS - 1] ^= 0x01;
+            }
+            m.set_buffer(0, data.clone());
+            let out = execute(&compare, &mut m);
+            let want = match changed {
+                None => (CompletionStatus::Ok, 0),
+                Some(at) => (CompletionStatus::Miscompare, at as u32),
+            };
+            assert_eq!((out.status, out.miscompare_offset), want, "changed {changed:?}");
+            assert_eq!((out.blocks_done, out.blocks_touched, out.write_pass), (0, 4, false));
+            assert_eq!(contents(&m), before, "a compare writes nothing");
+            assert_eq!(m.units[0].dirty_blocks().count(), 8, "only the initial writes");
+            assert_eq!(m.take_buffer(0), data, "nor into its source");
+        }
+    }
+
+    #[test]
+    fn a_compare_stops_at_an_unreadable_block_on_either_side() {
+        let cfg = UnitConfig { blocks: 16, bad_blocks: [5, 12].into(), ..UnitConfig::default() };
+        // (src, dst, the block that fails, blocks touched through it). Block by block, the destination
+        // side is read before the source side.
+        for (src, dst, bad, touched) in [(10u64, 0u64, 12u64, 3u32), (9, 1, 12, 4), (0, 4, 5, 2), (10, 3, 5, 3)] {
+            let mut m = Memory::new(vec![UnitStore::new(&cfg)]);
+            let out = execute(&job(JobOp::Compare, src, dst, 4), &mut m);
+            assert_eq!(out.status, CompletionStatus::ReadError, "src {src} dst {dst}");
+            assert_eq!(out.fault_address, unit_address(0, bad, 512), "src {src} dst {dst}");
+            assert_eq!((out.blocks_done, out.blocks_touched), (0, touched), "src {src} dst {dst}");
+        }
+    }
+
+    #[test]
+    fn a_compare_of_zero_blocks_matches() {
+        let mut m = memory_with_pattern(4);
+        let out = execute(&job(JobOp::Compare, 0, 1, 0), &mut m);
+        assert_eq!(out, Outcome { blocks_done: 0, ..Outcome::done(0) });
     }
 
     #[test]

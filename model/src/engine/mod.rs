@@ -6,8 +6,9 @@
 //! failing address, and the job's place in the commit order.
 //!
 //! - [`execute`]: what each job does to memory (the copy engine, the zero engine, the compare-and-write
-//!   unit).
-//! - [`range_lock`]: the range-lock unit: exclusive on the destination, shared on the source.
+//!   unit, which also runs compares).
+//! - [`range_lock`]: the range-lock unit: exclusive on the destination, shared on the source (a compare,
+//!   which writes nothing, holds both shared).
 //! - [`scheduler`]: queues, arbitration and the cycle each job is granted and completes.
 
 pub mod execute;
@@ -30,6 +31,6 @@ pub fn engine_of(op: JobOp) -> EngineKind {
     match op {
         JobOp::Copy => EngineKind::Copy,
         JobOp::Zero | JobOp::Pattern | JobOp::Deallocate | JobOp::Anchor => EngineKind::Zero,
-        JobOp::CompareAndWrite => EngineKind::CompareAndWrite,
+        JobOp::CompareAndWrite | JobOp::Compare => EngineKind::CompareAndWrite,
     }
 }

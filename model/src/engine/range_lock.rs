@@ -1,17 +1,16 @@
 //! The range-lock unit. Each job holds, for its whole run, an exclusive lock on the range it writes and a
-//! shared lock on the range it only reads. Two jobs conflict when one's exclusive range overlaps anything
-//! the other holds. Because conflicting jobs never run at once, running every job at the moment its locks
+//! shared lock on each range it only reads ([`Job::exclusive_range`], [`Job::shared_ranges`]: a compare
+//! holds both of its sides shared). Two jobs conflict when one's exclusive range overlaps anything the
+//! other holds ([`Job::conflicts_with`]). Because conflicting jobs never run at once, running every job at the moment its locks
 //! are granted gives the result of a serial execution in grant order: the commit order.
-
-use std::ops::Range;
 
 use super::Job;
 
+/// A held entry: the job's ranges are its locks.
 #[derive(Clone, Debug)]
 struct Entry {
     owner: u32,
-    exclusive: Range<u64>,
-    shared: Option<Range<u64>>,
+    job: Job,
 }
 
 /// A table of at most `capacity` jobs' locks.
@@ -21,10 +20,6 @@ pub struct RangeLockUnit {
     held: Vec<Entry>,
 }
 
-fn overlaps(a: &Range<u64>, b: &Range<u64>) -> bool {
-    a.start < b.end && b.start < a.end
-}
-
 impl RangeLockUnit {
     pub fn new(capacity: usize) -> Self {
         RangeLockUnit { capacity, held: Vec::with_capacity(capacity) }
@@ -32,21 +27,13 @@ impl RangeLockUnit {
 
     /// True when `job`'s locks can be granted now: a free entry, and no conflict with any held lock.
     pub fn can_grant(&self, job: &Job) -> bool {
-        let exclusive = job.exclusive_range();
-        let shared = job.shared_range();
-        self.held.len() < self.capacity
-            && self.held.iter().all(|e| {
-                let writes_what_other_holds =
-                    overlaps(&exclusive, &e.exclusive) || e.shared.as_ref().is_some_and(|s| overlaps(&exclusive, s));
-                let reads_what_other_writes = shared.as_ref().is_some_and(|s| overlaps(s, &e.exclusive));
-                !writes_what_other_holds && !reads_what_other_writes
-            })
+        self.held.len() < self.capacity && self.held.iter().all(|e| !job.conflicts_with(&e.job))
     }
 
     /// Records `job`'s locks under `owner`. The caller has checked [`Self::can_grant`].
     pub fn grant(&mut self, owner: u32, job: &Job) {
         debug_assert!(self.can_grant(job));
-        self.held.push(Entry { owner, exclusive: job.exclusive_range(), shared: job.shared_range() });
+        self.held.push(Entry { owner, job: job.clone() });
     }
 
     pub fn release(&mut self, owner: u32) {
@@ -78,6 +65,19 @@ mod tests {
         assert!(locks.can_grant(&copy(110, 10, 90)), "adjacent ranges do not overlap");
         locks.release(0);
         assert!(locks.can_grant(&copy(300, 105, 1)));
+    }
+
+    #[test]
+    fn compares_share_both_sides() {
+        let compare = |src: u64, dst: u64| Job { op: JobOp::Compare, ..copy(src, dst, 10) };
+        let mut locks = RangeLockUnit::new(4);
+        locks.grant(0, &compare(0, 100));
+        assert!(locks.can_grant(&compare(0, 100)), "a second compare of the same blocks");
+        assert!(locks.can_grant(&copy(105, 300, 1)), "a read of the compared destination");
+        assert!(!locks.can_grant(&copy(300, 105, 1)), "a write into the compared destination");
+        assert!(!locks.can_grant(&copy(300, 5, 1)), "a write into the compared source");
+        locks.grant(1, &copy(105, 300, 1));
+        assert!(!locks.can_grant(&compare(300, 1000)), "a compare of a held destination");
     }
 
     #[test]

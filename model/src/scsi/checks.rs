@@ -3,7 +3,7 @@
 use super::{Ctx, TargetState, medium_error_sense};
 use crate::address;
 use crate::config::UnitConfig;
-use crate::engine::Completion;
+use crate::engine::{Completion, CompletionStatus};
 use offload_scsi::{Asc, Sense, SenseKey};
 
 /// LBA OUT OF RANGE unless `lba .. lba + blocks` lies within the unit (also catches wrap-around).
@@ -56,9 +56,18 @@ pub fn parameter_list<'a>(ctx: &'a Ctx, length: usize, field_at: u16) -> Result<
     Ok(ctx.data_out)
 }
 
+/// GOOD if every job completed; MISCOMPARE with its offset for a compare that found a difference;
+/// otherwise the medium error of the first job that failed.
+pub fn compared(completions: &[Completion], unit: &UnitConfig) -> Result<(), Sense> {
+    match completions.iter().find(|c| c.status == CompletionStatus::Miscompare) {
+        Some(miss) => Err(Sense::miscompare(miss.miscompare_offset.into())),
+        None => jobs_succeeded(completions, unit),
+    }
+}
+
 /// GOOD if every job completed; otherwise the medium error of the first that failed.
 pub fn jobs_succeeded(completions: &[Completion], unit: &UnitConfig) -> Result<(), Sense> {
-    match completions.iter().find(|c| c.status != crate::engine::CompletionStatus::Ok) {
+    match completions.iter().find(|c| c.status != CompletionStatus::Ok) {
         Some(failed) => Err(medium_error_sense(failed, unit)),
         None => Ok(()),
     }

@@ -2,12 +2,12 @@
 //! the first half of the data-out and, only if all of it matches, write the second half — atomically,
 //! since the job holds an exclusive range lock for its whole run.
 
-use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_protection, unit_address, writable};
+use super::checks::{block_shift, compared, expect_data_out, lba_range, no_protection, unit_address, writable};
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
-use crate::engine::{CompletionStatus, Job, JobOp};
+use crate::engine::{Job, JobOp};
 use offload_scsi::Fields;
+use offload_scsi::Sense;
 use offload_scsi::durability::FUA;
-use offload_scsi::{Asc, Sense, SenseKey};
 
 const NOLB_AT: u16 = 13;
 
@@ -36,13 +36,7 @@ pub fn compare_and_write(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     Ok(Outcome::Engine(Plan {
         buffer: ctx.data_out.to_vec(),
         jobs: vec![job],
-        finish: Box::new(move |_, done| {
-            if let Some(miss) = done.completions.iter().find(|c| c.status == CompletionStatus::Miscompare) {
-                return Err(Sense::new(SenseKey::MISCOMPARE, Asc::MISCOMPARE_DURING_VERIFY)
-                    .with_information(miss.miscompare_offset.into()));
-            }
-            jobs_succeeded(&done.completions, &unit).map(|()| Vec::new())
-        }),
+        finish: Box::new(move |_, done| compared(&done.completions, &unit).map(|()| Vec::new())),
         fua: ctx.cdb[1] & FUA != 0,
     }))
 }

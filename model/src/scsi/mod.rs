@@ -8,16 +8,18 @@
 //! 3. [`command::check_reserved`] rejects any bit outside the command's usage mask (24/00 + field
 //!    pointer).
 //! 4. The gates every command must pass ([`Target::admit`] runs them alone, for a back end that executes
-//!    the command elsewhere): a pending [`unit_attention`] condition.
+//!    the command elsewhere): a pending [`unit_attention`] condition, a reservation conflict, a stopped unit.
 //! 5. The command's handler validates its fields and either answers at once or returns a [`Plan`]: a
-//!    staging buffer, a batch of engine jobs, and a finisher that turns the completions into the answer.
+//!    staging buffer, a batch of engine jobs, and a finisher that turns the completions into the answer
+//!    — or, for a plan of rounds ([`Next`]), into another batch (ORWRITE's read-modify-write).
 //! 6. The plan's jobs run on the [`OffloadBlock`]; host data-out and data-in pass through the staging
 //!    buffer, so every medium access — host reads and writes included — takes a range lock.
 //!
 //! One module per command family: [`inquiry`] (standard data and VPD pages), [`capacity`], [`mode`],
 //! [`report`] (REPORT LUNS and REPORT SUPPORTED OPERATION CODES), [`port_groups`] (REPORT TARGET PORT
 //! GROUPS and the port identifiers VPD 83h reports), [`read_write`] (READ and WRITE (6), (10), (12),
-//! (16) and WRITE ATOMIC (16)), [`compare_write`], [`write_same`], [`unmap`], [`lba_status`], [`xcopy`]
+//! (16) and WRITE ATOMIC (16)), [`compare_write`], [`verify`] (VERIFY and WRITE AND VERIFY), [`orwrite`],
+//! [`write_same`], [`unmap`], [`lba_status`], [`xcopy`]
 //! (EXTENDED COPY), [`copy_results`] (RECEIVE COPY RESULTS), over the [`copy_manager`]'s book of lists,
 //! [`synchronize_cache`], [`pre_fetch`], [`start_stop`] (START STOP UNIT), [`defect_data`] (READ DEFECT
 //! DATA), [`request_sense`] and [`reservations`] (RESERVE/RELEASE, PERSISTENT RESERVE IN/OUT).
@@ -41,6 +43,7 @@ pub mod defect_data;
 pub mod inquiry;
 pub mod lba_status;
 pub mod mode;
+pub mod orwrite;
 pub mod port_groups;
 pub mod pre_fetch;
 pub mod read_write;
@@ -54,6 +57,7 @@ pub mod synchronize_cache;
 pub mod transfer;
 pub mod unit_attention;
 pub mod unmap;
+pub mod verify;
 pub mod write_same;
 pub mod xcopy;
 
@@ -83,7 +87,7 @@ pub struct Request {
 }
 
 /// An engine job the command issued, with its completion and predicted cycles (the vectors' record).
-pub use offload_vectors::case::JobRecord;
+pub use offload_vectors::case::{JobRecord, Staging};
 
 /// The target's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +124,8 @@ pub struct Ctx<'a> {
     pub data_out: &'a [u8],
     /// The staging buffer this command's host data goes through: commands take slots in arrival order.
     pub slot: u16,
+    /// How many commands arrived together with this one, itself included.
+    pub group: usize,
 }
 
 impl Ctx<'_> {
@@ -136,16 +142,42 @@ pub struct Completed {
     pub buffer: Vec<u8>,
 }
 
-/// Turns a plan's completions into data-in or a check condition.
-pub type Finisher = Box<dyn FnOnce(&mut TargetState, Completed) -> Result<Vec<u8>, Sense>>;
+/// A command's answer: data-in, or the sense of a CHECK CONDITION.
+pub type Answer = Result<Vec<u8>, Sense>;
 
-/// Engine work for one command.
-pub struct Plan {
+/// Turns a plan's completions into what comes next: by default the answer (data-in or a check
+/// condition); for a plan of several rounds, [`Next`].
+pub type Finisher<T = Answer> = Box<dyn FnOnce(&mut TargetState, Completed) -> T>;
+
+/// Engine work for one command: one batch of jobs, then its finisher. A plan whose finisher returns
+/// [`Next`] may continue with another batch once its jobs have completed (ORWRITE's read, then its
+/// compare-and-write).
+pub struct Plan<T = Answer> {
     pub buffer: Vec<u8>,
     pub jobs: Vec<Job>,
-    pub finish: Finisher,
+    pub finish: Finisher<T>,
     /// The CDB's FUA bit: what the jobs write must be durable before GOOD whatever the write cache.
     pub fua: bool,
+}
+
+/// What a plan of several rounds does after a round's jobs completed.
+pub enum Next {
+    Done(Answer),
+    /// Another round: its jobs run with the next round of the concurrent group's continuing plans.
+    More(Plan<Next>),
+}
+
+impl Plan {
+    /// The plan as the first and only round of a plan of rounds.
+    fn into_rounds(self) -> Plan<Next> {
+        let finish = self.finish;
+        Plan {
+            buffer: self.buffer,
+            jobs: self.jobs,
+            finish: Box::new(move |state, done| Next::Done(finish(state, done))),
+            fua: self.fua,
+        }
+    }
 }
 
 /// A handler's decision.
@@ -157,6 +189,8 @@ pub enum Outcome {
     /// Answered CONDITION MET without the engines (PRE-FETCH: the range is in the cache).
     ConditionMet,
     Engine(Plan),
+    /// Engine work in rounds: each round's finisher decides whether another follows.
+    Rounds(Plan<Next>),
 }
 
 /// Handlers return this; `Err` is a CHECK CONDITION.
@@ -278,6 +312,20 @@ impl TargetState {
         self.reservations.logical_unit_reset(lun);
         self.unit_attentions.establish_for_all(lun, asc, None);
     }
+}
+
+/// A command whose engine work is under way: its request's place in the group, its queue and staging
+/// buffer, the plan of its next round and the jobs its earlier rounds ran.
+struct InFlight {
+    index: usize,
+    queue: u8,
+    slot: u16,
+    plan: Plan<Next>,
+    records: Vec<JobRecord>,
+    /// Any round's FUA: the blocks any round wrote must be durable.
+    fua: bool,
+    /// Whether the plan is past its first round (its buffer no longer the command's data-out).
+    later_round: bool,
 }
 
 /// Commands that can be in progress at once (one staging buffer each).
@@ -411,7 +459,7 @@ impl Target {
     /// reject earlier (unknown operation code, unreachable LUN, reserved bit) is left to the executor,
     /// which rejects it the same way.
     pub fn admit(&mut self, initiator: &str, lun: u16, cdb: &[u8]) -> Option<Response> {
-        let ctx = Ctx { initiator, lun, cdb, data_out: &[], slot: self.next_slot };
+        let ctx = Ctx { initiator, lun, cdb, data_out: &[], slot: self.next_slot, group: 1 };
         let (spec, lun_reachable) = self.validate(&ctx).ok()?;
         let refusal = self.gates(&ctx, spec, lun_reachable).err()?;
         Some(match refusal {
@@ -440,7 +488,7 @@ impl Target {
             return requests.chunks(MAX_CONCURRENT).flat_map(|group| self.execute_concurrently(group)).collect();
         }
         let mut responses: Vec<Option<Response>> = vec![None; requests.len()];
-        let mut pending: Vec<(usize, u8, u16, Plan)> = Vec::new();
+        let mut pending: Vec<InFlight> = Vec::new();
         for (i, request) in requests.iter().enumerate() {
             let slot = self.next_slot;
             self.next_slot = self.next_slot.wrapping_add(1);
@@ -450,53 +498,95 @@ impl Target {
                 cdb: &request.cdb,
                 data_out: &request.data_out,
                 slot,
+                group: requests.len(),
             };
-            match self.dispatch(&ctx) {
-                Ok(Outcome::Done(data_in)) => responses[i] = Some(self.respond(request.lun, Ok(data_in), Vec::new())),
+            let verdict = self.dispatch(&ctx);
+            self.state.queue_reservation_attentions();
+            let plan = match verdict {
+                Ok(Outcome::Done(data_in)) => {
+                    responses[i] = Some(self.respond(request.lun, Ok(data_in), Vec::new()));
+                    continue;
+                }
                 Ok(Outcome::Durable(durable)) => {
                     let response = self.respond(request.lun, Ok(Vec::new()), Vec::new());
                     responses[i] = Some(Response { durable: vec![durable], ..response });
+                    continue;
                 }
                 Ok(Outcome::ConditionMet) => {
                     let response = self.respond(request.lun, Ok(Vec::new()), Vec::new());
                     responses[i] = Some(Response { status: CONDITION_MET, ..response });
+                    continue;
                 }
-                Ok(Outcome::Engine(plan)) => {
-                    let queue = self.queue_for(&request.initiator);
-                    pending.push((i, queue, slot, plan));
+                Ok(Outcome::Engine(plan)) => plan.into_rounds(),
+                Ok(Outcome::Rounds(plan)) => plan,
+                Err(Refusal::Check(sense)) => {
+                    responses[i] = Some(self.respond(request.lun, Err(sense), Vec::new()));
+                    continue;
                 }
-                Err(Refusal::Check(sense)) => responses[i] = Some(self.respond(request.lun, Err(sense), Vec::new())),
-                Err(Refusal::ReservationConflict) => responses[i] = Some(Response::reservation_conflict()),
-            }
-            self.state.queue_reservation_attentions();
+                Err(Refusal::ReservationConflict) => {
+                    responses[i] = Some(Response::reservation_conflict());
+                    continue;
+                }
+            };
+            let queue = self.queue_for(&request.initiator);
+            let fua = plan.fua;
+            pending.push(InFlight { index: i, queue, slot, fua, plan, records: Vec::new(), later_round: false });
         }
 
+        // Round after round, each in-flight command's next batch runs on its queue; a command leaves when
+        // its finisher answers. The loop ends because every plan of rounds bounds its own rounds (ORWRITE:
+        // group size + 1 attempts), and a plan of one round leaves after the first.
+        while !pending.is_empty() {
+            pending = self.run_round(pending, |i, response| responses[i] = Some(response), requests);
+        }
+        responses.into_iter().map(|r| r.expect("every request answered")).collect()
+    }
+
+    /// Runs one batch of every in-flight command, answers the commands whose plans are done and returns
+    /// the ones that continue.
+    fn run_round(
+        &mut self,
+        mut in_flight: Vec<InFlight>,
+        mut answer: impl FnMut(usize, Response),
+        requests: &[Request],
+    ) -> Vec<InFlight> {
         let queues = self.state.config.timing.queues as usize;
         let mut work: Vec<Vec<JobBatch>> = vec![Vec::new(); queues];
-        for (_, queue, slot, plan) in &mut pending {
-            self.memory.set_buffer(*slot, std::mem::take(&mut plan.buffer));
-            work[usize::from(*queue)].push(JobBatch { jobs: plan.jobs.clone() });
+        let mut staging: Vec<Option<Staging>> = Vec::with_capacity(in_flight.len());
+        for command in &mut in_flight {
+            let buffer = std::mem::take(&mut command.plan.buffer);
+            // A later round's buffer is the front end's own work: the record carries it for replays.
+            staging.push(command.later_round.then(|| Staging { slot: command.slot, data: buffer.clone() }));
+            self.memory.set_buffer(command.slot, buffer);
+            work[usize::from(command.queue)].push(JobBatch { jobs: command.plan.jobs.clone() });
         }
         let mut results: Vec<std::vec::IntoIter<Vec<Completion>>> =
             self.block.run(&mut self.memory, work).into_iter().map(Vec::into_iter).collect();
 
-        for (i, queue, slot, plan) in pending {
-            let completions = results[usize::from(queue)].next().expect("one result per batch");
-            let buffer = self.memory.take_buffer(slot);
-            let records = plan
-                .jobs
-                .into_iter()
-                .zip(completions.iter().cloned())
-                .map(|(job, completion)| JobRecord { predicted_cycles: completion.cycles(), job, completion })
-                .collect();
-            let result = (plan.finish)(&mut self.state, Completed { completions, buffer });
-            let mut response = self.respond(requests[i].lun, result, records);
-            if response.status == GOOD {
-                response.durable = self.must_be_durable(&response.jobs, plan.fua);
+        let mut continuing = Vec::new();
+        for (mut command, mut staging) in in_flight.into_iter().zip(staging) {
+            let completions = results[usize::from(command.queue)].next().expect("one result per batch");
+            let buffer = self.memory.take_buffer(command.slot);
+            let plan = command.plan;
+            command.records.extend(plan.jobs.into_iter().zip(completions.iter().cloned()).map(|(job, completion)| {
+                JobRecord { predicted_cycles: completion.cycles(), job, completion, staging: staging.take() }
+            }));
+            match (plan.finish)(&mut self.state, Completed { completions, buffer }) {
+                Next::More(next) => {
+                    command.fua |= next.fua;
+                    continuing.push(InFlight { plan: next, later_round: true, ..command });
+                }
+                Next::Done(result) => {
+                    let lun = requests[command.index].lun;
+                    let mut response = self.respond(lun, result, command.records);
+                    if response.status == GOOD {
+                        response.durable = self.must_be_durable(&response.jobs, command.fua);
+                    }
+                    answer(command.index, response);
+                }
             }
-            responses[i] = Some(response);
         }
-        responses.into_iter().map(|r| r.expect("every request answered")).collect()
+        continuing
     }
 
     fn respond(&self, lun: u16, result: Result<Vec<u8>, Sense>, jobs: Vec<JobRecord>) -> Response {
@@ -512,17 +602,13 @@ impl Target {
         }
     }
 
-    /// What a command that completed GOOD wrote (its jobs' destinations on units) on units whose write
-    /// cache is disabled, or all of it with FUA=1: the write cache is the destination unit's, so an
-    /// EXTENDED COPY between units follows each one's.
+    /// What a command that completed GOOD wrote (the unit blocks its jobs wrote — a compare job writes
+    /// none) on units whose write cache is disabled, or all of it with FUA=1: the write cache is the
+    /// destination unit's, so an EXTENDED COPY between units follows each one's.
     fn must_be_durable(&self, jobs: &[JobRecord], fua: bool) -> Vec<Durable> {
         jobs.iter()
-            .filter_map(|r| match address::decode(r.job.dst) {
-                address::Region::Unit { unit, offset } => {
-                    Some(Durable { lun: unit, lba: offset >> r.job.block_shift, blocks: r.job.blocks.into() })
-                }
-                address::Region::Buffer { .. } => None,
-            })
+            .filter_map(|r| r.job.written(&r.completion))
+            .map(|w| Durable { lun: w.unit, lba: w.lba, blocks: w.blocks })
             .filter(|d| must_be_durable(fua, self.state.write_cache(d.lun)))
             .collect()
     }
@@ -577,6 +663,11 @@ impl Target {
                 defect_data::read_defect_data(state, ctx, spec.command)
             }
             Command::CompareAndWrite => compare_write::compare_and_write(state, ctx),
+            Command::OrWrite16 => orwrite::orwrite(state, ctx),
+            Command::Verify10 | Command::Verify12 | Command::Verify16 => verify::verify(state, ctx),
+            Command::WriteAndVerify10 | Command::WriteAndVerify12 | Command::WriteAndVerify16 => {
+                verify::write_and_verify(state, ctx)
+            }
             Command::WriteSame10 | Command::WriteSame16 => write_same::write_same(state, ctx, spec.command),
             Command::Unmap => unmap::unmap(state, ctx),
             Command::GetLbaStatus => lba_status::get_lba_status(state, memory, ctx),

@@ -9,13 +9,14 @@
 //! keeps its own rule for direct callers: the data-out must be exactly what the CDB implies.
 
 use offload_scsi::command::lookup;
-use offload_scsi::{Command, Fields};
+use offload_scsi::{Command, Fields, block_fields};
 
 /// What a command's data-out is made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DataOutShape {
-    /// Logical blocks written one after another (WRITE (10), (12) and (16)): a transfer of fewer whole blocks is
-    /// the same command with a smaller TRANSFER LENGTH, which sits at `length_field` in the CDB.
+    /// Logical blocks one after another (WRITE, WRITE AND VERIFY, ORWRITE, VERIFY with BYTCHK 01b): a
+    /// transfer of fewer whole blocks is the same command with a smaller TRANSFER LENGTH (VERIFICATION
+    /// LENGTH), which sits at `length_field` in the CDB.
     Blocks { block_size: u32, length_field: std::ops::Range<usize> },
     /// A parameter list of PARAMETER LIST LENGTH bytes (UNMAP, EXTENDED COPY, MODE SELECT): bytes offered
     /// beyond it are not transferred; a shorter list is the device server's to judge.
@@ -55,6 +56,20 @@ pub fn implied_data_out(cdb: &[u8], block_size: u32) -> Option<ImpliedDataOut> {
         Command::Write6 => exact(if cdb[4] == 0 { 256 } else { u64::from(cdb[4]) } * block),
         // A part of an atomic write is not the write that was asked for: exactly TRANSFER LENGTH blocks.
         Command::WriteAtomic16 => exact(u64::from(cdb.be16(12)) * block),
+        Command::WriteAndVerify10 | Command::WriteAndVerify12 | Command::WriteAndVerify16 | Command::OrWrite16 => {
+            let f = block_fields(cdb);
+            blocks(f.length_field, f.blocks)
+        }
+        // BYTCHK (byte 1, bits 2–1): 01b a block of data-out per block verified, 11b one block for all of
+        // them, 00b (and the reserved 10b) none.
+        Command::Verify10 | Command::Verify12 | Command::Verify16 => {
+            let f = block_fields(cdb);
+            match (cdb[1] >> 1) & 0b11 {
+                0b01 => blocks(f.length_field, f.blocks),
+                0b11 if f.blocks > 0 => exact(block),
+                _ => exact(0),
+            }
+        }
         // NUMBER OF LOGICAL BLOCKS (byte 13) blocks to compare, then as many to write.
         Command::CompareAndWrite => exact(2 * u64::from(cdb[13]) * block),
         Command::WriteSame10 => exact(block),
@@ -117,6 +132,31 @@ mod tests {
         assert_eq!(implied_data_out(&cdb::write_same16(0x08, 0, 100), 512).unwrap().bytes, 512);
         let ndob = implied_data_out(&cdb::write_same16(0x01, 0, 100), 512).unwrap();
         assert_eq!(ndob, ImpliedDataOut { bytes: 0, shape: DataOutShape::Exact });
+    }
+
+    #[test]
+    fn write_and_verify_and_orwrite_imply_transfer_length_blocks() {
+        // SBC-4 WRITE AND VERIFY (10)/(12)/(16), ORWRITE (16): TRANSFER LENGTH at bytes 7-8, 6-9, 10-13.
+        let wv10 = implied_data_out(&cdb::write_and_verify(10, 0x02, 5, 3), 512).unwrap();
+        assert_eq!(wv10, ImpliedDataOut { bytes: 1536, shape: shape_of_blocks(512, 7..9) });
+        let wv12 = implied_data_out(&cdb::write_and_verify(12, 0, 5, 2), 4096).unwrap();
+        assert_eq!(wv12, ImpliedDataOut { bytes: 8192, shape: shape_of_blocks(4096, 6..10) });
+        let wv16 = implied_data_out(&cdb::write_and_verify(16, 0x02, 5, 1), 512).unwrap();
+        assert_eq!(wv16, ImpliedDataOut { bytes: 512, shape: shape_of_blocks(512, 10..14) });
+        let or = implied_data_out(&cdb::orwrite16(0, 5, 4), 512).unwrap();
+        assert_eq!(or, ImpliedDataOut { bytes: 2048, shape: shape_of_blocks(512, 10..14) });
+    }
+
+    #[test]
+    fn verify_implies_what_bytchk_says() {
+        // BYTCHK 00b: no data-out; 01b: VERIFICATION LENGTH blocks; 11b: one block (none for length 0).
+        assert_eq!(implied_data_out(&cdb::verify(10, 0x00, 0, 8), 512).unwrap().bytes, 0);
+        let compare = implied_data_out(&cdb::verify(12, 0x02, 0, 8), 512).unwrap();
+        assert_eq!(compare, ImpliedDataOut { bytes: 4096, shape: shape_of_blocks(512, 6..10) });
+        let one = implied_data_out(&cdb::verify(16, 0x06, 0, 8), 4096).unwrap();
+        assert_eq!(one, ImpliedDataOut { bytes: 4096, shape: DataOutShape::Exact });
+        assert_eq!(implied_data_out(&cdb::verify(16, 0x06, 0, 0), 512).unwrap().bytes, 0);
+        assert_eq!(implied_data_out(&cdb::verify(10, 0x04, 0, 8), 512).unwrap().bytes, 0, "10b: reserved");
     }
 
     #[test]

@@ -177,6 +177,8 @@ impl Case {
     }
 }
 
+mod verify;
+
 /// Every case, in a stable order.
 pub fn catalogue() -> Vec<CaseSpec> {
     let mut all = Vec::new();
@@ -190,6 +192,9 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(software_write_protect_cases());
     all.extend(defect_data_cases());
     all.extend(compare_and_write_cases());
+    all.extend(verify::verify_cases());
+    all.extend(verify::write_and_verify_cases());
+    all.extend(verify::orwrite_cases());
     all.extend(synchronize_cache_cases());
     all.extend(write_same_cases());
     all.extend(unmap_cases());
@@ -200,6 +205,7 @@ pub fn catalogue() -> Vec<CaseSpec> {
     all.extend(concurrency_cases());
     all.extend(unit_attention_cases());
     all.extend(reservation_cases());
+    all.extend(verify::orwrite_concurrency_cases());
     all
 }
 

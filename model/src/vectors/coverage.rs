@@ -2,7 +2,8 @@
 //!
 //! Bins come from two places: the bins a case declares (boundaries, flags, situations), and the bins its
 //! results reach, derived here: `COMMAND → outcome` for every command (outcome `GOOD` or the sense key /
-//! ASC / ASCQ), and `COMMAND @ N-byte blocks` for the unit it addressed. [`REQUIRED`] lists the bins the
+//! ASC / ASCQ), `COMMAND @ N-byte blocks` for the unit it addressed, and `ORWRITE retried` for an ORWRITE
+//! that had to issue its read and compare-and-write again. [`REQUIRED`] lists the bins the
 //! catalogue must reach; a missing one fails `make vectors-check`.
 
 use std::collections::BTreeMap;
@@ -92,6 +93,35 @@ pub const REQUIRED: &[&str] = &[
     "COMPARE AND WRITE → 5/21/00",
     "COMPARE AND WRITE → 5/24/00",
     "COMPARE AND WRITE → 7/27/00",
+    "VERIFY(10) → GOOD",
+    "VERIFY(10) → E/1D/00",
+    "VERIFY(10) → 3/11/00",
+    "VERIFY(10) → 5/21/00",
+    "VERIFY(10) → 5/24/00",
+    "VERIFY(12) → GOOD",
+    "VERIFY(12) → E/1D/00",
+    "VERIFY(12) → 5/21/00",
+    "VERIFY(12) → 5/24/00",
+    "VERIFY(16) → GOOD",
+    "VERIFY(16) → E/1D/00",
+    "VERIFY(16) → 3/11/00",
+    "VERIFY(16) → 5/21/00",
+    "VERIFY(16) → 5/24/00",
+    "WRITE AND VERIFY(10) → GOOD",
+    "WRITE AND VERIFY(10) → 3/0C/00",
+    "WRITE AND VERIFY(10) → 5/24/00",
+    "WRITE AND VERIFY(10) → 7/27/00",
+    "WRITE AND VERIFY(12) → GOOD",
+    "WRITE AND VERIFY(12) → 5/24/00",
+    "WRITE AND VERIFY(16) → GOOD",
+    "WRITE AND VERIFY(16) → 3/0C/00",
+    "WRITE AND VERIFY(16) → 5/21/00",
+    "WRITE AND VERIFY(16) → 5/24/00",
+    "ORWRITE(16) → GOOD",
+    "ORWRITE(16) → 3/11/00",
+    "ORWRITE(16) → 5/21/00",
+    "ORWRITE(16) → 5/24/00",
+    "ORWRITE(16) → 7/27/00",
     "SYNCHRONIZE CACHE(10) → GOOD",
     "SYNCHRONIZE CACHE(10) → 5/21/00",
     "SYNCHRONIZE CACHE(10) → 5/24/00",
@@ -224,6 +254,9 @@ pub const REQUIRED: &[&str] = &[
     "READ(16) @ 4096-byte blocks",
     "WRITE(16) @ 4096-byte blocks",
     "COMPARE AND WRITE @ 4096-byte blocks",
+    "VERIFY(16) @ 4096-byte blocks",
+    "WRITE AND VERIFY(16) @ 4096-byte blocks",
+    "ORWRITE(16) @ 4096-byte blocks",
     "WRITE SAME(16) @ 4096-byte blocks",
     "UNMAP @ 4096-byte blocks",
     "EXTENDED COPY(LID1) @ 4096-byte blocks",
@@ -243,6 +276,11 @@ pub const REQUIRED: &[&str] = &[
     "access denied",
     "miscompare at first byte",
     "miscompare at last byte",
+    "miscompare in a later block",
+    "BYTCHK 00b",
+    "BYTCHK 01b",
+    "BYTCHK 11b",
+    "ORWRITE retried",
     "medium error",
     "stopped unit",
     "software write protect",
@@ -262,6 +300,10 @@ pub fn bins_of(case: &Case) -> Vec<String> {
             _ => sense_summary(&c.expect.sense),
         };
         bins.push(format!("{name} → {outcome}"));
+        // ORWRITE's read and compare-and-write issued again: another writer changed the range in between.
+        if name == "ORWRITE(16)" && c.jobs.len() > 2 {
+            bins.push("ORWRITE retried".to_owned());
+        }
         if let Some(unit) = case.config.units.get(usize::from(c.lun)) {
             bins.push(format!("{name} @ {}-byte blocks", unit.block_size));
         }

@@ -151,6 +151,8 @@ pub fn final_media(before: &[UnitStore], after: &[UnitStore]) -> FinalMedia {
 pub enum MemhSkip {
     #[error("no engine jobs")]
     NoJobs,
+    #[error("the front end sets a staging buffer between jobs (a plan of rounds)")]
+    FrontEndStaging,
     #[error("memory at {0:#x} lies outside the bench memory")]
     OutOfBench(u64),
 }
@@ -168,6 +170,10 @@ pub fn memh_files(case: &offload_vectors::case::Case) -> Result<Vec<(&'static st
     if records.is_empty() {
         return Err(MemhSkip::NoJobs);
     }
+    // The images load once, before the first job: a buffer the front end sets later has no place in them.
+    if records.iter().any(|r| r.staging.is_some()) {
+        return Err(MemhSkip::FrontEndStaging);
+    }
     records.sort_by_key(|r| r.completion.commit);
 
     let mut memory = Memory::new(case.config.units.iter().map(UnitStore::new).collect());
@@ -175,7 +181,7 @@ pub fn memh_files(case: &offload_vectors::case::Case) -> Result<Vec<(&'static st
     // Command k took staging-buffer slot k; a buffer is as large as the jobs that reach into it.
     let mut buffer_len = std::collections::BTreeMap::<u16, u64>::new();
     for r in &records {
-        for range in [Some(r.job.exclusive_range()), r.job.shared_range()].into_iter().flatten() {
+        for range in r.job.ranges() {
             if let crate::address::Region::Buffer { slot, offset } = crate::address::decode(range.start) {
                 let len = buffer_len.entry(slot).or_default();
                 *len = (*len).max(offset + (range.end - range.start));
@@ -193,7 +199,7 @@ pub fn memh_files(case: &offload_vectors::case::Case) -> Result<Vec<(&'static st
     // The images hold what the jobs touch: every block of every job's ranges, and the buffers.
     let mut touched = std::collections::BTreeSet::<(u16, u64, u32)>::new();
     for r in &records {
-        for range in [Some(r.job.exclusive_range()), r.job.shared_range()].into_iter().flatten() {
+        for range in r.job.ranges() {
             if let crate::address::Region::Unit { unit, offset } = crate::address::decode(range.start) {
                 let bs = case.config.units.get(usize::from(unit)).map_or(512, |u| u.block_size);
                 let first = offset / u64::from(bs);

@@ -304,6 +304,12 @@ impl Sense {
         Sense::parameter_field(Asc::INVALID_FIELD_IN_PARAMETER_LIST, byte, bit)
     }
 
+    /// MISCOMPARE / MISCOMPARE DURING VERIFY OPERATION, INFORMATION the byte offset of the first
+    /// difference from the start of the compared data (COMPARE AND WRITE, VERIFY, WRITE AND VERIFY).
+    pub const fn miscompare(offset: u64) -> Sense {
+        Sense::new(SenseKey::MISCOMPARE, Asc::MISCOMPARE_DURING_VERIFY).with_information(offset)
+    }
+
     /// COPY ABORTED for segment `segment`, with a segment pointer (SD=1) at byte `byte` of its descriptor.
     pub const fn copy_aborted(segment: u16, asc: Asc, byte: u16) -> Sense {
         let mut s = Sense::new(SenseKey::COPY_ABORTED, asc).pointing(KeySpecific::Segment {
