@@ -54,12 +54,15 @@ setup-peer:
 # back end; then the groups that want a second I_T nexus over two paths, a sample of groups against a
 # CHAP-enabled target (credentials in the URL) and the write-protection group on a write-protected unit;
 # each group under a timeout. Pass / fail / skip / not run per test and totals, also in
-# iscsi/reports/conformance.md. Fails on any outcome not listed in iscsi/conformance/known.txt.
+# iscsi/reports/conformance.md. Fails on any outcome not listed in iscsi/conformance/known.txt
+# (report-test.sh first checks report.pl on hand-written logs).
 conformance: iscsi
+	iscsi/conformance/report-test.sh
 	CONFORMANCE_COMMAND="make conformance" iscsi/conformance/run.sh
 
 # The same, side by side with tgt's tgtd (the same units, a CHAP target) on loopback: iscsi/reports/conformance-peer.md.
 conformance-peer: iscsi setup-peer
+	iscsi/conformance/report-test.sh
 	CONFORMANCE_COMMAND="make conformance-peer" iscsi/conformance/run.sh peer
 
 # The main job: regenerate the golden vectors from the model, check the fast path and the RTL (through

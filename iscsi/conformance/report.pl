@@ -178,14 +178,13 @@ push @md, '| **tests run** | ' . join(' | ', map { $ran - ($totals{$_}{'not run'
 
 my $unexpected = 0;
 my (@notes, @md_notes, @pending);
-# A table cell: one line, no bare column separators, not too long.
-sub cell {
+# One line, not too long; in a table cell also without bare column separators.
+sub line {
     my $t = shift // '';
     $t =~ s/\s+/ /g;
-    $t = substr($t, 0, 297) . '...' if length $t > 300;
-    $t =~ s/\|/\\|/g;
-    return $t;
+    return length $t > 300 ? substr($t, 0, 297) . '...' : $t;
 }
+sub cell { my $t = line(shift); $t =~ s/\|/\\|/g; return $t; }
 for my $c (@columns) {
     for my $name (@order) {
         my $o = $result{$c}{$name};
@@ -202,7 +201,7 @@ for my $c (@columns) {
         } else {
             $mark = 'peer';
         }
-        push @notes, sprintf("%-${cw}s %-${w}s %-8s %s\n%-${cw}s %-${w}s %-8s   libiscsi: %s", $c, $name, $o, $mark, '', '', '', cell($reason{$c}{$name}));
+        push @notes, sprintf("%-${cw}s %-${w}s %-8s %s\n%-${cw}s %-${w}s %-8s   libiscsi: %s", $c, $name, $o, $mark, '', '', '', line($reason{$c}{$name}));
         push @md_notes, '| ' . join(' | ', $c, $name, $o, cell($mark), cell($reason{$c}{$name})) . ' |';
     }
 }
