@@ -49,16 +49,20 @@ setup-peer:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# libiscsi's iscsi-test-cu against offload-iscsi on loopback: the groups CompareAndWrite, ExtendedCopy,
-# ReceiveCopyResults, WriteSame10, WriteSame16, Unmap, GetLBAStatus, Inquiry, ReportSupportedOpcodes,
-# ReadCapacity16, Write10, Write16 (DPOFUA and FUA) and ModeSense6 on a thick and a thin unit, with the
-# model and with the fast path as the back end; pass / fail / skip per test and totals, also in
-# iscsi/reports/conformance.md. Fails on any outcome not listed in iscsi/conformance/known.txt.
+# libiscsi's iscsi-test-cu against offload-iscsi on loopback: every group of the SCSI and iSCSI families
+# (from iscsi-test-cu --list) on a thick and a thin unit, with the model and with the fast path as the
+# back end; then the groups that want a second I_T nexus over two paths, a sample of groups against a
+# CHAP-enabled target (credentials in the URL) and the write-protection group on a write-protected unit;
+# each group under a timeout. Pass / fail / skip / not run per test and totals, also in
+# iscsi/reports/conformance.md. Fails on any outcome not listed in iscsi/conformance/known.txt
+# (report-test.sh first checks report.pl on hand-written logs).
 conformance: iscsi
+	iscsi/conformance/report-test.sh
 	CONFORMANCE_COMMAND="make conformance" iscsi/conformance/run.sh
 
-# The same, side by side with tgt's tgtd (a thick and a thin unit) on loopback: iscsi/reports/conformance-peer.md.
+# The same, side by side with tgt's tgtd (the same units, a CHAP target) on loopback: iscsi/reports/conformance-peer.md.
 conformance-peer: iscsi setup-peer
+	iscsi/conformance/report-test.sh
 	CONFORMANCE_COMMAND="make conformance-peer" iscsi/conformance/run.sh peer
 
 # The main job: regenerate the golden vectors from the model, check the fast path and the RTL (through
