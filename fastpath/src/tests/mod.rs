@@ -319,6 +319,6 @@ fn assert_lba_out_of_range(d: &Sense) {
 
 use offload_vectors::cdb::{
     compare_and_write as caw, copy_list, cscd, extended_copy as xcopy_cdb, orwrite16, pre_fetch10, read6, read10,
-    read12, read16, segment, start_stop_unit, unmap as unmap_cdb, unmap_list, verify, write_and_verify,
-    write_atomic16, write_same10 as ws10, write_same16 as ws16, write6, write10, write12, write16,
+    read12, read16, segment, start_stop_unit, unmap as unmap_cdb, unmap_list, verify, write_and_verify, write_atomic16,
+    write_same10 as ws10, write_same16 as ws16, write6, write10, write12, write16,
 };
