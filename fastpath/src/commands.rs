@@ -256,6 +256,7 @@ pub(crate) fn write_same(
         return Err(Sense::invalid_cdb_field(length_at, None).into());
     }
     lba_range(unit, lba, blocks)?;
+    writable(unit)?; // before the Data-Out, as the model checks
     if flags & NDOB != 0 {
         if !request.data_out.is_empty() {
             return Err(Sense::invalid_cdb_field(1, Some(0)).into());
@@ -263,7 +264,6 @@ pub(crate) fn write_same(
     } else if request.data_out.len() as u64 != u64::from(unit.block_size) {
         return Err(Sense::invalid_cdb_field(length_at, None).into());
     }
-    writable(unit)?;
 
     let end = lba + blocks;
     let bad = first_bad(unit.bad_blocks, lba, end);

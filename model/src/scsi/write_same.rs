@@ -38,6 +38,9 @@ pub fn write_same(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
         return Err(Sense::invalid_cdb_field(length_at, None));
     }
     lba_range(&unit, lba, blocks)?;
+    // Write protection before the Data-Out: a protected unit refuses the write whatever it carries
+    // (SBC-4 orders neither; a host probing protection sends WRITE SAME without a buffer).
+    writable(state, ctx.lun)?;
     if flags & NDOB != 0 {
         if !ctx.data_out.is_empty() {
             return Err(bit(NDOB));
@@ -45,7 +48,6 @@ pub fn write_same(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerRe
     } else {
         expect_data_out(ctx, unit.block_size.into(), length_at)?;
     }
-    writable(state, ctx.lun)?;
 
     let zeros = ctx.data_out.iter().all(|&b| b == 0);
     let shift = block_shift(&unit);

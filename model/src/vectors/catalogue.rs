@@ -868,6 +868,16 @@ fn write_same_cases() -> Vec<CaseSpec> {
             .cmd(THIN, write_same16(UNMAP | ANCHOR, 33, 6), vec![0; 512])
             .done(),
     );
+    v.push(
+        case(
+            "write_same/protected-without-data-out",
+            "a write-protected unit: 7/27/00 before the Data-Out is looked at (none, or the wrong size)",
+        )
+        .cmd(PROTECTED, write_same10(UNMAP, 0, 1), vec![])
+        .cmd(PROTECTED, write_same16(UNMAP, 0, 1), vec![])
+        .cmd(PROTECTED, write_same16(0, 0, 1), vec![0; 100])
+        .done(),
+    );
     v
 }
 
