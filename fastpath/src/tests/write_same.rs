@@ -124,7 +124,9 @@ fn write_same_range_and_write_protect() {
     r.units[0].2.write_protected = true;
     assert_sense(&r.check(0, &ws10(0, 0, 1), &[1; 512]), 7, 0x27, 0);
     assert_sense(&r.check(0, &ws16(NDOB, 0, 1), &[]), 7, 0x27, 0);
-    // The data-out is checked before write protection.
+    // Write protection is checked before the data-out: a protected unit refuses even a missing block.
+    assert_sense(&r.check(0, &ws16(0, 0, 1), &[]), 7, 0x27, 0);
+    r.units[0].2.write_protected = false;
     assert_cdb_field(&r.check(0, &ws16(0, 0, 1), &[]), 10, None);
 }
 
