@@ -1,4 +1,5 @@
-//! What every answer must satisfy, whatever the input: GOOD with no sense, or CHECK CONDITION with
+//! What every answer must satisfy, whatever the input: GOOD, CONDITION MET (PRE-FETCH) or RESERVATION
+//! CONFLICT with no sense, or CHECK CONDITION with
 //! well-formed sense data (fixed 70h or descriptor 72h as the shared vocabulary's decoder reads it, a
 //! sense key a command can raise) whose INVALID FIELD field pointer lies inside the CDB or parameter list it blames.
 
@@ -17,8 +18,8 @@ fn malformed(what: impl Into<String>) -> Malformed {
 /// Checks one answer to `cdb` with `data_out`.
 pub fn check_answer(cdb: &[u8], data_out: &[u8], status: u8, sense: &[u8]) -> Result<(), Malformed> {
     match status {
-        0x00 if sense.is_empty() => Ok(()),
-        0x00 => Err(malformed("GOOD with sense data")),
+        0x00 | 0x04 | 0x18 if sense.is_empty() => Ok(()),
+        0x00 | 0x04 | 0x18 => Err(malformed(format!("status {status:#04x} with sense data"))),
         0x02 => {
             // Well-formed as the shared vocabulary reads it (lengths, descriptors, forwarded sense).
             let d = decode(sense).map_err(|e| malformed(e.to_string()))?;
@@ -71,6 +72,9 @@ mod tests {
         short[7] = 11;
         assert!(check_answer(&[0; 10], &[], 2, &short).is_err());
         assert!(check_answer(&[0; 10], &[], 0, &invalid_cdb_fixed(1)).is_err());
+        assert!(check_answer(&[0; 10], &[], 0x18, &invalid_cdb_fixed(1)).is_err(), "RESERVATION CONFLICT has no sense");
+        assert_eq!(check_answer(&[0x34; 10], &[], 0x04, &[]), Ok(()), "CONDITION MET");
+        assert!(check_answer(&[0; 10], &[], 0x08, &[]).is_err(), "BUSY is never answered");
         assert!(check_answer(&[0; 10], &[], 2, &[]).is_err());
     }
 }
