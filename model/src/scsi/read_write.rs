@@ -14,6 +14,7 @@
 
 use super::checks::{block_shift, expect_data_out, jobs_succeeded, lba_range, no_protection, unit_address, writable};
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
+use crate::config::UnitConfig;
 use crate::engine::{Job, JobOp};
 use offload_scsi::Sense;
 use offload_scsi::durability::FUA;
@@ -86,6 +87,19 @@ pub fn read(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
     }))
 }
 
+/// The copy job that writes `blocks` of the command's data-out, staged at the front of its buffer, to
+/// `unit` at `lba`.
+pub fn write_job(ctx: &Ctx, unit: &UnitConfig, lba: u64, blocks: u32) -> Job {
+    Job {
+        tag: 0,
+        op: JobOp::Copy,
+        src: ctx.buffer(0),
+        dst: unit_address(unit, ctx.lun, lba),
+        blocks,
+        block_shift: block_shift(unit),
+    }
+}
+
 pub fn write(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult {
     let (lba, blocks) = check(state, ctx, command)?;
     writable(state, ctx.lun)?;
@@ -95,14 +109,7 @@ pub fn write(state: &TargetState, ctx: &Ctx, command: Command) -> HandlerResult 
     if blocks == 0 {
         return Ok(Outcome::Done(Vec::new()));
     }
-    let job = Job {
-        tag: 0,
-        op: JobOp::Copy,
-        src: ctx.buffer(0),
-        dst: unit_address(&unit, ctx.lun, lba),
-        blocks,
-        block_shift: block_shift(&unit),
-    };
+    let job = write_job(ctx, &unit, lba, blocks);
     Ok(Outcome::Engine(Plan {
         buffer: ctx.data_out.to_vec(),
         jobs: vec![job],

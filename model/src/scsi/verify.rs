@@ -5,6 +5,7 @@
 //! first difference exactly as COMPARE AND WRITE does.
 
 use super::checks::{block_shift, compared, expect_data_out, lba_range, no_protection, unit_address, writable};
+use super::read_write::write_job;
 use super::{Ctx, HandlerResult, Outcome, Plan, TargetState};
 use crate::config::UnitConfig;
 use crate::engine::{Job, JobOp};
@@ -118,14 +119,7 @@ pub fn write_and_verify(state: &TargetState, ctx: &Ctx) -> HandlerResult {
     if blocks == 0 {
         return Ok(Outcome::Done(Vec::new()));
     }
-    let write = Job {
-        tag: 0,
-        op: JobOp::Copy,
-        src: ctx.buffer(0),
-        dst: unit_address(&unit, ctx.lun, lba),
-        blocks,
-        block_shift: block_shift(&unit),
-    };
+    let write = write_job(ctx, &unit, lba, blocks);
     // Medium verification reads back into the buffer after the data-out; a comparison compares with
     // the data-out itself.
     let mut buffer = ctx.data_out.to_vec();
