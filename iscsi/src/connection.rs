@@ -195,6 +195,16 @@ impl<'s, T: Transport> Connection<'s, T> {
         pdu::write_pdu(&mut self.writer, &m.encode(), self.digests)
     }
 
+    /// Sends a Data-In PDU whose data segment is `data` (the header `m` carries none): the data goes from
+    /// the answer to the stream without a copy of its own.
+    fn send_data_in(&mut self, m: DataIn, data: &[u8]) -> io::Result<()> {
+        if self.shared.settings.verbosity >= 2 {
+            self.shared.log(2, format_args!("{} <- {m:?} with {} bytes of data", self.id, data.len()));
+        }
+        let header = Message::DataIn(m).encode();
+        pdu::write_parts(&mut self.writer, &header.bhs, &header.ahs, data, self.digests)
+    }
+
     fn next_stat_sn(&mut self) -> u32 {
         let s = self.stat_sn;
         self.stat_sn = self.stat_sn.wrapping_add(1);
@@ -872,9 +882,9 @@ impl<'s, T: Transport> Connection<'s, T> {
                 numbers: self.numbers(stat_sn),
                 data_sn,
                 buffer_offset: offset as u32,
-                data: answer.data_in[offset..end].to_vec(),
+                data: Vec::new(),
             };
-            self.send(Message::DataIn(m))?;
+            self.send_data_in(m, &answer.data_in[offset..end])?;
             data_sn += 1;
             offset = end;
         }

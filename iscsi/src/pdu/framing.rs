@@ -2,7 +2,7 @@
 //! to a multiple of 4 bytes and the data digest over the padded data — read ([`read_pdu`]) and written
 //! ([`frame`], [`write_pdu`]).
 
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 
 use offload_scsi::Fields;
 
@@ -159,30 +159,67 @@ pub fn read_pdu<R: Read>(r: &mut R, digests: Digests, max_data: usize) -> Result
 /// The bytes of a PDU on the wire: header, padding and digests included.
 pub fn frame(pdu: &RawPdu, digests: Digests) -> Vec<u8> {
     let mut out = Vec::with_capacity(BHS_LEN + pdu.ahs.len() + pdu.data.len() + 12);
-    let mut bhs = pdu.bhs;
-    set_lengths(&mut bhs, pdu.ahs.len(), pdu.data.len());
-    out.extend_from_slice(&bhs);
-    out.extend_from_slice(&pdu.ahs);
-    if digests.header {
-        let digest = crc32c(&out);
-        out.extend_from_slice(&digest.to_le_bytes());
-    }
-    if !pdu.data.is_empty() {
-        let start = out.len();
-        out.extend_from_slice(&pdu.data);
-        out.resize(out.len() + pad4(pdu.data.len()), 0);
-        if digests.data {
-            let digest = crc32c(&out[start..]);
-            out.extend_from_slice(&digest.to_le_bytes());
-        }
-    }
+    write_pdu(&mut out, pdu, digests).expect("writing into a Vec does not fail");
     out
 }
 
-/// Writes one PDU (in one `write_all`, so PDUs from different threads never interleave on a shared,
-/// locked writer).
+/// Writes one PDU: header, padding and digests included.
 pub fn write_pdu<W: Write>(w: &mut W, pdu: &RawPdu, digests: Digests) -> io::Result<()> {
-    w.write_all(&frame(pdu, digests))
+    write_parts(w, &pdu.bhs, &pdu.ahs, &pdu.data, digests)
+}
+
+/// Writes the PDU of header `bhs` (its lengths set here), `ahs` and data segment `data`, with padding and
+/// digests, as one vectored write: the data goes from where it lies to the stream, never copied into a
+/// frame first (a Data-In PDU's data is a slice of the command's answer).
+pub fn write_parts<W: Write>(
+    w: &mut W,
+    bhs: &[u8; BHS_LEN],
+    ahs: &[u8],
+    data: &[u8],
+    digests: Digests,
+) -> io::Result<()> {
+    let mut header = *bhs;
+    set_lengths(&mut header, ahs.len(), data.len());
+    let mut header_digest = [0u8; 4];
+    if digests.header {
+        let mut c = Crc32c::default();
+        c.update(&header);
+        c.update(ahs);
+        header_digest = c.finish().to_le_bytes();
+    }
+    // The padding and the data digest follow the data: at most 3 + 4 bytes.
+    let pad = pad4(data.len());
+    let mut trailer = [0u8; 7];
+    let mut trailer_len = 0;
+    if !data.is_empty() {
+        trailer_len = pad;
+        if digests.data {
+            let mut c = Crc32c::default();
+            c.update(data);
+            c.update(&trailer[..pad]);
+            trailer[pad..pad + 4].copy_from_slice(&c.finish().to_le_bytes());
+            trailer_len += 4;
+        }
+    }
+    let header_digest_len = if digests.header { 4 } else { 0 };
+    let mut parts = [
+        IoSlice::new(&header),
+        IoSlice::new(ahs),
+        IoSlice::new(&header_digest[..header_digest_len]),
+        IoSlice::new(data),
+        IoSlice::new(&trailer[..trailer_len]),
+    ];
+    let mut parts = &mut parts[..];
+    IoSlice::advance_slices(&mut parts, 0);
+    while !parts.is_empty() {
+        match w.write_vectored(parts) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => IoSlice::advance_slices(&mut parts, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -230,6 +267,44 @@ mod tests {
         assert_eq!(plain.len(), 48 + 100);
         let odd = Message::DataOut(DataOut { data: vec![7; 5], ..Default::default() }).encode();
         assert_eq!(frame(&odd, Digests::default()).len(), 48 + 8);
+    }
+
+    /// A writer that takes at most `step` bytes a call: the vectored write must go on where it stopped.
+    struct Trickle {
+        bytes: Vec<u8>,
+        step: usize,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.step);
+            self.bytes.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_data_segment_written_in_place_reads_back_with_its_digests() {
+        for len in [0, 1, 3, 4, 5, 4096, 8191] {
+            let data: Vec<u8> = (0..len).map(|i: usize| (i * 7 + 1) as u8).collect();
+            let header = Message::DataOut(DataOut { data: Vec::new(), ..Default::default() }).encode();
+            for digests in [Digests::default(), Digests { header: true, data: true }] {
+                for step in [1, 5, usize::MAX] {
+                    let mut w = Trickle { bytes: Vec::new(), step };
+                    write_parts(&mut w, &header.bhs, &header.ahs, &data, digests).unwrap();
+                    // The length on the wire: header, its digest, data padded to 4, the data's digest.
+                    let digest_bytes = 4 * usize::from(digests.header) + 4 * usize::from(digests.data && len > 0);
+                    assert_eq!(w.bytes.len(), 48 + len.next_multiple_of(4) + digest_bytes);
+                    let pdu = read_pdu(&mut &w.bytes[..], digests, 8192).unwrap();
+                    assert_eq!(pdu.data, data);
+                    assert_eq!(pdu.header_data_length(), len);
+                }
+            }
+        }
     }
 
     proptest::proptest! {

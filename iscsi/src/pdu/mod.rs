@@ -35,7 +35,7 @@ pub use async_message::AsyncMessage;
 pub use bhs::{BHS_LEN, Opcode, RESERVED_TAG, SequenceNumbers};
 pub use codec::{Codec, DecodeError};
 pub use data::{DataIn, DataOut};
-pub use framing::{Digests, MAX_DATA_SEGMENT, RawPdu, ReadError, frame, read_pdu, write_pdu};
+pub use framing::{Digests, MAX_DATA_SEGMENT, RawPdu, ReadError, frame, read_pdu, write_parts, write_pdu};
 pub use login::{LoginRequest, LoginResponse};
 pub use logout::{LogoutRequest, LogoutResponse};
 pub use lun::{decode_lun, encode_lun};
