@@ -16,6 +16,9 @@ use crate::counters::{Counters, Event};
 use crate::settings::Settings;
 use crate::transport::Closer;
 
+#[cfg(feature = "test-broken-lock")]
+mod broken_lock;
+
 /// A live session (one connection each: MaxConnections is 1).
 struct Live {
     connection: u64,
@@ -107,6 +110,15 @@ impl Shared {
     /// Executes a command on the back end. A panic in the back end is caught and reported as a target
     /// failure for this command only.
     pub fn execute(&self, command: &Command<'_>) -> Result<Answer, String> {
+        #[cfg(feature = "test-broken-lock")]
+        if let Some(answer) = broken_lock::compare_and_write(self, command) {
+            return answer;
+        }
+        self.execute_atomically(command)
+    }
+
+    /// Executes a command under the back end's lock: nothing of another command runs meanwhile.
+    fn execute_atomically(&self, command: &Command<'_>) -> Result<Answer, String> {
         let mut backend = lock(&self.backend);
         let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.execute(command))) {
             Ok(Ok(answer)) => Ok(answer),
