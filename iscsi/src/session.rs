@@ -2,6 +2,9 @@
 //! time, in arrival order), the session table (for TSIH allocation and session reinstatement), the reset
 //! epochs that let a LOGICAL UNIT RESET or TARGET WARM RESET abort tasks other sessions are still
 //! gathering data for, the registry of open connections, the CHAP challenges issued, and the log.
+//!
+//! A build with the test-only feature `test-broken-lock` breaks that lock for COMPARE AND WRITE on
+//! purpose (`broken_lock`), for the linearizability test to prove it notices.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
