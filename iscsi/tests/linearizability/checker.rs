@@ -16,6 +16,11 @@
 //! is its own verdict, never taken for either answer.
 //!
 //! The checker knows nothing of SCSI: the specification is a [`Specification`], deterministic.
+//!
+//! Why not a crate: the one maintained Rust linearizability tester found (`stateright`'s
+//! `LinearizabilityTester`) comes inside a whole model checker and takes its history as a stream of
+//! per-thread invoke/return events; a complete history with timestamps, as recorded here, needs only
+//! this search.
 
 use std::collections::HashSet;
 use std::hash::Hash;
