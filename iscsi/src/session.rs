@@ -2,6 +2,9 @@
 //! time, in arrival order), the session table (for TSIH allocation and session reinstatement), the reset
 //! epochs that let a LOGICAL UNIT RESET or TARGET WARM RESET abort tasks other sessions are still
 //! gathering data for, the registry of open connections, the CHAP challenges issued, and the log.
+//!
+//! A build with the test-only feature `test-broken-lock` breaks that lock for COMPARE AND WRITE on
+//! purpose (`broken_lock`), for the linearizability test to prove it notices.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +18,9 @@ use crate::backend::{self, Answer, Backend, Command, LiveChange, ReconfigureErro
 use crate::counters::{Counters, Event};
 use crate::settings::Settings;
 use crate::transport::Closer;
+
+#[cfg(feature = "test-broken-lock")]
+mod broken_lock;
 
 /// A live session (one connection each: MaxConnections is 1).
 struct Live {
@@ -107,6 +113,15 @@ impl Shared {
     /// Executes a command on the back end. A panic in the back end is caught and reported as a target
     /// failure for this command only.
     pub fn execute(&self, command: &Command<'_>) -> Result<Answer, String> {
+        #[cfg(feature = "test-broken-lock")]
+        if let Some(answer) = broken_lock::compare_and_write(self, command) {
+            return answer;
+        }
+        self.execute_atomically(command)
+    }
+
+    /// Executes a command under the back end's lock: nothing of another command runs meanwhile.
+    fn execute_atomically(&self, command: &Command<'_>) -> Result<Answer, String> {
         let mut backend = lock(&self.backend);
         let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.execute(command))) {
             Ok(Ok(answer)) => Ok(answer),
