@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# make iscsi-bench: offload-iscsi (release build; model and fast path back ends) and tgt's tgtd on
-# loopback, each with two 1 GiB units, under the same loads:
-#   - READ: iscsi-perf (libiscsi, 32 commands in flight) and the kit's load example (sessions x 1);
-#   - WRITE and COMPARE AND WRITE: the load example (iscsi-perf only reads);
-#   - cloning 1 GiB from LUN A to LUN B with EXTENDED COPY, and with READ + WRITE through the initiator.
-# Prints IOPS and MB/s per target and operation, and the clone's host-link bytes: the SCSI data carried
+# make iscsi-bench: VMware-shaped loads against offload-iscsi (release build; model and fast path back
+# ends) and tgt's tgtd on loopback, each figure next to its physical anchor measured in the same run:
+#   - anchors (iscsi/examples/anchors.rs): memcpy and memset of the clone size into touched memory, and
+#     memset into a fresh mapping (the first-touch cost);
+#   - clone: LUN A and LUN B are filled first (B committed, as a provisioned LU is), then A is cloned to
+#     B with EXTENDED COPY and with READ + WRITE through the initiator (anchor: memcpy);
+#   - eager-zero: WRITE SAME (16) of zeros, UNMAP bit clear (anchor: memset);
+#   - UNMAP of a whole 1 TiB thin LU (offload-iscsi's third unit);
+#   - ATS heartbeat storm: 8, 64 and 256 sessions each COMPARE AND WRITE their own slot, then 16
+#     sessions contending for one lock block (tgtd has no COMPARE AND WRITE);
+#   - 4 KiB READ with 32 in flight (iscsi-perf; anchor: tgtd in the same run).
+# Each load's peak RSS is the server's VmHWM, reset before the load (clear_refs 5). Prints one table
+# (load, target, figure, anchor, ratio, peak RSS) and the clones' host-link bytes: the SCSI data carried
 # in Data-In and Data-Out PDUs, as offload-iscsi counts them per connection (tgtd counts nothing: its
-# column shows the initiator's count, which is the same bytes seen from the other end). The same tables
-# go to a Markdown report: iscsi/reports/bench.md with the default loads and targets, else
-# target/iscsi-bench/report.md.
+# column shows the initiator's count). The same tables go to a Markdown report: iscsi/reports/bench.md
+# with the default loads and targets, else target/iscsi-bench/report.md.
 #
 # usage: iscsi/bench.sh            (make iscsi-bench)
 #   BENCH_SECONDS      seconds per timed load (default 3)
-#   BENCH_SESSIONS     sessions of the load example (default 4)
-#   BENCH_CLONE_BYTES  bytes a clone copies (default 1 GiB)
+#   BENCH_CLONE_BYTES  bytes a clone, eager-zero and anchor cover (default 1 GiB)
 #   BENCH_TARGETS      which targets (default "model fastpath tgtd")
 #   BENCH_PORT         first loopback port (default 3300)
 #   BENCH_REPORT       where the report goes instead
@@ -24,9 +29,9 @@ source iscsi/servers.sh
 
 BIN=target/release/offload-iscsi
 LOAD=target/release/examples/load
+ANCHORS=target/release/examples/anchors
 OUT=target/iscsi-bench
 SECS=${BENCH_SECONDS:-3}
-SESSIONS=${BENCH_SESSIONS:-4}
 CLONE=${BENCH_CLONE_BYTES:-1073741824}
 TARGETS=${BENCH_TARGETS:-model fastpath tgtd}
 PORT=${BENCH_PORT:-3300}
@@ -35,18 +40,18 @@ PEER_IQN=iqn.2026-11.org.offload:tgtd
 BENCH_INITIATOR=iqn.2026-11.org.offload:bench
 if [ -n "${BENCH_REPORT:-}" ]; then
 	REPORT=$BENCH_REPORT
-elif [ -z "${BENCH_SECONDS:-}${BENCH_SESSIONS:-}${BENCH_CLONE_BYTES:-}${BENCH_TARGETS:-}" ]; then
+elif [ -z "${BENCH_SECONDS:-}${BENCH_CLONE_BYTES:-}${BENCH_TARGETS:-}" ]; then
 	REPORT=$(tools/report.sh --path iscsi/reports/bench.md)
 else
 	REPORT=$OUT/report.md
 fi
-COMMAND=${BENCH_COMMAND:-$(for v in BENCH_SECONDS BENCH_SESSIONS BENCH_CLONE_BYTES BENCH_TARGETS; do
+COMMAND=${BENCH_COMMAND:-$(for v in BENCH_SECONDS BENCH_CLONE_BYTES BENCH_TARGETS; do
 	[ -z "${!v:-}" ] || printf '%s="%s" ' $v "${!v}"; done)iscsi/bench.sh}
 
 for tool in iscsi-perf perl; do
 	command -v $tool >/dev/null || { echo "iscsi-bench: $tool is missing (make setup installs it)"; exit 1; }
 done
-for f in $BIN $LOAD; do [ -x $f ] || { echo "iscsi-bench: $f is missing (make iscsi-bench builds it)"; exit 1; }; done
+for f in $BIN $LOAD $ANCHORS; do [ -x $f ] || { echo "iscsi-bench: $f is missing (make iscsi-bench builds it)"; exit 1; }; done
 
 header=$(tools/report.sh --header "$COMMAND")
 rm -rf $OUT
@@ -78,10 +83,10 @@ start_target() {
 		NAME=$PEER_IQN SRC=1 DST=2
 	else
 		# Verbosity 1: one line per connection, with its host-link bytes.
-		$BIN serve --backend "$1" --listen 127.0.0.1:"$2" --unit thick:$CLONE --unit thick:$CLONE > "$LOG" 2>&1 &
+		$BIN serve --backend "$1" --listen 127.0.0.1:"$2" --unit thick:$CLONE --unit thick:$CLONE --unit thin:1TiB > "$LOG" 2>&1 &
 		server=$!
 		wait_port "$2"
-		NAME=$IQN SRC=0 DST=1
+		NAME=$IQN SRC=0 DST=1 THIN=2
 	fi
 }
 
@@ -117,10 +122,38 @@ target_bytes() {
 	perl -ne 'BEGIN { $t = 0 } if (/\Q'"$BENCH_INITIATOR-$1"'\E\).*host link: Data-Out (\d+) bytes, Data-In (\d+) bytes/) { $t += $1 + $2 } END { print $t }' "$LOG"
 }
 
+# The server's peak resident memory: reset before a load, read after it.
+rss_reset() { echo 5 > /proc/"$server"/clear_refs; }
+rss_peak() { awk '/^VmHWM/ { printf "%.0f MiB", $2 / 1024 }' /proc/"$server"/status; }
+
+# seconds / anchor seconds, or - when either is missing.
+ratio() { perl -e 'printf(($ARGV[0] =~ /^[\d.]+$/ && $ARGV[1] > 0) ? "%.2f" : "-", $ARGV[0] / ($ARGV[1] || 1))' "$1" "$2"; }
+
+# measure TAG LOAD-ARGS...: runs the load example with the peak RSS reset first; sets R (its result
+# line, empty when it failed) and RSS; a failure goes to the notes.
+measure() {
+	local tag=$1
+	shift
+	rss_reset
+	if R=$(load "$tag" "$@" 2>$OUT/$t-$tag.err); then :; else
+		R=""
+		echo "  $label $tag: $(cat $OUT/$t-$tag.err)" >> $OUT/notes.txt
+	fi
+	RSS=$(rss_peak)
+}
+
 results=$OUT/results.txt
 clones=$OUT/clones.txt
 : > $results
 : > $clones
+gib="$((CLONE >> 20)) MiB"
+anchors=$($ANCHORS --bytes "$CLONE")
+memcpy=$(sed -n 's/^memcpy=//p' <<<"$anchors")
+memset=$(sed -n 's/^memset=//p' <<<"$anchors")
+first_touch=$(sed -n 's/^memset_first_touch=//p' <<<"$anchors")
+row "anchor: memcpy $gib (touched, median)" host "$memcpy s" - - - >> $results
+row "anchor: memset $gib (touched, median)" host "$memset s" - - - >> $results
+row "anchor: memset $gib (fresh mapping)" host "$first_touch s" "memset" "$(ratio "$first_touch" "$memset")" - >> $results
 port=$PORT
 for t in $TARGETS; do
 	label=$t
@@ -128,32 +161,68 @@ for t in $TARGETS; do
 	echo "iscsi-bench: $label on 127.0.0.1:$port"
 	loadavg=$(cut -d' ' -f1-3 /proc/loadavg)
 	start_target "$t" "$port"
-	# Give the source data, so that the clones copy real blocks (WRITE SAME: one block on the wire).
-	load fill --lun "$SRC" --op fill --clone-bytes "$CLONE" >/dev/null
-	perf=$(timeout $((SECS + 20)) iscsi-perf -t "$SECS" -m 32 -b 8 "iscsi://127.0.0.1:$port/$NAME/$SRC" 2>&1 | tr '\r' '\n' |
-		sed -n 's/.*iops average \([0-9]*\) (\([0-9]*\) MB\/s).*/\1 \2/p' | tail -1)
-	row "$label" read "iscsi-perf, 32 in flight" "${perf% *}" "${perf#* }" >> $results
-	for op in read write caw; do
-		name=$op
-		[ "$op" = caw ] && name="compare-and-write"
-		if r=$(load "$op" --lun "$SRC" --op "$op" --seconds "$SECS" --sessions "$SESSIONS" 2>$OUT/$t-$op.err); then
-			row "$label" "$name" "load, $SESSIONS sessions x 1" "$(field iops "$r")" "$(field mb_per_s "$r")" >> $results
-		else
-			row "$label" "$name" "load, $SESSIONS sessions x 1" "not supported" - >> $results
-			echo "  $label $name: $(cat $OUT/$t-$op.err)" >> $OUT/notes.txt
-		fi
-	done
+	# The source holds data, so that the clones copy real blocks; the destination is written too, so that
+	# its memory is committed as a provisioned LU's is (no first touch in the clone).
+	load fill-a --lun "$SRC" --op fill --clone-bytes "$CLONE" >/dev/null
+	load fill-b --lun "$DST" --op fill --clone-bytes "$CLONE" >/dev/null
+	declare -A secs=()
 	for op in clone-xcopy clone-rw; do
 		method="EXTENDED COPY"
 		[ "$op" = clone-rw ] && method="READ + WRITE"
-		if r=$(load "$op" --lun "$SRC" --dest-lun "$DST" --op "$op" --clone-bytes "$CLONE" 2>$OUT/$t-$op.err); then
-			initiator_bytes=$(( $(field data_in "$r") + $(field data_out "$r") ))
-			row "$label" "$method" "$(field seconds "$r")" "$(field commands "$r")" "$initiator_bytes" "@$op" >> $clones
+		measure "$op" --lun "$SRC" --dest-lun "$DST" --op "$op" --clone-bytes "$CLONE"
+		if [ -n "$R" ]; then
+			secs[$op]=$(field seconds "$R")
+			row "clone $gib, $method" "$label" "${secs[$op]} s" memcpy "$(ratio "${secs[$op]}" "$memcpy")" "$RSS" >> $results
+			initiator_bytes=$(( $(field data_in "$R") + $(field data_out "$R") ))
+			row "$label" "$method" "${secs[$op]}" "$(field commands "$R")" "$initiator_bytes" "@$op" >> $clones
 		else
+			row "clone $gib, $method" "$label" "not supported" memcpy - "$RSS" >> $results
 			row "$label" "$method" - - "not supported" - >> $clones
-			echo "  $label $method: $(cat $OUT/$t-$op.err)" >> $OUT/notes.txt
 		fi
 	done
+	if [ -n "${secs[clone-xcopy]:-}" ] && [ -n "${secs[clone-rw]:-}" ]; then
+		row "clone $gib, EXTENDED COPY speed-up" "$label" "$(ratio "${secs[clone-rw]}" "${secs[clone-xcopy]}")x" \
+			"READ + WRITE" "$(ratio "${secs[clone-rw]}" "${secs[clone-xcopy]}")" - >> $results
+	fi
+	measure eager-zero --lun "$SRC" --op eager-zero --clone-bytes "$CLONE"
+	if [ -n "$R" ]; then
+		s=$(field seconds "$R")
+		row "eager-zero $gib, WRITE SAME (16)" "$label" "$s s, $(field commands "$R") commands" memset "$(ratio "$s" "$memset")" "$RSS" >> $results
+	else
+		row "eager-zero $gib, WRITE SAME (16)" "$label" "not supported" memset - "$RSS" >> $results
+	fi
+	if [ "$t" != tgtd ]; then
+		measure unmap-all --lun "$THIN" --op unmap-all
+		if [ -n "$R" ]; then
+			row "UNMAP all of a 1 TiB thin LU" "$label" "$(field seconds "$R") s, $(field commands "$R") commands" - - "$RSS" >> $results
+		else
+			row "UNMAP all of a 1 TiB thin LU" "$label" "refused (see notes)" - - "$RSS" >> $results
+		fi
+		for n in 8 64 256 16c; do
+			args=(--sessions "${n%c}")
+			name="ATS heartbeat, $n sessions"
+			[ "$n" = 16c ] && { args+=(--contend); name="ATS lock contention, 16 sessions"; }
+			measure "heartbeat-$n" --lun "$SRC" --op heartbeat --seconds "$SECS" "${args[@]}"
+			if [ -n "$R" ]; then
+				figure="$(field caw_per_s "$R") CAW/s"
+				[ "$n" = 16c ] && figure="$figure ($(field miscompares "$R") MISCOMPAREs)"
+				figure="$figure; p50 $(field p50_us "$R") µs, p99 $(field p99_us "$R") µs, max $(field max_us "$R") µs"
+				figure="$figure; fairness $(field fairness "$R")"
+				refused=$(field refused "$R")
+				[ "$refused" = 0 ] || figure="$figure; $refused sessions refused at login (ran with $(field sessions "$R"))"
+				row "$name" "$label" "$figure" - - "$RSS" >> $results
+			else
+				row "$name" "$label" "failed (see notes)" - - "$RSS" >> $results
+			fi
+		done
+	fi
+	rss_reset
+	perf=$(timeout $((SECS + 20)) iscsi-perf -t "$SECS" -m 32 -b 8 "iscsi://127.0.0.1:$port/$NAME/$SRC" 2>&1 | tr '\r' '\n' |
+		sed -n 's/.*iops average \([0-9]*\) (\([0-9]*\) MB\/s).*/\1 \2/p' | tail -1)
+	anchor=tgtd
+	[ "$t" = tgtd ] && anchor=-
+	row "4 KiB READ, 32 in flight (iscsi-perf)" "$label" "${perf% *} IOPS" "$anchor" "@perf:${perf% *}" "$(rss_peak)" >> $results
+	[ "$t" = tgtd ] && tgtd_iops=${perf% *}
 	stop_server
 	# The target's own count, now that every connection has closed and logged it.
 	for op in clone-xcopy clone-rw; do
@@ -162,18 +231,22 @@ for t in $TARGETS; do
 	done
 	port=$((port + 1))
 done
-
+# The READ ratio against tgtd, now that tgtd has run (or - when it did not).
+TGTD=${tgtd_iops:-} perl -i -pe 's/\t\@perf:(\d*)\t/"\t" . (($1 && $ENV{TGTD} && !m{^[^\t]*\ttgtd\t}) ? sprintf("%.2f", $1 \/ $ENV{TGTD}) : "-") . "\t"/e' \
+	$results
 echo
 say "Load average before the last measurement: $loadavg (the IOPS of a busy machine vary widely: compare"
 say "within one run only; the host-link bytes are exact)."
 say
-say "Throughput on loopback: 4 KiB READ / WRITE (8 blocks of 512 bytes), 1-block COMPARE AND WRITE, $SECS s"
-say "each (MB/s: SCSI data on the host link — Data-In for reads, Data-Out for writes and COMPARE AND WRITE):"
+say "VMware-shaped loads on loopback, $SECS s per timed load; ratio = figure / anchor (READ: offload IOPS /"
+say "tgtd IOPS). The clone's destination was written before the clone (committed memory, as a provisioned"
+say "LU's is); the fresh-mapping memset shows what writing never-touched memory costs on top. Peak RSS: the"
+say "server's VmHWM during that load alone (the units' memory written before it included)."
 say
-{ row target operation load IOPS MB/s; cat $results; } > $OUT/throughput.tsv
-show $OUT/throughput.tsv
+{ row load target figure anchor ratio "peak RSS"; cat $results; } > $OUT/loads.tsv
+show $OUT/loads.tsv
 echo
-say "Cloning $((CLONE >> 20)) MiB from one unit to another, 4 MiB per command:"
+say "Host-link bytes of the clones ($((CLONE >> 20)) MiB, 4 MiB per command):"
 say
 { row target method seconds commands "host-link bytes (initiator)" "host-link bytes (target)"; cat $clones; } > $OUT/clone.tsv
 show $OUT/clone.tsv

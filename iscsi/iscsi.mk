@@ -1,9 +1,11 @@
 # The iSCSI target's own make targets (iscsi/), included by the root Makefile.
 #
-#   make iscsi-bench   offload-iscsi (model and fast path) and tgtd on loopback: IOPS and MB/s for
-#                      READ, WRITE and COMPARE AND WRITE, and the host-link bytes of cloning 1 GiB with
-#                      EXTENDED COPY versus READ + WRITE (about two minutes; see iscsi/bench.sh); the
-#                      tables also go to iscsi/reports/bench.md
+#   make iscsi-bench   offload-iscsi (model and fast path) and tgtd on loopback under VMware-shaped
+#                      loads, each next to its anchor measured in the same run (memcpy, memset, tgtd):
+#                      1 GiB clone by EXTENDED COPY and by READ + WRITE, WRITE SAME eager-zero, UNMAP of
+#                      a 1 TiB thin LU, ATS heartbeat storms (8/64/256 sessions, 16 contending), 4 KiB
+#                      READ with 32 in flight; peak RSS per load (about four minutes; see
+#                      iscsi/bench.sh); the table also goes to iscsi/reports/bench.md
 #   make interop       QEMU's own iSCSI client (qemu-img, qemu-io) against offload-iscsi on loopback,
 #                      both back ends: pattern write and read, qemu-img map, convert -C between two LUs
 #                      and between two targets, write -z [-u], discard, flush, a 3 TiB LU — each check
@@ -18,7 +20,7 @@
 .PHONY: iscsi-bench interop iscsi-footprint
 
 iscsi-bench: setup setup-peer
-	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load
+	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load --example anchors
 	BENCH_COMMAND="make iscsi-bench" nice -n 10 iscsi/bench.sh
 
 # QEMU's iSCSI driver is a separate Debian module matching the installed qemu-utils: iscsi/interop/qemu.sh

@@ -1,7 +1,10 @@
 //! A load from a second process, for `make iscsi-bench`: sessions of the kit's initiator driving READ,
-//! WRITE or COMPARE AND WRITE for a few seconds, or cloning a range of blocks with EXTENDED COPY or with
-//! READ + WRITE. Prints one line of `key=value` results: commands, seconds, IOPS, MB/s, and the bytes
-//! this side carried in Data-In and Data-Out PDUs (the host link).
+//! WRITE or COMPARE AND WRITE for a few seconds; cloning a range of blocks with EXTENDED COPY or with
+//! READ + WRITE; eager-zeroing with WRITE SAME; unmapping a whole thin unit; or an ATS heartbeat storm
+//! (VMFS's use of COMPARE AND WRITE). Prints one line of `key=value` results: commands, seconds, IOPS,
+//! MB/s, and the bytes this side carried in Data-In and Data-Out PDUs (the host link); the heartbeat adds
+//! latency percentiles and fairness. A refused command ends the load with its status and sense, never a
+//! panic.
 //!
 //! ```sh
 //! cargo run --release -p offload-iscsi --example load -- --portal 127.0.0.1:3260 \
@@ -9,14 +12,16 @@
 //! ```
 //!
 //! Each session is one connection with one command outstanding (the initiator here is synchronous);
-//! sessions work on disjoint LBA ranges, so a COMPARE AND WRITE always finds what it compares against.
+//! sessions work on disjoint LBA ranges, so a COMPARE AND WRITE always finds what it compares against
+//! (except `--op heartbeat --contend`, where they race for one lock block on purpose).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use offload_iscsi::initiator::{Initiator, LoginOptions};
+use hdrhistogram::Histogram;
+use offload_iscsi::initiator::{Initiator, LoginOptions, ScsiResult};
 use offload_scsi::Fields;
 use offload_vectors::cdb;
 
@@ -31,6 +36,16 @@ enum Op {
     CloneRw,
     /// Fill `--clone-bytes` of `--lun` with a pattern by WRITE SAME (no host data beyond one block).
     Fill,
+    /// Eager-zero `--clone-bytes` of `--lun`: WRITE SAME (16) of a zero block, UNMAP bit clear, as large
+    /// per command as the Block Limits page's MAXIMUM WRITE SAME LENGTH allows.
+    EagerZero,
+    /// UNMAP every block of `--lun`, as many descriptors and blocks per command as the Block Limits page
+    /// allows.
+    UnmapAll,
+    /// ATS heartbeat: each session reads its own 1-block slot once, then COMPARE AND WRITEs it from the
+    /// old to a new counter for `--seconds` (with `--contend`: all race for LBA 0, re-reading on
+    /// MISCOMPARE).
+    Heartbeat,
 }
 
 #[derive(Parser)]
@@ -46,15 +61,18 @@ struct Args {
     dest_lun: u16,
     #[arg(long, value_enum)]
     op: Op,
-    /// Run time of read, write and caw.
+    /// Run time of read, write, caw and heartbeat.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
     #[arg(long, default_value_t = 4)]
-    sessions: u8,
+    sessions: u16,
+    /// Heartbeat: every session contends for one lock block instead of owning a slot.
+    #[arg(long)]
+    contend: bool,
     /// Blocks per READ or WRITE (COMPARE AND WRITE: always 1, the VMware ATS size).
     #[arg(long, default_value_t = 8)]
     blocks: u16,
-    /// Bytes a clone or fill covers.
+    /// Bytes a clone, fill or eager-zero covers.
     #[arg(long, default_value_t = 1 << 30)]
     clone_bytes: u64,
     /// Bytes per clone command: the READ and WRITE size, the EXTENDED COPY segment (4 MiB: ESXi's
@@ -66,6 +84,10 @@ struct Args {
 }
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// SBC-4 sense key MISCOMPARE: a COMPARE AND WRITE found other data than it compared with.
+const MISCOMPARE: u8 = 0x0E;
+const UNIT_ATTENTION: u8 = 0x06;
 
 /// What one session did.
 #[derive(Clone, Copy, Default)]
@@ -83,6 +105,26 @@ impl Tally {
     }
 }
 
+/// The sense key of a CHECK CONDITION (fixed or descriptor format), if there is one.
+fn sense_key(r: &ScsiResult) -> Option<u8> {
+    if r.status != 2 {
+        return None;
+    }
+    let key = match r.sense.first().map(|b| b & 0x7F) {
+        Some(0x72 | 0x73) => r.sense.get(1),
+        _ => r.sense.get(2),
+    };
+    key.map(|k| k & 0x0F)
+}
+
+/// The Block Limits VPD page (B0h) fields the bulk loads size their commands by; 0 means "no limit
+/// reported" for the lengths.
+struct BlockLimits {
+    max_unmap_lba_count: u32,
+    max_unmap_descriptors: u32,
+    max_write_same_blocks: u64,
+}
+
 struct Session {
     initiator: Initiator,
     lun: u16,
@@ -90,41 +132,64 @@ struct Session {
 }
 
 impl Session {
-    fn open(args: &Args, index: u8) -> Result<Session, Error> {
+    fn open(args: &Args, index: u16) -> Result<Session, Error> {
         let mut options = LoginOptions::new(&args.initiator, Some(&args.target));
-        options.isid[5] = index; // one I_T nexus per session, none reinstating another
+        // One I_T nexus per session, none reinstating another.
+        options.isid[4..6].copy_from_slice(&index.to_be_bytes());
         Ok(Session { initiator: Initiator::connect(&args.portal, &options)?, lun: args.lun, tally: Tally::default() })
     }
 
-    /// Runs a command on `lun`; anything but GOOD is an error, except a UNIT ATTENTION (a fresh target's
-    /// power-on report, tgtd's first answer on each I_T nexus), after which the command runs again.
-    fn run(&mut self, lun: u16, cdb: &[u8], data_out: &[u8], read_len: u32) -> Result<Vec<u8>, Error> {
+    /// Runs a command on `lun` and returns its answer whatever the status, except a UNIT ATTENTION (a
+    /// fresh target's power-on report, tgtd's first answer on each I_T nexus), after which the command
+    /// runs again. Counts only GOOD answers.
+    fn answer(&mut self, lun: u16, cdb: &[u8], data_out: &[u8], read_len: u32) -> Result<ScsiResult, Error> {
         let mut r = self.initiator.command(lun, cdb, data_out, read_len)?;
         for _ in 0..3 {
-            let key = match r.sense.first().map(|b| b & 0x7F) {
-                Some(0x72 | 0x73) => r.sense.get(1),
-                _ => r.sense.get(2),
-            };
-            if r.status != 2 || key.map(|k| k & 0x0F) != Some(6) {
+            if sense_key(&r) != Some(UNIT_ATTENTION) {
                 break;
             }
             r = self.initiator.command(lun, cdb, data_out, read_len)?;
         }
-        if r.response != 0 || r.status != 0 {
-            return Err(format!("command {:02x}: status {:#04x}, sense {:02x?}", cdb[0], r.status, r.sense).into());
+        if r.response == 0 && r.status == 0 {
+            self.tally.commands += 1;
+            self.tally.data_out += data_out.len() as u64;
+            self.tally.data_in += r.data_in.len() as u64;
         }
-        self.tally.commands += 1;
-        self.tally.data_out += data_out.len() as u64;
-        self.tally.data_in += r.data_in.len() as u64;
+        Ok(r)
+    }
+
+    /// Runs a command on `lun`; anything but GOOD is an error naming the command, status and sense.
+    fn run(&mut self, lun: u16, cdb: &[u8], data_out: &[u8], read_len: u32) -> Result<Vec<u8>, Error> {
+        let r = self.answer(lun, cdb, data_out, read_len)?;
+        if r.response != 0 || r.status != 0 {
+            return Err(refused(cdb, &r));
+        }
         Ok(r.data_in)
     }
 
-    fn block_size(&mut self) -> Result<u32, Error> {
+    /// Block size and number of blocks of `lun` (READ CAPACITY (16)).
+    fn capacity(&mut self) -> Result<(u32, u64), Error> {
         let d = self.run(self.lun, &cdb::read_capacity16(32), &[], 32)?;
         if d.len() < 12 {
             return Err("READ CAPACITY (16) returned fewer than 12 bytes".into());
         }
-        Ok(d.be32(8))
+        Ok((d.be32(8), d.be64(0) + 1))
+    }
+
+    fn block_size(&mut self) -> Result<u32, Error> {
+        Ok(self.capacity()?.0)
+    }
+
+    fn block_limits(&mut self) -> Result<BlockLimits, Error> {
+        let page = self.run(self.lun, &cdb::inquiry(true, 0xB0, 64), &[], 64)?;
+        if page.len() < 44 {
+            return Err(format!("Block Limits VPD page: {} bytes, fewer than 44", page.len()).into());
+        }
+        Ok(BlockLimits {
+            max_unmap_lba_count: page.be32(20),
+            max_unmap_descriptors: page.be32(24),
+            max_write_same_blocks: page.be64(36),
+        })
     }
 
     /// VPD 83h's NAA designator (type 3, 16 bytes) of `lun`: what an EXTENDED COPY descriptor names.
@@ -142,6 +207,11 @@ impl Session {
     }
 }
 
+/// The error for a command the target did not answer GOOD.
+fn refused(cdb: &[u8], r: &ScsiResult) -> Error {
+    format!("command {:02x}: response {}, status {:#04x}, sense {:02x?}", cdb[0], r.response, r.status, r.sense).into()
+}
+
 /// Timed load: every session runs `op` until the time is up.
 fn timed(args: &Args) -> Result<(Tally, f64), Error> {
     let sessions: Vec<Session> = (0..args.sessions).map(|i| Session::open(args, i)).collect::<Result<_, _>>()?;
@@ -151,16 +221,21 @@ fn timed(args: &Args) -> Result<(Tally, f64), Error> {
     for (index, mut s) in sessions.into_iter().enumerate() {
         let (stop, start, op, blocks) = (stop.clone(), start.clone(), args.op, args.blocks);
         workers.push(std::thread::spawn(move || -> Result<Tally, Error> {
-            let bs = s.block_size()? as usize;
-            let span = 4096u64; // blocks each session cycles through
-            let base = index as u64 * span;
-            let data = vec![0xA5u8; usize::from(blocks) * bs];
-            let mut caw = [vec![0u8; bs], vec![1u8; bs]].concat();
-            if op == Op::Caw {
-                s.run(s.lun, &cdb::write10(base as u32, 1), &caw[..bs], 0)?;
-            }
-            s.tally = Tally::default();
+            // Reach the barrier whatever happens, so that a failed session cannot hold the others.
+            let prepared = (|| -> Result<_, Error> {
+                let bs = s.block_size()? as usize;
+                let base = index as u64 * 4096; // each session cycles through 4096 blocks of its own
+                let caw = [vec![0u8; bs], vec![1u8; bs]].concat();
+                if op == Op::Caw {
+                    s.run(s.lun, &cdb::write10(base as u32, 1), &caw[..bs], 0)?;
+                }
+                Ok((bs, base, caw))
+            })();
             start.wait();
+            let (bs, base, mut caw) = prepared?;
+            s.tally = Tally::default();
+            let span = 4096u64;
+            let data = vec![0xA5u8; usize::from(blocks) * bs];
             let mut lba = base;
             while !stop.load(Ordering::Relaxed) {
                 match op {
@@ -191,49 +266,225 @@ fn timed(args: &Args) -> Result<(Tally, f64), Error> {
     Ok((total, began.elapsed().as_secs_f64()))
 }
 
-/// A clone (or fill) of `clone_bytes` on one session.
+/// A clone, fill or eager-zero of `clone_bytes`, or an UNMAP of the whole unit, on one session.
 fn bulk(args: &Args) -> Result<(Tally, f64), Error> {
     let mut s = Session::open(args, 0)?;
-    let bs = u64::from(s.block_size()?);
+    let (bs32, unit_blocks) = s.capacity()?;
+    let bs = u64::from(bs32);
+    if args.op == Op::UnmapAll {
+        return unmap_all(&mut s, unit_blocks);
+    }
     let total_blocks = args.clone_bytes / bs;
-    let chunk = (args.chunk_bytes / bs).clamp(1, 65_535);
+    let mut chunk = (args.chunk_bytes / bs).clamp(1, 65_535);
+    if args.op == Op::EagerZero {
+        let limit = s.block_limits()?.max_write_same_blocks;
+        // No limit reported: the whole range in one command, as far as the CDB's 32-bit count goes.
+        chunk = if limit == 0 { total_blocks } else { limit.min(total_blocks) }.clamp(1, u64::from(u32::MAX));
+    }
     let naa = if args.op == Op::CloneXcopy { Some([s.naa(args.lun)?, s.naa(args.dest_lun)?]) } else { None };
+    let zero = vec![0u8; bs as usize];
+    let pattern = vec![0x5Au8; bs as usize];
     s.tally = Tally::default();
     let began = Instant::now();
     let mut lba = 0;
     while lba < total_blocks {
         let n = chunk.min(total_blocks - lba);
-        match args.op {
-            Op::CloneXcopy => {
-                let naa = naa.as_ref().expect("looked up above");
+        match (args.op, &naa) {
+            (Op::CloneXcopy, Some(naa)) => {
                 // LIST ID USAGE 11b: no results held, list ID 0 (as a host's Full Copy sends it).
-                let cscds = [cdb::cscd(&naa[0], bs as u32), cdb::cscd(&naa[1], bs as u32)];
+                let cscds = [cdb::cscd(&naa[0], bs32), cdb::cscd(&naa[1], bs32)];
                 let list = cdb::copy_list(0, 0b11, &cscds, &[cdb::segment(0, 1, n as u16, lba, lba)]);
                 s.run(args.lun, &cdb::extended_copy(list.len() as u32), &list, 0)?;
             }
-            Op::CloneRw => {
+            (Op::CloneRw, _) => {
                 let data = s.run(args.lun, &cdb::read16(lba, n as u32), &[], (n * bs) as u32)?;
                 s.run(args.dest_lun, &cdb::write16(lba, n as u32), &data, 0)?;
             }
-            _ => {
-                // WRITE SAME (16) of a non-zero block: the whole range holds data afterwards.
-                s.run(args.lun, &cdb::write_same16(0, lba, n as u32), &vec![0x5A; bs as usize], 0)?;
-            }
+            // Flags 0: no UNMAP bit, so every block is written (eager-zeroed), not deallocated.
+            (Op::EagerZero, _) => drop(s.run(args.lun, &cdb::write_same16(0, lba, n as u32), &zero, 0)?),
+            // WRITE SAME (16) of a non-zero block: the whole range holds data afterwards.
+            _ => drop(s.run(args.lun, &cdb::write_same16(0, lba, n as u32), &pattern, 0)?),
         }
         lba += n;
     }
     Ok((s.tally, began.elapsed().as_secs_f64()))
 }
 
+/// UNMAP of blocks 0..`unit_blocks`: each command carries as many descriptors (each as long) as the
+/// Block Limits page allows, and no more blocks in all than MAXIMUM UNMAP LBA COUNT.
+fn unmap_all(s: &mut Session, unit_blocks: u64) -> Result<(Tally, f64), Error> {
+    let limits = s.block_limits()?;
+    if limits.max_unmap_lba_count == 0 || limits.max_unmap_descriptors == 0 {
+        return Err("the Block Limits page reports no UNMAP (MAXIMUM UNMAP LBA COUNT or DESCRIPTOR COUNT 0)".into());
+    }
+    // FFFFFFFFh: no limit; a descriptor still counts at most 2^32-1 blocks, and the parameter list length
+    // (16 bits) holds at most 4095 descriptors.
+    let per_command = u64::from(limits.max_unmap_lba_count);
+    let descriptors = limits.max_unmap_descriptors.min(4095) as usize;
+    s.tally = Tally::default();
+    let began = Instant::now();
+    let mut lba = 0;
+    while lba < unit_blocks {
+        let mut ranges = Vec::new();
+        let mut in_command = 0u64;
+        while lba < unit_blocks && ranges.len() < descriptors && in_command < per_command {
+            let n = (unit_blocks - lba).min(per_command - in_command).min(u64::from(u32::MAX));
+            ranges.push((lba, n as u32));
+            in_command += n;
+            lba += n;
+        }
+        let list = cdb::unmap_list(&ranges);
+        s.run(s.lun, &cdb::unmap(false, list.len() as u16), &list, 0)?;
+    }
+    Ok((s.tally, began.elapsed().as_secs_f64()))
+}
+
+/// What one heartbeat session did: CAWs that succeeded, MISCOMPAREs, and each CAW's latency.
+struct Beats {
+    tally: Tally,
+    successes: u64,
+    miscompares: u64,
+    latency_ns: Histogram<u64>,
+}
+
+/// The longest CAW latency a histogram holds (longer ones count as this): one minute.
+const LATENCY_CEILING_NS: u64 = 60_000_000_000;
+
+/// Nanoseconds from 1 to [`LATENCY_CEILING_NS`], 3 significant digits.
+fn latency_histogram() -> Result<Histogram<u64>, Error> {
+    Ok(Histogram::new_with_bounds(1, LATENCY_CEILING_NS, 3)?)
+}
+
+/// The block a heartbeat writes: who wrote it, and a counter that changes with every write.
+fn beat(bs: usize, session: u16, counter: u64) -> Vec<u8> {
+    let mut b = vec![0u8; bs];
+    b[..2].copy_from_slice(&session.to_be_bytes());
+    b[8..16].copy_from_slice(&counter.to_be_bytes());
+    b
+}
+
+/// The ATS heartbeat storm. Sessions that cannot log in are counted and the storm runs with the rest.
+fn heartbeat(args: &Args) -> Result<(), Error> {
+    let mut sessions = Vec::new();
+    let mut refused = 0u32;
+    let mut first_refusal = None;
+    for i in 0..args.sessions {
+        match Session::open(args, i) {
+            Ok(s) => sessions.push(s),
+            Err(e) => {
+                refused += 1;
+                first_refusal.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    if sessions.is_empty() {
+        return Err(format!("no session logged in: {}", first_refusal.unwrap_or_default()).into());
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Arc::new(Barrier::new(sessions.len() + 1));
+    let contend = args.contend;
+    let mut workers = Vec::new();
+    for (index, mut s) in sessions.into_iter().enumerate() {
+        let (stop, start) = (stop.clone(), start.clone());
+        let id = index as u16;
+        workers.push(std::thread::spawn(move || -> Result<Beats, Error> {
+            let slot = if contend { 0 } else { u64::from(id) };
+            // VMFS reads its slot (or the lock) once; every later CAW compares with what it last wrote.
+            let prepared = (|| -> Result<_, Error> {
+                let bs = s.block_size()? as usize;
+                let old = s.run(s.lun, &cdb::read16(slot, 1), &[], bs as u32)?;
+                Ok((bs, old))
+            })();
+            start.wait();
+            let (bs, mut old) = prepared?;
+            s.tally = Tally::default();
+            let mut beats =
+                Beats { tally: Tally::default(), successes: 0, miscompares: 0, latency_ns: latency_histogram()? };
+            let mut counter = 0u64;
+            let caw = cdb::compare_and_write(slot, 1);
+            while !stop.load(Ordering::Relaxed) {
+                counter += 1;
+                let new = beat(bs, id, counter);
+                let data = [old.as_slice(), new.as_slice()].concat();
+                let sent = Instant::now();
+                let r = s.answer(s.lun, &caw, &data, 0)?;
+                beats
+                    .latency_ns
+                    .saturating_record(sent.elapsed().as_nanos().clamp(1, LATENCY_CEILING_NS.into()) as u64);
+                if r.response == 0 && r.status == 0 {
+                    beats.successes += 1;
+                    old = new;
+                } else if contend && sense_key(&r) == Some(MISCOMPARE) {
+                    // Another host holds the lock now: read what it wrote, and try again with that.
+                    beats.miscompares += 1;
+                    old = s.run(s.lun, &cdb::read16(slot, 1), &[], bs as u32)?;
+                } else {
+                    return Err(refused_caw(&r));
+                }
+            }
+            beats.tally = s.tally;
+            Ok(beats)
+        }));
+    }
+    start.wait();
+    let began = Instant::now();
+    std::thread::sleep(Duration::from_secs_f64(args.seconds));
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for w in workers {
+        all.push(w.join().map_err(|_| "a session panicked")??);
+    }
+    let seconds = began.elapsed().as_secs_f64();
+    let mut latency = latency_histogram()?;
+    let mut tally = Tally::default();
+    for b in &all {
+        latency.add(&b.latency_ns)?;
+        tally.add(b.tally);
+    }
+    let successes: u64 = all.iter().map(|b| b.successes).sum();
+    let miscompares: u64 = all.iter().map(|b| b.miscompares).sum();
+    let slowest = all.iter().map(|b| b.successes).min().unwrap_or(0);
+    let mean = successes as f64 / all.len() as f64;
+    let us = |q: f64| latency.value_at_quantile(q) as f64 / 1e3;
+    println!(
+        "op=Heartbeat contend={} sessions={} refused={} commands={} seconds={:.2} caw_per_s={:.0} successes={} \
+         miscompares={} p50_us={:.1} p99_us={:.1} max_us={:.1} fairness={:.2} data_in={} data_out={}{}",
+        contend,
+        all.len(),
+        refused,
+        tally.commands,
+        seconds,
+        successes as f64 / seconds,
+        successes,
+        miscompares,
+        us(0.5),
+        us(0.99),
+        latency.max() as f64 / 1e3,
+        if mean > 0.0 { slowest as f64 / mean } else { 0.0 },
+        tally.data_in,
+        tally.data_out,
+        first_refusal.map(|e| format!(" first_refusal=\"{e}\"")).unwrap_or_default(),
+    );
+    Ok(())
+}
+
+/// A heartbeat CAW answered neither GOOD nor (when contending) MISCOMPARE.
+fn refused_caw(r: &ScsiResult) -> Error {
+    refused(&cdb::compare_and_write(0, 1), r)
+}
+
 fn main() -> Result<(), Error> {
     let args = Args::parse();
+    if args.op == Op::Heartbeat {
+        return heartbeat(&args);
+    }
     let (tally, seconds) = match args.op {
         Op::Read | Op::Write | Op::Caw => timed(&args)?,
-        Op::CloneXcopy | Op::CloneRw | Op::Fill => bulk(&args)?,
+        _ => bulk(&args)?,
     };
     let moved = tally.data_in + tally.data_out;
     println!(
-        "op={:?} sessions={} commands={} seconds={:.2} iops={:.0} mb_per_s={:.1} data_in={} data_out={}",
+        "op={:?} sessions={} commands={} seconds={:.3} iops={:.0} mb_per_s={:.1} data_in={} data_out={}",
         args.op,
         if matches!(args.op, Op::Read | Op::Write | Op::Caw) { args.sessions } else { 1 },
         tally.commands,
