@@ -2,7 +2,7 @@
 //! compare-and-write unit (compare-and-write, and compare: its compare pass alone). Timing is in [`crate::timing`]; ordering in [`super::scheduler`].
 
 use super::{CompletionStatus, Job, JobOp};
-use crate::media::{Fault, Memory, WriteHint};
+use crate::media::{CopyFault, Fault, Memory, WriteHint};
 
 /// The functional result of a job, before it is stamped with its commit order and cycles.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,12 @@ fn copy(job: &Job, memory: &mut Memory) -> Outcome {
 /// below an overlapping source. A failure gives its status, the blocks done before it and its fault.
 fn transfer(memory: &mut Memory, job: &Job, src: u64, dst: u64) -> Result<(), (CompletionStatus, u32, Fault)> {
     let bs = job.block_bytes();
+    if let Some(copied) = memory.copy_between_units(src, dst, bs, job.blocks.into()) {
+        return copied.map_err(|fault| match fault {
+            CopyFault::Read(f) => (CompletionStatus::ReadError, block_index(f.address, src, job), f),
+            CopyFault::Write(f) => (CompletionStatus::WriteError, block_index(f.address, dst, job), f),
+        });
+    }
     let step = step_blocks(job);
     let mut staged = vec![0; (u64::from(step.min(job.blocks)) * bs) as usize];
     let mut done = 0;
@@ -254,6 +260,44 @@ mod tests {
         assert_eq!((out.blocks_done, out.blocks_touched), (2, 3));
         assert_eq!(out.fault_address, unit_address(0, 4, 512));
         assert_eq!(m.units[0].dirty_blocks().collect::<Vec<_>>(), vec![10, 11]);
+    }
+
+    /// Between two units the copy goes unstaged; where it stops is where reading then writing block by
+    /// block stops: the earlier bad block, and at the same block the source's (it is read first).
+    #[test]
+    fn a_copy_between_units_stops_where_block_by_block_would() {
+        let src_cfg = UnitConfig { blocks: 16, bad_blocks: [4, 9].into(), ..UnitConfig::default() };
+        let dst_cfg = UnitConfig { blocks: 16, bad_blocks: [12, 6].into(), ..UnitConfig::default() };
+        // (source LBA, destination LBA, status, blocks done, failing unit and LBA)
+        for (src, dst, status, done, fault) in [
+            (2u64, 10u64, CompletionStatus::ReadError, 2u32, (0u16, 4u64)),
+            (0, 10, CompletionStatus::WriteError, 2, (1, 12)),
+            (5, 2, CompletionStatus::ReadError, 4, (0, 9)),
+            (7, 4, CompletionStatus::ReadError, 2, (0, 9)),
+            (10, 1, CompletionStatus::WriteError, 5, (1, 6)),
+        ] {
+            let mut source = UnitStore::new(&src_cfg);
+            for lba in (0..16).filter(|l| ![4, 9].contains(l)) {
+                source.write_block(lba, &[lba as u8 + 1; BS], WriteHint::Data).unwrap();
+            }
+            let mut m = Memory::new(vec![source, UnitStore::new(&dst_cfg)]);
+            let copy =
+                Job { src: unit_address(0, src, 512), dst: unit_address(1, dst, 512), ..job(JobOp::Copy, 0, 0, 6) };
+            let out = execute(&copy, &mut m);
+            let expected = (status, done, done + 1, unit_address(fault.0, fault.1, 512));
+            assert_eq!(
+                (out.status, out.blocks_done, out.blocks_touched, out.fault_address),
+                expected,
+                "{src} -> {dst}"
+            );
+            let written: Vec<u64> = m.units[1].dirty_blocks().collect();
+            assert_eq!(written, (dst..dst + u64::from(done)).collect::<Vec<_>>(), "{src} -> {dst}");
+            let mut block = [0u8; BS];
+            for i in 0..u64::from(done) {
+                m.units[1].read_block(dst + i, &mut block).unwrap();
+                assert_eq!(block, [(src + i) as u8 + 1; BS], "{src} -> {dst} block {i}");
+            }
+        }
     }
 
     #[test]

@@ -102,6 +102,19 @@ impl BlockContents {
         }
     }
 
+    /// Stores `count` blocks of `source` from `source_lba` at `lba`, as [`BlockContents::write`] of
+    /// what [`BlockContents::read`] gives, without staging them: chunk by chunk of the source.
+    pub fn copy_from(&mut self, lba: u64, source: &BlockContents, source_lba: u64, count: u64) {
+        let bs = source.block_size;
+        for p in pieces(source_lba, count) {
+            let at = lba + p.before as u64;
+            match source.chunks.get(&p.chunk) {
+                Some(chunk) => self.write(at, &chunk.bytes[p.first * bs..(p.first + p.len) * bs]),
+                None => self.clear(at, p.len as u64),
+            }
+        }
+    }
+
     /// Makes blocks `lba..lba + count` read zeros, at a cost proportional to the chunks they cover that
     /// are stored.
     pub fn clear(&mut self, lba: u64, count: u64) {

@@ -110,6 +110,13 @@ pub struct BlockFault {
     pub lba: u64,
 }
 
+/// Where a copy between units stopped: the block (or its address) that could not be read, or written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyFault<F = BlockFault> {
+    Read(F),
+    Write(F),
+}
+
 /// One logical unit's medium.
 #[derive(Clone, Debug)]
 pub struct UnitStore {
@@ -214,17 +221,39 @@ impl UnitStore {
         let count = (data.len() / self.block_size as usize) as u64;
         let fault = self.first_inaccessible(lba, count);
         let writable = fault.map_or(count, |f| f - lba);
-        self.dirty.set_range(lba, writable, true);
         if hint == WriteHint::Data {
             self.data.write(lba, &data[..(writable * u64::from(self.block_size)) as usize]);
         } else {
             self.data.clear(lba, writable);
         }
-        if let Some(mapped) = &mut self.mapped {
-            mapped.set_range(lba, writable, hint == WriteHint::Data);
-            self.anchored.set_range(lba, writable, hint == WriteHint::Anchor);
-        }
+        self.note_written(lba, writable, hint);
         fault.map_or(Ok(()), |lba| Err(BlockFault { lba }))
+    }
+
+    /// Copies blocks `source_lba..source_lba + count` of `source` (another unit of the same block size)
+    /// to `lba`, as reading and then writing each in order would: up to the first block that cannot be
+    /// read or written, which is the error.
+    pub fn copy_blocks(&mut self, lba: u64, source: &UnitStore, source_lba: u64, count: u64) -> Result<(), CopyFault> {
+        let unreadable = source.first_inaccessible(source_lba, count).map(|f| f - source_lba);
+        let unwritable = self.first_inaccessible(lba, count).map(|f| f - lba);
+        let copied = unreadable.into_iter().chain(unwritable).min().unwrap_or(count);
+        self.data.copy_from(lba, &source.data, source_lba, copied);
+        self.note_written(lba, copied, WriteHint::Data);
+        // Block by block a block is read before it is written: at the same block the read fails first.
+        match (unreadable, unwritable) {
+            (Some(r), w) if w.is_none_or(|w| r <= w) => Err(CopyFault::Read(BlockFault { lba: source_lba + r })),
+            (_, Some(w)) => Err(CopyFault::Write(BlockFault { lba: lba + w })),
+            _ => Ok(()),
+        }
+    }
+
+    /// The provisioning and write-back state blocks `lba..lba + count` take when written with `hint`.
+    fn note_written(&mut self, lba: u64, count: u64, hint: WriteHint) {
+        self.dirty.set_range(lba, count, true);
+        if let Some(mapped) = &mut self.mapped {
+            mapped.set_range(lba, count, hint == WriteHint::Data);
+            self.anchored.set_range(lba, count, hint == WriteHint::Anchor);
+        }
     }
 
     /// Writes zeros with `hint` to blocks `lba..lba + count`, as [`UnitStore::write_block`] with a block
@@ -334,6 +363,31 @@ impl Memory {
                 if whole < out.len() { Err(fault(whole / block_bytes as usize)) } else { Ok(()) }
             }
         }
+    }
+
+    /// Copies `count` blocks of `block_bytes` from `src` to `dst` when both are units, different and of
+    /// that block size: directly, as [`Memory::read_blocks`] then [`Memory::write_blocks`] block by
+    /// block would. `None` for any other pair of addresses (the caller stages the data).
+    pub fn copy_between_units(
+        &mut self,
+        src: u64,
+        dst: u64,
+        block_bytes: u64,
+        count: u64,
+    ) -> Option<Result<(), CopyFault<Fault>>> {
+        let (Region::Unit { unit: from, offset: src_offset }, Region::Unit { unit: to, offset: dst_offset }) =
+            (address::decode(src), address::decode(dst))
+        else {
+            return None;
+        };
+        let [to_store, from_store] = self.units.get_disjoint_mut([usize::from(to), usize::from(from)]).ok()?;
+        let source_lba = block_of(src_offset, block_bytes, from_store.block_size)?;
+        let lba = block_of(dst_offset, block_bytes, to_store.block_size)?;
+        let fault = |base: u64, first: u64, failed: u64| Fault { address: base + (failed - first) * block_bytes };
+        Some(to_store.copy_blocks(lba, from_store, source_lba, count).map_err(|f| match f {
+            CopyFault::Read(b) => CopyFault::Read(fault(src, source_lba, b.lba)),
+            CopyFault::Write(b) => CopyFault::Write(fault(dst, lba, b.lba)),
+        }))
     }
 
     /// Writes the consecutive blocks of `block_bytes` in `data` from `address` with `hint`, in order,
