@@ -2,7 +2,7 @@
 //! compare-and-write unit (compare-and-write, and compare: its compare pass alone). Timing is in [`crate::timing`]; ordering in [`super::scheduler`].
 
 use super::{CompletionStatus, Job, JobOp};
-use crate::media::{Memory, WriteHint};
+use crate::media::{CopyFault, Fault, Memory, WriteHint};
 
 /// The functional result of a job, before it is stamped with its commit order and cycles.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,16 +58,73 @@ pub fn execute(job: &Job, memory: &mut Memory) -> Outcome {
     }
 }
 
+/// Bytes an engine moves per step of a long job: a whole number of blocks, at least one. Stepping in
+/// runs of blocks keeps the per-block cost to a memcpy; what each block does, and where a job stops,
+/// are as if it went block by block.
+const STEP_BYTES: u64 = 256 << 10;
+
+fn step_blocks(job: &Job) -> u32 {
+    (STEP_BYTES >> job.block_shift).clamp(1, u64::from(u32::MAX)) as u32
+}
+
+/// The block index a fault at `address` names, counted from `base`.
+fn block_index(address: u64, base: u64, job: &Job) -> u32 {
+    ((address - base) >> job.block_shift) as u32
+}
+
 /// Block by block, forward — or backward when the destination starts inside the source, so that every
 /// source block is read before it is overwritten (memmove semantics). Blocks done count from the end
 /// the copy started at.
 fn copy(job: &Job, memory: &mut Memory) -> Outcome {
-    let bs = job.block_bytes();
     let backward = job.dst > job.src && job.dst < job.src + job.bytes();
+    if backward {
+        return copy_backward(job, memory);
+    }
+    match transfer(memory, job, job.src, job.dst) {
+        Ok(()) => Outcome::done(job.blocks),
+        Err((status, done, f)) => Outcome::failed(status, done, f.address, done + 1),
+    }
+}
+
+/// Copies `job.blocks` blocks from `src` to `dst`, forward, in steps through a staging buffer: each
+/// step's blocks are all read before any is written, which keeps memmove semantics for a destination
+/// below an overlapping source. A failure gives its status, the blocks done before it and its fault.
+fn transfer(memory: &mut Memory, job: &Job, src: u64, dst: u64) -> Result<(), (CompletionStatus, u32, Fault)> {
+    let bs = job.block_bytes();
+    if let Some(copied) = memory.copy_between_units(src, dst, bs, job.blocks.into()) {
+        return copied.map_err(|fault| match fault {
+            CopyFault::Read(f) => (CompletionStatus::ReadError, block_index(f.address, src, job), f),
+            CopyFault::Write(f) => (CompletionStatus::WriteError, block_index(f.address, dst, job), f),
+        });
+    }
+    let step = step_blocks(job);
+    let mut staged = vec![0; (u64::from(step.min(job.blocks)) * bs) as usize];
+    let mut done = 0;
+    while done < job.blocks {
+        let n = step.min(job.blocks - done);
+        let offset = u64::from(done) * bs;
+        let buf = &mut staged[..(u64::from(n) * bs) as usize];
+        // Blocks read before a read fault are still written, as block by block they would be.
+        let read = memory.read_blocks(src + offset, bs, buf);
+        let readable = read.err().map_or(n, |f| block_index(f.address, src + offset, job));
+        let readable_bytes = (u64::from(readable) * bs) as usize;
+        if let Err(f) = memory.write_blocks(dst + offset, bs, &buf[..readable_bytes], WriteHint::Data) {
+            return Err((CompletionStatus::WriteError, done + block_index(f.address, dst + offset, job), f));
+        }
+        if let Err(f) = read {
+            return Err((CompletionStatus::ReadError, done + readable, f));
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+/// The backward copy, block by block from the last (rare: an overlapping copy to a higher address).
+fn copy_backward(job: &Job, memory: &mut Memory) -> Outcome {
+    let bs = job.block_bytes();
     let mut block = vec![0; bs as usize];
     for done in 0..job.blocks {
-        let i = if backward { job.blocks - 1 - done } else { done };
-        let offset = u64::from(i) * bs;
+        let offset = u64::from(job.blocks - 1 - done) * bs;
         if let Err(f) = memory.read(job.src + offset, &mut block) {
             return Outcome::failed(CompletionStatus::ReadError, done, f.address, done + 1);
         }
@@ -80,18 +137,21 @@ fn copy(job: &Job, memory: &mut Memory) -> Outcome {
 
 /// Writes `pattern` (or zeros) to every destination block, in order.
 fn fill(job: &Job, memory: &mut Memory, pattern: Option<&[u8]>, hint: WriteHint) -> Outcome {
-    let zeros;
-    let data = match pattern {
-        Some(p) => p,
-        None => {
-            zeros = vec![0; job.block_bytes() as usize];
-            &zeros
-        }
+    let bs = job.block_bytes();
+    let step = step_blocks(job).min(job.blocks);
+    let data: Vec<u8> = match pattern {
+        Some(p) => p.repeat(step as usize),
+        None => vec![0; (u64::from(step) * bs) as usize],
     };
-    for i in 0..job.blocks {
-        if let Err(f) = memory.write(job.dst + u64::from(i) * job.block_bytes(), data, hint) {
+    let mut done = 0;
+    while done < job.blocks {
+        let n = step.min(job.blocks - done);
+        let dst = job.dst + u64::from(done) * bs;
+        if let Err(f) = memory.write_blocks(dst, bs, &data[..(u64::from(n) * bs) as usize], hint) {
+            let i = done + block_index(f.address, dst, job);
             return Outcome::failed(CompletionStatus::WriteError, i, f.address, i + 1);
         }
+        done += n;
     }
     Outcome::done(job.blocks)
 }
@@ -101,18 +161,29 @@ fn fill(job: &Job, memory: &mut Memory, pattern: Option<&[u8]>, hint: WriteHint)
 /// miscompare (nothing written, every block touched).
 fn compare_pass(job: &Job, memory: &Memory) -> Result<(), Outcome> {
     let bs = job.block_bytes();
-    let (mut media, mut expected) = (vec![0; bs as usize], vec![0; bs as usize]);
+    let step = step_blocks(job).min(job.blocks);
+    let (mut media, mut expected) =
+        (vec![0; (u64::from(step) * bs) as usize], vec![0; (u64::from(step) * bs) as usize]);
     let mut first_difference = None;
-    for i in 0..job.blocks {
-        let offset = u64::from(i) * bs;
-        for (address, out) in [(job.dst + offset, &mut media), (job.src + offset, &mut expected)] {
-            if let Err(f) = memory.read(address, out) {
-                return Err(Outcome::failed(CompletionStatus::ReadError, 0, f.address, i + 1));
-            }
+    let mut done = 0;
+    while done < job.blocks {
+        let n = step.min(job.blocks - done);
+        let offset = u64::from(done) * bs;
+        let len = (u64::from(n) * bs) as usize;
+        let media_read = memory.read_blocks(job.dst + offset, bs, &mut media[..len]);
+        let expected_read = memory.read_blocks(job.src + offset, bs, &mut expected[..len]);
+        // Block by block the destination side is read first: the earlier failing block, and at the
+        // same block the destination's, is where the pass stops.
+        let fault_at = |r: Result<(), Fault>, base: u64| r.err().map(|f| (block_index(f.address, base, job), f));
+        let faults = [fault_at(media_read, job.dst + offset), fault_at(expected_read, job.src + offset)];
+        if let Some((i, f)) = faults.into_iter().flatten().min_by_key(|(i, _)| *i) {
+            return Err(Outcome::failed(CompletionStatus::ReadError, 0, f.address, done + i + 1));
         }
         if first_difference.is_none() {
-            first_difference = media.iter().zip(&expected).position(|(a, b)| a != b).map(|p| offset + p as u64);
+            first_difference =
+                media[..len].iter().zip(&expected[..len]).position(|(a, b)| a != b).map(|p| offset + p as u64);
         }
+        done += n;
     }
     match first_difference {
         Some(at) => {
@@ -129,26 +200,10 @@ fn compare_and_write(job: &Job, memory: &mut Memory) -> Outcome {
     if let Err(outcome) = compare_pass(job, memory) {
         return outcome;
     }
-    let bs = job.block_bytes();
-    let mut expected = vec![0; bs as usize];
-    let write_data = job.src + job.bytes();
-    for i in 0..job.blocks {
-        let offset = u64::from(i) * bs;
-        let written = memory
-            .read(write_data + offset, &mut expected)
-            .map_err(|f| (CompletionStatus::ReadError, f))
-            .and_then(|()| {
-                memory
-                    .write(job.dst + offset, &expected, WriteHint::Data)
-                    .map_err(|f| (CompletionStatus::WriteError, f))
-            });
-        if let Err((status, f)) = written {
-            let mut outcome = Outcome::failed(status, i, f.address, i + 1);
-            outcome.write_pass = true;
-            return outcome;
-        }
+    match transfer(memory, job, job.src + job.bytes(), job.dst) {
+        Ok(()) => Outcome { write_pass: true, ..Outcome::done(job.blocks) },
+        Err((status, done, f)) => Outcome { write_pass: true, ..Outcome::failed(status, done, f.address, done + 1) },
     }
-    Outcome { write_pass: true, ..Outcome::done(job.blocks) }
 }
 
 #[cfg(test)]
@@ -205,6 +260,44 @@ mod tests {
         assert_eq!((out.blocks_done, out.blocks_touched), (2, 3));
         assert_eq!(out.fault_address, unit_address(0, 4, 512));
         assert_eq!(m.units[0].dirty_blocks().collect::<Vec<_>>(), vec![10, 11]);
+    }
+
+    /// Between two units the copy goes unstaged; where it stops is where reading then writing block by
+    /// block stops: the earlier bad block, and at the same block the source's (it is read first).
+    #[test]
+    fn a_copy_between_units_stops_where_block_by_block_would() {
+        let src_cfg = UnitConfig { blocks: 16, bad_blocks: [4, 9].into(), ..UnitConfig::default() };
+        let dst_cfg = UnitConfig { blocks: 16, bad_blocks: [12, 6].into(), ..UnitConfig::default() };
+        // (source LBA, destination LBA, status, blocks done, failing unit and LBA)
+        for (src, dst, status, done, fault) in [
+            (2u64, 10u64, CompletionStatus::ReadError, 2u32, (0u16, 4u64)),
+            (0, 10, CompletionStatus::WriteError, 2, (1, 12)),
+            (5, 2, CompletionStatus::ReadError, 4, (0, 9)),
+            (7, 4, CompletionStatus::ReadError, 2, (0, 9)),
+            (10, 1, CompletionStatus::WriteError, 5, (1, 6)),
+        ] {
+            let mut source = UnitStore::new(&src_cfg);
+            for lba in (0..16).filter(|l| ![4, 9].contains(l)) {
+                source.write_block(lba, &[lba as u8 + 1; BS], WriteHint::Data).unwrap();
+            }
+            let mut m = Memory::new(vec![source, UnitStore::new(&dst_cfg)]);
+            let copy =
+                Job { src: unit_address(0, src, 512), dst: unit_address(1, dst, 512), ..job(JobOp::Copy, 0, 0, 6) };
+            let out = execute(&copy, &mut m);
+            let expected = (status, done, done + 1, unit_address(fault.0, fault.1, 512));
+            assert_eq!(
+                (out.status, out.blocks_done, out.blocks_touched, out.fault_address),
+                expected,
+                "{src} -> {dst}"
+            );
+            let written: Vec<u64> = m.units[1].dirty_blocks().collect();
+            assert_eq!(written, (dst..dst + u64::from(done)).collect::<Vec<_>>(), "{src} -> {dst}");
+            let mut block = [0u8; BS];
+            for i in 0..u64::from(done) {
+                m.units[1].read_block(dst + i, &mut block).unwrap();
+                assert_eq!(block, [(src + i) as u8 + 1; BS], "{src} -> {dst} block {i}");
+            }
+        }
     }
 
     #[test]

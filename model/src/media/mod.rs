@@ -11,6 +11,9 @@ use bitvec::prelude::*;
 use crate::address::{self, Region};
 use crate::config::UnitConfig;
 
+mod contents;
+use contents::BlockContents;
+
 /// Blocks per bitmap chunk.
 const CHUNK_BITS: u64 = 4096;
 type Chunk = BitArr!(for 4096, in u64, Lsb0);
@@ -107,13 +110,20 @@ pub struct BlockFault {
     pub lba: u64,
 }
 
+/// Where a copy between units stopped: the block (or its address) that could not be read, or written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyFault<F = BlockFault> {
+    Read(F),
+    Write(F),
+}
+
 /// One logical unit's medium.
 #[derive(Clone, Debug)]
 pub struct UnitStore {
     block_size: u32,
     blocks: u64,
     /// Contents of mapped blocks that are not all zeros.
-    data: BTreeMap<u64, Box<[u8]>>,
+    data: BlockContents,
     /// `None` for a fully provisioned (thick) unit: every block is mapped.
     mapped: Option<SparseBitmap>,
     anchored: SparseBitmap,
@@ -128,7 +138,7 @@ impl UnitStore {
         UnitStore {
             block_size: config.block_size,
             blocks: config.blocks,
-            data: BTreeMap::new(),
+            data: BlockContents::new(config.block_size),
             mapped: config.thin.then(SparseBitmap::default),
             anchored: SparseBitmap::default(),
             bad_blocks: config.bad_blocks.clone(),
@@ -144,7 +154,7 @@ impl UnitStore {
     /// state, bad blocks); new blocks read zeros, deallocated on a thin unit.
     pub fn resize(&mut self, blocks: u64) {
         if blocks < self.blocks {
-            self.data.retain(|&lba, _| lba < blocks);
+            self.data.truncate(blocks);
             let gone = self.blocks - blocks;
             for bitmap in [self.mapped.as_mut(), Some(&mut self.anchored), Some(&mut self.dirty)].into_iter().flatten()
             {
@@ -187,35 +197,63 @@ impl UnitStore {
 
     /// Reads one block into `out` (a block long). Unmapped and anchored blocks read as zeros.
     pub fn read_block(&self, lba: u64, out: &mut [u8]) -> Result<(), BlockFault> {
-        self.accessible(lba)?;
-        match self.data.get(&lba) {
-            Some(block) => out.copy_from_slice(block),
-            None => out.fill(0),
-        }
-        Ok(())
+        self.read_blocks(lba, out)
+    }
+
+    /// Reads the blocks from `lba` into `out` (a whole number of blocks), in order: up to the first
+    /// that cannot be read, which is the error.
+    pub fn read_blocks(&self, lba: u64, out: &mut [u8]) -> Result<(), BlockFault> {
+        let count = (out.len() / self.block_size as usize) as u64;
+        let fault = self.first_inaccessible(lba, count);
+        let readable = fault.map_or(count, |f| f - lba);
+        self.data.read(lba, &mut out[..(readable * u64::from(self.block_size)) as usize]);
+        fault.map_or(Ok(()), |lba| Err(BlockFault { lba }))
     }
 
     /// Writes one block (`data` a block long; ignored for the deallocate and anchor hints).
     pub fn write_block(&mut self, lba: u64, data: &[u8], hint: WriteHint) -> Result<(), BlockFault> {
-        self.accessible(lba)?;
-        self.dirty.set_range(lba, 1, true);
-        let keep_data = hint == WriteHint::Data && data.iter().any(|&b| b != 0);
-        if keep_data {
-            match self.data.get_mut(&lba) {
-                Some(block) => block.copy_from_slice(data),
-                None => {
-                    self.data.insert(lba, data.into());
-                }
-            }
+        self.write_blocks(lba, data, hint)
+    }
+
+    /// Writes the blocks of `data` (a whole number; ignored for the deallocate and anchor hints) from
+    /// `lba` with `hint`, in order: up to the first that cannot be written, which is the error.
+    pub fn write_blocks(&mut self, lba: u64, data: &[u8], hint: WriteHint) -> Result<(), BlockFault> {
+        let count = (data.len() / self.block_size as usize) as u64;
+        let fault = self.first_inaccessible(lba, count);
+        let writable = fault.map_or(count, |f| f - lba);
+        if hint == WriteHint::Data {
+            self.data.write(lba, &data[..(writable * u64::from(self.block_size)) as usize]);
         } else {
-            self.data.remove(&lba);
+            self.data.clear(lba, writable);
         }
+        self.note_written(lba, writable, hint);
+        fault.map_or(Ok(()), |lba| Err(BlockFault { lba }))
+    }
+
+    /// Copies blocks `source_lba..source_lba + count` of `source` (another unit of the same block size)
+    /// to `lba`, as reading and then writing each in order would: up to the first block that cannot be
+    /// read or written, which is the error.
+    pub fn copy_blocks(&mut self, lba: u64, source: &UnitStore, source_lba: u64, count: u64) -> Result<(), CopyFault> {
+        let unreadable = source.first_inaccessible(source_lba, count).map(|f| f - source_lba);
+        let unwritable = self.first_inaccessible(lba, count).map(|f| f - lba);
+        let copied = unreadable.into_iter().chain(unwritable).min().unwrap_or(count);
+        self.data.copy_from(lba, &source.data, source_lba, copied);
+        self.note_written(lba, copied, WriteHint::Data);
+        // Block by block a block is read before it is written: at the same block the read fails first.
+        match (unreadable, unwritable) {
+            (Some(r), w) if w.is_none_or(|w| r <= w) => Err(CopyFault::Read(BlockFault { lba: source_lba + r })),
+            (_, Some(w)) => Err(CopyFault::Write(BlockFault { lba: lba + w })),
+            _ => Ok(()),
+        }
+    }
+
+    /// The provisioning and write-back state blocks `lba..lba + count` take when written with `hint`.
+    fn note_written(&mut self, lba: u64, count: u64, hint: WriteHint) {
+        self.dirty.set_range(lba, count, true);
         if let Some(mapped) = &mut self.mapped {
-            let now_mapped = hint == WriteHint::Data;
-            mapped.set_range(lba, 1, now_mapped);
-            self.anchored.set_range(lba, 1, hint == WriteHint::Anchor);
+            mapped.set_range(lba, count, hint == WriteHint::Data);
+            self.anchored.set_range(lba, count, hint == WriteHint::Anchor);
         }
-        Ok(())
     }
 
     /// Writes zeros with `hint` to blocks `lba..lba + count`, as [`UnitStore::write_block`] with a block
@@ -223,17 +261,11 @@ impl UnitStore {
     /// range covers rather than to its length. Writes nothing if any block of the range is inaccessible
     /// (the lowest is reported).
     pub fn write_zeros(&mut self, lba: u64, count: u64, hint: WriteHint) -> Result<(), BlockFault> {
-        let end = lba.saturating_add(count);
-        let bad = self.bad_blocks.range(lba..).next().copied().filter(|&bad| bad < end);
-        let beyond = (end > self.blocks).then_some(lba.max(self.blocks));
-        if let Some(lba) = bad.into_iter().chain(beyond).min() {
+        if let Some(lba) = self.first_inaccessible(lba, count) {
             return Err(BlockFault { lba });
         }
         self.dirty.set_range(lba, count, true);
-        let stored: Vec<u64> = self.data.range(lba..end).map(|(&l, _)| l).collect();
-        for l in stored {
-            self.data.remove(&l);
-        }
+        self.data.clear(lba, count);
         if let Some(mapped) = &mut self.mapped {
             mapped.set_range(lba, count, hint == WriteHint::Data);
             self.anchored.set_range(lba, count, hint == WriteHint::Anchor);
@@ -241,15 +273,18 @@ impl UnitStore {
         Ok(())
     }
 
-    fn accessible(&self, lba: u64) -> Result<(), BlockFault> {
-        if lba >= self.blocks || self.bad_blocks.contains(&lba) { Err(BlockFault { lba }) } else { Ok(()) }
+    /// The lowest block of `lba..lba + count` that cannot be accessed: a bad block, or the first past
+    /// the capacity.
+    fn first_inaccessible(&self, lba: u64, count: u64) -> Option<u64> {
+        let end = lba.saturating_add(count);
+        let bad = self.bad_blocks.range(lba..).next().copied().filter(|&bad| bad < end);
+        let beyond = (end > self.blocks).then_some(lba.max(self.blocks));
+        bad.into_iter().chain(beyond).min()
     }
 
     /// Loads an image's block without marking it dirty (used when opening an image file).
     pub fn load_block(&mut self, lba: u64, data: &[u8]) {
-        if data.iter().any(|&b| b != 0) {
-            self.data.insert(lba, data.into());
-        }
+        self.data.write(lba, data);
         if let Some(mapped) = &mut self.mapped {
             mapped.set_range(lba, 1, true);
         }
@@ -262,12 +297,12 @@ impl UnitStore {
 
     /// Blocks holding non-zero data, ascending, with their contents.
     pub fn nonzero_blocks(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
-        self.data.iter().map(|(lba, b)| (*lba, &b[..]))
+        self.data.iter()
     }
 
     /// Approximate heap bytes held: block payloads and bitmap chunks.
     pub fn footprint_bytes(&self) -> usize {
-        self.data.len() * (self.block_size as usize + 48)
+        self.data.heap_bytes()
             + self.mapped.as_ref().map_or(0, SparseBitmap::payload_bytes)
             + self.anchored.payload_bytes()
             + self.dirty.payload_bytes()
@@ -303,47 +338,92 @@ impl Memory {
 
     /// Reads `out.len()` bytes (one block) at `address`.
     pub fn read(&self, address: u64, out: &mut [u8]) -> Result<(), Fault> {
-        let fault = Fault { address };
-        match address::decode(address) {
-            Region::Unit { unit, offset } => {
-                let store = self.units.get(usize::from(unit)).ok_or(fault)?;
-                let lba = block_of(offset, out.len(), store.block_size).ok_or(fault)?;
-                store.read_block(lba, out).map_err(|_| fault)
-            }
-            Region::Buffer { slot, offset } => {
-                let buf = self.buffers.get(&slot).ok_or(fault)?;
-                let start = usize::try_from(offset).map_err(|_| fault)?;
-                let src = buf.get(start..start + out.len()).ok_or(fault)?;
-                out.copy_from_slice(src);
-                Ok(())
-            }
-        }
+        self.read_blocks(address, out.len() as u64, out)
     }
 
     /// Writes `data` (one block) at `address` with `hint`.
     pub fn write(&mut self, address: u64, data: &[u8], hint: WriteHint) -> Result<(), Fault> {
-        let fault = Fault { address };
+        self.write_blocks(address, data.len() as u64, data, hint)
+    }
+
+    /// Reads consecutive blocks of `block_bytes` from `address` into `out`, in order, as that many
+    /// [`Memory::read`]s would: up to the first that fails, whose address is the fault.
+    pub fn read_blocks(&self, address: u64, block_bytes: u64, out: &mut [u8]) -> Result<(), Fault> {
+        let fault = |done: usize| Fault { address: address + done as u64 * block_bytes };
         match address::decode(address) {
             Region::Unit { unit, offset } => {
-                let store = self.units.get_mut(usize::from(unit)).ok_or(fault)?;
-                let lba = block_of(offset, data.len(), store.block_size).ok_or(fault)?;
-                store.write_block(lba, data, hint).map_err(|_| fault)
+                let store = self.units.get(usize::from(unit)).ok_or(fault(0))?;
+                let lba = block_of(offset, block_bytes, store.block_size).ok_or(fault(0))?;
+                store.read_blocks(lba, out).map_err(|f| fault((f.lba - lba) as usize))
             }
             Region::Buffer { slot, offset } => {
-                let buf = self.buffers.get_mut(&slot).ok_or(fault)?;
-                let start = usize::try_from(offset).map_err(|_| fault)?;
-                let dst = buf.get_mut(start..start + data.len()).ok_or(fault)?;
-                dst.copy_from_slice(data);
-                Ok(())
+                let buf = self.buffers.get(&slot).ok_or(fault(0))?;
+                let (start, whole) = buffer_blocks(buf.len(), offset, block_bytes, out.len()).ok_or(fault(0))?;
+                out[..whole].copy_from_slice(&buf[start..start + whole]);
+                if whole < out.len() { Err(fault(whole / block_bytes as usize)) } else { Ok(()) }
+            }
+        }
+    }
+
+    /// Copies `count` blocks of `block_bytes` from `src` to `dst` when both are units, different and of
+    /// that block size: directly, as [`Memory::read_blocks`] then [`Memory::write_blocks`] block by
+    /// block would. `None` for any other pair of addresses (the caller stages the data).
+    pub fn copy_between_units(
+        &mut self,
+        src: u64,
+        dst: u64,
+        block_bytes: u64,
+        count: u64,
+    ) -> Option<Result<(), CopyFault<Fault>>> {
+        let (Region::Unit { unit: from, offset: src_offset }, Region::Unit { unit: to, offset: dst_offset }) =
+            (address::decode(src), address::decode(dst))
+        else {
+            return None;
+        };
+        let [to_store, from_store] = self.units.get_disjoint_mut([usize::from(to), usize::from(from)]).ok()?;
+        let source_lba = block_of(src_offset, block_bytes, from_store.block_size)?;
+        let lba = block_of(dst_offset, block_bytes, to_store.block_size)?;
+        let fault = |base: u64, first: u64, failed: u64| Fault { address: base + (failed - first) * block_bytes };
+        Some(to_store.copy_blocks(lba, from_store, source_lba, count).map_err(|f| match f {
+            CopyFault::Read(b) => CopyFault::Read(fault(src, source_lba, b.lba)),
+            CopyFault::Write(b) => CopyFault::Write(fault(dst, lba, b.lba)),
+        }))
+    }
+
+    /// Writes the consecutive blocks of `block_bytes` in `data` from `address` with `hint`, in order,
+    /// as that many [`Memory::write`]s would: up to the first that fails, whose address is the fault.
+    pub fn write_blocks(&mut self, address: u64, block_bytes: u64, data: &[u8], hint: WriteHint) -> Result<(), Fault> {
+        let fault = |done: usize| Fault { address: address + done as u64 * block_bytes };
+        match address::decode(address) {
+            Region::Unit { unit, offset } => {
+                let store = self.units.get_mut(usize::from(unit)).ok_or(fault(0))?;
+                let lba = block_of(offset, block_bytes, store.block_size).ok_or(fault(0))?;
+                store.write_blocks(lba, data, hint).map_err(|f| fault((f.lba - lba) as usize))
+            }
+            Region::Buffer { slot, offset } => {
+                let buf = self.buffers.get_mut(&slot).ok_or(fault(0))?;
+                let (start, whole) = buffer_blocks(buf.len(), offset, block_bytes, data.len()).ok_or(fault(0))?;
+                buf[start..start + whole].copy_from_slice(&data[..whole]);
+                if whole < data.len() { Err(fault(whole / block_bytes as usize)) } else { Ok(()) }
             }
         }
     }
 }
 
-/// The LBA at byte `offset` when the access is exactly one aligned block.
-fn block_of(offset: u64, len: usize, block_size: u32) -> Option<u64> {
+/// Where an access of `len` bytes in blocks of `block_bytes` at `offset` starts in a buffer of
+/// `buffer_len` bytes, and how many of its bytes (whole blocks) lie inside; `None` if no block does.
+fn buffer_blocks(buffer_len: usize, offset: u64, block_bytes: u64, len: usize) -> Option<(usize, usize)> {
+    let start = usize::try_from(offset).ok()?;
+    let block = usize::try_from(block_bytes).ok()?;
+    let room = buffer_len.checked_sub(start)?;
+    let whole = room.checked_div(block).map_or(0, |blocks| len.min(blocks * block));
+    (whole > 0 || len == 0).then_some((start, whole))
+}
+
+/// The LBA at byte `offset` when the access is in aligned blocks of the unit's size.
+fn block_of(offset: u64, len: u64, block_size: u32) -> Option<u64> {
     let bs = u64::from(block_size);
-    (len as u64 == bs && offset.is_multiple_of(bs)).then_some(offset / bs)
+    (len == bs && offset.is_multiple_of(bs)).then_some(offset / bs)
 }
 
 #[cfg(test)]
