@@ -45,7 +45,7 @@ impl Default for Settings {
             policy: Policy::default(),
             queue_depth: 128,
             max_solicited_bytes: 64 << 20,
-            max_connections: 64,
+            max_connections: 1024,
             auth: AuthConfig::default(),
             login_timeout: Duration::from_secs(30),
             verbosity: 1,

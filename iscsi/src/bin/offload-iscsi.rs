@@ -145,6 +145,10 @@ struct ServeArgs {
     /// Commands an initiator may have outstanding (the CmdSN window).
     #[arg(long, default_value_t = 128)]
     queue_depth: u32,
+    /// Connections served at once (one thread each); more are closed on arrival. An ESXi cluster's ATS
+    /// heartbeats are one session per host and path.
+    #[arg(long, default_value_t = Settings::default().max_connections)]
+    max_connections: usize,
     /// Write the target's counters (commands by name and outcome, bytes, connections, logins) to this
     /// JSON file after every command and closed connection.
     #[arg(long)]
@@ -253,6 +257,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         },
         auth,
         queue_depth: args.queue_depth.max(1),
+        max_connections: args.max_connections.max(1),
         counters_file: args.counters.clone(),
         verbosity: if args.quiet {
             0
