@@ -50,8 +50,8 @@ impl FlatUnit {
 }
 
 /// How a unit's data is committed. A thick unit is provisioned capacity, meant to be written whole (a
-/// clone, an eager-zeroed VMware disk): huge pages make its first touch 2 MiB faults instead of 4 KiB
-/// ones (15–35x cheaper per byte here), and it keeps what it holds committed — zeroing it hands nothing
+/// clone, an eager-zeroed VMware disk): huge pages make its first touch one fault per 2 MiB instead of
+/// 512, and it keeps what it holds committed — zeroing it hands nothing
 /// back, so the writes after an eager zero do not fault again. A thin unit costs what is written to it:
 /// base pages, so one written block commits 4 KiB, not 2 MiB, and its released ranges are handed back.
 fn commit_policy(config: &UnitConfig) -> Commit {

@@ -35,8 +35,8 @@
 //! blocks and bitmap chunks; the fast path's flat units are mappings committed page by page as they are
 //! written. A thin unit's are base pages (4 KiB), and it hands back the whole pages of a range that
 //! reads zeros again. A thick unit is provisioned capacity: its pages are transparent huge pages
-//! (2 MiB a fault, first touch an order of magnitude cheaper than in base pages, where clearing the
-//! pages at fault time costs more than the copy that touches them), and what it holds stays committed —
+//! (one fault per 2 MiB instead of 512, which leaves first touch the cost of clearing the memory — and,
+//! in a virtual machine, of the host backing it), and what it holds stays committed —
 //! an eager zero leaves it in memory, so the writes after it do not fault again. An image is loaded by
 //! its data extents, so a sparse multi-terabyte file opens in time proportional to what it holds.
 

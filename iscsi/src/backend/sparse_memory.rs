@@ -7,8 +7,8 @@
 //!
 //! First touch is what such memory costs: the kernel clears each page as it faults it in. How much is
 //! committed a fault is the [`Commit`] policy — base pages (4 KiB a fault, a written byte costs a page)
-//! or transparent huge pages (2 MiB a fault, an order of magnitude cheaper per byte first written, but
-//! a written byte may commit 2 MiB).
+//! or transparent huge pages (2 MiB a fault: 512 times fewer faults, but a written byte may commit
+//! 2 MiB). Either way the kernel clears what it commits.
 //!
 //! This is the one module of the crate with `unsafe`: MADV_DONTNEED, which replaces pages' contents.
 
