@@ -12,13 +12,15 @@ use offload_scsi::{ReservationClass, SenseFormat, command};
 
 use super::image::{Images, Media, image_units};
 use super::refuse_image_resizes;
-use super::sparse_memory::SparseMemory;
+use super::sparse_memory::{Commit, SparseMemory};
 use super::{Answer, Backend, BackendError, Command, LiveChange, NotLive, ReconfigureError, SetupError};
 use offload_model::scsi::reconfigure;
 
 /// One unit's flat memory for the fast path: committed as it is written, however large the unit.
 struct FlatUnit {
     data: SparseMemory,
+    /// How `data` is committed ([`commit_policy`]).
+    commit: Commit,
     /// 2 bits a block (mapped, anchored), `None` for a thick unit.
     provisioning: Option<SparseMemory>,
     bad_blocks: Vec<u64>,
@@ -29,9 +31,10 @@ struct FlatUnit {
 
 impl FlatUnit {
     /// Hands back the memory of an extent the fast path left reading zeros: its data, and the
-    /// provisioning state of deallocated blocks (00b, zero bytes too). Written data stays.
+    /// provisioning state of deallocated blocks (00b, zero bytes too). Written data stays, and so does
+    /// all of a unit committed in huge pages (a thick unit, see [`commit_policy`]).
     fn release(&mut self, extent: &Extent) {
-        if extent.hint == Hint::Data {
+        if extent.hint == Hint::Data || self.commit == Commit::HugePages {
             return;
         }
         let (start, end) = (extent.lba as usize, (extent.lba + extent.blocks) as usize);
@@ -46,16 +49,28 @@ impl FlatUnit {
     }
 }
 
+/// How a unit's data is committed. A thick unit is provisioned capacity, meant to be written whole (a
+/// clone, an eager-zeroed VMware disk): huge pages make its first touch one fault per 2 MiB instead of
+/// 512, and it keeps what it holds committed — zeroing it hands nothing
+/// back, so the writes after an eager zero do not fault again. A thin unit costs what is written to it:
+/// base pages, so one written block commits 4 KiB, not 2 MiB, and its released ranges are handed back.
+fn commit_policy(config: &UnitConfig) -> Commit {
+    match config.thin {
+        true => Commit::BasePages,
+        false => Commit::HugePages,
+    }
+}
+
 /// A unit's flat memory, zeros reserved without commit: its data and, for a thin unit, its provisioning
-/// state (all deallocated).
+/// state (all deallocated, in base pages: a bit pair a block, written sparsely).
 fn flat_memory(unit: usize, config: &UnitConfig) -> Result<(SparseMemory, Option<SparseMemory>), SetupError> {
-    let reserve = |what, bytes: u64| {
+    let reserve = |what, bytes: u64, commit| {
         let len = usize::try_from(bytes).map_err(|_| SetupError::TooLarge { unit, bytes })?;
-        SparseMemory::zeroed(len).map_err(|source| SetupError::Reserve { unit, what, bytes, source })
+        SparseMemory::zeroed(len, commit).map_err(|source| SetupError::Reserve { unit, what, bytes, source })
     };
-    let data = reserve("data", config.blocks * u64::from(config.block_size))?;
+    let data = reserve("data", config.blocks * u64::from(config.block_size), commit_policy(config))?;
     let provisioning = match config.thin {
-        true => Some(reserve("provisioning state", Unit::provisioning_bytes(config.blocks) as u64)?),
+        true => Some(reserve("provisioning state", Unit::provisioning_bytes(config.blocks) as u64, Commit::BasePages)?),
         false => None,
     };
     Ok((data, provisioning))
@@ -106,6 +121,7 @@ impl FastPathBackend {
             }
             units.push(FlatUnit {
                 data,
+                commit: commit_policy(u),
                 provisioning,
                 bad_blocks: u.bad_blocks.iter().copied().collect(),
                 block_size: u.block_size,
@@ -326,5 +342,88 @@ impl Backend for FastPathBackend {
 
     fn config(&self) -> &TargetConfig {
         &self.model.state.config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The /proc/self/smaps entry of the mapping that holds `address`: its Rss in KiB and its VmFlags.
+    /// (The kernel may merge a mapping with a neighbour of the same flags: the Rss is then at least its.)
+    fn mapping_of(address: usize) -> (u64, String) {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut lines = smaps.lines();
+        while let Some(line) = lines.next() {
+            let Some((range, _)) = line.split_once(' ') else { continue };
+            let Some((a, b)) = range.split_once('-') else { continue };
+            let (Ok(a), Ok(b)) = (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16)) else { continue };
+            if !(a..b).contains(&address) {
+                continue;
+            }
+            let (mut rss, mut flags) = (None, None);
+            for l in lines.by_ref() {
+                if let Some(kib) = l.strip_prefix("Rss:") {
+                    rss = kib.trim().trim_end_matches("kB").trim().parse().ok();
+                }
+                if let Some(f) = l.strip_prefix("VmFlags:") {
+                    flags = Some(f.trim().to_owned());
+                    break;
+                }
+            }
+            return (rss.expect("an Rss line"), flags.expect("a VmFlags line"));
+        }
+        panic!("no mapping holds {address:#x}");
+    }
+
+    fn write_same16(lba: u64, blocks: u32) -> [u8; 16] {
+        let mut cdb = [0u8; 16];
+        cdb[0] = 0x93;
+        cdb[2..10].copy_from_slice(&lba.to_be_bytes());
+        cdb[10..14].copy_from_slice(&blocks.to_be_bytes());
+        cdb
+    }
+
+    /// A thick unit is committed in huge pages and an eager zero (WRITE SAME of zeros over written
+    /// blocks) leaves it reading zeros and still committed; a thin unit is in base pages and the same
+    /// zeroing hands its pages back.
+    #[test]
+    fn thick_units_stay_committed_in_huge_pages_thin_units_release() {
+        const BLOCKS: u64 = 8192; // 4 MiB of 512-byte blocks: two huge pages.
+        let unit = |thin| UnitConfig { blocks: BLOCKS, block_size: 512, thin, ..UnitConfig::default() };
+        let config = TargetConfig { units: vec![unit(false), unit(true)], ..TargetConfig::default() };
+        let mut b = FastPathBackend::new(config, &Media::Memory).unwrap();
+        let unit_kib = BLOCKS * 512 / 1024;
+        let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+            .is_ok_and(|mode| !mode.contains("[never]"));
+        for (lun, thin) in [(0u16, false), (1, true)] {
+            let mut run = |cdb: &[u8], data_out: &[u8]| {
+                let answer = b.execute(&Command { initiator: "iqn.test", lun, cdb, data_out }).unwrap();
+                assert_eq!(answer.status, offload_scsi::GOOD, "lun {lun}: {cdb:02x?}");
+                answer
+            };
+            for lba in (0..BLOCKS).step_by(2048) {
+                run(&write_same16(lba, 2048), &[0xA5; 512]);
+            }
+            for lba in (0..BLOCKS).step_by(2048) {
+                run(&write_same16(lba, 2048), &[0; 512]);
+            }
+            for lba in (0..BLOCKS).step_by(64) {
+                let mut read = [0u8; 16];
+                read[0] = 0x88;
+                read[2..10].copy_from_slice(&lba.to_be_bytes());
+                read[10..14].copy_from_slice(&64u32.to_be_bytes());
+                assert!(run(&read, &[]).data_in.iter().all(|&x| x == 0), "lun {lun} LBA {lba} reads zeros");
+            }
+            let (rss, flags) = mapping_of(b.units[usize::from(lun)].data.as_ptr() as usize);
+            let flags: Vec<&str> = flags.split_whitespace().collect();
+            if thin {
+                assert!(flags.contains(&"nh"), "thin: base pages ({flags:?})");
+                assert!(rss < unit_kib, "thin: the zeroed pages are handed back ({rss} KiB resident)");
+            } else {
+                assert!(!thp || flags.contains(&"hg"), "thick: huge pages advised ({flags:?})");
+                assert!(rss >= unit_kib, "thick: still committed after the eager zero ({rss} KiB resident)");
+            }
+        }
     }
 }

@@ -33,8 +33,12 @@
 //!
 //! Either back end costs memory for what is written, not for the capacity: the model stores non-zero
 //! blocks and bitmap chunks; the fast path's flat units are mappings committed page by page as they are
-//! written, and hand back the whole pages of a range that reads zeros again. An image is loaded by its
-//! data extents, so a sparse multi-terabyte file opens in time proportional to what it holds.
+//! written. A thin unit's are base pages (4 KiB), and it hands back the whole pages of a range that
+//! reads zeros again. A thick unit is provisioned capacity: its pages are transparent huge pages
+//! (one fault per 2 MiB instead of 512, which leaves first touch the cost of clearing the memory — and,
+//! in a virtual machine, of the host backing it), and what it holds stays committed —
+//! an eager zero leaves it in memory, so the writes after it do not fault again. An image is loaded by
+//! its data extents, so a sparse multi-terabyte file opens in time proportional to what it holds.
 
 mod fastpath;
 mod image;

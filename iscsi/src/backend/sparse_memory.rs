@@ -5,12 +5,28 @@
 //! page, and a page takes memory when it is first written. A range known to read zeros again (released
 //! or zeroed blocks) hands its whole pages back.
 //!
+//! First touch is what such memory costs: the kernel clears each page as it faults it in. How much is
+//! committed a fault is the [`Commit`] policy — base pages (4 KiB a fault, a written byte costs a page)
+//! or transparent huge pages (2 MiB a fault: 512 times fewer faults, but a written byte may commit
+//! 2 MiB). Either way the kernel clears what it commits.
+//!
 //! This is the one module of the crate with `unsafe`: MADV_DONTNEED, which replaces pages' contents.
 
 use std::io;
 use std::ops::{Deref, DerefMut, Range};
 
 use memmap2::{Advice, MmapMut, MmapOptions, UncheckedAdvice};
+
+/// How a [`SparseMemory`] commits memory as it is first written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Commit {
+    /// Transparent huge pages (MADV_HUGEPAGE): few, large faults — for memory that is meant to be
+    /// written whole, where first touch per 4 KiB page would cost more than the copy that touches it.
+    HugePages,
+    /// Base pages (MADV_NOHUGEPAGE): one written byte commits one page — for memory that must cost what
+    /// is written to it.
+    BasePages,
+}
 
 /// A zero-filled byte buffer whose pages are committed as they are written.
 pub(super) struct SparseMemory {
@@ -22,12 +38,15 @@ impl SparseMemory {
     /// `len` bytes of zeros, none committed yet. Fails when the address space (ulimit -v) or, under
     /// strict overcommit (vm.overcommit_memory=2, where MAP_NORESERVE is ignored), the commit limit
     /// cannot hold `len`.
-    pub(super) fn zeroed(len: usize) -> io::Result<SparseMemory> {
+    /// `commit` says how pages are committed as they are written.
+    pub(super) fn zeroed(len: usize, commit: Commit) -> io::Result<SparseMemory> {
         let map = MmapOptions::new().len(len).no_reserve_swap().map_anon()?;
-        // Base pages: with transparent huge pages one written byte could commit 2 MiB. Advisory: a
-        // kernel without them refuses the advice, and nothing changes.
+        // Advisory: a kernel without transparent huge pages refuses the advice, and base pages it is.
         #[cfg(target_os = "linux")]
-        let _ = map.advise(Advice::NoHugePage);
+        let _ = map.advise(match commit {
+            Commit::HugePages => Advice::HugePage,
+            Commit::BasePages => Advice::NoHugePage,
+        });
         Ok(SparseMemory { map, page: rustix::param::page_size() })
     }
 
@@ -99,7 +118,7 @@ mod tests {
     fn isolated(len: usize) -> (std::sync::MutexGuard<'static, ()>, SparseMemory) {
         static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-        let memory = SparseMemory::zeroed(len).unwrap();
+        let memory = SparseMemory::zeroed(len, Commit::BasePages).unwrap();
         memory.map.advise(Advice::DontDump).unwrap();
         (guard, memory)
     }
