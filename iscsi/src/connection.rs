@@ -24,7 +24,7 @@ use crate::pdu::{
     R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, SequenceNumbers,
     TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
 };
-use crate::session::Shared;
+use crate::session::{Shared, TaskAttribute};
 use crate::text::{self, AuthMethod, Negotiator, SessionParams};
 use crate::transfer;
 use crate::transport::Transport;
@@ -77,6 +77,8 @@ struct Task {
     r2t: Option<Solicit>,
     r2t_sn: u32,
     epoch: (u64, u64),
+    /// Its place in its unit's task set (SAM-5 task attribute).
+    attribute: TaskAttribute,
 }
 
 /// Bytes of SCSI data this connection carried: the host link's share of every command (Data-Out with
@@ -706,6 +708,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             r2t: None,
             r2t_sn: 0,
             epoch: self.shared.epoch(lun),
+            attribute: TaskAttribute::from_field(m.attr),
         };
         self.advance(task)
     }
@@ -826,7 +829,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         }
         let command = Command { initiator: &self.nexus, lun: task.lun, cdb: &plan.cdb, data_out: plan.data_out };
         let residual = plan.residual;
-        match self.shared.execute(&command) {
+        match self.shared.execute(&command, task.attribute) {
             Ok(answer) => self.respond(&task, answer, residual),
             Err(why) => {
                 self.shared.log(1, format_args!("connection {}: target failure: {why}", self.id));

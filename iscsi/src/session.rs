@@ -1,14 +1,20 @@
-//! What the connections share: the back end (behind a mutex: commands from all sessions execute one at a
-//! time, in arrival order), the session table (for TSIH allocation and session reinstatement), the reset
+//! What the connections share: the back end (every connection's thread executes its own commands on it,
+//! at the same time as the others: the back end keeps each command atomic, and only a reload has it
+//! alone), each logical unit's task set (the order ORDERED tasks ask for, `task_set`), the session table (for TSIH allocation and session reinstatement), the reset
 //! epochs that let a LOGICAL UNIT RESET or TARGET WARM RESET abort tasks other sessions are still
 //! gathering data for, the registry of open connections, the CHAP challenges issued, and the log.
 //!
 //! A build with the test-only feature `test-broken-lock` breaks that lock for COMPARE AND WRITE on
 //! purpose (`broken_lock`), for the linearizability test to prove it notices.
 
+mod task_set;
+
+pub(crate) use task_set::TaskAttribute;
+use task_set::TaskSets;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use offload_model::config::TargetConfig;
 use offload_scsi::SenseFormat;
@@ -42,7 +48,9 @@ pub(crate) struct Shared {
     /// The back end's configuration, readable without taking the back end's lock (a reload changes it).
     config: RwLock<TargetConfig>,
     pub backend_name: &'static str,
-    backend: Mutex<Box<dyn Backend>>,
+    /// Shared by every command; a reload takes it alone.
+    backend: RwLock<Box<dyn Backend>>,
+    task_sets: TaskSets,
     /// What was executed, for anyone outside to prove the path a client took.
     pub counters: Counters,
     sessions: Mutex<Sessions>,
@@ -59,6 +67,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+fn read<T>(m: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(m: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Shared {
     pub fn new(mut settings: Settings, backend: Box<dyn Backend>) -> Shared {
         let config = backend.config();
@@ -70,9 +86,10 @@ impl Shared {
         let counters = Counters::new(settings.counters_file.clone());
         Shared {
             settings,
-            config: RwLock::new(backend.config().clone()),
+            task_sets: TaskSets::new(config.units.len()),
+            config: RwLock::new(config),
             backend_name: backend.name(),
-            backend: Mutex::new(backend),
+            backend: RwLock::new(backend),
             counters,
             sessions: Mutex::new(Sessions::default()),
             connections: Mutex::new(HashMap::new()),
@@ -92,7 +109,7 @@ impl Shared {
 
     /// The back end's configuration now.
     pub fn config(&self) -> RwLockReadGuard<'_, TargetConfig> {
-        self.config.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        read(&self.config)
     }
 
     /// Whether `initiator` (a name or an I_T nexus) may reach `lun` now.
@@ -102,27 +119,29 @@ impl Shared {
 
     /// A reload: the back end takes `config` if it can live; the change is logged, or why not.
     pub fn reconfigure(&self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError> {
-        let mut backend = lock(&self.backend);
+        // Alone: the commands running now end first, and none starts until the units are as configured.
+        let mut backend = write(&self.backend);
         let changes = backend.reconfigure(config)?;
-        *self.config.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = backend.config().clone();
+        *write(&self.config) = backend.config();
         Ok(changes)
     }
 
     // ----- the back end -----
 
-    /// Executes a command on the back end. A panic in the back end is caught and reported as a target
-    /// failure for this command only.
-    pub fn execute(&self, command: &Command<'_>) -> Result<Answer, String> {
+    /// Executes a command on the back end, in its unit's task set as its task attribute orders. A panic
+    /// in the back end is caught and reported as a target failure for this command only.
+    pub fn execute(&self, command: &Command<'_>, attribute: TaskAttribute) -> Result<Answer, String> {
+        let _running = self.task_sets.enter(command.lun, attribute);
         #[cfg(feature = "test-broken-lock")]
         if let Some(answer) = broken_lock::compare_and_write(self, command) {
             return answer;
         }
-        self.execute_atomically(command)
+        self.execute_one(command)
     }
 
-    /// Executes a command under the back end's lock: nothing of another command runs meanwhile.
-    fn execute_atomically(&self, command: &Command<'_>) -> Result<Answer, String> {
-        let mut backend = lock(&self.backend);
+    /// Executes one command on the back end, which runs it atomically.
+    fn execute_one(&self, command: &Command<'_>) -> Result<Answer, String> {
+        let backend = read(&self.backend);
         let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| backend.execute(command))) {
             Ok(Ok(answer)) => Ok(answer),
             Ok(Err(e)) => Err(e.to_string()),
@@ -136,22 +155,22 @@ impl Shared {
 
     /// The sense format for `lun` (its control mode page's D_SENSE).
     pub fn sense_format(&self, lun: u16) -> SenseFormat {
-        lock(&self.backend).sense_format(lun)
+        read(&self.backend).sense_format(lun)
     }
 
     /// I_T nexus loss: an initiator's session ended.
     pub fn nexus_lost(&self, initiator: &str) {
-        lock(&self.backend).nexus_lost(initiator);
+        read(&self.backend).nexus_lost(initiator);
     }
 
     /// LOGICAL UNIT RESET's effect on the back end's state (the tasks are the caller's).
     pub fn logical_unit_reset(&self, nexus: &str, lun: u16) {
-        lock(&self.backend).logical_unit_reset(nexus, lun);
+        read(&self.backend).logical_unit_reset(nexus, lun);
     }
 
     /// A target reset's effect on the back end's state.
     pub fn target_reset(&self, nexus: &str) {
-        lock(&self.backend).target_reset(nexus);
+        read(&self.backend).target_reset(nexus);
     }
 
     // ----- reset epochs -----

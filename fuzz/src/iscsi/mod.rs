@@ -80,7 +80,7 @@ struct Recorder {
 }
 
 impl Backend for Recorder {
-    fn execute(&mut self, c: &Command<'_>) -> Result<Answer, BackendError> {
+    fn execute(&self, c: &Command<'_>) -> Result<Answer, BackendError> {
         let record = Executed {
             lun: c.lun,
             cdb: c.cdb.to_vec(),
@@ -96,19 +96,19 @@ impl Backend for Recorder {
         self.inner.name()
     }
 
-    fn config(&self) -> &TargetConfig {
+    fn config(&self) -> TargetConfig {
         self.inner.config()
     }
 
-    fn nexus_lost(&mut self, initiator: &str) {
+    fn nexus_lost(&self, initiator: &str) {
         self.inner.nexus_lost(initiator);
     }
 
-    fn logical_unit_reset(&mut self, initiator: &str, lun: u16) {
+    fn logical_unit_reset(&self, initiator: &str, lun: u16) {
         self.inner.logical_unit_reset(initiator, lun);
     }
 
-    fn target_reset(&mut self, initiator: &str) {
+    fn target_reset(&self, initiator: &str) {
         self.inner.target_reset(initiator);
     }
 

@@ -9,6 +9,8 @@ use offload_model::scsi::copy_manager::{CopyRecord, ListKey};
 use offload_model::scsi::reservations::Reservations;
 use offload_model::scsi::{Request, Target};
 use offload_scsi::{ReservationClass, SenseFormat, command};
+use std::cell::RefCell;
+use std::sync::{Mutex, MutexGuard};
 
 use super::image::{Images, Media, image_units};
 use super::refuse_image_resizes;
@@ -82,16 +84,50 @@ type FastAnswer = (Answer, Vec<Extent>, bool, Option<CopySummary>);
 
 /// The fast path executes what it implements; a reference model over the same provisioning state serves
 /// the rest (see the module documentation).
+///
+/// Concurrency: each unit's flat memory has its own lock, and so has the model. A fast-path command holds
+/// the locks of the units it touches — its own unit, or every unit for an EXTENDED COPY, whose copy
+/// targets are named inside its parameter list — for its whole run, taken in LUN order; the model's lock
+/// only briefly, under them, for the gates and the state the fast path reads before it runs and for the
+/// hand-over after. Commands on different units run at once; commands on one unit run one at a time,
+/// each atomic over the unit, which is what makes COMPARE AND WRITE atomic and every history
+/// linearizable (`tests/linearizability.rs`). Commands the model serves take the model's lock alone.
 pub struct FastPathBackend {
-    units: Vec<FlatUnit>,
+    units: Vec<Mutex<FlatUnit>>,
     limits: Limits,
     access: AccessMap,
-    model: Target,
+    model: Mutex<Target>,
     images: Images,
-    /// The fast path's data-in: room for the largest transfer the limits allow, allocated once.
-    data_in: Vec<u8>,
-    /// Where the fast path records the extents a command wrote ([`max_extents`] of them).
-    extents: Vec<Extent>,
+    /// Room for the largest data-in the limits allow.
+    data_in_bytes: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A command that panicked (caught by the session layer) must not take the unit down with it.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+thread_local! {
+    /// Each executing thread's data-in and extent buffers, grown once to what the limits allow: the fast
+    /// path writes into them, so a command allocates nothing of its size.
+    static SCRATCH: RefCell<(Vec<u8>, Vec<Extent>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// The units a fast-path command runs over, locked, and how its LUN maps onto them.
+struct Scope<'b> {
+    /// The locked units, in LUN order.
+    guards: Vec<MutexGuard<'b, FlatUnit>>,
+    /// The LUN of `guards[0]` when the command runs over its own unit alone (the fast path then sees that
+    /// unit as LUN 0); `None` when it runs over every unit, each at its own LUN.
+    alone: Option<u16>,
+}
+
+impl Scope<'_> {
+    /// The locked unit that holds `lun` (an outer LUN).
+    fn unit(&mut self, lun: u16) -> &mut FlatUnit {
+        let index = if self.alone.is_some() { 0 } else { usize::from(lun) };
+        &mut self.guards[index]
+    }
 }
 
 impl FastPathBackend {
@@ -119,7 +155,7 @@ impl FastPathBackend {
                 })
                 .map_err(|source| SetupError::Image { path: path.clone(), source })?;
             }
-            units.push(FlatUnit {
+            units.push(Mutex::new(FlatUnit {
                 data,
                 commit: commit_policy(u),
                 provisioning,
@@ -127,71 +163,111 @@ impl FastPathBackend {
                 block_size: u.block_size,
                 write_protected: u.write_protected,
                 naa: config::naa_designator(u, i as u16),
-            });
+            }));
         }
         let limits = config.limits.clone();
         let largest_block = config.units.iter().map(|u| u.block_size).max().unwrap_or(512);
-        let data_in = vec![0u8; limits.max_transfer_blocks as usize * largest_block as usize];
-        let extents = vec![Extent::EMPTY; max_extents(&limits)];
+        let data_in_bytes = limits.max_transfer_blocks as usize * largest_block as usize;
         let access = config.access.clone();
         let images = Images::new(files, config.units.len());
-        let model = Target::new(config)?;
-        let mut backend = FastPathBackend { units, limits, access, model, images, data_in, extents };
+        let mut model = Target::new(config)?;
         for extent in &loaded {
-            backend.hand_over(extent);
+            hand_over(&mut model, extent);
         }
+        let backend = FastPathBackend { units, limits, access, model: Mutex::new(model), images, data_in_bytes };
         // Check the units and limits once, as the fast path does on every command.
         let probe = Command { initiator: "", lun: 0, cdb: &[0x00], data_out: &[] };
-        backend.run_fast_path(&probe).map_err(|e| SetupError::FastPath(e.to_string()))?;
+        let mut scope = backend.lock_units(&probe, true);
+        backend.execute_fast_path(&probe, &mut scope).map_err(|e| SetupError::FastPath(e.to_string()))?;
+        drop(scope);
         Ok(backend)
     }
 
-    /// The fast path's answer to `c` and what it says it wrote; `Ok(None)` when it does not handle it.
-    fn execute_fast_path(&mut self, c: &Command<'_>) -> Result<Option<FastAnswer>, BackendError> {
-        let access = &self.access;
-        let state = &self.model.state;
-        let mut units: Vec<Unit<'_>> = self
-            .units
-            .iter_mut()
-            .enumerate()
-            .map(|(i, u)| Unit {
-                data: &mut u.data,
-                block_size: u.block_size,
-                write_protected: u.write_protected,
-                naa: u.naa,
-                provisioning: u.provisioning.as_deref_mut(),
-                bad_blocks: &u.bad_blocks,
-                descriptor_sense: state.descriptor_sense(i as u16),
-                write_cache: state.write_cache(i as u16),
-                software_write_protected: state.software_write_protect(i as u16),
-            })
-            .collect();
-        let gate = ModelGate { access, reservations: &state.reservations };
-        let mut fp = FastPath::new(&mut units, self.limits.clone(), state.config.descriptor_sense, gate)
-            .map_err(|e| BackendError::FastPathConfig(e.to_string()))?;
-        let request = offload_fastpath::Request {
-            initiator: c.initiator.as_bytes(),
-            lun: c.lun,
-            cdb: c.cdb,
-            data_out: c.data_out,
-        };
-        let reply = fp.execute(&request, &mut self.data_in, &mut self.extents);
-        if !reply.handled {
-            return Ok(None);
+    /// Locks the units command `c` may touch: its own, or all of them (`every`: an EXTENDED COPY).
+    /// None for a LUN with no unit: the fast path answers it without a medium.
+    fn lock_units(&self, c: &Command<'_>, every: bool) -> Scope<'_> {
+        if every {
+            return Scope { guards: self.units.iter().map(lock).collect(), alone: None };
         }
-        let answer = Answer { status: reply.status, sense: reply.sense().to_vec(), data_in: reply.data_in.to_vec() };
-        Ok(Some((answer, reply.written.to_vec(), reply.durable, reply.copy)))
+        match self.units.get(usize::from(c.lun)) {
+            Some(unit) => Scope { guards: vec![lock(unit)], alone: Some(c.lun) },
+            None => Scope { guards: Vec::new(), alone: Some(c.lun) },
+        }
     }
 
-    /// Runs the fast path; `Ok(None)` when it does not handle the command. What the command wrote is
-    /// handed to the model (provisioning) and to the image files, and an EXTENDED COPY is entered in the
-    /// model's copy manager book, all from the fast path's own account of what it did.
-    fn run_fast_path(&mut self, c: &Command<'_>) -> Result<Option<Answer>, BackendError> {
-        let Some((answer, written, durable, copy)) = self.execute_fast_path(c)? else { return Ok(None) };
+    /// The fast path's answer to `c` over the locked `scope` and what it says it wrote (at the outer
+    /// LUNs); `Ok(None)` when it does not handle it. The model's lock is held meanwhile only for an
+    /// EXTENDED COPY, whose copy targets' reservations the fast path asks about as it goes.
+    fn execute_fast_path(&self, c: &Command<'_>, scope: &mut Scope<'_>) -> Result<Option<FastAnswer>, BackendError> {
+        let model = lock(&self.model);
+        let alone = scope.alone;
+        // The mode parameters each unit's command obeys (D_SENSE, WCE, SWP), read under the model's lock.
+        let modes: Vec<(bool, bool, bool)> = (0..scope.guards.len())
+            .map(|i| {
+                let lun = alone.unwrap_or(i as u16);
+                let s = &model.state;
+                (s.descriptor_sense(lun), s.write_cache(lun), s.software_write_protect(lun))
+            })
+            .collect();
+        let power_on_descriptor_sense = model.state.config.descriptor_sense;
+        // Only a copy keeps the model's lock: it asks for each copy target's reservations as it goes.
+        let held = if alone.is_none() { Some(model) } else { None };
+        let reservations = held.as_ref().map(|m| &m.state.reservations);
+        let mut units: Vec<Unit<'_>> = scope
+            .guards
+            .iter_mut()
+            .zip(&modes)
+            .map(|(guard, &(descriptor_sense, write_cache, software_write_protected))| {
+                let u: &mut FlatUnit = guard;
+                Unit {
+                    data: &mut u.data,
+                    block_size: u.block_size,
+                    write_protected: u.write_protected,
+                    naa: u.naa,
+                    provisioning: u.provisioning.as_deref_mut(),
+                    bad_blocks: &u.bad_blocks,
+                    descriptor_sense,
+                    write_cache,
+                    software_write_protected,
+                }
+            })
+            .collect();
+        let gate = ModelGate { access: &self.access, reservations, alone };
+        let mut fp = FastPath::new(&mut units, self.limits.clone(), power_on_descriptor_sense, gate)
+            .map_err(|e| BackendError::FastPathConfig(e.to_string()))?;
+        let lun = alone.map_or(c.lun, |_| 0);
+        let request =
+            offload_fastpath::Request { initiator: c.initiator.as_bytes(), lun, cdb: c.cdb, data_out: c.data_out };
+        let (data_in_bytes, extent_count) = (self.data_in_bytes, max_extents(&self.limits));
+        let answer = SCRATCH.with_borrow_mut(|(data_in, extents)| {
+            if data_in.len() < data_in_bytes {
+                data_in.resize(data_in_bytes, 0);
+            }
+            if extents.len() < extent_count {
+                extents.resize(extent_count, Extent::EMPTY);
+            }
+            let reply = fp.execute(&request, data_in, extents);
+            if !reply.handled {
+                return None;
+            }
+            let answer =
+                Answer { status: reply.status, sense: reply.sense().to_vec(), data_in: reply.data_in.to_vec() };
+            let written =
+                reply.written.iter().map(|e| Extent { lun: alone.unwrap_or(e.lun), ..*e }).collect::<Vec<_>>();
+            Some((answer, written, reply.durable, reply.copy))
+        });
+        Ok(answer)
+    }
+
+    /// Runs the fast path over the locked `scope`; `Ok(None)` when it does not handle the command. What
+    /// the command wrote is handed to the model (provisioning) and to the image files, and an EXTENDED
+    /// COPY is entered in the model's copy manager book, all from the fast path's own account of what it
+    /// did, before the units are unlocked: a command that runs after it sees all of it.
+    fn run_fast_path(&self, c: &Command<'_>, scope: &mut Scope<'_>) -> Result<Option<Answer>, BackendError> {
+        let Some((answer, written, durable, copy)) = self.execute_fast_path(c, scope)? else { return Ok(None) };
         for extent in &written {
-            self.hand_over(extent);
-            self.units[usize::from(extent.lun)].release(extent);
-            let u = &self.units[usize::from(extent.lun)];
+            let u = scope.unit(extent.lun);
+            u.release(extent);
             let bs = u.block_size as usize;
             let released = matches!(extent.hint, Hint::Deallocate | Hint::Anchor);
             if released && u.provisioning.is_some() {
@@ -203,47 +279,53 @@ impl FastPathBackend {
                 })?;
             }
         }
+        if !written.is_empty() || copy.is_some() {
+            let mut model = lock(&self.model);
+            for extent in &written {
+                hand_over(&mut model, extent);
+            }
+            if let Some(copy) = copy {
+                record_copy(&mut model, c, &copy, &answer);
+            }
+        }
         if durable {
             self.images.make_durable(written.iter().map(|e| e.lun))?;
         }
-        if let Some(copy) = copy {
-            self.record_copy(c, &copy, &answer);
-        }
         Ok(Some(answer))
     }
+}
 
-    /// Brings the model's provisioning state of an extent up to the fast path's: GET LBA STATUS and the
-    /// other commands the model serves read it. Block contents are not copied: no command the model
-    /// serves reads them, and a mapped block of zeros costs the model nothing.
-    fn hand_over(&mut self, extent: &Extent) {
-        let store = &mut self.model.memory.units[usize::from(extent.lun)];
-        if !store.is_thin() {
-            return;
-        }
-        let hint = match extent.hint {
-            Hint::Data | Hint::Zeros => WriteHint::Data,
-            Hint::Deallocate => WriteHint::Deallocate,
-            Hint::Anchor => WriteHint::Anchor,
-        };
-        // The fast path writes no bad block, and the model's unit has the same ones.
-        let _ = store.write_zeros(extent.lba, extent.blocks, hint);
+/// Brings the model's provisioning state of an extent up to the fast path's: GET LBA STATUS and the
+/// other commands the model serves read it. Block contents are not copied: no command the model serves
+/// reads them, and a mapped block of zeros costs the model nothing.
+fn hand_over(model: &mut Target, extent: &Extent) {
+    let store = &mut model.memory.units[usize::from(extent.lun)];
+    if !store.is_thin() {
+        return;
     }
+    let hint = match extent.hint {
+        Hint::Data | Hint::Zeros => WriteHint::Data,
+        Hint::Deallocate => WriteHint::Deallocate,
+        Hint::Anchor => WriteHint::Anchor,
+    };
+    // The fast path writes no bad block, and the model's unit has the same ones.
+    let _ = store.write_zeros(extent.lba, extent.blocks, hint);
+}
 
-    /// Enters an EXTENDED COPY the fast path ran in the model's copy manager book, as the model enters
-    /// its own: RECEIVE COPY RESULTS answers for it alike.
-    fn record_copy(&mut self, c: &Command<'_>, copy: &CopySummary, answer: &Answer) {
-        let key = ListKey { initiator: c.initiator.to_owned(), lun: c.lun, list_id: copy.list_id };
-        let record = CopyRecord {
-            segments_processed: copy.segments_processed,
-            bytes_transferred: copy.bytes_moved,
-            failure: copy.failed_segment.map(|_| (answer.status, answer.sense.clone())),
-            details_discarded: false,
-        };
-        let book = &mut self.model.state.copy_results;
-        // One list at a time: the fast path's list is never refused as in progress.
-        if book.start(&key).is_ok() {
-            book.finish(&key, copy.usage, record);
-        }
+/// Enters an EXTENDED COPY the fast path ran in the model's copy manager book, as the model enters its
+/// own: RECEIVE COPY RESULTS answers for it alike.
+fn record_copy(model: &mut Target, c: &Command<'_>, copy: &CopySummary, answer: &Answer) {
+    let key = ListKey { initiator: c.initiator.to_owned(), lun: c.lun, list_id: copy.list_id };
+    let record = CopyRecord {
+        segments_processed: copy.segments_processed,
+        bytes_transferred: copy.bytes_moved,
+        failure: copy.failed_segment.map(|_| (answer.status, answer.sense.clone())),
+        details_discarded: false,
+    };
+    let book = &mut model.state.copy_results;
+    // One list at a time: the fast path's list is never refused as in progress.
+    if book.start(&key).is_ok() {
+        book.finish(&key, copy.usage, record);
     }
 }
 
@@ -251,24 +333,30 @@ impl FastPathBackend {
 /// model's reservation state, the one source of truth, asked for each EXTENDED COPY copy target.
 struct ModelGate<'s> {
     access: &'s AccessMap,
-    reservations: &'s Reservations,
+    /// Lent only to a command that runs over every unit (EXTENDED COPY, the one that asks).
+    reservations: Option<&'s Reservations>,
+    /// The outer LUN of a command that runs over its own unit alone, seen as LUN 0.
+    alone: Option<u16>,
 }
 
 impl Access for ModelGate<'_> {
     fn allows(&self, initiator: &[u8], lun: u16) -> bool {
+        let lun = self.alone.unwrap_or(lun);
         std::str::from_utf8(initiator).is_ok_and(|i| self.access.allows(i, lun))
     }
 
     fn permits(&self, initiator: &[u8], lun: u16, class: ReservationClass) -> bool {
-        std::str::from_utf8(initiator).is_ok_and(|i| self.reservations.admits(i, lun, class))
+        // Without the reservation state nothing is permitted: a command that was not lent it asks nothing.
+        let lun = self.alone.unwrap_or(lun);
+        self.reservations.is_some_and(|r| std::str::from_utf8(initiator).is_ok_and(|i| r.admits(i, lun, class)))
     }
 }
 
 impl Backend for FastPathBackend {
-    fn execute(&mut self, c: &Command<'_>) -> Result<Answer, BackendError> {
-        let in_fast_path = command::lookup(c.cdb).is_ok_and(|spec| spec.command.in_fast_path());
-        if !in_fast_path {
-            let response = self.model.execute(&Request {
+    fn execute(&self, c: &Command<'_>) -> Result<Answer, BackendError> {
+        let spec = command::lookup(c.cdb).ok().filter(|spec| spec.command.in_fast_path());
+        let Some(spec) = spec else {
+            let response = lock(&self.model).execute(&Request {
                 initiator: c.initiator.to_owned(),
                 lun: c.lun,
                 cdb: c.cdb.to_vec(),
@@ -276,13 +364,15 @@ impl Backend for FastPathBackend {
             });
             self.images.make_durable(response.durable.iter().map(|d| d.lun))?;
             return Ok(Answer { status: response.status, sense: response.sense, data_in: response.data_in });
-        }
+        };
+        let mut scope = self.lock_units(c, spec.command == command::Command::ExtendedCopy);
         // The state every command must obey is the model's: its gates (a pending unit attention, a
         // reservation conflict, a stopped unit) answer for the fast path, byte for byte as the model would.
-        if let Some(refusal) = self.model.admit(c.initiator, c.lun, c.cdb) {
+        // Asked with the units locked, so no command on them slips between the gates and the run.
+        if let Some(refusal) = lock(&self.model).admit(c.initiator, c.lun, c.cdb) {
             return Ok(Answer { status: refusal.status, sense: refusal.sense, data_in: refusal.data_in });
         }
-        self.run_fast_path(c)?.ok_or(BackendError::FastPathUnhandled(c.cdb[0]))
+        self.run_fast_path(c, &mut scope)?.ok_or(BackendError::FastPathUnhandled(c.cdb[0]))
     }
 
     fn name(&self) -> &'static str {
@@ -293,22 +383,23 @@ impl Backend for FastPathBackend {
         self.images.syncs()
     }
 
-    fn nexus_lost(&mut self, initiator: &str) {
-        self.model.nexus_loss(initiator);
+    fn nexus_lost(&self, initiator: &str) {
+        lock(&self.model).nexus_loss(initiator);
     }
 
     // The model holds the state a reset changes (unit attentions, mode parameters, copy results); the
     // fast path reads D_SENSE and WCE from it on every command.
-    fn logical_unit_reset(&mut self, initiator: &str, lun: u16) {
-        self.model.logical_unit_reset(initiator, lun);
+    fn logical_unit_reset(&self, initiator: &str, lun: u16) {
+        lock(&self.model).logical_unit_reset(initiator, lun);
     }
 
-    fn target_reset(&mut self, initiator: &str) {
-        self.model.target_reset(initiator);
+    fn target_reset(&self, initiator: &str) {
+        lock(&self.model).target_reset(initiator);
     }
 
     fn reconfigure(&mut self, config: &TargetConfig) -> Result<Vec<LiveChange>, ReconfigureError> {
-        let changes = reconfigure::plan(&self.model.state.config, config)?;
+        let model = self.model.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let changes = reconfigure::plan(&model.state.config, config)?;
         refuse_image_resizes(&self.images, &changes)?;
         // Every new flat memory first: a unit that cannot have one refuses the reload before any change.
         let mut resized = Vec::new();
@@ -322,26 +413,25 @@ impl Backend for FastPathBackend {
             }
         }
         for (unit, (mut data, mut provisioning)) in resized {
-            let old = &self.units[unit];
-            data.copy_written(&old.data);
-            if let (Some(new), Some(old)) = (&mut provisioning, &old.provisioning) {
+            let u = self.units[unit].get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+            data.copy_written(&u.data);
+            if let (Some(new), Some(old)) = (&mut provisioning, &u.provisioning) {
                 new.copy_written(old);
             }
-            let u = &mut self.units[unit];
             u.data = data;
             u.provisioning = provisioning;
         }
-        self.model.apply(&changes).map_err(NotLive::from)?;
+        model.apply(&changes).map_err(NotLive::from)?;
         self.access = config.access.clone();
         Ok(changes)
     }
 
     fn sense_format(&self, lun: u16) -> SenseFormat {
-        self.model.state.sense_format(lun)
+        lock(&self.model).state.sense_format(lun)
     }
 
-    fn config(&self) -> &TargetConfig {
-        &self.model.state.config
+    fn config(&self) -> TargetConfig {
+        lock(&self.model).state.config.clone()
     }
 }
 
@@ -384,6 +474,42 @@ mod tests {
         cdb
     }
 
+    fn read16(lba: u64, blocks: u32) -> [u8; 16] {
+        let mut cdb = write_same16(lba, blocks);
+        cdb[0] = 0x88;
+        cdb
+    }
+
+    /// A command waits for a command on its own unit and not for one on another unit: a unit's lock held
+    /// here stands for a long command running on it.
+    #[test]
+    fn commands_on_different_units_run_at_once_and_on_one_unit_one_at_a_time() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+        let unit = UnitConfig { blocks: 64, block_size: 512, ..UnitConfig::default() };
+        let config = TargetConfig { units: vec![unit.clone(), unit], ..TargetConfig::default() };
+        let b = FastPathBackend::new(config, &Media::Memory).unwrap();
+        let read = |lun| b.execute(&Command { initiator: "iqn.test", lun, cdb: &read16(0, 1), data_out: &[] }).unwrap();
+        for lun in [0, 1] {
+            // The first command of the nexus finds the power-on unit attention; the second reads.
+            read(lun);
+            assert_eq!(read(lun).status, offload_scsi::GOOD);
+        }
+        let held = lock(&b.units[0]);
+        std::thread::scope(|s| {
+            let (to_other, from_other) = mpsc::channel();
+            let (to_same, from_same) = mpsc::channel();
+            s.spawn(move || to_other.send(read(1).status).unwrap());
+            s.spawn(move || to_same.send(read(0).status).unwrap());
+            let other = from_other.recv_timeout(Duration::from_secs(30));
+            assert_eq!(other, Ok(offload_scsi::GOOD), "a command on unit 1 runs while unit 0 is busy");
+            let same = from_same.recv_timeout(Duration::from_millis(300));
+            assert!(same.is_err(), "a command on unit 0 waits while unit 0 is busy");
+            drop(held);
+            assert_eq!(from_same.recv_timeout(Duration::from_secs(30)), Ok(offload_scsi::GOOD), "then it runs");
+        });
+    }
+
     /// A thick unit is committed in huge pages and an eager zero (WRITE SAME of zeros over written
     /// blocks) leaves it reading zeros and still committed; a thin unit is in base pages and the same
     /// zeroing hands its pages back.
@@ -392,12 +518,12 @@ mod tests {
         const BLOCKS: u64 = 8192; // 4 MiB of 512-byte blocks: two huge pages.
         let unit = |thin| UnitConfig { blocks: BLOCKS, block_size: 512, thin, ..UnitConfig::default() };
         let config = TargetConfig { units: vec![unit(false), unit(true)], ..TargetConfig::default() };
-        let mut b = FastPathBackend::new(config, &Media::Memory).unwrap();
+        let b = FastPathBackend::new(config, &Media::Memory).unwrap();
         let unit_kib = BLOCKS * 512 / 1024;
         let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
             .is_ok_and(|mode| !mode.contains("[never]"));
         for (lun, thin) in [(0u16, false), (1, true)] {
-            let mut run = |cdb: &[u8], data_out: &[u8]| {
+            let run = |cdb: &[u8], data_out: &[u8]| {
                 let answer = b.execute(&Command { initiator: "iqn.test", lun, cdb, data_out }).unwrap();
                 assert_eq!(answer.status, offload_scsi::GOOD, "lun {lun}: {cdb:02x?}");
                 answer
@@ -415,7 +541,7 @@ mod tests {
                 read[10..14].copy_from_slice(&64u32.to_be_bytes());
                 assert!(run(&read, &[]).data_in.iter().all(|&x| x == 0), "lun {lun} LBA {lba} reads zeros");
             }
-            let (rss, flags) = mapping_of(b.units[usize::from(lun)].data.as_ptr() as usize);
+            let (rss, flags) = mapping_of(lock(&b.units[usize::from(lun)]).data.as_ptr() as usize);
             let flags: Vec<&str> = flags.split_whitespace().collect();
             if thin {
                 assert!(flags.contains(&"nh"), "thin: base pages ({flags:?})");

@@ -8,6 +8,7 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use offload_model::config::{TargetConfig, UnitConfig};
 use rustix::fs::FallocateFlags;
@@ -19,12 +20,12 @@ use super::{BackendError, SetupError};
 pub(super) struct Images {
     pub(super) files: Vec<Option<(PathBuf, File)>>,
     /// fdatasync calls made so far.
-    syncs: u64,
+    syncs: AtomicU64,
 }
 
 impl Images {
     pub(super) fn none(units: usize) -> Self {
-        Images { files: (0..units).map(|_| None).collect(), syncs: 0 }
+        Images { files: (0..units).map(|_| None).collect(), syncs: AtomicU64::new(0) }
     }
 
     /// One image file per unit, or memory only for `units` units when there are none.
@@ -32,18 +33,18 @@ impl Images {
         if files.is_empty() {
             return Images::none(units);
         }
-        Images { files: files.into_iter().map(Some).collect(), syncs: 0 }
+        Images { files: files.into_iter().map(Some).collect(), syncs: AtomicU64::new(0) }
     }
 
     /// Makes the image files of `luns` durable (fdatasync, once per file); memory units need nothing.
-    pub(super) fn make_durable(&mut self, luns: impl IntoIterator<Item = u16>) -> Result<(), BackendError> {
+    pub(super) fn make_durable(&self, luns: impl IntoIterator<Item = u16>) -> Result<(), BackendError> {
         let mut luns: Vec<u16> = luns.into_iter().collect();
         luns.sort_unstable();
         luns.dedup();
         for lun in luns {
             if let Some(Some((path, file))) = self.files.get(usize::from(lun)) {
                 file.sync_data().map_err(|source| BackendError::Image { path: path.clone(), source })?;
-                self.syncs += 1;
+                self.syncs.fetch_add(1, Ordering::Relaxed);
             }
         }
         Ok(())
@@ -51,7 +52,7 @@ impl Images {
 
     /// fdatasync calls made so far.
     pub(super) fn syncs(&self) -> u64 {
-        self.syncs
+        self.syncs.load(Ordering::Relaxed)
     }
 
     /// Gives blocks `lba..lba + count` of a thin `unit` back to the file system: a hole, which reads as

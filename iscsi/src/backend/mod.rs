@@ -129,24 +129,26 @@ pub enum SetupError {
     Reserve { unit: usize, what: &'static str, bytes: u64, source: std::io::Error },
 }
 
-/// An execution back end.
-pub trait Backend: Send {
+/// An execution back end, shared by every connection: commands arrive on many threads at once, and the
+/// back end decides what may run together (each command atomic, see the back ends' own documentation).
+/// Only a reload needs it alone.
+pub trait Backend: Send + Sync {
     /// Executes one command to completion.
-    fn execute(&mut self, command: &Command<'_>) -> Result<Answer, BackendError>;
+    fn execute(&self, command: &Command<'_>) -> Result<Answer, BackendError>;
     /// "model" or "fastpath".
     fn name(&self) -> &'static str;
     /// The target configuration (units, access map, limits).
-    fn config(&self) -> &TargetConfig;
+    fn config(&self) -> TargetConfig;
     /// I_T nexus loss: `initiator`'s session ended. The copy manager discards the copy results it held
     /// for the initiator's EXTENDED COPY lists, which do not outlive the nexus they were issued on, and
     /// the nexus finds I_T NEXUS LOSS OCCURRED if it comes back.
-    fn nexus_lost(&mut self, initiator: &str);
+    fn nexus_lost(&self, initiator: &str);
     /// LOGICAL UNIT RESET of `lun`, requested on `initiator`'s nexus: the model's reset (every nexus
     /// finds 29/03; mode parameters and held copy results back to their power-on state). The iSCSI layer
     /// aborts the tasks.
-    fn logical_unit_reset(&mut self, initiator: &str, lun: u16);
+    fn logical_unit_reset(&self, initiator: &str, lun: u16);
     /// TARGET WARM RESET or TARGET COLD RESET: a hard reset of every logical unit (29/02).
-    fn target_reset(&mut self, initiator: &str);
+    fn target_reset(&self, initiator: &str);
     /// A reload: the configuration becomes `config` if that can be done live — unit capacities (of
     /// memory units: an image's is its file's) and the access map, each announced by its unit attention
     /// — else nothing changes and the error says why.

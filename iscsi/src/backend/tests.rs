@@ -132,7 +132,7 @@ fn both_back_ends_report_the_named_designator_and_keep_overrides() {
     let mut config = small_config(true);
     config.units[1].naa_vendor_id = Some(0x1_2345_6789);
     for kind in [BackendKind::Model, BackendKind::FastPath] {
-        let mut b = build(kind, config.clone(), &Media::Memory, NAME).unwrap();
+        let b = build(kind, config.clone(), &Media::Memory, NAME).unwrap();
         let mut designators = Vec::new();
         for lun in 0..2 {
             let inquiry = [0x12, 0x01, 0x83, 0, 255, 0];

@@ -1,12 +1,13 @@
 //! A deliberately broken lock, for tests only (cargo feature `test-broken-lock`, off by default).
 //!
 //! COMPARE AND WRITE must compare and write as one atomic operation (SBC-4 5.3). Here it runs as two
-//! critical sections instead: a READ of the range under the back end's lock, the compare outside it, a
-//! pause that lets other sessions' commands in, then a WRITE of the write half under the lock again. Two
+//! critical sections instead: a READ of the range (atomic in the back end), the compare outside it, a
+//! pause that lets other sessions' commands in, then a WRITE of the write half (atomic again). Two
 //! sessions comparing against the same data can then both succeed — what a heartbeat (ATS) lock must
 //! never allow, and what `tests/linearizability.rs` must report as a history no sequential order explains.
 //!
-//! The hook is this one function, called first by `Shared::execute`; it moves with that function.
+//! The hook is this one function, called by `Shared::execute` in the task's place in its task set; it
+//! moves with that function.
 
 use std::time::Duration;
 
@@ -37,20 +38,20 @@ pub(super) fn compare_and_write(shared: &Shared, command: &Command<'_>) -> Optio
 
     let read_cdb = rw16(READ_16, lba, blocks);
     let read = Command { cdb: &read_cdb, data_out: &[], ..*command };
-    let current = match shared.execute_atomically(&read) {
+    let current = match shared.execute_one(&read) {
         Ok(answer) if answer.status == 0 => answer.data_in,
         other => return Some(other),
     };
     if current != compare {
         // The real command reports the miscompare (its sense carries the offset).
-        return Some(shared.execute_atomically(command));
+        return Some(shared.execute_one(command));
     }
     // The window the lock should have closed.
     std::thread::yield_now();
     std::thread::sleep(Duration::from_micros(300));
     let write_cdb = rw16(WRITE_16, lba, blocks);
     let write = Command { cdb: &write_cdb, data_out: write, ..*command };
-    Some(shared.execute_atomically(&write))
+    Some(shared.execute_one(&write))
 }
 
 /// A READ (16) or WRITE (16) CDB.
