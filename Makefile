@@ -116,8 +116,11 @@ fmt-check:
 clippy: setup
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
+# Then the linearizability checker against a deliberately broken COMPARE AND WRITE lock (a test-only
+# feature): it must say "not linearizable", or the passing run above proves nothing.
 unit-tests: setup
 	$(CARGO) test --locked --workspace --no-fail-fast
+	$(CARGO) test --locked -p offload-iscsi --features test-broken-lock --test linearizability broken
 
 # The README's example commands, run as written.
 readme-check: build
