@@ -20,7 +20,7 @@
 .PHONY: iscsi-bench interop iscsi-footprint
 
 iscsi-bench: setup setup-peer
-	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load --example anchors
+	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load --example anchors --example pingpong
 	BENCH_COMMAND="make iscsi-bench" nice -n 10 iscsi/bench.sh
 
 # QEMU's iSCSI driver is a separate Debian module matching the installed qemu-utils: iscsi/interop/qemu.sh
