@@ -8,7 +8,7 @@
 #     (BENCH_RW_REPEATS times); the median is the figure, the ratio is the medians' (anchor: memcpy);
 #   - eager-zero: WRITE SAME (16) of zeros, UNMAP bit clear, BENCH_REPEATS times (anchor: memset);
 #   - UNMAP of a whole 1 TiB thin LU (offload-iscsi's third unit; tgtd: a sparse 1 TiB file, LUN 3,
-#     thin_provisioning=1);
+#     thin_provisioning=1, partly written first, its allocated bytes shown; again in 2 GiB descriptors);
 #   - the heartbeat's floor (iscsi/examples/pingpong.rs), right before the first heartbeat rows: 8, 64
 #     and 256 connections ping-ponging heartbeat-sized messages with an echo server doing no SCSI work
 #     (a thread per connection, and a 2-thread epoll loop);
@@ -186,6 +186,42 @@ measure_repeated() {
 	fi
 }
 
+# unmap_row NAME TAG [LOAD-ARGS...]: UNMAP of the whole thin LU, each command as large as the Block
+# Limits page allows; a row saying what was sent (commands, descriptors, the largest descriptor's blocks,
+# the page's limits), or the refusal's status and sense. On tgtd, whose LU is a file, the first
+# $THIN_FILL bytes are written first and the row adds the file's allocated bytes before and after: tgtd
+# 1.0.85 answers GOOD to a descriptor of 2^32 bytes or more yet punches no hole (the byte length seems
+# to wrap at 32 bits: 8388608 blocks of 512 bytes punch nothing, 4194304 punch), so GOOD alone proves
+# nothing there.
+TGTD_DESCRIPTOR_BLOCKS=4194304
+declare -A UNMAP_KEPT=() UNMAP_SENT=() # tag: yes when tgtd's file kept every block it had; what was sent
+THIN_FILL=$((64 << 20))
+unmap_row() {
+	local name=$1 tag=$2 figure before=""
+	shift 2
+	if [ "$t" = tgtd ]; then
+		load "fill-$tag" --lun "$THIN" --op fill --clone-bytes $THIN_FILL >/dev/null
+		before=$(allocated $OUT/tgtd-thin.img)
+	fi
+	measure "$tag" --lun "$THIN" --op unmap-all "$@"
+	if [ -n "$R" ]; then
+		figure="$(field seconds "$R") s, $(field commands "$R") commands of $(field descriptors "$R") descriptors"
+		figure="$figure (largest $(field largest_descriptor_blocks "$R") blocks; Block Limits: MAXIMUM UNMAP LBA COUNT"
+		figure="$figure $(field max_unmap_lba_count "$R"), MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT $(field max_unmap_descriptors "$R"))"
+	else
+		figure="refused: $(sed -n 's/.*\(status .*\)"*$/\1/p' $OUT/$t-$tag.err | tr -d '"' | head -1)"
+	fi
+	if [ -n "$before" ]; then
+		[ -z "$R" ] || UNMAP_SENT[$tag]="$(field commands "$R") command(s) with $(field descriptors "$R") descriptor(s), the largest of $(field largest_descriptor_blocks "$R") blocks"
+		UNMAP_KEPT[$tag]=$([ "$(allocated $OUT/tgtd-thin.img)" = "$before" ] && echo yes || echo no)
+		figure="$figure; file allocated: $before before (after a $((THIN_FILL >> 20)) MiB write), $(allocated $OUT/tgtd-thin.img) after"
+	fi
+	row "$name" "$label" "$figure" - - "$RSS" >> $results
+}
+
+# The bytes a file has allocated (its blocks, not its size), in MiB.
+allocated() { stat -c '%b %B' "$1" | awk '{ printf "%.1f MiB", $1 * $2 / 1048576 }'; }
+
 # The heartbeat's floor: pingpong at 8, 64 and 256 connections, both server shapes; rows to $results,
 # and FLOOR[n] / FLOOR_SHAPE[n] the faster shape's ops/s at n connections (the heartbeat rows' anchor).
 declare -A FLOOR=() FLOOR_SHAPE=()
@@ -257,16 +293,10 @@ for t in $TARGETS; do
 	else
 		row "eager-zero $gib, WRITE SAME (16)" "$label" "not supported" memset - "$RSS" >> $results
 	fi
-	measure unmap-all --lun "$THIN" --op unmap-all
-	if [ -n "$R" ]; then
-		# What was sent, and the Block Limits (VPD B0h) the commands were sized by.
-		figure="$(field seconds "$R") s, $(field commands "$R") commands of $(field descriptors "$R") descriptors"
-		figure="$figure (largest $(field largest_descriptor_blocks "$R") blocks; Block Limits: MAXIMUM UNMAP LBA COUNT"
-		figure="$figure $(field max_unmap_lba_count "$R"), MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT $(field max_unmap_descriptors "$R"))"
-		row "UNMAP all of a 1 TiB thin LU" "$label" "$figure" - - "$RSS" >> $results
-	else
-		row "UNMAP all of a 1 TiB thin LU" "$label" "refused: $(sed -n 's/.*\(status .*\)"*$/\1/p' $OUT/$t-unmap-all.err | tr -d '"' | head -1)" - - "$RSS" >> $results
-	fi
+	unmap_row "UNMAP all of a 1 TiB thin LU" unmap-all
+	# tgtd's descriptors: see unmap_row; the same UNMAP in descriptors it does punch.
+	[ "$t" != tgtd ] || unmap_row "UNMAP all of a 1 TiB thin LU, $TGTD_DESCRIPTOR_BLOCKS-block descriptors" \
+		unmap-all-small --unmap-descriptor-blocks $TGTD_DESCRIPTOR_BLOCKS
 	if [ "$t" != tgtd ]; then
 		[ -n "${FLOOR[64]:-}" ] || measure_floor
 		for n in 8 64 256 16c; do
@@ -353,14 +383,26 @@ if [ -n "${FLOOR[64]:-}" ]; then
 fi
 say
 say "UNMAP: each target's Block Limits page sized the commands (its row says what was sent: commands,"
-say "descriptors, the largest descriptor's blocks, and the page's limits). The 1 TiB units were never"
-say "written, so neither target had anything to deallocate; tgtd's LUN is a sparse file with"
-say "thin_provisioning=1, and tgtd punches one hole (FALLOC_FL_PUNCH_HOLE) per descriptor."
+say "descriptors, the largest descriptor's blocks, and the page's limits). offload-iscsi's thin unit was"
+say "never written."
+if [ -n "${UNMAP_KEPT[unmap-all]:-}" ]; then
+	say "tgtd's LU is a sparse 1 TiB file with thin_provisioning=1, its first $((THIN_FILL >> 20)) MiB written before"
+	say "each UNMAP, the file's allocated bytes read before and after. tgtd reports no limits (FFFFFFFFh), so"
+	say "the load sends it ${UNMAP_SENT[unmap-all]:-nothing}:"
+	if [ "${UNMAP_KEPT[unmap-all]}" = yes ]; then
+		say "tgtd answered GOOD and punched no hole (the file kept its blocks; a descriptor's byte length seems"
+		say "to wrap at 32 bits, so a descriptor of 2^32 bytes or more frees nothing)."
+	else
+		say "the file gave its blocks back."
+	fi
+	say "The second tgtd row sends the same UNMAP in $TGTD_DESCRIPTOR_BLOCKS-block (2 GiB) descriptors, many per"
+	say "command; tgtd punches a hole (FALLOC_FL_PUNCH_HOLE) per descriptor."
+fi
 if [ -s $OUT/notes.txt ]; then
 	echo
 	echo "notes:"
 	cat $OUT/notes.txt
-	{ echo "Notes:"; echo; echo '```text'; cat $OUT/notes.txt; echo '```'; } >> $OUT/results.md
+	{ echo; echo "Notes:"; echo; echo '```text'; cat $OUT/notes.txt; echo '```'; } >> $OUT/results.md
 fi
 mkdir -p "$(dirname "$REPORT")"
 { echo "$header"; echo; cat $OUT/results.md; } > "$REPORT.tmp"

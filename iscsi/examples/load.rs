@@ -77,6 +77,10 @@ struct Args {
     /// Bytes a clone, fill or eager-zero covers.
     #[arg(long, default_value_t = 1 << 30)]
     clone_bytes: u64,
+    /// UNMAP-all: blocks per descriptor at most (0: as many as the Block Limits page and the 32-bit
+    /// descriptor field allow).
+    #[arg(long, default_value_t = 0)]
+    unmap_descriptor_blocks: u32,
     /// Bytes per clone command: the READ and WRITE size, the EXTENDED COPY segment (4 MiB: ESXi's
     /// default XCOPY size, and 8192 blocks of 512 bytes — the default MAXIMUM TRANSFER LENGTH).
     #[arg(long, default_value_t = 4 << 20)]
@@ -275,7 +279,7 @@ fn bulk(args: &Args) -> Result<(Tally, f64, Option<UnmapShape>), Error> {
     let (bs32, unit_blocks) = s.capacity()?;
     let bs = u64::from(bs32);
     if args.op == Op::UnmapAll {
-        let (tally, seconds, shape) = unmap_all(&mut s, unit_blocks)?;
+        let (tally, seconds, shape) = unmap_all(&mut s, unit_blocks, args.unmap_descriptor_blocks)?;
         return Ok((tally, seconds, Some(shape)));
     }
     let total_blocks = args.clone_bytes / bs;
@@ -335,7 +339,7 @@ impl std::fmt::Display for UnmapShape {
 
 /// UNMAP of blocks 0..`unit_blocks`: each command carries as many descriptors (each as long) as the
 /// Block Limits page allows, and no more blocks in all than MAXIMUM UNMAP LBA COUNT.
-fn unmap_all(s: &mut Session, unit_blocks: u64) -> Result<(Tally, f64, UnmapShape), Error> {
+fn unmap_all(s: &mut Session, unit_blocks: u64, descriptor_blocks: u32) -> Result<(Tally, f64, UnmapShape), Error> {
     let limits = s.block_limits()?;
     if limits.max_unmap_lba_count == 0 || limits.max_unmap_descriptors == 0 {
         return Err("the Block Limits page reports no UNMAP (MAXIMUM UNMAP LBA COUNT or DESCRIPTOR COUNT 0)".into());
@@ -344,6 +348,7 @@ fn unmap_all(s: &mut Session, unit_blocks: u64) -> Result<(Tally, f64, UnmapShap
     // (16 bits) holds at most 4095 descriptors.
     let per_command = u64::from(limits.max_unmap_lba_count);
     let descriptors = limits.max_unmap_descriptors.min(4095) as usize;
+    let descriptor_blocks = if descriptor_blocks == 0 { u32::MAX } else { descriptor_blocks };
     let mut shape = UnmapShape {
         descriptors: 0,
         largest_descriptor_blocks: 0,
@@ -357,7 +362,7 @@ fn unmap_all(s: &mut Session, unit_blocks: u64) -> Result<(Tally, f64, UnmapShap
         let mut ranges = Vec::new();
         let mut in_command = 0u64;
         while lba < unit_blocks && ranges.len() < descriptors && in_command < per_command {
-            let n = (unit_blocks - lba).min(per_command - in_command).min(u64::from(u32::MAX));
+            let n = (unit_blocks - lba).min(per_command - in_command).min(u64::from(descriptor_blocks));
             ranges.push((lba, n as u32));
             shape.descriptors += 1;
             shape.largest_descriptor_blocks = shape.largest_descriptor_blocks.max(n);
