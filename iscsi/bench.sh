@@ -361,7 +361,7 @@ say "first run's):"
 say
 { row target method seconds commands "host-link bytes (initiator)" "host-link bytes (target)"; cat $clones; } > $OUT/clone.tsv
 show $OUT/clone.tsv
-say
+echo
 say "The heartbeat's floor. The ping-pong rows are iscsi/examples/pingpong.rs: as many connections as the"
 say "heartbeat has sessions, each a thread of one client process with one request outstanding (as the load"
 say "example drives its sessions), sending a heartbeat-sized request (48-byte header and 1024 data bytes:"
