@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # make iscsi-bench: VMware-shaped loads against offload-iscsi (release build; model and fast path back
 # ends) and tgt's tgtd on loopback, each figure next to its physical anchor measured in the same run:
-#   - anchors (iscsi/examples/anchors.rs): memcpy and memset of the clone size into touched memory, and
-#     memset into a fresh mapping (the first-touch cost);
+#   - anchors (iscsi/examples/anchors.rs): memcpy and memset of the clone size into touched memory
+#     (median of BENCH_REPEATS runs), and memset into a fresh mapping (the first-touch cost);
 #   - clone: LUN A and LUN B are filled first (B committed, as a provisioned LU is), then A is cloned to
-#     B with EXTENDED COPY and with READ + WRITE through the initiator (anchor: memcpy);
-#   - eager-zero: WRITE SAME (16) of zeros, UNMAP bit clear (anchor: memset);
-#   - UNMAP of a whole 1 TiB thin LU (offload-iscsi's third unit);
-#   - ATS heartbeat storm: 8, 64 and 256 sessions each COMPARE AND WRITE their own slot, then 16
-#     sessions contending for one lock block (tgtd has no COMPARE AND WRITE);
+#     B with EXTENDED COPY (BENCH_REPEATS times) and with READ + WRITE through the initiator
+#     (BENCH_RW_REPEATS times); the median is the figure, the ratio is the medians' (anchor: memcpy);
+#   - eager-zero: WRITE SAME (16) of zeros, UNMAP bit clear, BENCH_REPEATS times (anchor: memset);
+#   - UNMAP of a whole 1 TiB thin LU (offload-iscsi's third unit; tgtd: a sparse 1 TiB file, LUN 3,
+#     thin_provisioning=1, partly written first, its allocated bytes shown; again in 2 GiB descriptors);
+#   - the heartbeat's floor (iscsi/examples/pingpong.rs), right before the first heartbeat rows: 8, 64
+#     and 256 connections ping-ponging heartbeat-sized messages with an echo server doing no SCSI work
+#     (a thread per connection, and a 2-thread epoll loop);
+#   - ATS heartbeat storm: 8, 64 and 256 sessions each COMPARE AND WRITE their own slot (anchor: the
+#     faster floor shape at as many connections), then 16 sessions contending for one lock block (tgtd
+#     has no COMPARE AND WRITE);
 #   - 4 KiB READ with 32 in flight (iscsi-perf; anchor: tgtd in the same run).
 # Each load's peak RSS is the server's VmHWM, reset before the load (clear_refs 5). Prints one table
 # (load, target, figure, anchor, ratio, peak RSS) and the clones' host-link bytes: the SCSI data carried
@@ -17,7 +23,9 @@
 # with the default loads and targets, else target/iscsi-bench/report.md.
 #
 # usage: iscsi/bench.sh            (make iscsi-bench)
-#   BENCH_SECONDS      seconds per timed load (default 3)
+#   BENCH_SECONDS      seconds per timed load, the floor's included (default 3)
+#   BENCH_REPEATS      runs of the memcpy and memset anchors, EXTENDED COPY and WRITE SAME (default 5)
+#   BENCH_RW_REPEATS   runs of the READ + WRITE clone (default 3)
 #   BENCH_CLONE_BYTES  bytes a clone, eager-zero and anchor cover (default 1 GiB)
 #   BENCH_TARGETS      which targets (default "model fastpath tgtd")
 #   BENCH_PORT         first loopback port (default 3300)
@@ -30,8 +38,11 @@ source iscsi/servers.sh
 BIN=target/release/offload-iscsi
 LOAD=target/release/examples/load
 ANCHORS=target/release/examples/anchors
+PINGPONG=target/release/examples/pingpong
 OUT=target/iscsi-bench
 SECS=${BENCH_SECONDS:-3}
+REPEATS=${BENCH_REPEATS:-5}
+RW_REPEATS=${BENCH_RW_REPEATS:-3}
 CLONE=${BENCH_CLONE_BYTES:-1073741824}
 TARGETS=${BENCH_TARGETS:-model fastpath tgtd}
 PORT=${BENCH_PORT:-3300}
@@ -40,18 +51,18 @@ PEER_IQN=iqn.2026-11.org.offload:tgtd
 BENCH_INITIATOR=iqn.2026-11.org.offload:bench
 if [ -n "${BENCH_REPORT:-}" ]; then
 	REPORT=$BENCH_REPORT
-elif [ -z "${BENCH_SECONDS:-}${BENCH_CLONE_BYTES:-}${BENCH_TARGETS:-}" ]; then
+elif [ -z "${BENCH_SECONDS:-}${BENCH_CLONE_BYTES:-}${BENCH_TARGETS:-}${BENCH_REPEATS:-}${BENCH_RW_REPEATS:-}" ]; then
 	REPORT=$(tools/report.sh --path iscsi/reports/bench.md)
 else
 	REPORT=$OUT/report.md
 fi
-COMMAND=${BENCH_COMMAND:-$(for v in BENCH_SECONDS BENCH_CLONE_BYTES BENCH_TARGETS; do
+COMMAND=${BENCH_COMMAND:-$(for v in BENCH_SECONDS BENCH_CLONE_BYTES BENCH_TARGETS BENCH_REPEATS BENCH_RW_REPEATS; do
 	[ -z "${!v:-}" ] || printf '%s="%s" ' $v "${!v}"; done)iscsi/bench.sh}
 
 for tool in iscsi-perf perl; do
 	command -v $tool >/dev/null || { echo "iscsi-bench: $tool is missing (make setup installs it)"; exit 1; }
 done
-for f in $BIN $LOAD $ANCHORS; do [ -x $f ] || { echo "iscsi-bench: $f is missing (make iscsi-bench builds it)"; exit 1; }; done
+for f in $BIN $LOAD $ANCHORS $PINGPONG; do [ -x $f ] || { echo "iscsi-bench: $f is missing (make iscsi-bench builds it)"; exit 1; }; done
 
 header=$(tools/report.sh --header "$COMMAND")
 rm -rf $OUT
@@ -70,6 +81,7 @@ start_target() {
 	if [ "$1" = tgtd ]; then
 		command -v tgtd >/dev/null || { echo "iscsi-bench: tgtd is missing (make setup-peer installs tgt)"; return 1; }
 		truncate -s "$CLONE" $OUT/tgtd-a.img $OUT/tgtd-b.img
+		truncate -s 1T $OUT/tgtd-thin.img
 		tgtd -f -C "$2" --iscsi portal=127.0.0.1:"$2" > "$LOG" 2>&1 &
 		server=$!
 		wait_port "$2"
@@ -79,8 +91,12 @@ start_target() {
 		adm --mode target --op new --tid 1 --targetname $PEER_IQN
 		adm --mode logicalunit --op new --tid 1 --lun 1 --backing-store "$PWD/$OUT/tgtd-a.img"
 		adm --mode logicalunit --op new --tid 1 --lun 2 --backing-store "$PWD/$OUT/tgtd-b.img"
+		# A sparse file, thin-provisioned: tgtd then reports logical block provisioning and answers UNMAP
+		# by punching holes (FALLOC_FL_PUNCH_HOLE).
+		adm --mode logicalunit --op new --tid 1 --lun 3 --backing-store "$PWD/$OUT/tgtd-thin.img"
+		adm --mode logicalunit --op update --tid 1 --lun 3 --params thin_provisioning=1
 		adm --mode target --op bind --tid 1 --initiator-address ALL
-		NAME=$PEER_IQN SRC=1 DST=2
+		NAME=$PEER_IQN SRC=1 DST=2 THIN=3
 	else
 		# Verbosity 1: one line per connection, with its host-link bytes.
 		$BIN serve --backend "$1" --listen 127.0.0.1:"$2" --unit thick:$CLONE --unit thick:$CLONE --unit thin:1TiB > "$LOG" 2>&1 &
@@ -129,6 +145,9 @@ rss_peak() { awk '/^VmHWM/ { printf "%.0f MiB", $2 / 1024 }' /proc/"$server"/sta
 # seconds / anchor seconds, or - when either is missing.
 ratio() { perl -e 'printf(($ARGV[0] =~ /^[\d.]+$/ && $ARGV[1] > 0) ? "%.2f" : "-", $ARGV[0] / ($ARGV[1] || 1))' "$1" "$2"; }
 
+# median MIN MAX of the numbers given.
+spread() { perl -e '@s = sort { $a <=> $b } @ARGV; $n = @s; printf "%s %s %s", ($n % 2 ? $s[$n / 2] : sprintf("%.6f", ($s[$n / 2 - 1] + $s[$n / 2]) / 2)), $s[0], $s[-1]' "$@"; }
+
 # measure TAG LOAD-ARGS...: runs the load example with the peak RSS reset first; sets R (its result
 # line, empty when it failed) and RSS; a failure goes to the notes.
 measure() {
@@ -142,17 +161,100 @@ measure() {
 	RSS=$(rss_peak)
 }
 
+# measure_repeated COUNT TAG LOAD-ARGS...: runs the load COUNT times (tags TAG-1, TAG-2, ...; the first
+# failure ends it); sets R (the first run's result line, empty when a run failed), MEDIAN (seconds),
+# RUNS ("median of N, min–max s") and RSS (the peak over all runs).
+measure_repeated() {
+	local count=$1 tag=$2 i first="" all=()
+	shift 2
+	rss_reset
+	for i in $(seq 1 "$count"); do
+		if R=$(load "$tag-$i" "$@" 2>$OUT/$t-$tag.err); then :; else
+			R=""
+			echo "  $label $tag: $(cat $OUT/$t-$tag.err)" >> $OUT/notes.txt
+			break
+		fi
+		[ -n "$first" ] || first=$R
+		all+=("$(field seconds "$R")")
+	done
+	RSS=$(rss_peak)
+	[ -z "$R" ] || R=$first
+	MEDIAN="" RUNS=""
+	if [ -n "$R" ]; then
+		read -r MEDIAN lo hi <<<"$(spread "${all[@]}")"
+		RUNS="median of $count, $lo–$hi s"
+	fi
+}
+
+# unmap_row NAME TAG [LOAD-ARGS...]: UNMAP of the whole thin LU, each command as large as the Block
+# Limits page allows; a row saying what was sent (commands, descriptors, the largest descriptor's blocks,
+# the page's limits), or the refusal's status and sense. On tgtd, whose LU is a file, the first
+# $THIN_FILL bytes are written first and the row adds the file's allocated bytes before and after: tgtd
+# 1.0.85 answers GOOD to a descriptor of 2^32 bytes or more yet punches no hole (the byte length seems
+# to wrap at 32 bits: 8388608 blocks of 512 bytes punch nothing, 4194304 punch), so GOOD alone proves
+# nothing there.
+TGTD_DESCRIPTOR_BLOCKS=4194304
+declare -A UNMAP_KEPT=() UNMAP_SENT=() # tag: yes when tgtd's file kept every block it had; what was sent
+THIN_FILL=$((64 << 20))
+unmap_row() {
+	local name=$1 tag=$2 figure before=""
+	shift 2
+	if [ "$t" = tgtd ]; then
+		load "fill-$tag" --lun "$THIN" --op fill --clone-bytes $THIN_FILL >/dev/null
+		before=$(allocated $OUT/tgtd-thin.img)
+	fi
+	measure "$tag" --lun "$THIN" --op unmap-all "$@"
+	if [ -n "$R" ]; then
+		figure="$(field seconds "$R") s, $(field commands "$R") commands of $(field descriptors "$R") descriptors"
+		figure="$figure (largest $(field largest_descriptor_blocks "$R") blocks; Block Limits: MAXIMUM UNMAP LBA COUNT"
+		figure="$figure $(field max_unmap_lba_count "$R"), MAXIMUM UNMAP BLOCK DESCRIPTOR COUNT $(field max_unmap_descriptors "$R"))"
+	else
+		figure="refused: $(sed -n 's/.*\(status .*\)"*$/\1/p' $OUT/$t-$tag.err | tr -d '"' | head -1)"
+	fi
+	if [ -n "$before" ]; then
+		[ -z "$R" ] || UNMAP_SENT[$tag]="$(field commands "$R") command(s) with $(field descriptors "$R") descriptor(s), the largest of $(field largest_descriptor_blocks "$R") blocks"
+		UNMAP_KEPT[$tag]=$([ "$(allocated $OUT/tgtd-thin.img)" = "$before" ] && echo yes || echo no)
+		figure="$figure; file allocated: $before before (after a $((THIN_FILL >> 20)) MiB write), $(allocated $OUT/tgtd-thin.img) after"
+	fi
+	row "$name" "$label" "$figure" - - "$RSS" >> $results
+}
+
+# The bytes a file has allocated (its blocks, not its size), in MiB.
+allocated() { stat -c '%b %B' "$1" | awk '{ printf "%.1f MiB", $1 * $2 / 1048576 }'; }
+
+# The heartbeat's floor: pingpong at 8, 64 and 256 connections, both server shapes; rows to $results,
+# and FLOOR[n] / FLOOR_SHAPE[n] the faster shape's ops/s at n connections (the heartbeat rows' anchor).
+declare -A FLOOR=() FLOOR_SHAPE=()
+measure_floor() {
+	local n shape p ops
+	for n in 8 64 256; do
+		for shape in threads epoll; do
+			if p=$($PINGPONG --shape $shape --connections $n --seconds "$SECS" 2>$OUT/pingpong.err); then
+				ops=$(field ops_per_s "$p")
+				row "anchor: loopback ping-pong, $n connections, $shape" host \
+					"$ops ops/s; p50 $(field p50_us "$p") µs, p99 $(field p99_us "$p") µs, max $(field max_us "$p") µs; fairness $(field fairness "$p")" \
+					- - - >> $results
+				if [ -z "${FLOOR[$n]:-}" ] || [ "$ops" -gt "${FLOOR[$n]}" ]; then FLOOR[$n]=$ops FLOOR_SHAPE[$n]=$shape; fi
+			else
+				row "anchor: loopback ping-pong, $n connections, $shape" host "failed (see notes)" - - - >> $results
+				echo "  pingpong $shape $n: $(cat $OUT/pingpong.err)" >> $OUT/notes.txt
+			fi
+		done
+	done
+}
+
 results=$OUT/results.txt
 clones=$OUT/clones.txt
 : > $results
 : > $clones
 gib="$((CLONE >> 20)) MiB"
-anchors=$($ANCHORS --bytes "$CLONE")
-memcpy=$(sed -n 's/^memcpy=//p' <<<"$anchors")
-memset=$(sed -n 's/^memset=//p' <<<"$anchors")
-first_touch=$(sed -n 's/^memset_first_touch=//p' <<<"$anchors")
-row "anchor: memcpy $gib (touched, median)" host "$memcpy s" - - - >> $results
-row "anchor: memset $gib (touched, median)" host "$memset s" - - - >> $results
+anchors=$($ANCHORS --bytes "$CLONE" --repeats "$REPEATS")
+anchor() { sed -n "s/^$1=//p" <<<"$anchors"; }
+memcpy=$(anchor memcpy)
+memset=$(anchor memset)
+first_touch=$(anchor memset_first_touch)
+row "anchor: memcpy $gib (touched)" host "$memcpy s (median of $REPEATS, $(anchor memcpy_min)–$(anchor memcpy_max) s)" - - - >> $results
+row "anchor: memset $gib (touched)" host "$memset s (median of $REPEATS, $(anchor memset_min)–$(anchor memset_max) s)" - - - >> $results
 row "anchor: memset $gib (fresh mapping)" host "$first_touch s" "memset" "$(ratio "$first_touch" "$memset")" - >> $results
 port=$PORT
 for t in $TARGETS; do
@@ -167,14 +269,14 @@ for t in $TARGETS; do
 	load fill-b --lun "$DST" --op fill --clone-bytes "$CLONE" >/dev/null
 	declare -A secs=()
 	for op in clone-xcopy clone-rw; do
-		method="EXTENDED COPY"
-		[ "$op" = clone-rw ] && method="READ + WRITE"
-		measure "$op" --lun "$SRC" --dest-lun "$DST" --op "$op" --clone-bytes "$CLONE"
+		method="EXTENDED COPY" count=$REPEATS
+		[ "$op" = clone-rw ] && method="READ + WRITE" count=$RW_REPEATS
+		measure_repeated "$count" "$op" --lun "$SRC" --dest-lun "$DST" --op "$op" --clone-bytes "$CLONE"
 		if [ -n "$R" ]; then
-			secs[$op]=$(field seconds "$R")
-			row "clone $gib, $method" "$label" "${secs[$op]} s" memcpy "$(ratio "${secs[$op]}" "$memcpy")" "$RSS" >> $results
+			secs[$op]=$MEDIAN
+			row "clone $gib, $method" "$label" "${secs[$op]} s ($RUNS)" memcpy "$(ratio "${secs[$op]}" "$memcpy")" "$RSS" >> $results
 			initiator_bytes=$(( $(field data_in "$R") + $(field data_out "$R") ))
-			row "$label" "$method" "${secs[$op]}" "$(field commands "$R")" "$initiator_bytes" "@$op" >> $clones
+			row "$label" "$method" "${secs[$op]}" "$(field commands "$R")" "$initiator_bytes" "@$op-1" >> $clones
 		else
 			row "clone $gib, $method" "$label" "not supported" memcpy - "$RSS" >> $results
 			row "$label" "$method" - - "not supported" - >> $clones
@@ -184,20 +286,19 @@ for t in $TARGETS; do
 		row "clone $gib, EXTENDED COPY speed-up" "$label" "$(ratio "${secs[clone-rw]}" "${secs[clone-xcopy]}")x" \
 			"READ + WRITE" "$(ratio "${secs[clone-rw]}" "${secs[clone-xcopy]}")" - >> $results
 	fi
-	measure eager-zero --lun "$SRC" --op eager-zero --clone-bytes "$CLONE"
+	measure_repeated "$REPEATS" eager-zero --lun "$SRC" --op eager-zero --clone-bytes "$CLONE"
 	if [ -n "$R" ]; then
-		s=$(field seconds "$R")
-		row "eager-zero $gib, WRITE SAME (16)" "$label" "$s s, $(field commands "$R") commands" memset "$(ratio "$s" "$memset")" "$RSS" >> $results
+		row "eager-zero $gib, WRITE SAME (16)" "$label" "$MEDIAN s ($RUNS), $(field commands "$R") commands" memset \
+			"$(ratio "$MEDIAN" "$memset")" "$RSS" >> $results
 	else
 		row "eager-zero $gib, WRITE SAME (16)" "$label" "not supported" memset - "$RSS" >> $results
 	fi
+	unmap_row "UNMAP all of a 1 TiB thin LU" unmap-all
+	# tgtd's descriptors: see unmap_row; the same UNMAP in descriptors it does punch.
+	[ "$t" != tgtd ] || unmap_row "UNMAP all of a 1 TiB thin LU, $TGTD_DESCRIPTOR_BLOCKS-block descriptors" \
+		unmap-all-small --unmap-descriptor-blocks $TGTD_DESCRIPTOR_BLOCKS
 	if [ "$t" != tgtd ]; then
-		measure unmap-all --lun "$THIN" --op unmap-all
-		if [ -n "$R" ]; then
-			row "UNMAP all of a 1 TiB thin LU" "$label" "$(field seconds "$R") s, $(field commands "$R") commands" - - "$RSS" >> $results
-		else
-			row "UNMAP all of a 1 TiB thin LU" "$label" "refused (see notes)" - - "$RSS" >> $results
-		fi
+		[ -n "${FLOOR[64]:-}" ] || measure_floor
 		for n in 8 64 256 16c; do
 			args=(--sessions "${n%c}")
 			name="ATS heartbeat, $n sessions"
@@ -210,7 +311,14 @@ for t in $TARGETS; do
 				figure="$figure; fairness $(field fairness "$R")"
 				refused=$(field refused "$R")
 				[ "$refused" = 0 ] || figure="$figure; $refused sessions refused at login (ran with $(field sessions "$R"))"
-				row "$name" "$label" "$figure" - - "$RSS" >> $results
+				floor=${FLOOR[${n%c}]:-}
+				if [ "$n" != 16c ] && [ -n "$floor" ]; then
+					# CAW/s / the floor's ops/s: the share of what the machine's loopback allows.
+					row "$name" "$label" "$figure" "ping-pong $n (${FLOOR_SHAPE[$n]})" \
+						"$(ratio "$(field caw_per_s "$R")" "$floor")" "$RSS" >> $results
+				else
+					row "$name" "$label" "$figure" - - "$RSS" >> $results
+				fi
 			else
 				row "$name" "$label" "failed (see notes)" - - "$RSS" >> $results
 			fi
@@ -226,8 +334,8 @@ for t in $TARGETS; do
 	stop_server
 	# The target's own count, now that every connection has closed and logged it.
 	for op in clone-xcopy clone-rw; do
-		if [ "$t" = tgtd ]; then count="(no counter)"; else count=$(target_bytes "$op"); fi
-		sed -i "s|@$op\$|$count|" $clones
+		if [ "$t" = tgtd ]; then count="(no counter)"; else count=$(target_bytes "$op-1"); fi
+		sed -i "s|@$op-1\$|$count|" $clones
 	done
 	port=$((port + 1))
 done
@@ -239,22 +347,62 @@ say "Load average before the last measurement: $loadavg (the IOPS of a busy mach
 say "within one run only; the host-link bytes are exact)."
 say
 say "VMware-shaped loads on loopback, $SECS s per timed load; ratio = figure / anchor (READ: offload IOPS /"
-say "tgtd IOPS). The clone's destination was written before the clone (committed memory, as a provisioned"
-say "LU's is); the fresh-mapping memset shows what writing never-touched memory costs on top. Peak RSS: the"
-say "server's VmHWM during that load alone (the units' memory written before it included)."
+say "tgtd IOPS; heartbeat: CAW/s / the floor's ops/s at as many connections). Clones and eager-zero: the"
+say "median of $REPEATS runs ($RW_REPEATS for READ + WRITE), min–max beside it; their ratios are the medians'."
+say "The clone's destination was written before the clone (committed memory, as a provisioned LU's is);"
+say "the fresh-mapping memset shows what writing never-touched memory costs on top. Peak RSS: the server's"
+say "VmHWM during that load (all runs of a repeated one), the units' memory written before it included."
 say
 { row load target figure anchor ratio "peak RSS"; cat $results; } > $OUT/loads.tsv
 show $OUT/loads.tsv
 echo
-say "Host-link bytes of the clones ($((CLONE >> 20)) MiB, 4 MiB per command):"
+say "Host-link bytes of the clones ($((CLONE >> 20)) MiB, 4 MiB per command; seconds: the median; bytes: the"
+say "first run's):"
 say
 { row target method seconds commands "host-link bytes (initiator)" "host-link bytes (target)"; cat $clones; } > $OUT/clone.tsv
 show $OUT/clone.tsv
+echo
+say "The heartbeat's floor. The ping-pong rows are iscsi/examples/pingpong.rs: as many connections as the"
+say "heartbeat has sessions, each a thread of one client process with one request outstanding (as the load"
+say "example drives its sessions), sending a heartbeat-sized request (48-byte header and 1024 data bytes:"
+say "one COMPARE AND WRITE of a 512-byte block) and waiting for a 48-byte answer from an echo server in"
+say "another process that does no SCSI work: a thread per connection (the shape of offload-iscsi serve), or"
+say "two epoll threads. Each round trip is a write, a wake-up of the server's thread, its read and write,"
+say "and a wake-up of the client's thread: with N blocking connections on $(nproc) vCPUs the figure is the"
+say "loopback's and the scheduler's limit, not a server's work, and a target answering the same connections"
+say "on this machine, with SCSI work on top, stays below it. The heartbeat rows' anchor is the faster shape"
+say "at as many connections; it is measured once, before the first target's heartbeat rows."
+if [ -n "${FLOOR[64]:-}" ]; then
+	if [ "${FLOOR[64]}" -lt 150000 ]; then
+		say "Here 64 connections ping-pong at ${FLOOR[64]} ops/s (${FLOOR_SHAPE[64]}): 150k CAW/s for 64 sessions is"
+		say "above what an echo server doing nothing reaches on this machine; the ratio says how much of the"
+		say "floor the target keeps."
+	else
+		say "Here 64 connections ping-pong at ${FLOOR[64]} ops/s (${FLOOR_SHAPE[64]})."
+	fi
+fi
+say
+say "UNMAP: each target's Block Limits page sized the commands (its row says what was sent: commands,"
+say "descriptors, the largest descriptor's blocks, and the page's limits). offload-iscsi's thin unit was"
+say "never written."
+if [ -n "${UNMAP_KEPT[unmap-all]:-}" ]; then
+	say "tgtd's LU is a sparse 1 TiB file with thin_provisioning=1, its first $((THIN_FILL >> 20)) MiB written before"
+	say "each UNMAP, the file's allocated bytes read before and after. tgtd reports no limits (FFFFFFFFh), so"
+	say "the load sends it ${UNMAP_SENT[unmap-all]:-nothing}:"
+	if [ "${UNMAP_KEPT[unmap-all]}" = yes ]; then
+		say "tgtd answered GOOD and punched no hole (the file kept its blocks; a descriptor's byte length seems"
+		say "to wrap at 32 bits, so a descriptor of 2^32 bytes or more frees nothing)."
+	else
+		say "the file gave its blocks back."
+	fi
+	say "The second tgtd row sends the same UNMAP in $TGTD_DESCRIPTOR_BLOCKS-block (2 GiB) descriptors, many per"
+	say "command; tgtd punches a hole (FALLOC_FL_PUNCH_HOLE) per descriptor."
+fi
 if [ -s $OUT/notes.txt ]; then
 	echo
 	echo "notes:"
 	cat $OUT/notes.txt
-	{ echo "Notes:"; echo; echo '```text'; cat $OUT/notes.txt; echo '```'; } >> $OUT/results.md
+	{ echo; echo "Notes:"; echo; echo '```text'; cat $OUT/notes.txt; echo '```'; } >> $OUT/results.md
 fi
 mkdir -p "$(dirname "$REPORT")"
 { echo "$header"; echo; cat $OUT/results.md; } > "$REPORT.tmp"

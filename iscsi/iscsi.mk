@@ -1,11 +1,12 @@
 # The iSCSI target's own make targets (iscsi/), included by the root Makefile.
 #
 #   make iscsi-bench   offload-iscsi (model and fast path) and tgtd on loopback under VMware-shaped
-#                      loads, each next to its anchor measured in the same run (memcpy, memset, tgtd):
-#                      1 GiB clone by EXTENDED COPY and by READ + WRITE, WRITE SAME eager-zero, UNMAP of
-#                      a 1 TiB thin LU, ATS heartbeat storms (8/64/256 sessions, 16 contending), 4 KiB
-#                      READ with 32 in flight; peak RSS per load (about four minutes; see
-#                      iscsi/bench.sh); the table also goes to iscsi/reports/bench.md
+#                      loads, each next to its anchor measured in the same run (memcpy, memset, the
+#                      loopback ping-pong floor, tgtd): 1 GiB clone by EXTENDED COPY and by READ + WRITE
+#                      and WRITE SAME eager-zero (medians of repeated runs), UNMAP of a 1 TiB thin LU
+#                      (tgtd too), ATS heartbeat storms (8/64/256 sessions, 16 contending), 4 KiB READ
+#                      with 32 in flight; peak RSS per load (about two minutes, measured on this 2-vCPU
+#                      VM; see iscsi/bench.sh); the table also goes to iscsi/reports/bench.md
 #   make interop       QEMU's own iSCSI client (qemu-img, qemu-io) against offload-iscsi on loopback,
 #                      both back ends: pattern write and read, qemu-img map, convert -C between two LUs
 #                      and between two targets, write -z [-u], discard, flush, a 3 TiB LU — each check
@@ -20,7 +21,7 @@
 .PHONY: iscsi-bench interop iscsi-footprint
 
 iscsi-bench: setup setup-peer
-	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load --example anchors
+	$(CARGO) build --release --locked -p offload-iscsi --bin offload-iscsi --example load --example anchors --example pingpong
 	BENCH_COMMAND="make iscsi-bench" nice -n 10 iscsi/bench.sh
 
 # QEMU's iSCSI driver is a separate Debian module matching the installed qemu-utils: iscsi/interop/qemu.sh

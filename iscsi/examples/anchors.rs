@@ -1,9 +1,9 @@
 //! The physical anchors of `make iscsi-bench`: what this machine's memory does on its own, measured in
 //! the same run as the loads they are compared with. Prints `key=value` lines, in seconds:
 //!
-//! - `memcpy`: copying `--bytes` between two buffers already touched (median of `--repeats`): the floor
-//!   of a clone;
-//! - `memset`: filling a touched buffer (median): the floor of an eager-zero;
+//! - `memcpy`: copying `--bytes` between two buffers already touched (median of `--repeats`; with
+//!   `memcpy_min` and `memcpy_max`, the fastest and slowest run): the floor of a clone;
+//! - `memset`: filling a touched buffer (median; `memset_min`, `memset_max`): the floor of an eager-zero;
 //! - `memset_first_touch`: filling a fresh mapping, page faults and the kernel's page clearing included —
 //!   what a write into memory never written before costs on top of `memset`.
 //!
@@ -34,11 +34,17 @@ fn time(f: impl FnOnce()) -> f64 {
     began.elapsed().as_secs_f64()
 }
 
-/// The median of `runs` runs of `f`.
-fn median(runs: usize, mut f: impl FnMut() -> f64) -> f64 {
+/// The median, fastest and slowest of `runs` runs of `f`.
+struct Spread {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+fn spread(runs: usize, mut f: impl FnMut() -> f64) -> Spread {
     let mut t: Vec<f64> = (0..runs.max(1)).map(|_| f()).collect();
     t.sort_by(f64::total_cmp);
-    t[t.len() / 2]
+    Spread { median: t[t.len() / 2], min: t[0], max: t[t.len() - 1] }
 }
 
 fn main() {
@@ -49,20 +55,24 @@ fn main() {
     // Now committed: the destination of the timed runs below.
     let mut destination = black_box(fresh);
     let source = vec![0xA5u8; args.bytes];
-    let memcpy = median(args.repeats, || {
+    let memcpy = spread(args.repeats, || {
         let t = time(|| destination.copy_from_slice(black_box(&source)));
         black_box(&destination);
         t
     });
     let mut byte = 0u8;
-    let memset = median(args.repeats, || {
+    let memset = spread(args.repeats, || {
         byte = byte.wrapping_add(1); // a different value each run, so no run is a no-op
         let t = time(|| destination.fill(black_box(byte)));
         black_box(&destination);
         t
     });
     println!("bytes={}", args.bytes);
-    println!("memcpy={memcpy:.4}");
-    println!("memset={memset:.4}");
-    println!("memset_first_touch={first_touch:.4}");
+    println!("repeats={}", args.repeats.max(1));
+    for (name, s) in [("memcpy", memcpy), ("memset", memset)] {
+        println!("{name}={:.6}", s.median);
+        println!("{name}_min={:.6}", s.min);
+        println!("{name}_max={:.6}", s.max);
+    }
+    println!("memset_first_touch={first_touch:.6}");
 }

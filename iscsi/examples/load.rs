@@ -3,7 +3,9 @@
 //! READ + WRITE; eager-zeroing with WRITE SAME; unmapping a whole thin unit; or an ATS heartbeat storm
 //! (VMFS's use of COMPARE AND WRITE). Prints one line of `key=value` results: commands, seconds, IOPS,
 //! MB/s, and the bytes this side carried in Data-In and Data-Out PDUs (the host link); the heartbeat adds
-//! latency percentiles and fairness. A refused command ends the load with its status and sense, never a
+//! latency percentiles and fairness, UNMAP-all what it sent (descriptors, the largest's blocks) and the
+//! Block Limits it sized its commands by. Seconds carry 6 decimals (a fast UNMAP takes microseconds).
+//! A refused command ends the load with its status and sense, never a
 //! panic.
 //!
 //! ```sh
@@ -75,6 +77,10 @@ struct Args {
     /// Bytes a clone, fill or eager-zero covers.
     #[arg(long, default_value_t = 1 << 30)]
     clone_bytes: u64,
+    /// UNMAP-all: blocks per descriptor at most (0: as many as the Block Limits page and the 32-bit
+    /// descriptor field allow).
+    #[arg(long, default_value_t = 0)]
+    unmap_descriptor_blocks: u32,
     /// Bytes per clone command: the READ and WRITE size, the EXTENDED COPY segment (4 MiB: ESXi's
     /// default XCOPY size, and 8192 blocks of 512 bytes — the default MAXIMUM TRANSFER LENGTH).
     #[arg(long, default_value_t = 4 << 20)]
@@ -267,12 +273,14 @@ fn timed(args: &Args) -> Result<(Tally, f64), Error> {
 }
 
 /// A clone, fill or eager-zero of `clone_bytes`, or an UNMAP of the whole unit, on one session.
-fn bulk(args: &Args) -> Result<(Tally, f64), Error> {
+/// (An UNMAP-all also returns what it sent.)
+fn bulk(args: &Args) -> Result<(Tally, f64, Option<UnmapShape>), Error> {
     let mut s = Session::open(args, 0)?;
     let (bs32, unit_blocks) = s.capacity()?;
     let bs = u64::from(bs32);
     if args.op == Op::UnmapAll {
-        return unmap_all(&mut s, unit_blocks);
+        let (tally, seconds, shape) = unmap_all(&mut s, unit_blocks, args.unmap_descriptor_blocks)?;
+        return Ok((tally, seconds, Some(shape)));
     }
     let total_blocks = args.clone_bytes / bs;
     let mut chunk = (args.chunk_bytes / bs).clamp(1, 65_535);
@@ -307,12 +315,31 @@ fn bulk(args: &Args) -> Result<(Tally, f64), Error> {
         }
         lba += n;
     }
-    Ok((s.tally, began.elapsed().as_secs_f64()))
+    Ok((s.tally, began.elapsed().as_secs_f64(), None))
+}
+
+/// What an UNMAP-all sent, and the Block Limits it was sized by: printed after the result line's usual
+/// fields, so that a report can say exactly what each target was asked to do.
+struct UnmapShape {
+    descriptors: u64,
+    largest_descriptor_blocks: u64,
+    max_unmap_lba_count: u32,
+    max_unmap_descriptors: u32,
+}
+
+impl std::fmt::Display for UnmapShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "descriptors={} largest_descriptor_blocks={} max_unmap_lba_count={} max_unmap_descriptors={}",
+            self.descriptors, self.largest_descriptor_blocks, self.max_unmap_lba_count, self.max_unmap_descriptors
+        )
+    }
 }
 
 /// UNMAP of blocks 0..`unit_blocks`: each command carries as many descriptors (each as long) as the
 /// Block Limits page allows, and no more blocks in all than MAXIMUM UNMAP LBA COUNT.
-fn unmap_all(s: &mut Session, unit_blocks: u64) -> Result<(Tally, f64), Error> {
+fn unmap_all(s: &mut Session, unit_blocks: u64, descriptor_blocks: u32) -> Result<(Tally, f64, UnmapShape), Error> {
     let limits = s.block_limits()?;
     if limits.max_unmap_lba_count == 0 || limits.max_unmap_descriptors == 0 {
         return Err("the Block Limits page reports no UNMAP (MAXIMUM UNMAP LBA COUNT or DESCRIPTOR COUNT 0)".into());
@@ -321,6 +348,13 @@ fn unmap_all(s: &mut Session, unit_blocks: u64) -> Result<(Tally, f64), Error> {
     // (16 bits) holds at most 4095 descriptors.
     let per_command = u64::from(limits.max_unmap_lba_count);
     let descriptors = limits.max_unmap_descriptors.min(4095) as usize;
+    let descriptor_blocks = if descriptor_blocks == 0 { u32::MAX } else { descriptor_blocks };
+    let mut shape = UnmapShape {
+        descriptors: 0,
+        largest_descriptor_blocks: 0,
+        max_unmap_lba_count: limits.max_unmap_lba_count,
+        max_unmap_descriptors: limits.max_unmap_descriptors,
+    };
     s.tally = Tally::default();
     let began = Instant::now();
     let mut lba = 0;
@@ -328,15 +362,17 @@ fn unmap_all(s: &mut Session, unit_blocks: u64) -> Result<(Tally, f64), Error> {
         let mut ranges = Vec::new();
         let mut in_command = 0u64;
         while lba < unit_blocks && ranges.len() < descriptors && in_command < per_command {
-            let n = (unit_blocks - lba).min(per_command - in_command).min(u64::from(u32::MAX));
+            let n = (unit_blocks - lba).min(per_command - in_command).min(u64::from(descriptor_blocks));
             ranges.push((lba, n as u32));
+            shape.descriptors += 1;
+            shape.largest_descriptor_blocks = shape.largest_descriptor_blocks.max(n);
             in_command += n;
             lba += n;
         }
         let list = cdb::unmap_list(&ranges);
         s.run(s.lun, &cdb::unmap(false, list.len() as u16), &list, 0)?;
     }
-    Ok((s.tally, began.elapsed().as_secs_f64()))
+    Ok((s.tally, began.elapsed().as_secs_f64(), shape))
 }
 
 /// What one heartbeat session did: CAWs that succeeded, MISCOMPAREs, and each CAW's latency.
@@ -447,7 +483,7 @@ fn heartbeat(args: &Args) -> Result<(), Error> {
     let mean = successes as f64 / all.len() as f64;
     let us = |q: f64| latency.value_at_quantile(q) as f64 / 1e3;
     println!(
-        "op=Heartbeat contend={} sessions={} refused={} commands={} seconds={:.2} caw_per_s={:.0} successes={} \
+        "op=Heartbeat contend={} sessions={} refused={} commands={} seconds={:.6} caw_per_s={:.0} successes={} \
          miscompares={} p50_us={:.1} p99_us={:.1} max_us={:.1} fairness={:.2} data_in={} data_out={}{}",
         contend,
         all.len(),
@@ -478,13 +514,16 @@ fn main() -> Result<(), Error> {
     if args.op == Op::Heartbeat {
         return heartbeat(&args);
     }
-    let (tally, seconds) = match args.op {
-        Op::Read | Op::Write | Op::Caw => timed(&args)?,
+    let (tally, seconds, unmap) = match args.op {
+        Op::Read | Op::Write | Op::Caw => {
+            let (tally, seconds) = timed(&args)?;
+            (tally, seconds, None)
+        }
         _ => bulk(&args)?,
     };
     let moved = tally.data_in + tally.data_out;
     println!(
-        "op={:?} sessions={} commands={} seconds={:.3} iops={:.0} mb_per_s={:.1} data_in={} data_out={}",
+        "op={:?} sessions={} commands={} seconds={:.6} iops={:.0} mb_per_s={:.1} data_in={} data_out={}{}",
         args.op,
         if matches!(args.op, Op::Read | Op::Write | Op::Caw) { args.sessions } else { 1 },
         tally.commands,
@@ -493,6 +532,7 @@ fn main() -> Result<(), Error> {
         moved as f64 / seconds / 1e6,
         tally.data_in,
         tally.data_out,
+        unmap.map(|u| format!(" {u}")).unwrap_or_default(),
     );
     Ok(())
 }
