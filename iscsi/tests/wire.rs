@@ -49,7 +49,7 @@ fn decode_all(mut out: &[u8]) -> Vec<Message> {
     let mut messages = Vec::new();
     while !out.is_empty() {
         let raw = pdu::read_pdu(&mut out, Digests::default(), 1 << 24).unwrap();
-        messages.push(Message::decode(&raw).unwrap());
+        messages.push(Message::decode(raw).unwrap());
     }
     messages
 }

@@ -104,7 +104,7 @@ impl TargetStream {
             Err(ReadError::Io(_)) => return Ok(None),
             Err(e) => return Err(BadOutput { at: start, why: e.to_string() }),
         };
-        let message = Message::decode(&raw).map_err(|e| BadOutput { at: start, why: e.to_string() })?;
+        let message = Message::decode(raw).map_err(|e| BadOutput { at: start, why: e.to_string() })?;
         if message.opcode().from_initiator() {
             return Err(BadOutput { at: start, why: format!("initiator opcode {:?}", message.opcode()) });
         }

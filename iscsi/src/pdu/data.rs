@@ -24,7 +24,7 @@ pub struct DataOut {
 impl Codec for DataOut {
     const OPCODE: Opcode = Opcode::DataOut;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(DataOut {
             final_: bit(b[1], 0x80),
@@ -34,7 +34,7 @@ impl Codec for DataOut {
             exp_stat_sn: b.be32(28),
             data_sn: b.be32(36),
             buffer_offset: b.be32(40),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 
@@ -74,7 +74,7 @@ pub struct DataIn {
 impl Codec for DataIn {
     const OPCODE: Opcode = Opcode::DataIn;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         let f = b[1];
         let has_status = bit(f, 0x01);
@@ -92,7 +92,7 @@ impl Codec for DataIn {
             numbers: SequenceNumbers::read(b),
             data_sn: b.be32(36),
             buffer_offset: b.be32(40),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 
