@@ -70,7 +70,10 @@ struct Task {
     bidi_read_length: Option<u32>,
     /// The data-out the CDB asks for (`None`: a command the model does not know).
     implied: Option<ImpliedDataOut>,
+    /// The data-out gathered so far, in a buffer reserved for all of it when the command arrived.
     data: Vec<u8>,
+    /// That buffer's capacity then: larger later means it was regrown (a copy of what had arrived).
+    reserved: usize,
     /// Unsolicited Data-Out may still come (the command had F=0 and no Data-Out with F=1 arrived yet).
     unsolicited_open: bool,
     /// DataSN the next unsolicited Data-Out must carry.
@@ -744,6 +747,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             edtl: m.edtl,
             bidi_read_length: m.bidi_read_length,
             implied,
+            reserved: m.data.capacity(),
             data: m.data,
             unsolicited_open: !m.final_,
             unsolicited_data_sn: 0,
@@ -875,6 +879,9 @@ impl<'s, T: Transport> Connection<'s, T> {
     }
 
     fn execute(&mut self, task: Task) -> io::Result<()> {
+        if task.data.capacity() > task.reserved {
+            self.shared.counters.event(Event::DataOutRegrown);
+        }
         if task.epoch != self.shared.epoch(task.lun) {
             self.shared.log(1, format_args!("connection {}: task {:#x} aborted by a reset", self.id, task.itt));
             return Ok(());

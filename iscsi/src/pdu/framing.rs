@@ -375,6 +375,51 @@ mod tests {
         }
     }
 
+    /// Data segments of every padding, read onto the end of a reserved buffer through buffered readers of
+    /// several sizes (so that a segment comes partly from the buffer, partly from the transport): the bytes
+    /// land in place, the buffer is not regrown, the next PDU is read where it starts, and a corrupted
+    /// segment leaves the buffer as it was.
+    #[test]
+    fn a_data_segment_read_into_a_buffer_lands_in_place() {
+        let next =
+            frame(&Message::DataOut(DataOut { data: vec![1; 8], ..Default::default() }).encode(), Digests::default());
+        for len in [0, 1, 2, 3, 4, 5, 6, 7, 1000, 4097] {
+            let data: Vec<u8> = (0..len).map(|i: usize| (i * 13 + 5) as u8).collect();
+            let raw = Message::DataOut(DataOut { data: data.clone(), ..Default::default() }).encode();
+            for digests in [Digests::default(), Digests { header: true, data: true }] {
+                let mut stream = frame(&raw, digests);
+                let mut corrupt = stream.clone();
+                if len > 0 {
+                    corrupt[BHS_LEN + 4 * usize::from(digests.header)] ^= 0x40;
+                }
+                stream.extend_from_slice(&next);
+                for capacity in [8, 64, 1 << 16] {
+                    let mut dest = Vec::with_capacity(3 + len);
+                    dest.extend_from_slice(b"old");
+                    let (at, reserved) = (dest.as_ptr(), dest.capacity());
+                    let mut r = BufReader::with_capacity(capacity, &stream[..]);
+                    let header = read_header(&mut r, digests).unwrap();
+                    assert_eq!(data_length(&mut r, &header.bhs, digests, 8192).unwrap(), len);
+                    read_data_into(&mut r, &header.bhs, digests, len, &mut dest).unwrap();
+                    assert_eq!(&dest[..3], b"old");
+                    assert!(dest[3..] == data[..], "len {len}, {digests:?}, buffer {capacity}");
+                    assert_eq!((dest.as_ptr(), dest.capacity()), (at, reserved), "the buffer was regrown");
+                    let after = read_pdu(&mut r, Digests::default(), 8192).unwrap();
+                    assert_eq!(after.data, vec![1; 8], "the next PDU starts where the padding ends");
+
+                    if digests.data && len > 0 {
+                        let mut r = BufReader::with_capacity(capacity, &corrupt[..]);
+                        let header = read_header(&mut r, digests).unwrap();
+                        let mut dest = b"old".to_vec();
+                        let e = read_data_into(&mut r, &header.bhs, digests, len, &mut dest).unwrap_err();
+                        assert!(matches!(e, ReadError::DataDigest { .. }), "{e}");
+                        assert_eq!(dest, b"old");
+                    }
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn arbitrary_byte_streams_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
