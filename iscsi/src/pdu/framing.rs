@@ -1,6 +1,7 @@
 //! PDUs on a byte stream (RFC 7143 §11.2): the header, the AHS, the header digest, the data segment padded
-//! to a multiple of 4 bytes and the data digest over the padded data — read ([`read_pdu`]) and written
-//! ([`frame`], [`write_pdu`]).
+//! to a multiple of 4 bytes and the data digest over the padded data — read whole ([`read_pdu`]) or header
+//! first and the data segment into a buffer of the reader's choosing ([`read_header`], [`data_length`],
+//! [`read_data_into`]), and written ([`frame`], [`write_pdu`], [`write_parts`]).
 
 use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
 
