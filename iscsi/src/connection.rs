@@ -558,7 +558,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                 Err(e) => return Err(e.into()),
             };
             if let Some(length) = data_out_length {
-                self.data_out(raw, length)?;
+                self.data_out(&bhs, length)?;
                 self.writer.flush()?;
                 continue;
             }
@@ -787,19 +787,17 @@ impl<'s, T: Transport> Connection<'s, T> {
         self.execute(task)
     }
 
-    /// A Data-Out whose header is `raw` and whose `length`-byte data segment is still on the stream. One in
-    /// order for its task is read into the task's buffer at its offset; any other is read, checked against
-    /// its digest (a digest error is reported first, as for every PDU) and rejected.
-    fn data_out(&mut self, raw: RawPdu, length: usize) -> Result<(), ConnError> {
-        let bhs = raw.bhs;
-        let m = match Message::decode(raw) {
-            Ok(Message::DataOut(m)) => m,
-            _ => return Ok(self.reject(reject::INVALID_PDU_FIELD, &bhs, "malformed Data-Out")?),
-        };
+    /// A Data-Out of header `bhs` whose `length`-byte data segment is still on the stream. One in order
+    /// for its task is read into the task's buffer at its offset; any other is read, checked against its
+    /// digest (a digest error is reported first, as for every PDU) and rejected.
+    fn data_out(&mut self, bhs: &Bhs, length: usize) -> Result<(), ConnError> {
+        let m = DataOut::from_header(bhs);
         let verdict = self.data_out_verdict(&m, length);
+        // A rejected Data-Out's data is read all the same (into a buffer of its own, then dropped): the stream
+        // stays in step, and its digest is checked.
         let read = match (&verdict, self.tasks.get_mut(&m.itt)) {
-            (Ok(()), Some(task)) => pdu::read_data_into(&mut self.reader, &bhs, self.digests, length, &mut task.data),
-            _ => pdu::read_data_into(&mut self.reader, &bhs, self.digests, length, &mut Vec::new()),
+            (Ok(()), Some(task)) => pdu::read_data_into(&mut self.reader, bhs, self.digests, length, &mut task.data),
+            _ => pdu::read_data_into(&mut self.reader, bhs, self.digests, length, &mut Vec::new()),
         };
         match read {
             Ok(()) => {}
@@ -812,10 +810,11 @@ impl<'s, T: Transport> Connection<'s, T> {
             self.shared.log(2, format_args!("{} -> {m:?} with {length} bytes of data", self.id));
         }
         if let Err((reason, why)) = verdict {
-            return Ok(self.reject(reason, &bhs, why)?);
+            return Ok(self.reject(reason, bhs, why)?);
         }
+        // The verdict found the task, and nothing since has removed it.
         let Some(mut task) = self.tasks.remove(&m.itt) else {
-            return Ok(self.reject(reject::INVALID_PDU_FIELD, &bhs, "Data-Out for no task awaiting data")?);
+            return Ok(self.reject(reject::INVALID_PDU_FIELD, bhs, "Data-Out for no task awaiting data")?);
         };
         self.host_link.data_out += length as u64;
         if m.ttt == RESERVED_TAG {
