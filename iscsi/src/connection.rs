@@ -37,6 +37,11 @@ const LOGIN_MAX_DATA: usize = 8192;
 /// The most login text one login may accumulate over C-bit continuations.
 const LOGIN_MAX_TEXT: usize = 64 * 1024;
 
+/// How far the reader reads ahead of the PDU it decodes. Enough for many small PDUs a system call, yet
+/// little of a large data segment: what the read-ahead holds of one is copied out of it, the rest goes
+/// from the socket straight to its task's buffer.
+const READ_AHEAD: usize = 16 * 1024;
+
 /// A PDU's Basic Header Segment: what a Reject quotes.
 type Bhs = [u8; pdu::BHS_LEN];
 
@@ -165,7 +170,7 @@ struct Connection<'s, T: Transport> {
 impl<'s, T: Transport> Connection<'s, T> {
     fn new(shared: &'s Shared, mut transport: T, id: u64) -> io::Result<Self> {
         let (reader, writer) = transport.open()?;
-        let reader = BufReader::with_capacity(transport.buffer_size(), reader);
+        let reader = BufReader::with_capacity(transport.buffer_size().min(READ_AHEAD), reader);
         let writer = BufWriter::with_capacity(transport.buffer_size(), writer);
         Ok(Connection {
             shared,
