@@ -21,7 +21,7 @@ use crate::backend::{Answer, Command};
 use crate::counters::Event;
 use crate::pdu::{
     self, DataIn, DataOut, Digests, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Message, NopIn, NopOut,
-    R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, SequenceNumbers,
+    Opcode, R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, SequenceNumbers,
     TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
 };
 use crate::session::{Shared, TaskAttribute};
@@ -36,6 +36,14 @@ use offload_scsi::Fields;
 const LOGIN_MAX_DATA: usize = 8192;
 /// The most login text one login may accumulate over C-bit continuations.
 const LOGIN_MAX_TEXT: usize = 64 * 1024;
+
+/// How far the reader reads ahead of the PDU it decodes. Enough for many small PDUs a system call, yet
+/// little of a large data segment: what the read-ahead holds of one is copied out of it, the rest goes
+/// from the socket straight to its task's buffer.
+const READ_AHEAD: usize = 16 * 1024;
+
+/// A PDU's Basic Header Segment: what a Reject quotes.
+type Bhs = [u8; pdu::BHS_LEN];
 
 #[derive(Debug, thiserror::Error)]
 enum ConnError {
@@ -67,7 +75,10 @@ struct Task {
     bidi_read_length: Option<u32>,
     /// The data-out the CDB asks for (`None`: a command the model does not know).
     implied: Option<ImpliedDataOut>,
+    /// The data-out gathered so far, in a buffer reserved for all of it when the command arrived.
     data: Vec<u8>,
+    /// That buffer's capacity then: larger later means it was regrown (a copy of what had arrived).
+    reserved: usize,
     /// Unsolicited Data-Out may still come (the command had F=0 and no Data-Out with F=1 arrived yet).
     unsolicited_open: bool,
     /// DataSN the next unsolicited Data-Out must carry.
@@ -159,7 +170,7 @@ struct Connection<'s, T: Transport> {
 impl<'s, T: Transport> Connection<'s, T> {
     fn new(shared: &'s Shared, mut transport: T, id: u64) -> io::Result<Self> {
         let (reader, writer) = transport.open()?;
-        let reader = BufReader::with_capacity(transport.buffer_size(), reader);
+        let reader = BufReader::with_capacity(transport.buffer_size().min(READ_AHEAD), reader);
         let writer = BufWriter::with_capacity(transport.buffer_size(), writer);
         Ok(Connection {
             shared,
@@ -296,15 +307,12 @@ impl<'s, T: Transport> Connection<'s, T> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let req = match Message::decode(&raw) {
+            let (itt, opcode_bits) = (raw.itt(), raw.opcode_bits());
+            let req = match Message::decode(raw) {
                 Ok(Message::LoginRequest(req)) => req,
                 _ => {
-                    let req = LoginRequest { itt: raw.itt(), ..Default::default() };
-                    return Err(self.login_fail(
-                        &req,
-                        0x020B,
-                        format!("opcode {:#04x} during login", raw.opcode_bits()),
-                    ));
+                    let req = LoginRequest { itt, ..Default::default() };
+                    return Err(self.login_fail(&req, 0x020B, format!("opcode {opcode_bits:#04x} during login")));
                 }
             };
             if self.shared.settings.verbosity >= 2 {
@@ -529,10 +537,15 @@ impl<'s, T: Transport> Connection<'s, T> {
 
     fn full_feature(&mut self) -> Result<(), ConnError> {
         loop {
-            let max = self.params.target_max_recv_data_segment_length as usize;
-            let raw = match read_pdu(&mut self.reader, self.digests, max) {
+            let mut raw = match pdu::read_header(&mut self.reader, self.digests) {
                 Ok(raw) => raw,
                 Err(ReadError::Closed) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            };
+            let bhs = raw.bhs;
+            let read = self.read_data_segment(&mut raw);
+            let data_out_length = match read {
+                Ok(length) => length,
                 Err(ReadError::DataDigest { header }) => {
                     self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch")?;
                     self.writer.flush()?;
@@ -549,15 +562,20 @@ impl<'s, T: Transport> Connection<'s, T> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            let message = match Message::decode(&raw) {
+            if let Some(length) = data_out_length {
+                self.data_out(&bhs, length)?;
+                self.writer.flush()?;
+                continue;
+            }
+            let message = match Message::decode(raw) {
                 Ok(m) => m,
                 Err(e @ pdu::DecodeError::UnknownOpcode(_)) => {
-                    self.reject(reject::COMMAND_NOT_SUPPORTED, &raw.bhs, &e.to_string())?;
+                    self.reject(reject::COMMAND_NOT_SUPPORTED, &bhs, &e.to_string())?;
                     self.writer.flush()?;
                     continue;
                 }
                 Err(e) => {
-                    self.reject(reject::INVALID_PDU_FIELD, &raw.bhs, &e.to_string())?;
+                    self.reject(reject::INVALID_PDU_FIELD, &bhs, &e.to_string())?;
                     self.writer.flush()?;
                     continue;
                 }
@@ -566,22 +584,21 @@ impl<'s, T: Transport> Connection<'s, T> {
                 self.shared.log(2, format_args!("{} -> {message:?}", self.id));
             }
             let end = match message {
-                Message::NopOut(m) => self.nop_out(m, &raw).map(|()| false),
-                Message::ScsiCommand(m) => self.scsi_command(m, &raw).map(|()| false),
-                Message::DataOut(m) => self.data_out(m, &raw).map(|()| false),
-                Message::TaskMgmtRequest(m) => self.task_management(m, &raw),
-                Message::TextRequest(m) => self.text_request(m, &raw).map(|()| false),
-                Message::LogoutRequest(m) => self.logout(m, &raw),
+                Message::NopOut(m) => self.nop_out(m, &bhs).map(|()| false),
+                Message::ScsiCommand(m) => self.scsi_command(m, &bhs).map(|()| false),
+                Message::TaskMgmtRequest(m) => self.task_management(m, &bhs),
+                Message::TextRequest(m) => self.text_request(m, &bhs).map(|()| false),
+                Message::LogoutRequest(m) => self.logout(m, &bhs),
                 Message::SnackRequest(_) => {
-                    self.reject(reject::SNACK_REJECT, &raw.bhs, "SNACK at error recovery level 0").map(|()| false)
+                    self.reject(reject::SNACK_REJECT, &bhs, "SNACK at error recovery level 0").map(|()| false)
                 }
                 Message::LoginRequest(_) => {
-                    self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "Login Request in full feature phase").map(|()| false)
+                    self.reject(reject::PROTOCOL_ERROR, &bhs, "Login Request in full feature phase").map(|()| false)
                 }
                 other => self
                     .reject(
                         reject::PROTOCOL_ERROR,
-                        &raw.bhs,
+                        &bhs,
                         &format!("target opcode {:?} from the initiator", other.opcode()),
                     )
                     .map(|()| false),
@@ -591,6 +608,40 @@ impl<'s, T: Transport> Connection<'s, T> {
                 return Ok(());
             }
         }
+    }
+
+    /// Reads the data segment of the PDU whose header is `raw`. A Data-Out's is left on the stream, its
+    /// length returned: [`Connection::data_out`] reads it into its task's buffer. Any other PDU's goes into
+    /// `raw.data` — a SCSI Command's reserved for all the data-out its task may gather, so that the task
+    /// keeps that buffer.
+    fn read_data_segment(&mut self, raw: &mut RawPdu) -> Result<Option<usize>, ReadError> {
+        let max = self.params.target_max_recv_data_segment_length as usize;
+        let length = pdu::data_length(&mut self.reader, &raw.bhs, self.digests, max)?;
+        if raw.opcode() == Some(Opcode::DataOut) && raw.ahs.is_empty() {
+            return Ok(Some(length));
+        }
+        let capacity = if raw.opcode() == Some(Opcode::ScsiCommand) { self.gather_capacity(&raw.bhs) } else { 0 };
+        let mut data = Vec::new();
+        // Reserved, not touched: a capacity the allocator refuses only costs the regrowth.
+        if data.try_reserve_exact(capacity.max(length)).is_err() {
+            data.reserve_exact(length);
+        }
+        pdu::read_data_into(&mut self.reader, &raw.bhs, self.digests, length, &mut data)?;
+        raw.data = data;
+        Ok(None)
+    }
+
+    /// The most data-out the task of SCSI Command header `bhs` can gather, whatever its CDB: immediate and
+    /// unsolicited data up to FirstBurstLength, solicited data up to the solicit limit — never beyond the
+    /// EDTL, and never beyond what the settings let one command solicit, whatever EDTL a hostile
+    /// initiator states.
+    fn gather_capacity(&self, bhs: &Bhs) -> usize {
+        let write = bhs[1] & 0x20 != 0;
+        if !write {
+            return 0;
+        }
+        let bound = self.params.effective_first_burst().max(self.shared.settings.max_solicited_bytes);
+        bhs.be32(20).min(bound) as usize
     }
 
     fn reject(&mut self, reason: u8, header: &[u8], why: &str) -> io::Result<()> {
@@ -627,16 +678,16 @@ impl<'s, T: Transport> Connection<'s, T> {
         true
     }
 
-    fn nop_out(&mut self, m: NopOut, raw: &RawPdu) -> io::Result<()> {
+    fn nop_out(&mut self, m: NopOut, bhs: &Bhs) -> io::Result<()> {
         if m.itt == RESERVED_TAG {
             // A reply to our NOP-In, or a ping that wants no answer.
             if !m.immediate {
-                return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "NOP-Out with ITT FFFFFFFFh must be immediate");
+                return self.reject(reject::PROTOCOL_ERROR, bhs, "NOP-Out with ITT FFFFFFFFh must be immediate");
             }
             return Ok(());
         }
         if m.ttt != RESERVED_TAG {
-            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "NOP-Out ping with a TTT");
+            return self.reject(reject::PROTOCOL_ERROR, bhs, "NOP-Out ping with a TTT");
         }
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
             return Ok(());
@@ -647,12 +698,12 @@ impl<'s, T: Transport> Connection<'s, T> {
         self.send(Message::NopIn(reply))
     }
 
-    fn scsi_command(&mut self, m: ScsiCommand, raw: &RawPdu) -> io::Result<()> {
+    fn scsi_command(&mut self, m: ScsiCommand, bhs: &Bhs) -> io::Result<()> {
         if self.discovery {
-            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "SCSI command in a discovery session");
+            return self.reject(reject::PROTOCOL_ERROR, bhs, "SCSI command in a discovery session");
         }
         if self.tasks.contains_key(&m.itt) || m.itt == RESERVED_TAG {
-            return self.reject(reject::TASK_IN_PROGRESS, &raw.bhs, "ITT of a task in progress");
+            return self.reject(reject::TASK_IN_PROGRESS, bhs, "ITT of a task in progress");
         }
         let first_burst = self.params.effective_first_burst();
         let immediate_len = m.data.len() as u32;
@@ -672,7 +723,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             None
         };
         if let Some(why) = violation {
-            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, why);
+            return self.reject(reject::PROTOCOL_ERROR, bhs, why);
         }
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
             return Ok(());
@@ -701,6 +752,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             edtl: m.edtl,
             bidi_read_length: m.bidi_read_length,
             implied,
+            reserved: m.data.capacity(),
             data: m.data,
             unsolicited_open: !m.final_,
             unsolicited_data_sn: 0,
@@ -740,12 +792,64 @@ impl<'s, T: Transport> Connection<'s, T> {
         self.execute(task)
     }
 
-    fn data_out(&mut self, m: DataOut, raw: &RawPdu) -> io::Result<()> {
+    /// A Data-Out of header `bhs` whose `length`-byte data segment is still on the stream. One in order
+    /// for its task is read into the task's buffer at its offset; any other is read, checked against its
+    /// digest (a digest error is reported first, as for every PDU) and rejected.
+    fn data_out(&mut self, bhs: &Bhs, length: usize) -> Result<(), ConnError> {
+        let m = DataOut::from_header(bhs);
+        let verdict = self.data_out_verdict(&m, length);
+        // A rejected Data-Out's data is read all the same (into a buffer of its own, then dropped): the stream
+        // stays in step, and its digest is checked.
+        let read = match (&verdict, self.tasks.get_mut(&m.itt)) {
+            (Ok(()), Some(task)) => pdu::read_data_into(&mut self.reader, bhs, self.digests, length, &mut task.data),
+            _ => pdu::read_data_into(&mut self.reader, bhs, self.digests, length, &mut Vec::new()),
+        };
+        match read {
+            Ok(()) => {}
+            Err(ReadError::DataDigest { header }) => {
+                return Ok(self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch")?);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if self.shared.settings.verbosity >= 2 {
+            self.shared.log(2, format_args!("{} -> {m:?} with {length} bytes of data", self.id));
+        }
+        if let Err((reason, why)) = verdict {
+            return Ok(self.reject(reason, bhs, why)?);
+        }
+        // The verdict found the task, and nothing since has removed it.
         let Some(mut task) = self.tasks.remove(&m.itt) else {
-            return self.reject(reject::INVALID_PDU_FIELD, &raw.bhs, "Data-Out for no task awaiting data");
+            return Ok(self.reject(reject::INVALID_PDU_FIELD, bhs, "Data-Out for no task awaiting data")?);
+        };
+        self.host_link.data_out += length as u64;
+        if m.ttt == RESERVED_TAG {
+            task.unsolicited_data_sn += 1;
+            if m.final_ {
+                task.unsolicited_open = false;
+            }
+        } else if let Some(r) = &mut task.r2t {
+            r.next_data_sn += 1;
+            let burst_done = task.data.len() as u64 == u64::from(r.offset) + u64::from(r.length);
+            if burst_done || m.final_ {
+                if m.final_ != burst_done {
+                    self.shared
+                        .log(1, format_args!("connection {}: F bit and the end of the R2T's burst disagree", self.id));
+                }
+                // A burst ended short is solicited again from where it stopped.
+                task.r2t = None;
+            }
+        }
+        Ok(self.advance(task)?)
+    }
+
+    /// Whether Data-Out `m`, with a data segment of `length` bytes, belongs where it says: to a task awaiting
+    /// data, at the offset and in the sequence that task expects. `Err`: the Reject reason and why.
+    fn data_out_verdict(&self, m: &DataOut, length: usize) -> Result<(), (u8, &'static str)> {
+        let Some(task) = self.tasks.get(&m.itt) else {
+            return Err((reject::INVALID_PDU_FIELD, "Data-Out for no task awaiting data"));
         };
         let offset = task.data.len() as u32;
-        let len = m.data.len() as u32;
+        let len = length as u32;
         let violation = if m.ttt == RESERVED_TAG {
             let limit = task.edtl.min(self.params.effective_first_burst());
             if !task.unsolicited_open {
@@ -775,33 +879,13 @@ impl<'s, T: Transport> Connection<'s, T> {
                 _ => Some("Data-Out with a Target Transfer Tag of no outstanding R2T"),
             }
         };
-        if let Some(why) = violation {
-            self.tasks.insert(task.itt, task);
-            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, why);
-        }
-        self.host_link.data_out += m.data.len() as u64;
-        task.data.extend_from_slice(&m.data);
-        if m.ttt == RESERVED_TAG {
-            task.unsolicited_data_sn += 1;
-            if m.final_ {
-                task.unsolicited_open = false;
-            }
-        } else if let Some(r) = &mut task.r2t {
-            r.next_data_sn += 1;
-            let burst_done = task.data.len() as u64 == u64::from(r.offset) + u64::from(r.length);
-            if burst_done || m.final_ {
-                if m.final_ != burst_done {
-                    self.shared
-                        .log(1, format_args!("connection {}: F bit and the end of the R2T's burst disagree", self.id));
-                }
-                // A burst ended short is solicited again from where it stopped.
-                task.r2t = None;
-            }
-        }
-        self.advance(task)
+        violation.map_or(Ok(()), |why| Err((reject::PROTOCOL_ERROR, why)))
     }
 
     fn execute(&mut self, task: Task) -> io::Result<()> {
+        if task.data.capacity() > task.reserved {
+            self.shared.counters.event(Event::DataOutRegrown);
+        }
         if task.epoch != self.shared.epoch(task.lun) {
             self.shared.log(1, format_args!("connection {}: task {:#x} aborted by a reset", self.id, task.itt));
             return Ok(());
@@ -909,9 +993,9 @@ impl<'s, T: Transport> Connection<'s, T> {
     }
 
     /// Returns true when the connection is to close (TARGET COLD RESET).
-    fn task_management(&mut self, m: TaskMgmtRequest, raw: &RawPdu) -> io::Result<bool> {
+    fn task_management(&mut self, m: TaskMgmtRequest, bhs: &Bhs) -> io::Result<bool> {
         if self.discovery {
-            self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "task management in a discovery session")?;
+            self.reject(reject::PROTOCOL_ERROR, bhs, "task management in a discovery session")?;
             return Ok(false);
         }
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
@@ -999,7 +1083,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         ]
     }
 
-    fn text_request(&mut self, m: TextRequest, raw: &RawPdu) -> io::Result<()> {
+    fn text_request(&mut self, m: TextRequest, bhs: &Bhs) -> io::Result<()> {
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
             return Ok(());
         }
@@ -1007,7 +1091,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         if m.ttt != RESERVED_TAG {
             // The initiator asks for the next part of a long response.
             let Some(mut pending) = self.pending_text.take().filter(|p| p.ttt == m.ttt && p.itt == m.itt) else {
-                return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "Text Request with an unknown TTT");
+                return self.reject(reject::PROTOCOL_ERROR, bhs, "Text Request with an unknown TTT");
             };
             let rest = pending.rest.split_off(mrdsl.min(pending.rest.len()));
             let chunk = std::mem::replace(&mut pending.rest, rest);
@@ -1022,7 +1106,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         self.text_in.extend_from_slice(&m.data);
         if self.text_in.len() > LOGIN_MAX_TEXT {
             self.text_in.clear();
-            return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, "Text Request too long");
+            return self.reject(reject::PROTOCOL_ERROR, bhs, "Text Request too long");
         }
         if m.cont {
             let ttt = self.new_ttt();
@@ -1031,7 +1115,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         let text = std::mem::take(&mut self.text_in);
         let pairs = match text::parse(&text) {
             Ok(p) => p,
-            Err(e) => return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, &e.to_string()),
+            Err(e) => return self.reject(reject::PROTOCOL_ERROR, bhs, &e.to_string()),
         };
         let mut negotiator = Negotiator::new(self.shared.settings.policy.clone());
         negotiator.params = self.params.clone();
@@ -1044,7 +1128,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             match negotiator.offer(key, value, false) {
                 Ok(Some(pair)) => out.push(pair),
                 Ok(None) => {}
-                Err(e) => return self.reject(reject::PROTOCOL_ERROR, &raw.bhs, &e.to_string()),
+                Err(e) => return self.reject(reject::PROTOCOL_ERROR, bhs, &e.to_string()),
             }
         }
         self.params.initiator_max_recv_data_segment_length = negotiator.params.initiator_max_recv_data_segment_length;
@@ -1072,14 +1156,14 @@ impl<'s, T: Transport> Connection<'s, T> {
     }
 
     /// Returns true when the connection is to close.
-    fn logout(&mut self, m: LogoutRequest, raw: &RawPdu) -> io::Result<bool> {
+    fn logout(&mut self, m: LogoutRequest, bhs: &Bhs) -> io::Result<bool> {
         let response = match m.reason {
             0 => 0,
             1 if m.cid == self.cid => 0,
             1 => 1,
             2 => 2,
             _ => {
-                self.reject(reject::INVALID_PDU_FIELD, &raw.bhs, "unknown logout reason")?;
+                self.reject(reject::INVALID_PDU_FIELD, bhs, "unknown logout reason")?;
                 return Ok(false);
             }
         };

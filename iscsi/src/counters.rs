@@ -42,6 +42,9 @@ pub struct Tally {
     pub connections_closed: u64,
     pub logins: u64,
     pub login_failures: u64,
+    /// Tasks whose data-out outgrew the buffer reserved for it when the command arrived: each regrowth
+    /// moved what had arrived so far. The target reserves for all a task can gather, so this stays 0.
+    pub data_out_regrowths: u64,
 }
 
 impl Tally {
@@ -58,6 +61,8 @@ pub enum Event {
     ConnectionClosed,
     Login,
     LoginFailure,
+    /// A task's data-out buffer was regrown (see [`Tally::data_out_regrowths`]).
+    DataOutRegrown,
 }
 
 /// The counters, shared by every connection.
@@ -116,6 +121,7 @@ impl Counters {
             Event::ConnectionClosed => t.connections_closed += 1,
             Event::Login => t.logins += 1,
             Event::LoginFailure => t.login_failures += 1,
+            Event::DataOutRegrown => t.data_out_regrowths += 1,
         });
     }
 

@@ -212,7 +212,7 @@ impl Initiator {
     /// Receives the next PDU.
     pub fn recv(&mut self) -> Result<Message, InitiatorError> {
         let raw = pdu::read_pdu(&mut self.reader, self.digests, self.own_max_recv.max(8192) as usize)?;
-        let m = Message::decode(&raw)?;
+        let m = Message::decode(raw)?;
         Ok(m)
     }
 

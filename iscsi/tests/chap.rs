@@ -202,7 +202,7 @@ impl RawLogin {
         };
         pdu::write_pdu(&mut self.stream, &Message::LoginRequest(request).encode(), Default::default()).unwrap();
         let raw = pdu::read_pdu(&mut self.stream, Default::default(), 8192).unwrap();
-        let Ok(Message::LoginResponse(r)) = Message::decode(&raw) else { panic!("not a Login Response") };
+        let Ok(Message::LoginResponse(r)) = Message::decode(raw) else { panic!("not a Login Response") };
         self.stat_sn = r.numbers.stat_sn.wrapping_add(1);
         let status = (u16::from(r.status_class) << 8) | u16::from(r.status_detail);
         Answer { status, transit: r.transit, keys: text::parse(&r.data).unwrap() }

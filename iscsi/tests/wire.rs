@@ -49,7 +49,7 @@ fn decode_all(mut out: &[u8]) -> Vec<Message> {
     let mut messages = Vec::new();
     while !out.is_empty() {
         let raw = pdu::read_pdu(&mut out, Digests::default(), 1 << 24).unwrap();
-        messages.push(Message::decode(&raw).unwrap());
+        messages.push(Message::decode(raw).unwrap());
     }
     messages
 }
@@ -140,4 +140,142 @@ fn the_connection_ends_when_the_input_ends_inside_a_pdu() {
     let out = wire::serve_bytes(settings(), backend(), &input);
     let messages = decode_all(&out);
     assert_eq!(messages.len(), 1, "only the login response: {messages:?}");
+}
+
+/// Every PDU of the target's output when the login negotiated `digests`: the Login Response goes without
+/// them, everything after with them.
+fn decode_after_login(mut out: &[u8], digests: Digests) -> Vec<Message> {
+    let mut messages = Vec::new();
+    while !out.is_empty() {
+        let now = if messages.is_empty() { Digests::default() } else { digests };
+        let raw = pdu::read_pdu(&mut out, now, 1 << 24).unwrap();
+        messages.push(Message::decode(raw).unwrap());
+    }
+    messages
+}
+
+/// A WRITE (10) of 16 blocks whose data-out arrives as 509 bytes of immediate data, then over four R2Ts
+/// (MaxBurstLength 2048) in Data-Out PDUs of 1 to 7 bytes and more — every padding, 0 to 3 — with digests
+/// and without; with digests, one Data-Out arrives with its data corrupted first (a Reject, nothing
+/// kept) and again intact. The READ (10) of the same blocks returns what was sent, and the task's buffer
+/// was never regrown (the target's counters).
+#[test]
+fn a_write_in_many_odd_data_out_pdus_over_many_r2ts_reads_back_with_and_without_digests() {
+    const TOTAL: usize = 16 * 512;
+    const IMMEDIATE: usize = 509;
+    const BURST: usize = 2048;
+    let data: Vec<u8> = (0..TOTAL).map(|i| (i * 31 % 253) as u8).collect();
+    for digests in [Digests::default(), Digests { header: true, data: true }] {
+        let crc = |on: bool| if on { "CRC32C" } else { "None" };
+        let mut input = login(&[
+            ("ImmediateData", "Yes"),
+            ("InitialR2T", "Yes"),
+            ("MaxBurstLength", "2048"),
+            ("FirstBurstLength", "512"),
+            ("HeaderDigest", crc(digests.header)),
+            ("DataDigest", crc(digests.data)),
+        ]);
+        let frame = |m: Message| pdu::frame(&m.encode(), digests);
+        input.extend(frame(Message::ScsiCommand(ScsiCommand {
+            final_: true,
+            write: true,
+            lun: encode_lun(0),
+            itt: 20,
+            edtl: TOTAL as u32,
+            cmd_sn: 0,
+            cdb: write10(0, 16),
+            data: data[..IMMEDIATE].to_vec(),
+            ..Default::default()
+        })));
+        // The R2Ts the target is to send (RFC 7143 §11.8: from what has arrived, at most MaxBurstLength),
+        // its TTTs counting from 1; each burst answered in PDUs of these lengths in turn.
+        let sizes = [1, 2, 3, 4, 5, 6, 7, 97, 130, 511];
+        let mut expected_r2ts = Vec::new();
+        let mut offset = IMMEDIATE;
+        let mut corrupted = false;
+        let mut rejects = 0;
+        while offset < TOTAL {
+            let (ttt, length) = (expected_r2ts.len() as u32 + 1, BURST.min(TOTAL - offset));
+            expected_r2ts.push((ttt, offset as u32, length as u32));
+            let end = offset + length;
+            let mut data_sn = 0;
+            while offset < end {
+                let n = sizes[(data_sn as usize + offset) % sizes.len()].min(end - offset);
+                let bytes = frame(Message::DataOut(DataOut {
+                    final_: offset + n == end,
+                    lun: encode_lun(0),
+                    itt: 20,
+                    ttt,
+                    data_sn,
+                    buffer_offset: offset as u32,
+                    data: data[offset..offset + n].to_vec(),
+                    ..Default::default()
+                }));
+                if digests.data && !corrupted && n > 4 {
+                    // The data segment starts after the header and its digest.
+                    let mut bad = bytes.clone();
+                    bad[pdu::BHS_LEN + 4] ^= 0x5A;
+                    input.extend(bad);
+                    corrupted = true;
+                    rejects += 1;
+                }
+                input.extend(bytes);
+                offset += n;
+                data_sn += 1;
+            }
+        }
+        input.extend(frame(Message::ScsiCommand(ScsiCommand {
+            final_: true,
+            read: true,
+            lun: encode_lun(0),
+            itt: 21,
+            edtl: TOTAL as u32,
+            cmd_sn: 1,
+            cdb: read10(0, 16),
+            ..Default::default()
+        })));
+
+        let dir = std::env::temp_dir().join(format!("offload-wire-{}-{}", std::process::id(), digests.data));
+        std::fs::create_dir_all(&dir).unwrap();
+        let counters_file = dir.join("counters.json");
+        let settings = Settings { counters_file: Some(counters_file.clone()), ..settings() };
+        let messages = decode_after_login(&wire::serve_bytes(settings, backend(), &input), digests);
+        let kinds: Vec<_> = messages.iter().map(Message::opcode).collect();
+
+        let r2ts: Vec<_> = messages
+            .iter()
+            .filter_map(|m| match m {
+                Message::R2t(r) => Some((r.ttt, r.buffer_offset, r.desired_length)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(r2ts, expected_r2ts, "{digests:?}: {kinds:?}");
+        assert_eq!(r2ts.len(), 4);
+        let digest_rejects = messages
+            .iter()
+            .filter(|m| matches!(m, Message::Reject(r) if r.reason == reject::DATA_DIGEST_ERROR))
+            .count();
+        assert_eq!(digest_rejects, rejects, "{kinds:?}");
+        assert_eq!(rejects, usize::from(digests.data));
+        let Some(Message::ScsiResponse(written)) = messages.iter().find(|m| matches!(m, Message::ScsiResponse(_)))
+        else {
+            panic!("no SCSI Response: {kinds:?}")
+        };
+        assert_eq!((written.itt, written.status, written.response), (20, 0, 0));
+        let read: Vec<u8> = messages
+            .iter()
+            .filter_map(|m| match m {
+                Message::DataIn(d) if d.itt == 21 => Some(d.data.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert!(read == data, "{digests:?}: the READ returned other bytes than the WRITE sent");
+
+        let counts: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&counters_file).unwrap()).unwrap();
+        assert_eq!(counts["data_out_bytes"], TOTAL);
+        assert_eq!(counts["data_out_regrowths"], 0, "the task's buffer was regrown");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

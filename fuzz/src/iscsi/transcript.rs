@@ -104,7 +104,7 @@ impl TargetStream {
             Err(ReadError::Io(_)) => return Ok(None),
             Err(e) => return Err(BadOutput { at: start, why: e.to_string() }),
         };
-        let message = Message::decode(&raw).map_err(|e| BadOutput { at: start, why: e.to_string() })?;
+        let message = Message::decode(raw).map_err(|e| BadOutput { at: start, why: e.to_string() })?;
         if message.opcode().from_initiator() {
             return Err(BadOutput { at: start, why: format!("initiator opcode {:?}", message.opcode()) });
         }
@@ -171,7 +171,7 @@ pub fn initiator_pdus(bytes: &[u8], negotiated: &Negotiated) -> Vec<InitiatorPdu
     let mut pdus = Vec::new();
     loop {
         let (bhs, received) = match pdu::read_pdu(&mut rest, digests, max) {
-            Ok(raw) => (raw.bhs, decoded(&raw)),
+            Ok(raw) => (raw.bhs, decoded(raw)),
             Err(ReadError::DataDigest { header }) => (*header, Received::Wrong("data digest".into())),
             Err(ReadError::DataTooLong { header, length, .. }) => {
                 (*header, Received::Wrong(format!("{length}-byte data segment")))
@@ -183,7 +183,7 @@ pub fn initiator_pdus(bytes: &[u8], negotiated: &Negotiated) -> Vec<InitiatorPdu
     }
 }
 
-fn decoded(raw: &RawPdu) -> Received {
+fn decoded(raw: RawPdu) -> Received {
     match Message::decode(raw) {
         Ok(m) => Received::Message(m),
         Err(e) => Received::Wrong(e.to_string()),

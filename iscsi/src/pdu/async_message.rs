@@ -22,7 +22,7 @@ pub struct AsyncMessage {
 impl Codec for AsyncMessage {
     const OPCODE: Opcode = Opcode::AsyncMessage;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(AsyncMessage {
             lun: b.be64(8),
@@ -30,7 +30,7 @@ impl Codec for AsyncMessage {
             event: b[36],
             vcode: b[37],
             parameters: [b.be16(38), b.be16(40), b.be16(42)],
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 

@@ -8,10 +8,11 @@ pub trait Codec: Sized {
     /// The opcode of the PDUs that carry this message.
     const OPCODE: Opcode;
 
-    /// The message in a framed PDU whose opcode is [`Codec::OPCODE`]. Syntax only: what the message means
-    /// in the state of a connection is the connection's business. (That only a SCSI Command carries AHS is
-    /// checked before, by `Message::decode`.)
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError>;
+    /// The message in a framed PDU whose opcode is [`Codec::OPCODE`]; it takes over the PDU's data segment
+    /// (never copied). Syntax only: what the message means in the state of a connection is the
+    /// connection's business. (That only a SCSI Command carries AHS is checked before, by
+    /// `Message::decode`.)
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError>;
 
     /// The framed form, TotalAHSLength and DataSegmentLength set.
     fn encode(&self) -> RawPdu;

@@ -3,7 +3,7 @@
 
 use offload_scsi::Fields;
 
-use super::bhs::{Opcode, SequenceNumbers, bit, flag, header, put32, put64};
+use super::bhs::{BHS_LEN, Opcode, SequenceNumbers, bit, flag, header, put32, put64};
 use super::codec::{Codec, DecodeError};
 use super::framing::RawPdu;
 use super::residual::Residual;
@@ -21,12 +21,11 @@ pub struct DataOut {
     pub data: Vec<u8>,
 }
 
-impl Codec for DataOut {
-    const OPCODE: Opcode = Opcode::DataOut;
-
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
-        let b = &pdu.bhs;
-        Ok(DataOut {
+impl DataOut {
+    /// The fields of a Data-Out header, without its data: every header decodes, so a receiver can place
+    /// the data segment by them before reading it.
+    pub fn from_header(b: &[u8; BHS_LEN]) -> DataOut {
+        DataOut {
             final_: bit(b[1], 0x80),
             lun: b.be64(8),
             itt: b.be32(16),
@@ -34,8 +33,16 @@ impl Codec for DataOut {
             exp_stat_sn: b.be32(28),
             data_sn: b.be32(36),
             buffer_offset: b.be32(40),
-            data: pdu.data.clone(),
-        })
+            data: Vec::new(),
+        }
+    }
+}
+
+impl Codec for DataOut {
+    const OPCODE: Opcode = Opcode::DataOut;
+
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
+        Ok(DataOut { data: pdu.data, ..DataOut::from_header(&pdu.bhs) })
     }
 
     fn encode(&self) -> RawPdu {
@@ -74,7 +81,7 @@ pub struct DataIn {
 impl Codec for DataIn {
     const OPCODE: Opcode = Opcode::DataIn;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         let f = b[1];
         let has_status = bit(f, 0x01);
@@ -92,7 +99,7 @@ impl Codec for DataIn {
             numbers: SequenceNumbers::read(b),
             data_sn: b.be32(36),
             buffer_offset: b.be32(40),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 

@@ -1,13 +1,14 @@
 //! PDUs on a byte stream (RFC 7143 §11.2): the header, the AHS, the header digest, the data segment padded
-//! to a multiple of 4 bytes and the data digest over the padded data — read ([`read_pdu`]) and written
-//! ([`frame`], [`write_pdu`]).
+//! to a multiple of 4 bytes and the data digest over the padded data — read whole ([`read_pdu`]) or header
+//! first and the data segment into a buffer of the reader's choosing ([`read_header`], [`data_length`],
+//! [`read_data_into`]), and written ([`frame`], [`write_pdu`], [`write_parts`]).
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
 
 use offload_scsi::Fields;
 
 use super::bhs::{BHS_LEN, Opcode, put24};
-use crate::crc32c::{Crc32c, crc32c};
+use crate::crc32c::Crc32c;
 
 /// Largest data segment the 24-bit DataSegmentLength can describe.
 pub const MAX_DATA_SEGMENT: usize = (1 << 24) - 1;
@@ -112,6 +113,19 @@ fn read_digest<R: Read>(r: &mut R) -> io::Result<u32> {
 /// Reads one PDU. `max_data` is the longest data segment accepted (this side's MaxRecvDataSegmentLength);
 /// a longer one is read, discarded and reported as [`ReadError::DataTooLong`].
 pub fn read_pdu<R: Read>(r: &mut R, digests: Digests, max_data: usize) -> Result<RawPdu, ReadError> {
+    let mut pdu = read_header(r, digests)?;
+    let length = data_length(r, &pdu.bhs, digests, max_data)?;
+    let mut data = vec![0u8; length];
+    r.read_exact(&mut data)?;
+    read_trailer(r, &pdu.bhs, digests, &data)?;
+    pdu.data = data;
+    Ok(pdu)
+}
+
+/// Reads a PDU's header: the BHS, the AHS and the header digest (verified). The data segment, which the
+/// returned PDU does not hold, comes next on the stream: [`data_length`] checks how long it is, then
+/// [`read_data_into`] puts it where it belongs.
+pub fn read_header<R: Read>(r: &mut R, digests: Digests) -> Result<RawPdu, ReadError> {
     let mut bhs = [0u8; BHS_LEN];
     // A clean close is an EOF before the first byte of a PDU.
     let mut got = 0;
@@ -136,24 +150,79 @@ pub fn read_pdu<R: Read>(r: &mut R, digests: Digests, max_data: usize) -> Result
             return Err(ReadError::HeaderDigest { received, computed });
         }
     }
-    let pdu = RawPdu { bhs, ahs, data: Vec::new() };
-    let length = pdu.header_data_length();
-    let padded = length + pad4(length);
+    Ok(RawPdu { bhs, ahs, data: Vec::new() })
+}
+
+/// The length of the data segment header `bhs` announces, when at most `max_data`; a longer one is read
+/// and discarded (padding and digest too), and reported as [`ReadError::DataTooLong`].
+pub fn data_length<R: Read>(
+    r: &mut R,
+    bhs: &[u8; BHS_LEN],
+    digests: Digests,
+    max_data: usize,
+) -> Result<usize, ReadError> {
+    let length = bhs.be24(5) as usize;
     if length > max_data {
         let digest = if digests.data && length > 0 { 4 } else { 0 };
-        io::copy(&mut r.take((padded + digest) as u64), &mut io::sink())?;
-        return Err(ReadError::DataTooLong { length, max: max_data, header: Box::new(bhs) });
+        io::copy(&mut r.take((length + pad4(length) + digest) as u64), &mut io::sink())?;
+        return Err(ReadError::DataTooLong { length, max: max_data, header: Box::new(*bhs) });
     }
-    let mut data = vec![0u8; padded];
-    r.read_exact(&mut data)?;
-    if digests.data && length > 0 {
+    Ok(length)
+}
+
+/// Reads the `length`-byte data segment of header `bhs` onto the end of `dest`, then its padding and
+/// data digest (verified over the bytes where they now lie). The segment goes from the stream to `dest`
+/// without a copy of its own: what the buffered reader already holds is taken from it, the rest is read
+/// from the transport directly. `dest` grows only if its spare capacity is short of `length`. On an
+/// error `dest` is as it was.
+pub fn read_data_into<R: Read>(
+    r: &mut BufReader<R>,
+    bhs: &[u8; BHS_LEN],
+    digests: Digests,
+    length: usize,
+    dest: &mut Vec<u8>,
+) -> Result<(), ReadError> {
+    let start = dest.len();
+    let result = fill_from(r, dest, length).map_err(ReadError::from).and_then(|()| {
+        // The padding and the digest are a few bytes: through the buffer, with the next header.
+        read_trailer(r, bhs, digests, &dest[start..])
+    });
+    if result.is_err() {
+        dest.truncate(start);
+    }
+    result
+}
+
+/// Appends `length` bytes from `r` to `dest`: the buffered ones first, then straight from the transport
+/// (the buffer is empty then, so nothing is skipped).
+fn fill_from<R: Read>(r: &mut BufReader<R>, dest: &mut Vec<u8>, length: usize) -> io::Result<()> {
+    let buffered = r.buffer().len().min(length);
+    dest.extend_from_slice(&r.buffer()[..buffered]);
+    r.consume(buffered);
+    let rest = (length - buffered) as u64;
+    let read = r.get_mut().take(rest).read_to_end(dest)?;
+    if read as u64 != rest {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(())
+}
+
+/// Reads the padding and the data digest after a data segment `data` (of header `bhs`), and checks the
+/// digest over the data and the padding as received.
+fn read_trailer<R: Read>(r: &mut R, bhs: &[u8; BHS_LEN], digests: Digests, data: &[u8]) -> Result<(), ReadError> {
+    let mut padding = [0u8; 3];
+    let padding = &mut padding[..pad4(data.len())];
+    r.read_exact(padding)?;
+    if digests.data && !data.is_empty() {
         let received = read_digest(r)?;
-        if received != crc32c(&data) {
-            return Err(ReadError::DataDigest { header: Box::new(bhs) });
+        let mut c = Crc32c::default();
+        c.update(data);
+        c.update(padding);
+        if received != c.finish() {
+            return Err(ReadError::DataDigest { header: Box::new(*bhs) });
         }
     }
-    data.truncate(length);
-    Ok(RawPdu { data, ..pdu })
+    Ok(())
 }
 
 /// The bytes of a PDU on the wire: header, padding and digests included.
@@ -302,6 +371,51 @@ mod tests {
                     let pdu = read_pdu(&mut &w.bytes[..], digests, 8192).unwrap();
                     assert_eq!(pdu.data, data);
                     assert_eq!(pdu.header_data_length(), len);
+                }
+            }
+        }
+    }
+
+    /// Data segments of every padding, read onto the end of a reserved buffer through buffered readers of
+    /// several sizes (so that a segment comes partly from the buffer, partly from the transport): the bytes
+    /// land in place, the buffer is not regrown, the next PDU is read where it starts, and a corrupted
+    /// segment leaves the buffer as it was.
+    #[test]
+    fn a_data_segment_read_into_a_buffer_lands_in_place() {
+        let next =
+            frame(&Message::DataOut(DataOut { data: vec![1; 8], ..Default::default() }).encode(), Digests::default());
+        for len in [0, 1, 2, 3, 4, 5, 6, 7, 1000, 4097] {
+            let data: Vec<u8> = (0..len).map(|i: usize| (i * 13 + 5) as u8).collect();
+            let raw = Message::DataOut(DataOut { data: data.clone(), ..Default::default() }).encode();
+            for digests in [Digests::default(), Digests { header: true, data: true }] {
+                let mut stream = frame(&raw, digests);
+                let mut corrupt = stream.clone();
+                if len > 0 {
+                    corrupt[BHS_LEN + 4 * usize::from(digests.header)] ^= 0x40;
+                }
+                stream.extend_from_slice(&next);
+                for capacity in [8, 64, 1 << 16] {
+                    let mut dest = Vec::with_capacity(3 + len);
+                    dest.extend_from_slice(b"old");
+                    let (at, reserved) = (dest.as_ptr(), dest.capacity());
+                    let mut r = BufReader::with_capacity(capacity, &stream[..]);
+                    let header = read_header(&mut r, digests).unwrap();
+                    assert_eq!(data_length(&mut r, &header.bhs, digests, 8192).unwrap(), len);
+                    read_data_into(&mut r, &header.bhs, digests, len, &mut dest).unwrap();
+                    assert_eq!(&dest[..3], b"old");
+                    assert!(dest[3..] == data[..], "len {len}, {digests:?}, buffer {capacity}");
+                    assert_eq!((dest.as_ptr(), dest.capacity()), (at, reserved), "the buffer was regrown");
+                    let after = read_pdu(&mut r, Digests::default(), 8192).unwrap();
+                    assert_eq!(after.data, vec![1; 8], "the next PDU starts where the padding ends");
+
+                    if digests.data && len > 0 {
+                        let mut r = BufReader::with_capacity(capacity, &corrupt[..]);
+                        let header = read_header(&mut r, digests).unwrap();
+                        let mut dest = b"old".to_vec();
+                        let e = read_data_into(&mut r, &header.bhs, digests, len, &mut dest).unwrap_err();
+                        assert!(matches!(e, ReadError::DataDigest { .. }), "{e}");
+                        assert_eq!(dest, b"old");
+                    }
                 }
             }
         }

@@ -35,7 +35,7 @@ pub struct LoginRequest {
 impl Codec for LoginRequest {
     const OPCODE: Opcode = Opcode::LoginRequest;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(LoginRequest {
             transit: bit(b[1], 0x80),
@@ -50,7 +50,7 @@ impl Codec for LoginRequest {
             cid: b.be16(20),
             cmd_sn: b.be32(24),
             exp_stat_sn: b.be32(28),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 
@@ -92,7 +92,7 @@ pub struct LoginResponse {
 impl Codec for LoginResponse {
     const OPCODE: Opcode = Opcode::LoginResponse;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(LoginResponse {
             transit: bit(b[1], 0x80),
@@ -107,7 +107,7 @@ impl Codec for LoginResponse {
             numbers: SequenceNumbers::read(b),
             status_class: b[36],
             status_detail: b[37],
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 

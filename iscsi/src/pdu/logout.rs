@@ -21,7 +21,7 @@ pub struct LogoutRequest {
 impl Codec for LogoutRequest {
     const OPCODE: Opcode = Opcode::LogoutRequest;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(LogoutRequest {
             immediate: pdu.immediate(),
@@ -59,7 +59,7 @@ pub struct LogoutResponse {
 impl Codec for LogoutResponse {
     const OPCODE: Opcode = Opcode::LogoutResponse;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(LogoutResponse {
             response: b[2],

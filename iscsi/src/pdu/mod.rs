@@ -35,7 +35,10 @@ pub use async_message::AsyncMessage;
 pub use bhs::{BHS_LEN, Opcode, RESERVED_TAG, SequenceNumbers};
 pub use codec::{Codec, DecodeError};
 pub use data::{DataIn, DataOut};
-pub use framing::{Digests, MAX_DATA_SEGMENT, RawPdu, ReadError, frame, read_pdu, write_parts, write_pdu};
+pub use framing::{
+    Digests, MAX_DATA_SEGMENT, RawPdu, ReadError, data_length, frame, read_data_into, read_header, read_pdu,
+    write_parts, write_pdu,
+};
 pub use login::{LoginRequest, LoginResponse};
 pub use logout::{LogoutRequest, LogoutResponse};
 pub use lun::{decode_lun, encode_lun};
@@ -67,7 +70,7 @@ macro_rules! messages {
             }
 
             /// The typed form of a framed PDU.
-            pub fn decode(pdu: &RawPdu) -> Result<Message, DecodeError> {
+            pub fn decode(pdu: RawPdu) -> Result<Message, DecodeError> {
                 let opcode = pdu.opcode().ok_or(DecodeError::UnknownOpcode(pdu.opcode_bits()))?;
                 if opcode != Opcode::ScsiCommand && !pdu.ahs.is_empty() {
                     return Err(DecodeError::Ahs("only SCSI Command PDUs carry AHS"));
@@ -346,7 +349,7 @@ mod tests {
                 assert_eq!(bytes.len() % 4, 0, "{m:?}: frames are whole words");
                 let back = read_pdu(&mut &bytes[..], digests, MAX_DATA_SEGMENT).unwrap();
                 assert_eq!(back, raw);
-                assert_eq!(Message::decode(&back).unwrap(), *m);
+                assert_eq!(Message::decode(back).unwrap(), *m);
             }
         }
         assert_eq!(seen.len(), 18, "every opcode is exercised");
@@ -387,25 +390,25 @@ mod tests {
     fn unknown_opcodes_and_bad_ahs_are_decode_errors() {
         let mut raw = Message::NopOut(NopOut::default()).encode();
         raw.bhs[0] = 0x1C;
-        assert_eq!(Message::decode(&raw), Err(DecodeError::UnknownOpcode(0x1C)));
+        assert_eq!(Message::decode(raw.clone()), Err(DecodeError::UnknownOpcode(0x1C)));
         let mut raw = Message::ScsiCommand(ScsiCommand { cdb: vec![0; 16], ..Default::default() }).encode();
         raw.ahs = vec![0, 9, 1, 0];
-        assert!(matches!(Message::decode(&raw), Err(DecodeError::Ahs(_))));
+        assert!(matches!(Message::decode(raw.clone()), Err(DecodeError::Ahs(_))));
         raw.ahs = vec![0, 1, 7, 0];
-        assert!(matches!(Message::decode(&raw), Err(DecodeError::Ahs(_))), "unknown AHS type");
+        assert!(matches!(Message::decode(raw.clone()), Err(DecodeError::Ahs(_))), "unknown AHS type");
         raw.ahs = vec![0, 0, 1, 0];
-        assert!(matches!(Message::decode(&raw), Err(DecodeError::Ahs(_))), "zero AHSLength");
+        assert!(matches!(Message::decode(raw.clone()), Err(DecodeError::Ahs(_))), "zero AHSLength");
         raw.ahs = vec![0, 2, 2, 0];
-        assert!(matches!(Message::decode(&raw), Err(DecodeError::Ahs(_))), "short bidi AHS");
+        assert!(matches!(Message::decode(raw.clone()), Err(DecodeError::Ahs(_))), "short bidi AHS");
         let mut raw = Message::NopOut(NopOut::default()).encode();
         raw.ahs = vec![0, 1, 1, 0];
-        assert!(matches!(Message::decode(&raw), Err(DecodeError::Ahs(_))), "AHS on a NOP-Out");
+        assert!(matches!(Message::decode(raw.clone()), Err(DecodeError::Ahs(_))), "AHS on a NOP-Out");
         let mut raw = Message::ScsiResponse(ScsiResponse::default()).encode();
         raw.bhs[1] |= 0x06;
-        assert!(matches!(Message::decode(&raw), Err(DecodeError::Field(_))), "overflow and underflow");
+        assert!(matches!(Message::decode(raw.clone()), Err(DecodeError::Field(_))), "overflow and underflow");
         let mut raw = Message::DataIn(DataIn::default()).encode();
         raw.bhs[1] = 0x01;
-        assert!(matches!(Message::decode(&raw), Err(DecodeError::Field(_))), "S without F");
+        assert!(matches!(Message::decode(raw.clone()), Err(DecodeError::Field(_))), "S without F");
     }
 
     proptest::proptest! {
@@ -415,9 +418,9 @@ mod tests {
                                          data in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
             let mut raw = RawPdu { bhs: bhs.try_into().unwrap(), ahs, data };
             raw.ahs.truncate(raw.ahs.len() / 4 * 4);
-            if let Ok(m) = Message::decode(&raw) {
+            if let Ok(m) = Message::decode(raw.clone()) {
                 // Whatever decodes re-encodes to something that decodes the same.
-                let again = Message::decode(&m.encode()).unwrap();
+                let again = Message::decode(m.encode()).unwrap();
                 proptest::prop_assert_eq!(again, m);
             }
         }

@@ -21,7 +21,7 @@ pub struct NopOut {
 impl Codec for NopOut {
     const OPCODE: Opcode = Opcode::NopOut;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(NopOut {
             immediate: pdu.immediate(),
@@ -30,7 +30,7 @@ impl Codec for NopOut {
             ttt: b.be32(20),
             cmd_sn: b.be32(24),
             exp_stat_sn: b.be32(28),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 
@@ -60,14 +60,14 @@ pub struct NopIn {
 impl Codec for NopIn {
     const OPCODE: Opcode = Opcode::NopIn;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(NopIn {
             lun: b.be64(8),
             itt: b.be32(16),
             ttt: b.be32(20),
             numbers: SequenceNumbers::read(b),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 

@@ -22,7 +22,7 @@ pub struct R2t {
 impl Codec for R2t {
     const OPCODE: Opcode = Opcode::R2t;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(R2t {
             lun: b.be64(8),

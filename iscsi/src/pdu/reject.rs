@@ -33,9 +33,9 @@ pub struct Reject {
 impl Codec for Reject {
     const OPCODE: Opcode = Opcode::Reject;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
-        Ok(Reject { reason: b[2], numbers: SequenceNumbers::read(b), data_sn: b.be32(36), data: pdu.data.clone() })
+        Ok(Reject { reason: b[2], numbers: SequenceNumbers::read(b), data_sn: b.be32(36), data: pdu.data })
     }
 
     fn encode(&self) -> RawPdu {

@@ -42,7 +42,7 @@ pub struct ScsiCommand {
 impl Codec for ScsiCommand {
     const OPCODE: Opcode = Opcode::ScsiCommand;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         let f = b[1];
         let mut cdb = b[32..48].to_vec();
@@ -80,7 +80,7 @@ impl Codec for ScsiCommand {
             exp_stat_sn: b.be32(28),
             cdb,
             bidi_read_length,
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 
@@ -149,7 +149,7 @@ mod tests {
         // AHSLength 5 (reserved byte + 4 CDB bytes), type 1, padded to 8 bytes.
         assert_eq!(raw.ahs, vec![0, 5, 1, 0, 0x7F, 0x7F, 0x7F, 0xEE]);
         assert_eq!(raw.bhs[4], 2);
-        let Message::ScsiCommand(back) = Message::decode(&raw).unwrap() else { panic!() };
+        let Message::ScsiCommand(back) = Message::decode(raw).unwrap() else { panic!() };
         assert_eq!(back.cdb, long);
     }
 }

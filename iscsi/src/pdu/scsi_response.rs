@@ -50,7 +50,7 @@ impl ScsiResponse {
 impl Codec for ScsiResponse {
     const OPCODE: Opcode = Opcode::ScsiResponse;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(ScsiResponse {
             bidi_residual: Residual::from_flags(b[1], 0x10, 0x08, b.be32(40))?,
@@ -61,7 +61,7 @@ impl Codec for ScsiResponse {
             snack_tag: b.be32(20),
             numbers: SequenceNumbers::read(b),
             exp_data_sn: b.be32(36),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 

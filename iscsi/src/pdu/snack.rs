@@ -22,7 +22,7 @@ pub struct SnackRequest {
 impl Codec for SnackRequest {
     const OPCODE: Opcode = Opcode::SnackRequest;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(SnackRequest {
             kind: b[1] & 0x0F,

@@ -25,7 +25,7 @@ pub struct TaskMgmtRequest {
 impl Codec for TaskMgmtRequest {
     const OPCODE: Opcode = Opcode::TaskMgmtRequest;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(TaskMgmtRequest {
             immediate: pdu.immediate(),
@@ -69,7 +69,7 @@ pub struct TaskMgmtResponse {
 impl Codec for TaskMgmtResponse {
     const OPCODE: Opcode = Opcode::TaskMgmtResponse;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(TaskMgmtResponse { response: b[2], itt: b.be32(16), numbers: SequenceNumbers::read(b) })
     }

@@ -24,7 +24,7 @@ pub struct TextRequest {
 impl Codec for TextRequest {
     const OPCODE: Opcode = Opcode::TextRequest;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(TextRequest {
             immediate: pdu.immediate(),
@@ -35,7 +35,7 @@ impl Codec for TextRequest {
             ttt: b.be32(20),
             cmd_sn: b.be32(24),
             exp_stat_sn: b.be32(28),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 
@@ -67,7 +67,7 @@ pub struct TextResponse {
 impl Codec for TextResponse {
     const OPCODE: Opcode = Opcode::TextResponse;
 
-    fn decode(pdu: &RawPdu) -> Result<Self, DecodeError> {
+    fn decode(pdu: RawPdu) -> Result<Self, DecodeError> {
         let b = &pdu.bhs;
         Ok(TextResponse {
             final_: bit(b[1], 0x80),
@@ -76,7 +76,7 @@ impl Codec for TextResponse {
             itt: b.be32(16),
             ttt: b.be32(20),
             numbers: SequenceNumbers::read(b),
-            data: pdu.data.clone(),
+            data: pdu.data,
         })
     }
 
