@@ -17,9 +17,7 @@
 //! sessions work on disjoint LBA ranges, so a COMPARE AND WRITE always finds what it compares against
 //! (except `--op heartbeat --contend`, where they race for one lock block on purpose).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
@@ -89,7 +87,8 @@ struct Args {
     initiator: String,
 }
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+mod closed_loop;
+use closed_loop::{Clock, Error, fairness, latency_histogram, quantiles_us, record_since};
 
 /// SBC-4 sense key MISCOMPARE: a COMPARE AND WRITE found other data than it compared with.
 const MISCOMPARE: u8 = 0x0E;
@@ -221,11 +220,10 @@ fn refused(cdb: &[u8], r: &ScsiResult) -> Error {
 /// Timed load: every session runs `op` until the time is up.
 fn timed(args: &Args) -> Result<(Tally, f64), Error> {
     let sessions: Vec<Session> = (0..args.sessions).map(|i| Session::open(args, i)).collect::<Result<_, _>>()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let start = Arc::new(Barrier::new(sessions.len() + 1));
+    let clock = Clock::new(sessions.len());
     let mut workers = Vec::new();
     for (index, mut s) in sessions.into_iter().enumerate() {
-        let (stop, start, op, blocks) = (stop.clone(), start.clone(), args.op, args.blocks);
+        let (clock, op, blocks) = (clock.clone(), args.op, args.blocks);
         workers.push(std::thread::spawn(move || -> Result<Tally, Error> {
             // Reach the barrier whatever happens, so that a failed session cannot hold the others.
             let prepared = (|| -> Result<_, Error> {
@@ -237,13 +235,13 @@ fn timed(args: &Args) -> Result<(Tally, f64), Error> {
                 }
                 Ok((bs, base, caw))
             })();
-            start.wait();
+            clock.start();
             let (bs, base, mut caw) = prepared?;
             s.tally = Tally::default();
             let span = 4096u64;
             let data = vec![0xA5u8; usize::from(blocks) * bs];
             let mut lba = base;
-            while !stop.load(Ordering::Relaxed) {
+            while clock.running() {
                 match op {
                     Op::Read => {
                         drop(s.run(s.lun, &cdb::read10(lba as u32, blocks), &[], (usize::from(blocks) * bs) as u32)?)
@@ -261,15 +259,12 @@ fn timed(args: &Args) -> Result<(Tally, f64), Error> {
             Ok(s.tally)
         }));
     }
-    start.wait();
-    let began = Instant::now();
-    std::thread::sleep(Duration::from_secs_f64(args.seconds));
-    stop.store(true, Ordering::Relaxed);
+    let (tallies, seconds) = clock.run(workers, args.seconds)?;
     let mut total = Tally::default();
-    for w in workers {
-        total.add(w.join().map_err(|_| "a session panicked")??);
+    for t in tallies {
+        total.add(t);
     }
-    Ok((total, began.elapsed().as_secs_f64()))
+    Ok((total, seconds))
 }
 
 /// A clone, fill or eager-zero of `clone_bytes`, or an UNMAP of the whole unit, on one session.
@@ -383,14 +378,6 @@ struct Beats {
     latency_ns: Histogram<u64>,
 }
 
-/// The longest CAW latency a histogram holds (longer ones count as this): one minute.
-const LATENCY_CEILING_NS: u64 = 60_000_000_000;
-
-/// Nanoseconds from 1 to [`LATENCY_CEILING_NS`], 3 significant digits.
-fn latency_histogram() -> Result<Histogram<u64>, Error> {
-    Ok(Histogram::new_with_bounds(1, LATENCY_CEILING_NS, 3)?)
-}
-
 /// The block a heartbeat writes: who wrote it, and a counter that changes with every write.
 fn beat(bs: usize, session: u16, counter: u64) -> Vec<u8> {
     let mut b = vec![0u8; bs];
@@ -416,12 +403,11 @@ fn heartbeat(args: &Args) -> Result<(), Error> {
     if sessions.is_empty() {
         return Err(format!("no session logged in: {}", first_refusal.unwrap_or_default()).into());
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let start = Arc::new(Barrier::new(sessions.len() + 1));
+    let clock = Clock::new(sessions.len());
     let contend = args.contend;
     let mut workers = Vec::new();
     for (index, mut s) in sessions.into_iter().enumerate() {
-        let (stop, start) = (stop.clone(), start.clone());
+        let clock = clock.clone();
         let id = index as u16;
         workers.push(std::thread::spawn(move || -> Result<Beats, Error> {
             let slot = if contend { 0 } else { u64::from(id) };
@@ -431,22 +417,20 @@ fn heartbeat(args: &Args) -> Result<(), Error> {
                 let old = s.run(s.lun, &cdb::read16(slot, 1), &[], bs as u32)?;
                 Ok((bs, old))
             })();
-            start.wait();
+            clock.start();
             let (bs, mut old) = prepared?;
             s.tally = Tally::default();
             let mut beats =
                 Beats { tally: Tally::default(), successes: 0, miscompares: 0, latency_ns: latency_histogram()? };
             let mut counter = 0u64;
             let caw = cdb::compare_and_write(slot, 1);
-            while !stop.load(Ordering::Relaxed) {
+            while clock.running() {
                 counter += 1;
                 let new = beat(bs, id, counter);
                 let data = [old.as_slice(), new.as_slice()].concat();
                 let sent = Instant::now();
                 let r = s.answer(s.lun, &caw, &data, 0)?;
-                beats
-                    .latency_ns
-                    .saturating_record(sent.elapsed().as_nanos().clamp(1, LATENCY_CEILING_NS.into()) as u64);
+                record_since(&mut beats.latency_ns, sent);
                 if r.response == 0 && r.status == 0 {
                     beats.successes += 1;
                     old = new;
@@ -462,15 +446,7 @@ fn heartbeat(args: &Args) -> Result<(), Error> {
             Ok(beats)
         }));
     }
-    start.wait();
-    let began = Instant::now();
-    std::thread::sleep(Duration::from_secs_f64(args.seconds));
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for w in workers {
-        all.push(w.join().map_err(|_| "a session panicked")??);
-    }
-    let seconds = began.elapsed().as_secs_f64();
+    let (all, seconds) = clock.run(workers, args.seconds)?;
     let mut latency = latency_histogram()?;
     let mut tally = Tally::default();
     for b in &all {
@@ -479,9 +455,7 @@ fn heartbeat(args: &Args) -> Result<(), Error> {
     }
     let successes: u64 = all.iter().map(|b| b.successes).sum();
     let miscompares: u64 = all.iter().map(|b| b.miscompares).sum();
-    let slowest = all.iter().map(|b| b.successes).min().unwrap_or(0);
-    let mean = successes as f64 / all.len() as f64;
-    let us = |q: f64| latency.value_at_quantile(q) as f64 / 1e3;
+    let (p50_us, p99_us, max_us) = quantiles_us(&latency);
     println!(
         "op=Heartbeat contend={} sessions={} refused={} commands={} seconds={:.6} caw_per_s={:.0} successes={} \
          miscompares={} p50_us={:.1} p99_us={:.1} max_us={:.1} fairness={:.2} data_in={} data_out={}{}",
@@ -493,10 +467,10 @@ fn heartbeat(args: &Args) -> Result<(), Error> {
         successes as f64 / seconds,
         successes,
         miscompares,
-        us(0.5),
-        us(0.99),
-        latency.max() as f64 / 1e3,
-        if mean > 0.0 { slowest as f64 / mean } else { 0.0 },
+        p50_us,
+        p99_us,
+        max_us,
+        fairness(&all.iter().map(|b| b.successes).collect::<Vec<_>>()),
         tally.data_in,
         tally.data_out,
         first_refusal.map(|e| format!(" first_refusal=\"{e}\"")).unwrap_or_default(),

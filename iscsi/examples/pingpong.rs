@@ -28,10 +28,8 @@
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
@@ -72,7 +70,8 @@ struct Args {
     serve: bool,
 }
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+mod closed_loop;
+use closed_loop::{Clock, Error, fairness, latency_histogram, quantiles_us, record_since};
 
 /// An iSCSI Basic Header Segment's length: every request and response starts with one.
 const HEADER: usize = 48;
@@ -294,13 +293,6 @@ impl Drop for Server {
     }
 }
 
-/// The longest latency a histogram holds (longer ones count as this): one minute.
-const LATENCY_CEILING_NS: u64 = 60_000_000_000;
-
-fn latency_histogram() -> Result<Histogram<u64>, Error> {
-    Ok(Histogram::new_with_bounds(1, LATENCY_CEILING_NS, 3)?)
-}
-
 /// What one connection did.
 struct Pongs {
     ops: u64,
@@ -308,7 +300,7 @@ struct Pongs {
 }
 
 /// One connection's ping-pong until `stop`: send a request, wait for its response.
-fn ping(stream: TcpStream, data_bytes: u32, start: &Barrier, stop: &AtomicBool) -> Result<Pongs, Error> {
+fn ping(stream: TcpStream, data_bytes: u32, clock: &Clock) -> Result<Pongs, Error> {
     stream.set_nodelay(true)?;
     let mut reader = BufReader::with_capacity(256 * 1024, stream.try_clone()?);
     let mut writer = stream;
@@ -318,15 +310,15 @@ fn ping(stream: TcpStream, data_bytes: u32, start: &Barrier, stop: &AtomicBool) 
     request[5..8].copy_from_slice(&data_bytes.to_be_bytes()[1..]);
     let mut answer = [0u8; HEADER];
     let mut pongs = Pongs { ops: 0, latency_ns: latency_histogram()? };
-    start.wait();
+    clock.start();
     let mut tag = 0u32;
-    while !stop.load(Ordering::Relaxed) {
+    while clock.running() {
         tag = tag.wrapping_add(1);
         request[16..20].copy_from_slice(&tag.to_be_bytes());
         let sent = Instant::now();
         writer.write_all(&request)?;
         reader.read_exact(&mut answer)?;
-        pongs.latency_ns.saturating_record(sent.elapsed().as_nanos().clamp(1, LATENCY_CEILING_NS.into()) as u64);
+        record_since(&mut pongs.latency_ns, sent);
         if answer[0] != RESPONSE_OPCODE || answer[16..20] != tag.to_be_bytes() {
             return Err(format!("response {:02x?} does not answer request {tag}", &answer[..20]).into());
         }
@@ -340,31 +332,20 @@ fn run(args: &Args) -> Result<(), Error> {
     let streams: Vec<TcpStream> = (0..args.connections)
         .map(|_| TcpStream::connect((Ipv4Addr::LOCALHOST, server.port)))
         .collect::<Result<_, _>>()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let start = Arc::new(Barrier::new(streams.len() + 1));
+    let clock = Clock::new(streams.len());
     let mut workers = Vec::new();
     for stream in streams {
-        let (stop, start, data_bytes) = (stop.clone(), start.clone(), args.data_bytes);
-        workers.push(std::thread::spawn(move || ping(stream, data_bytes, &start, &stop)));
+        let (clock, data_bytes) = (clock.clone(), args.data_bytes);
+        workers.push(std::thread::spawn(move || ping(stream, data_bytes, &clock)));
     }
-    start.wait();
-    let began = Instant::now();
-    std::thread::sleep(Duration::from_secs_f64(args.seconds));
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for w in workers {
-        all.push(w.join().map_err(|_| "a connection panicked")??);
-    }
-    let seconds = began.elapsed().as_secs_f64();
+    let (all, seconds) = clock.run(workers, args.seconds)?;
     drop(server);
     let mut latency = latency_histogram()?;
     for p in &all {
         latency.add(&p.latency_ns)?;
     }
     let ops: u64 = all.iter().map(|p| p.ops).sum();
-    let slowest = all.iter().map(|p| p.ops).min().unwrap_or(0);
-    let mean = ops as f64 / all.len().max(1) as f64;
-    let us = |q: f64| latency.value_at_quantile(q) as f64 / 1e3;
+    let (p50_us, p99_us, max_us) = quantiles_us(&latency);
     println!(
         "op=pingpong shape={} connections={} request_bytes={} response_bytes={HEADER} ops={ops} seconds={seconds:.6} \
          ops_per_s={:.0} p50_us={:.1} p99_us={:.1} max_us={:.1} fairness={:.2}",
@@ -372,10 +353,10 @@ fn run(args: &Args) -> Result<(), Error> {
         all.len(),
         HEADER + args.data_bytes as usize,
         ops as f64 / seconds,
-        us(0.5),
-        us(0.99),
-        latency.max() as f64 / 1e3,
-        if mean > 0.0 { slowest as f64 / mean } else { 0.0 },
+        p50_us,
+        p99_us,
+        max_us,
+        fairness(&all.iter().map(|p| p.ops).collect::<Vec<_>>()),
     );
     Ok(())
 }
