@@ -14,9 +14,9 @@
 //! from this same executable with `--serve`; it ends when this process closes its standard input. Two
 //! server shapes:
 //!
-//! - `threads`: a thread per connection, buffered reads and writes (the shape of `offload-iscsi serve`);
-//! - `epoll`: two threads, each an epoll loop over non-blocking sockets (level-triggered), connections
-//!   dealt to them in turn.
+//! - `threads`: a thread per connection, buffered reads and writes;
+//! - `epoll`: as many threads as the machine has cores, each an epoll loop over non-blocking sockets
+//!   (level-triggered), connections dealt to them in turn: the shape of `offload-iscsi serve`.
 //!
 //! Prints one line of `key=value` results with the fields of the heartbeat's: ops/s, latency p50, p99
 //! and max (hdrhistogram), and fairness (the slowest connection's ops / the mean).
@@ -39,7 +39,7 @@ use rustix::event::{Timespec, epoll};
 enum Shape {
     /// A thread per connection.
     Threads,
-    /// Two threads, each an epoll loop.
+    /// An epoll loop per core.
     Epoll,
 }
 
@@ -138,20 +138,19 @@ fn echo_blocking(stream: TcpStream) -> io::Result<()> {
     }
 }
 
-/// Threads of the epoll shape: as many as this machine has vCPUs.
-const LOOPS: usize = 2;
-
 /// The main thread accepts and deals the connections to the loops in turn; a loop picks new ones up
 /// whenever it wakes (at the latest every [`PICK_UP`]).
 fn serve_epoll(listener: TcpListener) -> Result<(), Error> {
+    // As many loops as this machine has cores, as offload-iscsi serve has.
+    let count = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut loops = Vec::new();
-    for _ in 0..LOOPS {
+    for _ in 0..count {
         let (send, receive) = mpsc::channel::<TcpStream>();
         std::thread::spawn(move || event_loop(receive));
         loops.push(send);
     }
     for (i, stream) in listener.incoming().enumerate() {
-        loops[i % LOOPS].send(stream?)?;
+        loops[i % count].send(stream?)?;
     }
     Ok(())
 }

@@ -2,6 +2,10 @@
 //! the full feature phase — SCSI commands with their Data-Out/R2T/Data-In exchanges, NOP, Text
 //! (SendTargets), task management and logout.
 //!
+//! A connection is one async task: it waits only to read a PDU and to write what the PDU produced
+//! (`outbox`: every answer framed, then one flush). A command executes inline, on the worker that read
+//! it — the back end works at memory speed — unless it may wait for an image file.
+//!
 //! Error handling follows RFC 7143 at error recovery level 0:
 //! - a PDU that cannot be framed (I/O error, header digest mismatch) ends the connection; tasks the
 //!   connection was gathering data for are dropped, nothing half-received is executed;
@@ -13,8 +17,10 @@
 //! - during login, anything wrong ends the login with the Status-Class/Detail that names it.
 
 use std::collections::HashMap;
-use std::io::{self, BufReader, BufWriter, Write};
+use std::io;
 use std::sync::Arc;
+
+use tokio::io::BufReader;
 
 use crate::auth::ChapTarget;
 use crate::backend::{Answer, Command};
@@ -22,7 +28,7 @@ use crate::counters::Event;
 use crate::pdu::{
     self, DataIn, DataOut, Digests, LoginRequest, LoginResponse, LogoutRequest, LogoutResponse, Message, NopIn, NopOut,
     Opcode, R2t, RESERVED_TAG, RawPdu, ReadError, Reject, Residual, ScsiCommand, ScsiResponse, SequenceNumbers,
-    TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse, read_pdu, reject,
+    TaskMgmtRequest, TaskMgmtResponse, TextRequest, TextResponse, read_whole_pdu, reject,
 };
 use crate::session::{Shared, TaskAttribute};
 use crate::text::{self, AuthMethod, Negotiator, SessionParams};
@@ -30,6 +36,9 @@ use crate::transfer;
 use crate::transport::Transport;
 use offload_model::scsi::transfer::{ImpliedDataOut, implied_data_out};
 use offload_scsi::Fields;
+use outbox::Outbox;
+
+mod outbox;
 
 /// The longest data segment accepted during login (RFC 7143: MaxRecvDataSegmentLength's default of 8192
 /// applies until the full feature phase).
@@ -108,18 +117,18 @@ struct PendingText {
 }
 
 /// Serves one accepted connection to its end (the end of its input, a logout, or an error that ends it).
-pub(crate) fn serve<T: Transport>(shared: &Arc<Shared>, transport: T, id: u64) {
+pub(crate) async fn serve<T: Transport>(shared: &Arc<Shared>, transport: T, id: u64) {
     let peer = transport.peer();
     let _ = transport.set_low_latency();
-    let mut conn = match Connection::new(shared, transport, id) {
+    let mut conn = match Connection::new(Arc::clone(shared), transport, id) {
         Ok(c) => c,
         Err(e) => {
             shared.log(1, format_args!("connection {id} from {peer}: {e}"));
             return;
         }
     };
-    let result = conn.run();
-    let _ = conn.writer.flush();
+    let result = conn.run().await;
+    let _ = conn.flush().await;
     let HostLink { data_out, data_in } = conn.host_link;
     let link = format!("host link: Data-Out {data_out} bytes, Data-In {data_in} bytes");
     match result {
@@ -134,6 +143,34 @@ pub(crate) fn serve<T: Transport>(shared: &Arc<Shared>, transport: T, id: u64) {
     }
 }
 
+/// Executes `task` on the back end for the I_T nexus `nexus`: its answer and the residual of its
+/// data-out, or why the back end failed it. A write whose EDTL and CDB disagree is refused here, as
+/// [`transfer::plan`] decides, without reaching the back end.
+fn run_task(shared: &Shared, nexus: &str, task: &Task) -> Result<(Answer, Residual), String> {
+    // A command that carries data-out — or whose CDB asks for some — is planned against its EDTL.
+    let implied_bytes = task.implied.as_ref().map_or(0, |i| i.bytes);
+    let plan = if task.write || (!task.read && implied_bytes > 0) {
+        transfer::plan(&task.cdb, task.edtl, &task.data, task.implied.as_ref())
+    } else {
+        transfer::WritePlan {
+            cdb: task.cdb.as_slice().into(),
+            data_out: &task.data,
+            residual: Residual::None,
+            refusal: None,
+        }
+    };
+    if let Some(sense) = &plan.refusal {
+        let answer = Answer {
+            status: offload_scsi::CHECK_CONDITION,
+            sense: sense.encode(shared.sense_format(task.lun)).to_vec(),
+            data_in: Vec::new(),
+        };
+        return Ok((answer, plan.residual));
+    }
+    let command = Command { initiator: nexus, lun: task.lun, cdb: &plan.cdb, data_out: plan.data_out };
+    shared.execute(&command, task.attribute).map(|answer| (answer, plan.residual))
+}
+
 /// The SCSI initiator port name of an iSCSI I_T nexus (RFC 7143: the initiator name, ",i,0x" and the
 /// ISID as 12 lowercase hexadecimal digits): two sessions of one initiator with different ISIDs are two
 /// nexuses, each with its own unit attentions, copy results and registrations.
@@ -141,12 +178,14 @@ pub(crate) fn initiator_port_name(initiator: &str, isid: [u8; 6]) -> String {
     format!("{initiator},i,0x{}", hex::encode(isid))
 }
 
-struct Connection<'s, T: Transport> {
-    shared: &'s Shared,
+struct Connection<T: Transport> {
+    shared: Arc<Shared>,
     id: u64,
     transport: T,
     reader: BufReader<T::Reader>,
-    writer: BufWriter<T::Writer>,
+    writer: T::Writer,
+    /// The PDUs framed since the last flush.
+    outbox: Outbox,
     params: SessionParams,
     digests: Digests,
     initiator: String,
@@ -167,17 +206,17 @@ struct Connection<'s, T: Transport> {
     host_link: HostLink,
 }
 
-impl<'s, T: Transport> Connection<'s, T> {
-    fn new(shared: &'s Shared, mut transport: T, id: u64) -> io::Result<Self> {
+impl<T: Transport> Connection<T> {
+    fn new(shared: Arc<Shared>, mut transport: T, id: u64) -> io::Result<Self> {
         let (reader, writer) = transport.open()?;
         let reader = BufReader::with_capacity(transport.buffer_size().min(READ_AHEAD), reader);
-        let writer = BufWriter::with_capacity(transport.buffer_size(), writer);
         Ok(Connection {
             shared,
             id,
             transport,
             reader,
             writer,
+            outbox: Outbox::default(),
             params: SessionParams::default(),
             digests: Digests::default(),
             initiator: String::new(),
@@ -196,26 +235,33 @@ impl<'s, T: Transport> Connection<'s, T> {
         })
     }
 
-    fn run(&mut self) -> Result<(), ConnError> {
-        self.login()?;
-        self.full_feature()
+    async fn run(&mut self) -> Result<(), ConnError> {
+        self.login().await?;
+        self.full_feature().await
     }
 
+    /// Writes what was sent since the last flush.
+    async fn flush(&mut self) -> io::Result<()> {
+        self.outbox.flush(&mut self.writer).await
+    }
+
+    /// Frames `m` for the next flush.
     fn send(&mut self, m: Message) -> io::Result<()> {
         if self.shared.settings.verbosity >= 2 {
             self.shared.log(2, format_args!("{} <- {m:?}", self.id));
         }
-        pdu::write_pdu(&mut self.writer, &m.encode(), self.digests)
+        self.outbox.push(&m.encode(), self.digests);
+        Ok(())
     }
 
-    /// Sends a Data-In PDU whose data segment is `data` (the header `m` carries none): the data goes from
-    /// the answer to the stream without a copy of its own.
-    fn send_data_in(&mut self, m: DataIn, data: &[u8]) -> io::Result<()> {
+    /// Frames a Data-In PDU whose data segment is `range` of the answer's data, lent to the outbox (the
+    /// header `m` carries none): the data goes from the answer to the stream without a copy of its own.
+    fn send_data_in(&mut self, m: DataIn, data: outbox::Lent, range: std::ops::Range<usize>) -> io::Result<()> {
         if self.shared.settings.verbosity >= 2 {
-            self.shared.log(2, format_args!("{} <- {m:?} with {} bytes of data", self.id, data.len()));
+            self.shared.log(2, format_args!("{} <- {m:?} with {} bytes of data", self.id, range.len()));
         }
-        let header = Message::DataIn(m).encode();
-        pdu::write_parts(&mut self.writer, &header.bhs, &header.ahs, data, self.digests)
+        self.outbox.push_lent(&Message::DataIn(m).encode(), data, range, self.digests);
+        Ok(())
     }
 
     fn next_stat_sn(&mut self) -> u32 {
@@ -250,7 +296,7 @@ impl<'s, T: Transport> Connection<'s, T> {
 
     // ----- login -----
 
-    fn login_reply(
+    async fn login_reply(
         &mut self,
         req: &LoginRequest,
         nsg: Option<u8>,
@@ -274,36 +320,49 @@ impl<'s, T: Transport> Connection<'s, T> {
             data,
         };
         self.send(Message::LoginResponse(m))?;
-        self.writer.flush()
+        self.flush().await
+    }
+
+    /// Reads a login PDU: it must arrive within the login timeout where the transport can wait for ever.
+    async fn read_login_pdu(&mut self) -> Result<RawPdu, ReadError> {
+        let read = read_whole_pdu(&mut self.reader, Digests::default(), LOGIN_MAX_DATA);
+        if !self.transport.waits() {
+            return read.await;
+        }
+        match tokio::time::timeout(self.shared.settings.login_timeout, read).await {
+            Ok(read) => read,
+            Err(_) => Err(ReadError::Io(io::ErrorKind::TimedOut.into())),
+        }
     }
 
     /// Ends the login with a failure status (class and detail as one number, e.g. 0x0203).
-    fn login_fail(&mut self, req: &LoginRequest, status: u16, why: impl Into<String>) -> ConnError {
+    async fn login_fail(&mut self, req: &LoginRequest, status: u16, why: impl Into<String>) -> ConnError {
         let why = why.into();
         self.shared.counters.event(Event::LoginFailure);
-        if let Err(e) = self.login_reply(req, None, 0, status, Vec::new()) {
+        if let Err(e) = self.login_reply(req, None, 0, status, Vec::new()).await {
             return e.into();
         }
         ConnError::Login(format!("{why} (status {status:04x})"))
     }
 
-    fn login(&mut self) -> Result<(), ConnError> {
-        let shared: &'s Shared = self.shared;
+    async fn login(&mut self) -> Result<(), ConnError> {
+        // The CHAP exchange borrows the account and the challenge book from the shared state.
+        let owner = Arc::clone(&self.shared);
+        let shared: &Shared = &owner;
         let settings = &shared.settings;
-        self.transport.set_read_timeout(Some(settings.login_timeout))?;
         let mut negotiator = Negotiator::new(settings.policy.clone());
         let mut stage: Option<u8> = None;
         let mut text = Vec::new();
         let mut target_name: Option<String> = None;
         let mut session_type: Option<String> = None;
         let mut declared = false;
-        let mut chap: Option<ChapTarget<'s>> = None;
+        let mut chap: Option<ChapTarget<'_>> = None;
         loop {
-            let raw = match read_pdu(&mut self.reader, Digests::default(), LOGIN_MAX_DATA) {
+            let raw = match self.read_login_pdu().await {
                 Ok(raw) => raw,
                 Err(ReadError::DataTooLong { header, .. }) => {
                     let req = LoginRequest { itt: header.be32(16), ..Default::default() };
-                    return Err(self.login_fail(&req, 0x0200, "login data segment longer than 8192 bytes"));
+                    return Err(self.login_fail(&req, 0x0200, "login data segment longer than 8192 bytes").await);
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -312,7 +371,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                 Ok(Message::LoginRequest(req)) => req,
                 _ => {
                     let req = LoginRequest { itt, ..Default::default() };
-                    return Err(self.login_fail(&req, 0x020B, format!("opcode {opcode_bits:#04x} during login")));
+                    return Err(self.login_fail(&req, 0x020B, format!("opcode {opcode_bits:#04x} during login")).await);
                 }
             };
             if self.shared.settings.verbosity >= 2 {
@@ -324,7 +383,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                 self.stat_sn = req.exp_stat_sn;
                 self.exp_cmd_sn = req.cmd_sn;
                 if req.version_min > 0 {
-                    return Err(self.login_fail(&req, 0x0205, "unsupported version"));
+                    return Err(self.login_fail(&req, 0x0205, "unsupported version").await);
                 }
                 if req.tsih != 0 {
                     let (status, why) = if self.shared.session_exists(req.tsih) {
@@ -332,34 +391,36 @@ impl<'s, T: Transport> Connection<'s, T> {
                     } else {
                         (0x020A, "a connection to a session that does not exist")
                     };
-                    return Err(self.login_fail(&req, status, why));
+                    return Err(self.login_fail(&req, status, why).await);
                 }
                 if req.csg > 1 {
-                    return Err(self.login_fail(&req, 0x0200, "login must start in a negotiation stage"));
+                    return Err(self.login_fail(&req, 0x0200, "login must start in a negotiation stage").await);
                 }
             } else if req.isid != self.isid || req.cid != self.cid || req.tsih != 0 {
-                return Err(self.login_fail(&req, 0x0200, "ISID, TSIH or CID changed during login"));
+                return Err(self.login_fail(&req, 0x0200, "ISID, TSIH or CID changed during login").await);
             } else if Some(req.csg) != stage {
-                return Err(self.login_fail(&req, 0x0200, format!("CSG {} out of sequence", req.csg)));
+                return Err(self.login_fail(&req, 0x0200, format!("CSG {} out of sequence", req.csg)).await);
             }
             if req.transit && !(req.nsg > req.csg && (req.nsg == 1 || req.nsg == 3)) {
-                return Err(self.login_fail(&req, 0x0200, format!("transit from stage {} to {}", req.csg, req.nsg)));
+                return Err(self
+                    .login_fail(&req, 0x0200, format!("transit from stage {} to {}", req.csg, req.nsg))
+                    .await);
             }
             if req.cont && req.transit {
-                return Err(self.login_fail(&req, 0x0200, "C and T both set"));
+                return Err(self.login_fail(&req, 0x0200, "C and T both set").await);
             }
             text.extend_from_slice(&req.data);
             if text.len() > LOGIN_MAX_TEXT {
-                return Err(self.login_fail(&req, 0x0302, "login text too long"));
+                return Err(self.login_fail(&req, 0x0302, "login text too long").await);
             }
             stage = Some(req.csg);
             if req.cont {
-                self.login_reply(&req, None, 0, 0, Vec::new())?;
+                self.login_reply(&req, None, 0, 0, Vec::new()).await?;
                 continue;
             }
             let pairs = match text::parse(&text) {
                 Ok(p) => p,
-                Err(e) => return Err(self.login_fail(&req, 0x0200, e.to_string())),
+                Err(e) => return Err(self.login_fail(&req, 0x0200, e.to_string()).await),
             };
             text.clear();
             let first_exchange = self.initiator.is_empty();
@@ -369,7 +430,7 @@ impl<'s, T: Transport> Connection<'s, T> {
             for (key, value) in &pairs {
                 match key.as_str() {
                     "InitiatorName" if value.is_empty() => {
-                        return Err(self.login_fail(&req, 0x0200, "empty InitiatorName"));
+                        return Err(self.login_fail(&req, 0x0200, "empty InitiatorName").await);
                     }
                     // The leading keys again, unchanged, are tolerated (RFC 7143 §6.2 would refuse them):
                     // libiscsi repeats them in its operational stage when it offered CHAP and the target
@@ -381,14 +442,14 @@ impl<'s, T: Transport> Connection<'s, T> {
                             _ => session_type.as_ref(),
                         };
                         if first != Some(value) {
-                            return Err(self.login_fail(&req, 0x0200, format!("{key} changed during login")));
+                            return Err(self.login_fail(&req, 0x0200, format!("{key} changed during login")).await);
                         }
                         continue;
                     }
                     "InitiatorName" => self.initiator = value.clone(),
                     "TargetName" => target_name = Some(value.clone()),
                     "SessionType" if value != "Normal" && value != "Discovery" => {
-                        return Err(self.login_fail(&req, 0x0209, format!("session type {value}")));
+                        return Err(self.login_fail(&req, 0x0209, format!("session type {value}")).await);
                     }
                     "SessionType" => session_type = Some(value.clone()),
                     "AuthMethod" => auth_offer = Some(value),
@@ -401,20 +462,20 @@ impl<'s, T: Transport> Connection<'s, T> {
                 match negotiator.offer(key, value, true) {
                     Ok(Some(pair)) => out.push(pair),
                     Ok(None) => {}
-                    Err(e) => return Err(self.login_fail(&req, 0x0200, e.to_string())),
+                    Err(e) => return Err(self.login_fail(&req, 0x0200, e.to_string()).await),
                 }
             }
             if first_exchange {
                 if self.initiator.is_empty() {
-                    return Err(self.login_fail(&req, 0x0207, "no InitiatorName"));
+                    return Err(self.login_fail(&req, 0x0207, "no InitiatorName").await);
                 }
                 self.discovery = session_type.as_deref() == Some("Discovery");
                 if !self.discovery {
                     let s = &self.shared.settings;
                     match &target_name {
-                        None => return Err(self.login_fail(&req, 0x0207, "no TargetName")),
+                        None => return Err(self.login_fail(&req, 0x0207, "no TargetName").await),
                         Some(t) if *t != s.target_name => {
-                            return Err(self.login_fail(&req, 0x0203, format!("no target named {t}")));
+                            return Err(self.login_fail(&req, 0x0203, format!("no target named {t}")).await);
                         }
                         Some(_) => {}
                     }
@@ -422,7 +483,9 @@ impl<'s, T: Transport> Connection<'s, T> {
                     let units = self.shared.config().units.len();
                     let any = (0..units).any(|lun| self.shared.reachable(&initiator, lun as u16));
                     if !any {
-                        return Err(self.login_fail(&req, 0x0202, format!("{initiator} may reach no logical unit")));
+                        return Err(self
+                            .login_fail(&req, 0x0202, format!("{initiator} may reach no logical unit"))
+                            .await);
                     }
                     out.push(("TargetPortalGroupTag".into(), s.portal_group_tag.to_string()));
                     if let Some(alias) = &s.target_alias {
@@ -431,7 +494,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                 }
             }
             // Known now: who logs in, and to what.
-            let transit = self.security(&req, auth_offer, &chap_keys, &mut chap, &mut out)?;
+            let transit = self.security(shared, &req, auth_offer, &chap_keys, &mut chap, &mut out).await?;
             if !declared && (req.csg == 1 || (transit && req.nsg == 3)) {
                 let ours = negotiator.params.target_max_recv_data_segment_length;
                 out.push(("MaxRecvDataSegmentLength".into(), ours.to_string()));
@@ -443,14 +506,13 @@ impl<'s, T: Transport> Connection<'s, T> {
             } else {
                 0
             };
-            self.login_reply(&req, transit.then_some(req.nsg), tsih, 0, text::encode(&out))?;
+            self.login_reply(&req, transit.then_some(req.nsg), tsih, 0, text::encode(&out)).await?;
             if transit {
                 stage = Some(req.nsg);
             }
             if finishing {
                 self.params = negotiator.params.clone();
                 self.digests = Digests { header: self.params.header_digest, data: self.params.data_digest };
-                self.transport.set_read_timeout(None)?;
                 self.full_feature = true;
                 self.nexus = initiator_port_name(&self.initiator, self.isid);
                 self.shared.counters.event(Event::Login);
@@ -481,15 +543,15 @@ impl<'s, T: Transport> Connection<'s, T> {
     /// the CHAP exchange, and refuses (0201h) an initiator with an account that has not authenticated by
     /// the time it leaves the security stage. Returns whether the target may transit as asked: not while
     /// CHAP is still under way.
-    fn security(
+    async fn security<'c>(
         &mut self,
+        shared: &'c Shared,
         req: &LoginRequest,
         auth_offer: Option<&str>,
         chap_keys: &[(String, String)],
-        chap: &mut Option<ChapTarget<'s>>,
+        chap: &mut Option<ChapTarget<'c>>,
         out: &mut Vec<(String, String)>,
     ) -> Result<bool, ConnError> {
-        let shared: &'s Shared = self.shared;
         let account = shared.settings.auth.account(&self.initiator, self.discovery);
         let mut just_chosen = false;
         if let Some(offer) = auth_offer {
@@ -510,45 +572,45 @@ impl<'s, T: Transport> Connection<'s, T> {
                         Some(_) => format!("AuthMethod={offer}: CHAP is required of {}", self.initiator),
                         None => format!("AuthMethod={offer}: only None is offered to {}", self.initiator),
                     };
-                    return Err(self.login_fail(req, 0x0201, why));
+                    return Err(self.login_fail(req, 0x0201, why).await);
                 }
             }
         }
         let under_way = chap.as_ref().is_some_and(|c| !c.authenticated());
         if !chap_keys.is_empty() || (under_way && !just_chosen) {
             let Some(exchange) = chap.as_mut().filter(|_| req.csg == 0) else {
-                return Err(self.login_fail(req, 0x0201, "CHAP keys outside a CHAP exchange"));
+                return Err(self.login_fail(req, 0x0201, "CHAP keys outside a CHAP exchange").await);
             };
             match exchange.step(chap_keys) {
                 Ok(reply) => out.extend(reply),
-                Err(e) => return Err(self.login_fail(req, 0x0201, format!("CHAP for {}: {e}", self.initiator))),
+                Err(e) => return Err(self.login_fail(req, 0x0201, format!("CHAP for {}: {e}", self.initiator)).await),
             }
         }
         let authenticated = account.is_none() || chap.as_ref().is_some_and(ChapTarget::authenticated);
         let under_way = chap.as_ref().is_some_and(|c| !c.authenticated());
         if !authenticated && (req.csg != 0 || (req.transit && !under_way)) {
             let why = format!("{} must authenticate with CHAP before leaving the security stage", self.initiator);
-            return Err(self.login_fail(req, 0x0201, why));
+            return Err(self.login_fail(req, 0x0201, why).await);
         }
         Ok(req.transit && authenticated)
     }
 
     // ----- full feature phase -----
 
-    fn full_feature(&mut self) -> Result<(), ConnError> {
+    async fn full_feature(&mut self) -> Result<(), ConnError> {
         loop {
-            let mut raw = match pdu::read_header(&mut self.reader, self.digests) {
+            let mut raw = match pdu::read_header(&mut self.reader, self.digests).await {
                 Ok(raw) => raw,
                 Err(ReadError::Closed) => return Ok(()),
                 Err(e) => return Err(e.into()),
             };
             let bhs = raw.bhs;
-            let read = self.read_data_segment(&mut raw);
+            let read = self.read_data_segment(&mut raw).await;
             let data_out_length = match read {
                 Ok(length) => length,
                 Err(ReadError::DataDigest { header }) => {
                     self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch")?;
-                    self.writer.flush()?;
+                    self.flush().await?;
                     continue;
                 }
                 Err(ReadError::DataTooLong { header, length, max }) => {
@@ -557,26 +619,26 @@ impl<'s, T: Transport> Connection<'s, T> {
                         &header[..],
                         &format!("{length}-byte data segment, {max} declared"),
                     )?;
-                    self.writer.flush()?;
+                    self.flush().await?;
                     continue;
                 }
                 Err(e) => return Err(e.into()),
             };
             if let Some(length) = data_out_length {
-                self.data_out(&bhs, length)?;
-                self.writer.flush()?;
+                self.data_out(&bhs, length).await?;
+                self.flush().await?;
                 continue;
             }
             let message = match Message::decode(raw) {
                 Ok(m) => m,
                 Err(e @ pdu::DecodeError::UnknownOpcode(_)) => {
                     self.reject(reject::COMMAND_NOT_SUPPORTED, &bhs, &e.to_string())?;
-                    self.writer.flush()?;
+                    self.flush().await?;
                     continue;
                 }
                 Err(e) => {
                     self.reject(reject::INVALID_PDU_FIELD, &bhs, &e.to_string())?;
-                    self.writer.flush()?;
+                    self.flush().await?;
                     continue;
                 }
             };
@@ -585,8 +647,8 @@ impl<'s, T: Transport> Connection<'s, T> {
             }
             let end = match message {
                 Message::NopOut(m) => self.nop_out(m, &bhs).map(|()| false),
-                Message::ScsiCommand(m) => self.scsi_command(m, &bhs).map(|()| false),
-                Message::TaskMgmtRequest(m) => self.task_management(m, &bhs),
+                Message::ScsiCommand(m) => self.scsi_command(m, &bhs).await.map(|()| false),
+                Message::TaskMgmtRequest(m) => self.task_management(m, &bhs).await,
                 Message::TextRequest(m) => self.text_request(m, &bhs).map(|()| false),
                 Message::LogoutRequest(m) => self.logout(m, &bhs),
                 Message::SnackRequest(_) => {
@@ -603,7 +665,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                     )
                     .map(|()| false),
             }?;
-            self.writer.flush()?;
+            self.flush().await?;
             if end {
                 return Ok(());
             }
@@ -614,9 +676,9 @@ impl<'s, T: Transport> Connection<'s, T> {
     /// length returned: [`Connection::data_out`] reads it into its task's buffer. Any other PDU's goes into
     /// `raw.data` — a SCSI Command's reserved for all the data-out its task may gather, so that the task
     /// keeps that buffer.
-    fn read_data_segment(&mut self, raw: &mut RawPdu) -> Result<Option<usize>, ReadError> {
+    async fn read_data_segment(&mut self, raw: &mut RawPdu) -> Result<Option<usize>, ReadError> {
         let max = self.params.target_max_recv_data_segment_length as usize;
-        let length = pdu::data_length(&mut self.reader, &raw.bhs, self.digests, max)?;
+        let length = pdu::data_length(&mut self.reader, &raw.bhs, self.digests, max).await?;
         if raw.opcode() == Some(Opcode::DataOut) && raw.ahs.is_empty() {
             return Ok(Some(length));
         }
@@ -626,7 +688,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         if data.try_reserve_exact(capacity.max(length)).is_err() {
             data.reserve_exact(length);
         }
-        pdu::read_data_into(&mut self.reader, &raw.bhs, self.digests, length, &mut data)?;
+        pdu::read_data_into(&mut self.reader, &raw.bhs, self.digests, length, &mut data).await?;
         raw.data = data;
         Ok(None)
     }
@@ -698,7 +760,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         self.send(Message::NopIn(reply))
     }
 
-    fn scsi_command(&mut self, m: ScsiCommand, bhs: &Bhs) -> io::Result<()> {
+    async fn scsi_command(&mut self, m: ScsiCommand, bhs: &Bhs) -> io::Result<()> {
         if self.discovery {
             return self.reject(reject::PROTOCOL_ERROR, bhs, "SCSI command in a discovery session");
         }
@@ -762,11 +824,11 @@ impl<'s, T: Transport> Connection<'s, T> {
             epoch: self.shared.epoch(lun),
             attribute: TaskAttribute::from_field(m.attr),
         };
-        self.advance(task)
+        self.advance(task).await
     }
 
     /// Next step of a task: wait for data, solicit more, or execute.
-    fn advance(&mut self, mut task: Task) -> io::Result<()> {
+    async fn advance(&mut self, mut task: Task) -> io::Result<()> {
         if task.unsolicited_open || task.r2t.is_some() {
             self.tasks.insert(task.itt, task);
             return Ok(());
@@ -789,21 +851,23 @@ impl<'s, T: Transport> Connection<'s, T> {
             self.tasks.insert(task.itt, task);
             return self.send(Message::R2t(r2t));
         }
-        self.execute(task)
+        self.execute(task).await
     }
 
     /// A Data-Out of header `bhs` whose `length`-byte data segment is still on the stream. One in order
     /// for its task is read into the task's buffer at its offset; any other is read, checked against its
     /// digest (a digest error is reported first, as for every PDU) and rejected.
-    fn data_out(&mut self, bhs: &Bhs, length: usize) -> Result<(), ConnError> {
+    async fn data_out(&mut self, bhs: &Bhs, length: usize) -> Result<(), ConnError> {
         let m = DataOut::from_header(bhs);
         let verdict = self.data_out_verdict(&m, length);
         // A rejected Data-Out's data is read all the same (into a buffer of its own, then dropped): the stream
         // stays in step, and its digest is checked.
-        let read = match (&verdict, self.tasks.get_mut(&m.itt)) {
-            (Ok(()), Some(task)) => pdu::read_data_into(&mut self.reader, bhs, self.digests, length, &mut task.data),
-            _ => pdu::read_data_into(&mut self.reader, bhs, self.digests, length, &mut Vec::new()),
+        let mut discarded = Vec::new();
+        let dest = match (&verdict, self.tasks.get_mut(&m.itt)) {
+            (Ok(()), Some(task)) => &mut task.data,
+            _ => &mut discarded,
         };
+        let read = pdu::read_data_into(&mut self.reader, bhs, self.digests, length, dest).await;
         match read {
             Ok(()) => {}
             Err(ReadError::DataDigest { header }) => {
@@ -839,7 +903,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                 task.r2t = None;
             }
         }
-        Ok(self.advance(task)?)
+        Ok(self.advance(task).await?)
     }
 
     /// Whether Data-Out `m`, with a data segment of `length` bytes, belongs where it says: to a task awaiting
@@ -882,7 +946,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         violation.map_or(Ok(()), |why| Err((reject::PROTOCOL_ERROR, why)))
     }
 
-    fn execute(&mut self, task: Task) -> io::Result<()> {
+    async fn execute(&mut self, task: Task) -> io::Result<()> {
         if task.data.capacity() > task.reserved {
             self.shared.counters.event(Event::DataOutRegrown);
         }
@@ -890,31 +954,21 @@ impl<'s, T: Transport> Connection<'s, T> {
             self.shared.log(1, format_args!("connection {}: task {:#x} aborted by a reset", self.id, task.itt));
             return Ok(());
         }
-        // A command that carries data-out — or whose CDB asks for some — is planned against its EDTL.
-        let implied_bytes = task.implied.as_ref().map_or(0, |i| i.bytes);
-        let plan = if task.write || (!task.read && implied_bytes > 0) {
-            transfer::plan(&task.cdb, task.edtl, &task.data, task.implied.as_ref())
+        // A command that may wait for a file runs on a thread of its own (when there is a runtime to give
+        // it one), so that the event loop goes on serving its other connections meanwhile.
+        let (task, outcome) = if self.shared.on_file(task.lun) && tokio::runtime::Handle::try_current().is_ok() {
+            let (shared, nexus) = (Arc::clone(&self.shared), self.nexus.clone());
+            let run = tokio::task::spawn_blocking(move || {
+                let outcome = run_task(&shared, &nexus, &task);
+                (task, outcome)
+            });
+            run.await.map_err(|e| io::Error::other(format!("a command's thread failed: {e}")))?
         } else {
-            transfer::WritePlan {
-                cdb: task.cdb.as_slice().into(),
-                data_out: &task.data,
-                residual: Residual::None,
-                refusal: None,
-            }
+            let outcome = run_task(&self.shared, &self.nexus, &task);
+            (task, outcome)
         };
-        if let Some(sense) = &plan.refusal {
-            let answer = Answer {
-                status: offload_scsi::CHECK_CONDITION,
-                sense: sense.encode(self.shared.sense_format(task.lun)).to_vec(),
-                data_in: Vec::new(),
-            };
-            let residual = plan.residual;
-            return self.respond(&task, answer, residual);
-        }
-        let command = Command { initiator: &self.nexus, lun: task.lun, cdb: &plan.cdb, data_out: plan.data_out };
-        let residual = plan.residual;
-        match self.shared.execute(&command, task.attribute) {
-            Ok(answer) => self.respond(&task, answer, residual),
+        match outcome {
+            Ok((answer, residual)) => self.respond(&task, answer, residual),
             Err(why) => {
                 self.shared.log(1, format_args!("connection {}: target failure: {why}", self.id));
                 let m = ScsiResponse {
@@ -937,7 +991,8 @@ impl<'s, T: Transport> Connection<'s, T> {
             (true, true) => task.bidi_read_length.unwrap_or(0),
             _ => 0,
         };
-        let produced = answer.data_in.len();
+        let Answer { status, sense, data_in } = answer;
+        let produced = data_in.len();
         let send = produced.min(read_expected as usize);
         let read_residual = Residual::of(read_expected, produced as u64);
         let (residual, bidi_residual) = match (task.read, task.write) {
@@ -947,22 +1002,23 @@ impl<'s, T: Transport> Connection<'s, T> {
             _ => (read_residual, Residual::None),
         };
         self.host_link.data_in += send as u64;
-        let collapse = answer.status == offload_scsi::GOOD && answer.sense.is_empty() && send > 0 && !task.write;
+        let collapse = status == offload_scsi::GOOD && sense.is_empty() && send > 0 && !task.write;
         let mrdsl = (self.params.initiator_max_recv_data_segment_length as usize).max(512);
         let burst = (self.params.max_burst_length as usize).max(512);
+        let data_in = self.outbox.lend(data_in);
         let mut data_sn = 0;
         let mut offset = 0;
         while offset < send {
             let sequence_end = (offset / burst + 1) * burst;
             let end = (offset + mrdsl).min(send).min(sequence_end);
             let last = end == send;
-            let status = (last && collapse).then_some(answer.status);
-            let stat_sn = if status.is_some() { self.next_stat_sn() } else { 0 };
+            let collapsed = (last && collapse).then_some(status);
+            let stat_sn = if collapsed.is_some() { self.next_stat_sn() } else { 0 };
             let m = DataIn {
                 final_: last || end == sequence_end,
                 ack: false,
-                status,
-                residual: if status.is_some() { residual } else { Residual::None },
+                status: collapsed,
+                residual: if collapsed.is_some() { residual } else { Residual::None },
                 lun: task.lun_field,
                 itt: task.itt,
                 ttt: RESERVED_TAG,
@@ -971,7 +1027,7 @@ impl<'s, T: Transport> Connection<'s, T> {
                 buffer_offset: offset as u32,
                 data: Vec::new(),
             };
-            self.send_data_in(m, &answer.data_in[offset..end])?;
+            self.send_data_in(m, data_in, offset..end)?;
             data_sn += 1;
             offset = end;
         }
@@ -982,18 +1038,18 @@ impl<'s, T: Transport> Connection<'s, T> {
             bidi_residual,
             residual,
             response: 0,
-            status: answer.status,
+            status,
             itt: task.itt,
             snack_tag: 0,
             numbers: self.next_numbers(),
             exp_data_sn: data_sn + task.r2t_sn,
-            data: ScsiResponse::sense_segment(&answer.sense),
+            data: ScsiResponse::sense_segment(&sense),
         };
         self.send(Message::ScsiResponse(m))
     }
 
     /// Returns true when the connection is to close (TARGET COLD RESET).
-    fn task_management(&mut self, m: TaskMgmtRequest, bhs: &Bhs) -> io::Result<bool> {
+    async fn task_management(&mut self, m: TaskMgmtRequest, bhs: &Bhs) -> io::Result<bool> {
         if self.discovery {
             self.reject(reject::PROTOCOL_ERROR, bhs, "task management in a discovery session")?;
             return Ok(false);
@@ -1055,7 +1111,7 @@ impl<'s, T: Transport> Connection<'s, T> {
         let reply = TaskMgmtResponse { response, itt: m.itt, numbers: self.next_numbers() };
         self.send(Message::TaskMgmtResponse(reply))?;
         if m.function == 7 && response == 0 {
-            self.writer.flush()?;
+            self.flush().await?;
             self.shared.drop_all_connections();
             return Ok(true);
         }

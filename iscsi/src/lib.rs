@@ -9,7 +9,8 @@
 //! - [`auth`]: CHAP — secrets, accounts, and the target's side of the exchange as a state machine.
 //! - [`backend`]: the execution back ends (model, fast path) and the units behind them (memory or image
 //!   files written through).
-//! - [`target`]: the portal: accepting, one thread per connection; its [`Settings`](target::Settings).
+//! - [`target`]: the portal: accepting, and every connection an async task on one worker pool as large as
+//!   the machine; its [`Settings`](target::Settings).
 //! - `connection` (private): login, then the full feature phase of one connection, over any transport.
 //! - `session` (private): what the connections share — the back end behind its lock, the sessions (TSIH,
 //!   reinstatement), the reset epochs, the open connections, the log.
@@ -18,6 +19,7 @@
 //! - [`transfer`]: a write's Expected Data Transfer Length against the data-out its CDB implies (residuals).
 //! - [`transport`]: what a connection runs over — TCP, or memory — and the socket controls it uses.
 //! - [`wire`]: one connection over any transport, without a socket: the fuzzer's and tests' entry point.
+//! - [`inline_io`]: blocking I/O as async I/O, so that [`wire`] and blocking readers run the async code.
 
 pub mod auth;
 pub mod backend;
@@ -25,6 +27,7 @@ mod connection;
 pub mod counters;
 pub mod crc32c;
 pub mod initiator;
+pub mod inline_io;
 pub mod pdu;
 mod session;
 mod settings;

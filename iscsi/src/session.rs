@@ -1,6 +1,6 @@
-//! What the connections share: the back end (every connection's thread executes its own commands on it,
-//! at the same time as the others: the back end keeps each command atomic, and only a reload has it
-//! alone), each logical unit's task set (the order ORDERED tasks ask for, `task_set`), the session table (for TSIH allocation and session reinstatement), the reset
+//! What the connections share: the back end (every connection executes its own commands on it, on the
+//! worker that serves it, at the same time as the other workers: the back end keeps each command atomic,
+//! and only a reload has it alone), each logical unit's task set (the order ORDERED tasks ask for, `task_set`), the session table (for TSIH allocation and session reinstatement), the reset
 //! epochs that let a LOGICAL UNIT RESET or TARGET WARM RESET abort tasks other sessions are still
 //! gathering data for, the registry of open connections, the CHAP challenges issued, and the log.
 //!
@@ -42,7 +42,7 @@ struct Sessions {
     by_nexus: HashMap<(String, [u8; 6]), Live>,
 }
 
-/// What every connection thread shares.
+/// What every connection shares.
 pub(crate) struct Shared {
     pub settings: Settings,
     /// The back end's configuration, readable without taking the back end's lock (a reload changes it).
@@ -63,7 +63,7 @@ pub(crate) struct Shared {
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A connection thread that panicked must not take the target down with it.
+    // A connection that panicked holding a lock must not take the target down with it.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -156,6 +156,11 @@ impl Shared {
     /// The sense format for `lun` (its control mode page's D_SENSE).
     pub fn sense_format(&self, lun: u16) -> SenseFormat {
         read(&self.backend).sense_format(lun)
+    }
+
+    /// Whether a command on `lun` may wait for a file (see [`Backend::on_file`]).
+    pub fn on_file(&self, lun: u16) -> bool {
+        read(&self.backend).on_file(lun)
     }
 
     /// I_T nexus loss: an initiator's session ended.

@@ -1,5 +1,10 @@
-//! The target: a listening socket and one thread per connection, all sharing one state (`session`: the
-//! back end, the sessions, the reset epochs, the open connections).
+//! The target: a listening socket whose blocking accept loop hands each connection to a worker pool — a
+//! tokio runtime with as many worker threads as the machine has cores, which serves every connection as
+//! an async task through one epoll reactor — all sharing one state (`session`: the back end, the
+//! sessions, the reset epochs, the open connections).
+//!
+//! A connection's commands execute on the worker that reads them, in the order they arrive; commands of
+//! different connections run on different workers at once, as far as the back end's locks allow.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -7,6 +12,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use workers::Workers;
+
+mod workers;
 
 use crate::backend::{Backend, LiveChange, ReconfigureError};
 use crate::connection;
@@ -19,6 +28,8 @@ use offload_model::config::TargetConfig;
 pub struct Target {
     shared: Arc<Shared>,
     listener: TcpListener,
+    /// The worker pool that serves the connections.
+    workers: Workers,
     /// Set to end the accept loop.
     stopping: Arc<AtomicBool>,
 }
@@ -27,8 +38,9 @@ impl Target {
     /// Binds the portal. Port 0 picks a free port ([`Target::local_addr`] tells which).
     pub fn bind(settings: Settings, backend: Box<dyn Backend>) -> io::Result<Target> {
         let listener = TcpListener::bind(settings.listen)?;
+        let workers = Workers::start(std::thread::available_parallelism().map_or(1, |n| n.get()))?;
         let shared = Arc::new(Shared::new(settings, backend));
-        Ok(Target { shared, listener, stopping: Arc::new(AtomicBool::new(false)) })
+        Ok(Target { shared, listener, workers, stopping: Arc::new(AtomicBool::new(false)) })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -41,15 +53,16 @@ impl Target {
     }
 
     /// Accepts connections until [`RunningTarget::stop`] (or forever).
-    pub fn run(self) -> io::Result<()> {
+    pub fn run(mut self) -> io::Result<()> {
         let addr = self.listener.local_addr()?;
         self.shared.log(
             1,
             format_args!(
-                "serving {} on {addr} ({} back end, {} units)",
+                "serving {} on {addr} ({} back end, {} units, {} workers)",
                 self.shared.settings.target_name,
                 self.shared.backend_name,
-                self.shared.config().units.len()
+                self.shared.config().units.len(),
+                self.workers.len()
             ),
         );
         for stream in self.listener.incoming() {
@@ -67,15 +80,14 @@ impl Target {
                 continue;
             };
             let shared = Arc::clone(&self.shared);
-            let spawned = std::thread::Builder::new().name(format!("iscsi-conn-{id}")).spawn(move || {
-                connection::serve(&shared, stream, id);
+            self.workers.spawn(async move {
+                connection::serve(&shared, stream, id).await;
                 shared.connection_closed(id);
             });
-            if let Err(e) = spawned {
-                self.shared.log(1, format_args!("cannot start a connection thread: {e}"));
-                self.shared.connection_closed(id);
-            }
         }
+        // The connections end (their reads fail), then the workers.
+        self.shared.drop_all_connections();
+        self.workers.stop();
         Ok(())
     }
 

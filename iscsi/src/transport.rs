@@ -1,23 +1,29 @@
-//! What a connection runs over: a byte stream in each direction, and the few socket-specific controls the
-//! connection and the session table use — the peer's and the local address (logs, SendTargets), low latency
-//! (no Nagle delay), the login timeout (a read timeout), and shutting a connection down from another thread
+//! What a connection runs over: a byte stream in each direction (async: the connection is a task on the
+//! target's worker pool), and the few socket-specific controls the connection and the session table use —
+//! the peer's and the local address (logs, SendTargets), low latency (no Nagle delay), whether reads can
+//! wait for ever (then the login has a timeout), and shutting a connection down from another thread
 //! (session reinstatement, TARGET COLD RESET, stopping the target).
 //!
-//! TCP ([`TcpStream`]) is the production transport. [`Memory`] serves bytes from a buffer and collects
-//! what the target writes: the tests' and the fuzzer's ([`crate::wire`]). Any other [`Transport`] (the
-//! fuzzer's, which writes its next request after reading the target's last answer) plugs in the same way.
+//! TCP ([`TcpStream`], served through the runtime's reactor) is the production transport. [`Memory`]
+//! serves bytes from a buffer and collects what the target writes: the tests' and the fuzzer's
+//! ([`crate::wire`]). Any other [`Transport`] (the fuzzer's, which writes its next request after reading
+//! the target's last answer) plugs in the same way; blocking std I/O through [`Inline`].
 
-use std::io::{self, Cursor, Read, Write};
+use std::io::{self, Cursor, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::inline_io::Inline;
 
 /// A connection's byte stream and its controls. The defaults suit a transport that is not a socket.
-pub trait Transport {
+pub trait Transport: Send + 'static {
     /// The initiator-to-target direction.
-    type Reader: Read;
+    type Reader: AsyncRead + Unpin + Send;
     /// The target-to-initiator direction.
-    type Writer: Write;
+    type Writer: AsyncWrite + Unpin + Send;
 
     /// The two directions, taken once by the connection (which buffers both).
     fn open(&mut self) -> io::Result<(Self::Reader, Self::Writer)>;
@@ -49,9 +55,10 @@ pub trait Transport {
         Ok(())
     }
 
-    /// A read that waits longer than `timeout` fails (`None`: reads wait for ever). The login timeout.
-    fn set_read_timeout(&self, _timeout: Option<Duration>) -> io::Result<()> {
-        Ok(())
+    /// Whether a read can wait for ever (a socket's, for an initiator that sends nothing): the login then
+    /// has a timeout. A transport whose reads never wait needs none (nor a runtime's timer).
+    fn waits(&self) -> bool {
+        false
     }
 }
 
@@ -60,12 +67,16 @@ pub trait Closer: Send + Sync {
     fn close(&self);
 }
 
+/// A socket accepted by the blocking accept loop, served by the runtime: [`Transport::open`] must run on
+/// one of its threads.
 impl Transport for TcpStream {
-    type Reader = TcpStream;
-    type Writer = TcpStream;
+    type Reader = OwnedReadHalf;
+    type Writer = OwnedWriteHalf;
 
-    fn open(&mut self) -> io::Result<(TcpStream, TcpStream)> {
-        Ok((self.try_clone()?, self.try_clone()?))
+    fn open(&mut self) -> io::Result<(OwnedReadHalf, OwnedWriteHalf)> {
+        let stream = self.try_clone()?;
+        stream.set_nonblocking(true)?;
+        Ok(tokio::net::TcpStream::from_std(stream)?.into_split())
     }
 
     fn closer(&self) -> Option<Box<dyn Closer>> {
@@ -84,8 +95,8 @@ impl Transport for TcpStream {
         self.set_nodelay(true)
     }
 
-    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        TcpStream::set_read_timeout(self, timeout)
+    fn waits(&self) -> bool {
+        true
     }
 }
 
@@ -118,11 +129,11 @@ impl Memory {
 
 impl Transport for Memory {
     type Reader = Cursor<Arc<[u8]>>;
-    type Writer = Sink;
+    type Writer = Inline<Sink>;
 
-    fn open(&mut self) -> io::Result<(Self::Reader, Sink)> {
+    fn open(&mut self) -> io::Result<(Self::Reader, Inline<Sink>)> {
         let input = self.input.take().ok_or_else(|| io::Error::other("a memory transport opens once"))?;
-        Ok((Cursor::new(input), self.output.clone()))
+        Ok((Cursor::new(input), Inline(self.output.clone())))
     }
 
     fn buffer_size(&self) -> usize {

@@ -1,5 +1,6 @@
-//! The wire without a socket: one connection served over any [`Transport`] against a back end, on the
-//! calling thread, until the input ends. The entry point of the fuzzer (`fuzz/`, target `iscsi_wire`) and
+//! The wire without a socket: one connection served over any [`Transport`] whose I/O never waits (memory,
+//! [`Inline`](crate::inline_io::Inline) blocking I/O) against a back end, on the calling thread, until the
+//! input ends. The entry point of the fuzzer (`fuzz/`, target `iscsi_wire`) and
 //! of tests that drive the connection with prepared bytes.
 //!
 //! The connection is the production one (`connection`, `session`): login, the full feature phase, the
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::connection;
+use crate::inline_io;
 use crate::session::Shared;
 use crate::settings::Settings;
 use crate::transport::{Memory, Transport};
@@ -18,10 +20,13 @@ use crate::transport::{Memory, Transport};
 /// The id of the one connection a [`serve`] runs.
 const CONNECTION: u64 = 1;
 
-/// Serves one connection over `transport` against `backend` and returns when the connection ends.
+/// Serves one connection over `transport` against `backend` and returns when the connection ends (or
+/// when it would have had to wait for the transport: then the connection is dropped where it stood).
 pub fn serve<T: Transport>(settings: Settings, backend: Box<dyn Backend>, transport: T) {
     let shared = Arc::new(Shared::new(settings, backend));
-    connection::serve(&shared, transport, CONNECTION);
+    if inline_io::complete(connection::serve(&shared, transport, CONNECTION)).is_none() {
+        shared.log(1, format_args!("connection {CONNECTION}: its transport would have waited; dropped"));
+    }
     shared.connection_closed(CONNECTION);
 }
 

@@ -123,6 +123,10 @@ impl Backend for Recorder {
     fn syncs(&self) -> u64 {
         self.inner.syncs()
     }
+
+    fn on_file(&self, lun: u16) -> bool {
+        self.inner.on_file(lun)
+    }
 }
 
 /// A connection's record: both streams and the commands executed.

@@ -20,6 +20,7 @@ use offload_iscsi::pdu::{
 };
 use offload_iscsi::target::DEFAULT_TARGET_NAME;
 use offload_iscsi::text;
+use offload_iscsi::inline_io::Inline;
 use offload_iscsi::transport::{MEMORY_BUFFER, Sink, Transport};
 use offload_model::scsi::transfer::implied_data_out;
 use offload_vectors::cdb;
@@ -92,12 +93,12 @@ impl Player {
 }
 
 impl Transport for Player {
-    type Reader = PlayerReader;
-    type Writer = Sink;
+    type Reader = Inline<PlayerReader>;
+    type Writer = Inline<Sink>;
 
-    fn open(&mut self) -> io::Result<(PlayerReader, Sink)> {
+    fn open(&mut self) -> io::Result<(Inline<PlayerReader>, Inline<Sink>)> {
         let reader = self.reader.take().ok_or_else(|| io::Error::other("a player opens once"))?;
-        Ok((reader, self.output.clone()))
+        Ok((Inline(reader), Inline(self.output.clone())))
     }
 
     fn buffer_size(&self) -> usize {

@@ -383,6 +383,10 @@ impl Backend for FastPathBackend {
         self.images.syncs()
     }
 
+    fn on_file(&self, lun: u16) -> bool {
+        self.images.holds(usize::from(lun))
+    }
+
     fn nexus_lost(&self, initiator: &str) {
         lock(&self.model).nexus_loss(initiator);
     }

@@ -36,6 +36,11 @@ impl Images {
         Images { files: files.into_iter().map(Some).collect(), syncs: AtomicU64::new(0) }
     }
 
+    /// Whether unit `unit` is an image file.
+    pub(super) fn holds(&self, unit: usize) -> bool {
+        self.files.get(unit).is_some_and(Option::is_some)
+    }
+
     /// Makes the image files of `luns` durable (fdatasync, once per file); memory units need nothing.
     pub(super) fn make_durable(&self, luns: impl IntoIterator<Item = u16>) -> Result<(), BackendError> {
         let mut luns: Vec<u16> = luns.into_iter().collect();

@@ -101,7 +101,7 @@ pub enum ReconfigureError {
 fn refuse_image_resizes(images: &image::Images, changes: &[LiveChange]) -> Result<(), ReconfigureError> {
     for change in changes {
         if let LiveChange::Resize { lun, .. } = change
-            && images.files.get(usize::from(*lun)).is_some_and(Option::is_some)
+            && images.holds(usize::from(*lun))
         {
             return Err(ReconfigureError::ImageCapacity { lun: *lun });
         }
@@ -158,6 +158,10 @@ pub trait Backend: Send + Sync {
     /// Image-file syncs (fdatasync) made so far: one for each image a command's answer said must be
     /// durable (SYNCHRONIZE CACHE, FUA, every write under WCE=0).
     fn syncs(&self) -> u64;
+
+    /// Whether a command on `lun` may wait for a file (an image unit: it writes through and syncs), so
+    /// that an event loop runs it on a thread of its own rather than stall its other connections.
+    fn on_file(&self, lun: u16) -> bool;
 }
 
 /// Whether `initiator` (an initiator name or an I_T nexus's SCSI initiator port name) may reach logical

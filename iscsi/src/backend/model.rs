@@ -93,6 +93,10 @@ impl Backend for ModelBackend {
         self.images.syncs()
     }
 
+    fn on_file(&self, lun: u16) -> bool {
+        self.images.holds(usize::from(lun))
+    }
+
     fn nexus_lost(&self, initiator: &str) {
         lock(&self.target).nexus_loss(initiator);
     }

@@ -3,12 +3,14 @@
 //! first and the data segment into a buffer of the reader's choosing ([`read_header`], [`data_length`],
 //! [`read_data_into`]), and written ([`frame`], [`write_pdu`], [`write_parts`]).
 
-use std::io::{self, BufRead, BufReader, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 
 use offload_scsi::Fields;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 
 use super::bhs::{BHS_LEN, Opcode, put24};
 use crate::crc32c::Crc32c;
+use crate::inline_io::{self, Inline};
 
 /// Largest data segment the 24-bit DataSegmentLength can describe.
 pub const MAX_DATA_SEGMENT: usize = (1 << 24) - 1;
@@ -104,20 +106,30 @@ pub(super) fn pad4(len: usize) -> usize {
     (4 - len % 4) % 4
 }
 
-fn read_digest<R: Read>(r: &mut R) -> io::Result<u32> {
+async fn read_digest<R: AsyncRead + Unpin>(r: &mut R) -> io::Result<u32> {
     let mut d = [0u8; 4];
-    r.read_exact(&mut d)?;
+    r.read_exact(&mut d).await?;
     Ok(u32::from_le_bytes(d))
 }
 
-/// Reads one PDU. `max_data` is the longest data segment accepted (this side's MaxRecvDataSegmentLength);
-/// a longer one is read, discarded and reported as [`ReadError::DataTooLong`].
+/// Reads one PDU from a blocking reader. `max_data` is the longest data segment accepted (this side's
+/// MaxRecvDataSegmentLength); a longer one is read, discarded and reported as [`ReadError::DataTooLong`].
 pub fn read_pdu<R: Read>(r: &mut R, digests: Digests, max_data: usize) -> Result<RawPdu, ReadError> {
-    let mut pdu = read_header(r, digests)?;
-    let length = data_length(r, &pdu.bhs, digests, max_data)?;
+    inline_io::complete(read_whole_pdu(&mut Inline(r), digests, max_data))
+        .unwrap_or_else(|| Err(ReadError::Io(io::ErrorKind::WouldBlock.into())))
+}
+
+/// [`read_pdu`] from an async reader.
+pub async fn read_whole_pdu<R: AsyncRead + Unpin>(
+    r: &mut R,
+    digests: Digests,
+    max_data: usize,
+) -> Result<RawPdu, ReadError> {
+    let mut pdu = read_header(r, digests).await?;
+    let length = data_length(r, &pdu.bhs, digests, max_data).await?;
     let mut data = vec![0u8; length];
-    r.read_exact(&mut data)?;
-    read_trailer(r, &pdu.bhs, digests, &data)?;
+    r.read_exact(&mut data).await?;
+    read_trailer(r, &pdu.bhs, digests, &data).await?;
     pdu.data = data;
     Ok(pdu)
 }
@@ -125,12 +137,12 @@ pub fn read_pdu<R: Read>(r: &mut R, digests: Digests, max_data: usize) -> Result
 /// Reads a PDU's header: the BHS, the AHS and the header digest (verified). The data segment, which the
 /// returned PDU does not hold, comes next on the stream: [`data_length`] checks how long it is, then
 /// [`read_data_into`] puts it where it belongs.
-pub fn read_header<R: Read>(r: &mut R, digests: Digests) -> Result<RawPdu, ReadError> {
+pub async fn read_header<R: AsyncRead + Unpin>(r: &mut R, digests: Digests) -> Result<RawPdu, ReadError> {
     let mut bhs = [0u8; BHS_LEN];
     // A clean close is an EOF before the first byte of a PDU.
     let mut got = 0;
     while got < BHS_LEN {
-        match r.read(&mut bhs[got..]) {
+        match r.read(&mut bhs[got..]).await {
             Ok(0) if got == 0 => return Err(ReadError::Closed),
             Ok(0) => return Err(ReadError::Io(io::ErrorKind::UnexpectedEof.into())),
             Ok(n) => got += n,
@@ -139,9 +151,9 @@ pub fn read_header<R: Read>(r: &mut R, digests: Digests) -> Result<RawPdu, ReadE
         }
     }
     let mut ahs = vec![0u8; usize::from(bhs[4]) * 4];
-    r.read_exact(&mut ahs)?;
+    r.read_exact(&mut ahs).await?;
     if digests.header {
-        let received = read_digest(r)?;
+        let received = read_digest(r).await?;
         let mut c = Crc32c::default();
         c.update(&bhs);
         c.update(&ahs);
@@ -155,7 +167,7 @@ pub fn read_header<R: Read>(r: &mut R, digests: Digests) -> Result<RawPdu, ReadE
 
 /// The length of the data segment header `bhs` announces, when at most `max_data`; a longer one is read
 /// and discarded (padding and digest too), and reported as [`ReadError::DataTooLong`].
-pub fn data_length<R: Read>(
+pub async fn data_length<R: AsyncRead + Unpin>(
     r: &mut R,
     bhs: &[u8; BHS_LEN],
     digests: Digests,
@@ -164,7 +176,10 @@ pub fn data_length<R: Read>(
     let length = bhs.be24(5) as usize;
     if length > max_data {
         let digest = if digests.data && length > 0 { 4 } else { 0 };
-        io::copy(&mut r.take((length + pad4(length) + digest) as u64), &mut io::sink())?;
+        let skip = (length + pad4(length) + digest) as u64;
+        if tokio::io::copy(&mut r.take(skip), &mut tokio::io::sink()).await? != skip {
+            return Err(ReadError::Io(io::ErrorKind::UnexpectedEof.into()));
+        }
         return Err(ReadError::DataTooLong { length, max: max_data, header: Box::new(*bhs) });
     }
     Ok(length)
@@ -175,7 +190,7 @@ pub fn data_length<R: Read>(
 /// without a copy of its own: what the buffered reader already holds is taken from it, the rest is read
 /// from the transport directly. `dest` grows only if its spare capacity is short of `length`. On an
 /// error `dest` is as it was.
-pub fn read_data_into<R: Read>(
+pub async fn read_data_into<R: AsyncRead + Unpin>(
     r: &mut BufReader<R>,
     bhs: &[u8; BHS_LEN],
     digests: Digests,
@@ -183,10 +198,11 @@ pub fn read_data_into<R: Read>(
     dest: &mut Vec<u8>,
 ) -> Result<(), ReadError> {
     let start = dest.len();
-    let result = fill_from(r, dest, length).map_err(ReadError::from).and_then(|()| {
+    let mut result = fill_from(r, dest, length).await.map_err(ReadError::from);
+    if result.is_ok() {
         // The padding and the digest are a few bytes: through the buffer, with the next header.
-        read_trailer(r, bhs, digests, &dest[start..])
-    });
+        result = read_trailer(r, bhs, digests, &dest[start..]).await;
+    }
     if result.is_err() {
         dest.truncate(start);
     }
@@ -194,27 +210,34 @@ pub fn read_data_into<R: Read>(
 }
 
 /// Appends `length` bytes from `r` to `dest`: the buffered ones first, then straight from the transport
-/// (the buffer is empty then, so nothing is skipped).
-fn fill_from<R: Read>(r: &mut BufReader<R>, dest: &mut Vec<u8>, length: usize) -> io::Result<()> {
+/// into `dest`'s spare capacity (the buffer is empty then, so nothing is skipped).
+async fn fill_from<R: AsyncRead + Unpin>(r: &mut BufReader<R>, dest: &mut Vec<u8>, length: usize) -> io::Result<()> {
     let buffered = r.buffer().len().min(length);
     dest.extend_from_slice(&r.buffer()[..buffered]);
     r.consume(buffered);
-    let rest = (length - buffered) as u64;
-    let read = r.get_mut().take(rest).read_to_end(dest)?;
-    if read as u64 != rest {
-        return Err(io::ErrorKind::UnexpectedEof.into());
+    dest.reserve(length - buffered);
+    let mut rest = r.get_mut().take((length - buffered) as u64);
+    while rest.limit() > 0 {
+        if rest.read_buf(dest).await? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
     }
     Ok(())
 }
 
 /// Reads the padding and the data digest after a data segment `data` (of header `bhs`), and checks the
 /// digest over the data and the padding as received.
-fn read_trailer<R: Read>(r: &mut R, bhs: &[u8; BHS_LEN], digests: Digests, data: &[u8]) -> Result<(), ReadError> {
+async fn read_trailer<R: AsyncRead + Unpin>(
+    r: &mut R,
+    bhs: &[u8; BHS_LEN],
+    digests: Digests,
+    data: &[u8],
+) -> Result<(), ReadError> {
     let mut padding = [0u8; 3];
     let padding = &mut padding[..pad4(data.len())];
-    r.read_exact(padding)?;
+    r.read_exact(padding).await?;
     if digests.data && !data.is_empty() {
-        let received = read_digest(r)?;
+        let received = read_digest(r).await?;
         let mut c = Crc32c::default();
         c.update(data);
         c.update(padding);
@@ -237,9 +260,62 @@ pub fn write_pdu<W: Write>(w: &mut W, pdu: &RawPdu, digests: Digests) -> io::Res
     write_parts(w, &pdu.bhs, &pdu.ahs, &pdu.data, digests)
 }
 
+/// What a PDU's data segment is framed in: the header (BHS with its lengths set, AHS, header digest)
+/// before it, its padding and data digest after. Framing a PDU around data where it lies, instead of
+/// copying the data into a frame, is what lets a Data-In go from the answer to the socket in place.
+pub struct Envelope<'a> {
+    bhs: [u8; BHS_LEN],
+    ahs: &'a [u8],
+    header_digest: [u8; 4],
+    header_digest_len: usize,
+    trailer: [u8; 7],
+    trailer_len: usize,
+}
+
+impl<'a> Envelope<'a> {
+    /// The envelope of the PDU of header `bhs`, `ahs` and data segment `data`.
+    pub fn new(bhs: &[u8; BHS_LEN], ahs: &'a [u8], data: &[u8], digests: Digests) -> Envelope<'a> {
+        let mut bhs = *bhs;
+        set_lengths(&mut bhs, ahs.len(), data.len());
+        let mut header_digest = [0u8; 4];
+        if digests.header {
+            let mut c = Crc32c::default();
+            c.update(&bhs);
+            c.update(ahs);
+            header_digest = c.finish().to_le_bytes();
+        }
+        // The padding and the data digest follow the data: at most 3 + 4 bytes.
+        let pad = pad4(data.len());
+        let mut trailer = [0u8; 7];
+        let mut trailer_len = 0;
+        if !data.is_empty() {
+            trailer_len = pad;
+            if digests.data {
+                let mut c = Crc32c::default();
+                c.update(data);
+                c.update(&trailer[..pad]);
+                trailer[pad..pad + 4].copy_from_slice(&c.finish().to_le_bytes());
+                trailer_len += 4;
+            }
+        }
+        let header_digest_len = if digests.header { 4 } else { 0 };
+        Envelope { bhs, ahs, header_digest, header_digest_len, trailer, trailer_len }
+    }
+
+    /// What goes before the data segment, in three parts: BHS, AHS, header digest.
+    pub fn header(&self) -> [&[u8]; 3] {
+        [&self.bhs, self.ahs, &self.header_digest[..self.header_digest_len]]
+    }
+
+    /// What goes after the data segment: its padding and data digest.
+    pub fn trailer(&self) -> &[u8] {
+        &self.trailer[..self.trailer_len]
+    }
+}
+
 /// Writes the PDU of header `bhs` (its lengths set here), `ahs` and data segment `data`, with padding and
 /// digests, as one vectored write: the data goes from where it lies to the stream, never copied into a
-/// frame first (a Data-In PDU's data is a slice of the command's answer).
+/// frame first.
 pub fn write_parts<W: Write>(
     w: &mut W,
     bhs: &[u8; BHS_LEN],
@@ -247,41 +323,24 @@ pub fn write_parts<W: Write>(
     data: &[u8],
     digests: Digests,
 ) -> io::Result<()> {
-    let mut header = *bhs;
-    set_lengths(&mut header, ahs.len(), data.len());
-    let mut header_digest = [0u8; 4];
-    if digests.header {
-        let mut c = Crc32c::default();
-        c.update(&header);
-        c.update(ahs);
-        header_digest = c.finish().to_le_bytes();
-    }
-    // The padding and the data digest follow the data: at most 3 + 4 bytes.
-    let pad = pad4(data.len());
-    let mut trailer = [0u8; 7];
-    let mut trailer_len = 0;
-    if !data.is_empty() {
-        trailer_len = pad;
-        if digests.data {
-            let mut c = Crc32c::default();
-            c.update(data);
-            c.update(&trailer[..pad]);
-            trailer[pad..pad + 4].copy_from_slice(&c.finish().to_le_bytes());
-            trailer_len += 4;
-        }
-    }
-    let header_digest_len = if digests.header { 4 } else { 0 };
+    let envelope = Envelope::new(bhs, ahs, data, digests);
+    let [bhs, ahs, header_digest] = envelope.header();
     let mut parts = [
-        IoSlice::new(&header),
+        IoSlice::new(bhs),
         IoSlice::new(ahs),
-        IoSlice::new(&header_digest[..header_digest_len]),
+        IoSlice::new(header_digest),
         IoSlice::new(data),
-        IoSlice::new(&trailer[..trailer_len]),
+        IoSlice::new(envelope.trailer()),
     ];
-    let mut parts = &mut parts[..];
+    inline_io::complete(write_all_vectored(&mut Inline(w), &mut parts))
+        .unwrap_or_else(|| Err(io::ErrorKind::WouldBlock.into()))
+}
+
+/// Writes all of `parts`, in as few vectored writes as the writer takes them.
+pub async fn write_all_vectored<W: AsyncWrite + Unpin>(w: &mut W, mut parts: &mut [IoSlice<'_>]) -> io::Result<()> {
     IoSlice::advance_slices(&mut parts, 0);
     while !parts.is_empty() {
-        match w.write_vectored(parts) {
+        match w.write_vectored(parts).await {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => IoSlice::advance_slices(&mut parts, n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -295,6 +354,11 @@ pub fn write_parts<W: Write>(
 mod tests {
     use super::*;
     use crate::pdu::{DataOut, Message};
+
+    /// Runs a read over memory, which never waits.
+    fn now<T>(read: impl Future<Output = T>) -> T {
+        inline_io::complete(read).expect("memory never waits")
+    }
 
     #[test]
     fn framing_errors() {
@@ -399,20 +463,20 @@ mod tests {
                     dest.extend_from_slice(b"old");
                     let (at, reserved) = (dest.as_ptr(), dest.capacity());
                     let mut r = BufReader::with_capacity(capacity, &stream[..]);
-                    let header = read_header(&mut r, digests).unwrap();
-                    assert_eq!(data_length(&mut r, &header.bhs, digests, 8192).unwrap(), len);
-                    read_data_into(&mut r, &header.bhs, digests, len, &mut dest).unwrap();
+                    let header = now(read_header(&mut r, digests)).unwrap();
+                    assert_eq!(now(data_length(&mut r, &header.bhs, digests, 8192)).unwrap(), len);
+                    now(read_data_into(&mut r, &header.bhs, digests, len, &mut dest)).unwrap();
                     assert_eq!(&dest[..3], b"old");
                     assert!(dest[3..] == data[..], "len {len}, {digests:?}, buffer {capacity}");
                     assert_eq!((dest.as_ptr(), dest.capacity()), (at, reserved), "the buffer was regrown");
-                    let after = read_pdu(&mut r, Digests::default(), 8192).unwrap();
+                    let after = now(read_whole_pdu(&mut r, Digests::default(), 8192)).unwrap();
                     assert_eq!(after.data, vec![1; 8], "the next PDU starts where the padding ends");
 
                     if digests.data && len > 0 {
                         let mut r = BufReader::with_capacity(capacity, &corrupt[..]);
-                        let header = read_header(&mut r, digests).unwrap();
+                        let header = now(read_header(&mut r, digests)).unwrap();
                         let mut dest = b"old".to_vec();
-                        let e = read_data_into(&mut r, &header.bhs, digests, len, &mut dest).unwrap_err();
+                        let e = now(read_data_into(&mut r, &header.bhs, digests, len, &mut dest)).unwrap_err();
                         assert!(matches!(e, ReadError::DataDigest { .. }), "{e}");
                         assert_eq!(dest, b"old");
                     }

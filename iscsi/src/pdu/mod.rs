@@ -36,8 +36,8 @@ pub use bhs::{BHS_LEN, Opcode, RESERVED_TAG, SequenceNumbers};
 pub use codec::{Codec, DecodeError};
 pub use data::{DataIn, DataOut};
 pub use framing::{
-    Digests, MAX_DATA_SEGMENT, RawPdu, ReadError, data_length, frame, read_data_into, read_header, read_pdu,
-    write_parts, write_pdu,
+    Digests, Envelope, MAX_DATA_SEGMENT, RawPdu, ReadError, data_length, frame, read_data_into, read_header, read_pdu,
+    read_whole_pdu, write_all_vectored, write_parts, write_pdu,
 };
 pub use login::{LoginRequest, LoginResponse};
 pub use logout::{LogoutRequest, LogoutResponse};
