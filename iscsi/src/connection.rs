@@ -246,22 +246,20 @@ impl<T: Transport> Connection<T> {
     }
 
     /// Frames `m` for the next flush.
-    fn send(&mut self, m: Message) -> io::Result<()> {
+    fn send(&mut self, m: Message) {
         if self.shared.settings.verbosity >= 2 {
             self.shared.log(2, format_args!("{} <- {m:?}", self.id));
         }
         self.outbox.push(&m.encode(), self.digests);
-        Ok(())
     }
 
     /// Frames a Data-In PDU whose data segment is `range` of the answer's data, lent to the outbox (the
     /// header `m` carries none): the data goes from the answer to the stream without a copy of its own.
-    fn send_data_in(&mut self, m: DataIn, data: outbox::Lent, range: std::ops::Range<usize>) -> io::Result<()> {
+    fn send_data_in(&mut self, m: DataIn, data: outbox::Lent, range: std::ops::Range<usize>) {
         if self.shared.settings.verbosity >= 2 {
             self.shared.log(2, format_args!("{} <- {m:?} with {} bytes of data", self.id, range.len()));
         }
         self.outbox.push_lent(&Message::DataIn(m).encode(), data, range, self.digests);
-        Ok(())
     }
 
     fn next_stat_sn(&mut self) -> u32 {
@@ -319,7 +317,7 @@ impl<T: Transport> Connection<T> {
             status_detail: status as u8,
             data,
         };
-        self.send(Message::LoginResponse(m))?;
+        self.send(Message::LoginResponse(m));
         self.flush().await
     }
 
@@ -609,7 +607,7 @@ impl<T: Transport> Connection<T> {
             let data_out_length = match read {
                 Ok(length) => length,
                 Err(ReadError::DataDigest { header }) => {
-                    self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch")?;
+                    self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch");
                     self.flush().await?;
                     continue;
                 }
@@ -618,7 +616,7 @@ impl<T: Transport> Connection<T> {
                         reject::PROTOCOL_ERROR,
                         &header[..],
                         &format!("{length}-byte data segment, {max} declared"),
-                    )?;
+                    );
                     self.flush().await?;
                     continue;
                 }
@@ -632,12 +630,12 @@ impl<T: Transport> Connection<T> {
             let message = match Message::decode(raw) {
                 Ok(m) => m,
                 Err(e @ pdu::DecodeError::UnknownOpcode(_)) => {
-                    self.reject(reject::COMMAND_NOT_SUPPORTED, &bhs, &e.to_string())?;
+                    self.reject(reject::COMMAND_NOT_SUPPORTED, &bhs, &e.to_string());
                     self.flush().await?;
                     continue;
                 }
                 Err(e) => {
-                    self.reject(reject::INVALID_PDU_FIELD, &bhs, &e.to_string())?;
+                    self.reject(reject::INVALID_PDU_FIELD, &bhs, &e.to_string());
                     self.flush().await?;
                     continue;
                 }
@@ -646,25 +644,34 @@ impl<T: Transport> Connection<T> {
                 self.shared.log(2, format_args!("{} -> {message:?}", self.id));
             }
             let end = match message {
-                Message::NopOut(m) => self.nop_out(m, &bhs).map(|()| false),
-                Message::ScsiCommand(m) => self.scsi_command(m, &bhs).await.map(|()| false),
-                Message::TaskMgmtRequest(m) => self.task_management(m, &bhs).await,
-                Message::TextRequest(m) => self.text_request(m, &bhs).map(|()| false),
+                Message::ScsiCommand(m) => {
+                    self.scsi_command(m, &bhs).await?;
+                    false
+                }
+                Message::TaskMgmtRequest(m) => self.task_management(m, &bhs).await?,
                 Message::LogoutRequest(m) => self.logout(m, &bhs),
+                Message::NopOut(m) => {
+                    self.nop_out(m, &bhs);
+                    false
+                }
+                Message::TextRequest(m) => {
+                    self.text_request(m, &bhs);
+                    false
+                }
                 Message::SnackRequest(_) => {
-                    self.reject(reject::SNACK_REJECT, &bhs, "SNACK at error recovery level 0").map(|()| false)
+                    self.reject(reject::SNACK_REJECT, &bhs, "SNACK at error recovery level 0");
+                    false
                 }
                 Message::LoginRequest(_) => {
-                    self.reject(reject::PROTOCOL_ERROR, &bhs, "Login Request in full feature phase").map(|()| false)
+                    self.reject(reject::PROTOCOL_ERROR, &bhs, "Login Request in full feature phase");
+                    false
                 }
-                other => self
-                    .reject(
-                        reject::PROTOCOL_ERROR,
-                        &bhs,
-                        &format!("target opcode {:?} from the initiator", other.opcode()),
-                    )
-                    .map(|()| false),
-            }?;
+                other => {
+                    let why = format!("target opcode {:?} from the initiator", other.opcode());
+                    self.reject(reject::PROTOCOL_ERROR, &bhs, &why);
+                    false
+                }
+            };
             self.flush().await?;
             if end {
                 return Ok(());
@@ -706,7 +713,7 @@ impl<T: Transport> Connection<T> {
         bhs.be32(20).min(bound) as usize
     }
 
-    fn reject(&mut self, reason: u8, header: &[u8], why: &str) -> io::Result<()> {
+    fn reject(&mut self, reason: u8, header: &[u8], why: &str) {
         self.shared.log(1, format_args!("connection {}: Reject {reason:#04x}: {why}", self.id));
         let m = Reject {
             reason,
@@ -740,19 +747,19 @@ impl<T: Transport> Connection<T> {
         true
     }
 
-    fn nop_out(&mut self, m: NopOut, bhs: &Bhs) -> io::Result<()> {
+    fn nop_out(&mut self, m: NopOut, bhs: &Bhs) {
         if m.itt == RESERVED_TAG {
             // A reply to our NOP-In, or a ping that wants no answer.
             if !m.immediate {
                 return self.reject(reject::PROTOCOL_ERROR, bhs, "NOP-Out with ITT FFFFFFFFh must be immediate");
             }
-            return Ok(());
+            return;
         }
         if m.ttt != RESERVED_TAG {
             return self.reject(reject::PROTOCOL_ERROR, bhs, "NOP-Out ping with a TTT");
         }
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
-            return Ok(());
+            return;
         }
         let mut data = m.data;
         data.truncate(self.params.initiator_max_recv_data_segment_length as usize);
@@ -762,10 +769,12 @@ impl<T: Transport> Connection<T> {
 
     async fn scsi_command(&mut self, m: ScsiCommand, bhs: &Bhs) -> io::Result<()> {
         if self.discovery {
-            return self.reject(reject::PROTOCOL_ERROR, bhs, "SCSI command in a discovery session");
+            self.reject(reject::PROTOCOL_ERROR, bhs, "SCSI command in a discovery session");
+            return Ok(());
         }
         if self.tasks.contains_key(&m.itt) || m.itt == RESERVED_TAG {
-            return self.reject(reject::TASK_IN_PROGRESS, bhs, "ITT of a task in progress");
+            self.reject(reject::TASK_IN_PROGRESS, bhs, "ITT of a task in progress");
+            return Ok(());
         }
         let first_burst = self.params.effective_first_burst();
         let immediate_len = m.data.len() as u32;
@@ -785,7 +794,8 @@ impl<T: Transport> Connection<T> {
             None
         };
         if let Some(why) = violation {
-            return self.reject(reject::PROTOCOL_ERROR, bhs, why);
+            self.reject(reject::PROTOCOL_ERROR, bhs, why);
+            return Ok(());
         }
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
             return Ok(());
@@ -849,7 +859,8 @@ impl<T: Transport> Connection<T> {
             };
             task.r2t_sn += 1;
             self.tasks.insert(task.itt, task);
-            return self.send(Message::R2t(r2t));
+            self.send(Message::R2t(r2t));
+            return Ok(());
         }
         self.execute(task).await
     }
@@ -871,7 +882,8 @@ impl<T: Transport> Connection<T> {
         match read {
             Ok(()) => {}
             Err(ReadError::DataDigest { header }) => {
-                return Ok(self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch")?);
+                self.reject(reject::DATA_DIGEST_ERROR, &header[..], "data digest mismatch");
+                return Ok(());
             }
             Err(e) => return Err(e.into()),
         }
@@ -879,11 +891,13 @@ impl<T: Transport> Connection<T> {
             self.shared.log(2, format_args!("{} -> {m:?} with {length} bytes of data", self.id));
         }
         if let Err((reason, why)) = verdict {
-            return Ok(self.reject(reason, bhs, why)?);
+            self.reject(reason, bhs, why);
+            return Ok(());
         }
         // The verdict found the task, and nothing since has removed it.
         let Some(mut task) = self.tasks.remove(&m.itt) else {
-            return Ok(self.reject(reject::INVALID_PDU_FIELD, bhs, "Data-Out for no task awaiting data")?);
+            self.reject(reject::INVALID_PDU_FIELD, bhs, "Data-Out for no task awaiting data");
+            return Ok(());
         };
         self.host_link.data_out += length as u64;
         if m.ttt == RESERVED_TAG {
@@ -978,14 +992,15 @@ impl<T: Transport> Connection<T> {
                     exp_data_sn: task.r2t_sn,
                     ..Default::default()
                 };
-                self.send(Message::ScsiResponse(m))
+                self.send(Message::ScsiResponse(m));
             }
         }
+        Ok(())
     }
 
     /// Data-In (with the status collapsed into the last one when GOOD without sense), or a SCSI Response.
     /// `written` is the residual of the data-out (see [`transfer`]).
-    fn respond(&mut self, task: &Task, answer: Answer, written: Residual) -> io::Result<()> {
+    fn respond(&mut self, task: &Task, answer: Answer, written: Residual) {
         let read_expected = match (task.read, task.write) {
             (true, false) => task.edtl,
             (true, true) => task.bidi_read_length.unwrap_or(0),
@@ -1027,12 +1042,12 @@ impl<T: Transport> Connection<T> {
                 buffer_offset: offset as u32,
                 data: Vec::new(),
             };
-            self.send_data_in(m, data_in, offset..end)?;
+            self.send_data_in(m, data_in, offset..end);
             data_sn += 1;
             offset = end;
         }
         if collapse {
-            return Ok(());
+            return;
         }
         let m = ScsiResponse {
             bidi_residual,
@@ -1051,7 +1066,7 @@ impl<T: Transport> Connection<T> {
     /// Returns true when the connection is to close (TARGET COLD RESET).
     async fn task_management(&mut self, m: TaskMgmtRequest, bhs: &Bhs) -> io::Result<bool> {
         if self.discovery {
-            self.reject(reject::PROTOCOL_ERROR, bhs, "task management in a discovery session")?;
+            self.reject(reject::PROTOCOL_ERROR, bhs, "task management in a discovery session");
             return Ok(false);
         }
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
@@ -1109,7 +1124,7 @@ impl<T: Transport> Connection<T> {
             ),
         );
         let reply = TaskMgmtResponse { response, itt: m.itt, numbers: self.next_numbers() };
-        self.send(Message::TaskMgmtResponse(reply))?;
+        self.send(Message::TaskMgmtResponse(reply));
         if m.function == 7 && response == 0 {
             self.flush().await?;
             self.shared.drop_all_connections();
@@ -1139,9 +1154,9 @@ impl<T: Transport> Connection<T> {
         ]
     }
 
-    fn text_request(&mut self, m: TextRequest, bhs: &Bhs) -> io::Result<()> {
+    fn text_request(&mut self, m: TextRequest, bhs: &Bhs) {
         if !self.accept_cmd_sn(m.immediate, m.cmd_sn) {
-            return Ok(());
+            return;
         }
         let mrdsl = (self.params.initiator_max_recv_data_segment_length as usize).max(512);
         if m.ttt != RESERVED_TAG {
@@ -1198,7 +1213,7 @@ impl<T: Transport> Connection<T> {
         self.text_reply(m.itt, m.lun, ttt, false, data)
     }
 
-    fn text_reply(&mut self, itt: u32, lun: u64, ttt: u32, final_: bool, data: Vec<u8>) -> io::Result<()> {
+    fn text_reply(&mut self, itt: u32, lun: u64, ttt: u32, final_: bool, data: Vec<u8>) {
         let m = TextResponse {
             final_,
             cont: !final_ && !data.is_empty(),
@@ -1212,24 +1227,24 @@ impl<T: Transport> Connection<T> {
     }
 
     /// Returns true when the connection is to close.
-    fn logout(&mut self, m: LogoutRequest, bhs: &Bhs) -> io::Result<bool> {
+    fn logout(&mut self, m: LogoutRequest, bhs: &Bhs) -> bool {
         let response = match m.reason {
             0 => 0,
             1 if m.cid == self.cid => 0,
             1 => 1,
             2 => 2,
             _ => {
-                self.reject(reject::INVALID_PDU_FIELD, bhs, "unknown logout reason")?;
-                return Ok(false);
+                self.reject(reject::INVALID_PDU_FIELD, bhs, "unknown logout reason");
+                return false;
             }
         };
         self.accept_cmd_sn(m.immediate, m.cmd_sn);
         let reply = LogoutResponse { response, itt: m.itt, numbers: self.next_numbers(), time2wait: 0, time2retain: 0 };
-        self.send(Message::LogoutResponse(reply))?;
+        self.send(Message::LogoutResponse(reply));
         if response == 0 {
             self.shared.log(1, format_args!("connection {}: logout ({})", self.id, self.initiator));
             self.tasks.clear();
         }
-        Ok(response == 0)
+        response == 0
     }
 }
