@@ -504,6 +504,53 @@ fn several_sessions_run_at_once() {
     }
 }
 
+/// The worker pool is an event loop per core: a connection waiting for the rest of a PDU holds no thread.
+/// More sessions than the machine has cores stop in the middle of a command's header and of its data
+/// segment; another session is still served, and so are the stalled ones once they finish their PDUs.
+#[test]
+fn sessions_stalled_mid_pdu_hold_no_worker() {
+    let t = start(BackendKind::FastPath);
+    let stalled_count = 2 * std::thread::available_parallelism().map_or(1, |n| n.get()) + 1;
+    let mut stalled: Vec<(Initiator, Vec<u8>, usize)> = (0..stalled_count)
+        .map(|n| {
+            let mut options = LoginOptions::new(&format!("iqn.2026-12.test:stalled{n}"), Some(DEFAULT_TARGET_NAME));
+            options.isid[5] = n as u8;
+            let mut i = Initiator::connect(t.addr(), &options).unwrap();
+            let data = pattern(512, n as u8);
+            let m = Message::ScsiCommand(ScsiCommand {
+                final_: true,
+                write: true,
+                lun: pdu::encode_lun(0),
+                itt: i.next_itt(),
+                edtl: 512,
+                cmd_sn: i.cmd_sn,
+                cdb: write10(n as u32, 1),
+                data: data.clone(),
+                ..Default::default()
+            });
+            i.cmd_sn += 1;
+            let bytes = pdu::frame(&m.encode(), Default::default());
+            // Half of them stop inside the header, half inside the immediate data.
+            let cut = if n % 2 == 0 { 20 } else { pdu::BHS_LEN + 100 };
+            i.send_raw(&bytes[..cut]).unwrap();
+            (i, bytes, cut)
+        })
+        .collect();
+    let mut other = login(&t, "iqn.2026-12.test:unhindered");
+    let data = pattern(4096, 9);
+    assert_eq!(other.command(1, &write10(0, 8), &data, 0).unwrap().status, 0);
+    assert_eq!(other.command(1, &read10(0, 8), &[], 4096).unwrap().data_in, data);
+    for (n, (i, bytes, cut)) in stalled.iter_mut().enumerate() {
+        i.send_raw(&bytes[*cut..]).unwrap();
+        match i.recv().unwrap() {
+            Message::ScsiResponse(r) => assert_eq!(r.status, 0, "stalled session {n}"),
+            m => panic!("stalled session {n}: {m:?}"),
+        }
+        let back = i.command(0, &read10(n as u32, 1), &[], 512).unwrap().data_in;
+        assert_eq!(back, pattern(512, n as u8), "stalled session {n}");
+    }
+}
+
 #[test]
 fn a_second_login_with_the_same_isid_reinstates_the_session() {
     let t = start(BackendKind::Model);
