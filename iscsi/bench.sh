@@ -102,6 +102,8 @@ start_target() {
 		$BIN serve --backend "$1" --listen 127.0.0.1:"$2" --unit thick:$CLONE --unit thick:$CLONE --unit thin:1TiB > "$LOG" 2>&1 &
 		server=$!
 		wait_port "$2"
+		# What serve set for itself when it ran itself again (the copies it streams; see the README).
+		SERVE_TUNABLES=$(tr '\0' '\n' < /proc/$server/environ | sed -n 's/^GLIBC_TUNABLES=//p')
 		NAME=$IQN SRC=0 DST=1 THIN=2
 	fi
 }
@@ -382,6 +384,10 @@ if [ -n "${FLOOR[64]:-}" ]; then
 		say "reaches on this machine; the ratio says how much of the floor the target keeps."
 	fi
 fi
+say
+say "offload-iscsi serve ran with GLIBC_TUNABLES=${SERVE_TUNABLES:-(none)}: glibc's memcpy streams its stores"
+say "(non-temporal, no read of each destination line first) from that many bytes on, instead of from its"
+say "default, derived from the cache sizes; serve sets it for itself (iscsi/README.md, 'Copies at memory speed')."
 say
 say "UNMAP: each target's Block Limits page sized the commands (its row says what was sent: commands,"
 say "descriptors, the largest descriptor's blocks, and the page's limits). offload-iscsi's thin unit was"
