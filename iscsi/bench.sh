@@ -26,6 +26,9 @@
 #   BENCH_SECONDS      seconds per timed load, the floor's included (default 3)
 #   BENCH_REPEATS      runs of the memcpy and memset anchors, EXTENDED COPY and WRITE SAME (default 5)
 #   BENCH_RW_REPEATS   runs of the READ + WRITE clone (default 3)
+#   BENCH_LOOP_PRIORITY  SCHED_FIFO priority of the heartbeat rows run again with real-time worker loops
+#                      (serve --loop-priority) against a floor at the same priority (default 10 where
+#                      the machine allows it; empty: no such rows)
 #   BENCH_CLONE_BYTES  bytes a clone, eager-zero and anchor cover (default 1 GiB)
 #   BENCH_TARGETS      which targets (default "model fastpath tgtd")
 #   BENCH_PORT         first loopback port (default 3300)
@@ -42,6 +45,10 @@ PINGPONG=target/release/examples/pingpong
 OUT=target/iscsi-bench
 SECS=${BENCH_SECONDS:-3}
 REPEATS=${BENCH_REPEATS:-5}
+if [ -z "${BENCH_LOOP_PRIORITY+set}" ]; then
+	chrt -f 10 true 2>/dev/null && BENCH_LOOP_PRIORITY=10 || BENCH_LOOP_PRIORITY=
+fi
+LOOP_PRIORITY=$BENCH_LOOP_PRIORITY
 RW_REPEATS=${BENCH_RW_REPEATS:-3}
 CLONE=${BENCH_CLONE_BYTES:-1073741824}
 TARGETS=${BENCH_TARGETS:-model fastpath tgtd}
@@ -75,7 +82,8 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# Starts target $1 on port $2; sets NAME, SRC and DST (the LUNs), LOG.
+# Starts target $1 on port $2 (offload-iscsi: with the further serve arguments after them); sets NAME,
+# SRC and DST (the LUNs), LOG.
 start_target() {
 	LOG=$OUT/$1.log
 	if [ "$1" = tgtd ]; then
@@ -99,7 +107,8 @@ start_target() {
 		NAME=$PEER_IQN SRC=1 DST=2 THIN=3
 	else
 		# Verbosity 1: one line per connection, with its host-link bytes.
-		$BIN serve --backend "$1" --listen 127.0.0.1:"$2" --unit thick:$CLONE --unit thick:$CLONE --unit thin:1TiB > "$LOG" 2>&1 &
+		$BIN serve --backend "$1" --listen 127.0.0.1:"$2" --unit thick:$CLONE --unit thick:$CLONE --unit thin:1TiB \
+			"${@:3}" > "$LOG" 2>&1 &
 		server=$!
 		wait_port "$2"
 		# What serve set for itself when it ran itself again (the copies it streams; see the README).
@@ -226,23 +235,62 @@ allocated() { stat -c '%b %B' "$1" | awk '{ printf "%.1f MiB", $1 * $2 / 1048576
 
 # The heartbeat's floor: pingpong at 8, 64 and 256 connections, both server shapes; rows to $results,
 # FLOOR[n] the epoll shape's ops/s at n connections (the heartbeat rows' anchor: offload-iscsi serve's
-# shape), THREADS_FLOOR[n] the thread-per-connection shape's.
-declare -A FLOOR=() THREADS_FLOOR=()
+# shape), THREADS_FLOOR[n] the thread-per-connection shape's, RT_FLOOR[n] the epoll shape's with its
+# threads at SCHED_FIFO $LOOP_PRIORITY (the anchor of the heartbeat rows with real-time loops).
+declare -A FLOOR=() THREADS_FLOOR=() RT_FLOOR=()
 measure_floor() {
-	local n shape p ops
+	local n shape p ops priority what
 	for n in 8 64 256; do
-		for shape in threads epoll; do
-			if p=$($PINGPONG --shape $shape --connections $n --seconds "$SECS" 2>$OUT/pingpong.err); then
+		for shape in threads epoll ${LOOP_PRIORITY:+epoll-rt}; do
+			priority=() what=$shape
+			[ $shape = epoll-rt ] && priority=(--loop-priority "$LOOP_PRIORITY") what="epoll, SCHED_FIFO $LOOP_PRIORITY"
+			if p=$($PINGPONG --shape ${shape%-rt} "${priority[@]}" --connections $n --seconds "$SECS" 2>$OUT/pingpong.err); then
 				ops=$(field ops_per_s "$p")
-				row "anchor: loopback ping-pong, $n connections, $shape" host \
+				row "anchor: loopback ping-pong, $n connections, $what" host \
 					"$ops ops/s; p50 $(field p50_us "$p") µs, p99 $(field p99_us "$p") µs, max $(field max_us "$p") µs; fairness $(field fairness "$p")" \
 					- - - >> $results
-				if [ $shape = epoll ]; then FLOOR[$n]=$ops; else THREADS_FLOOR[$n]=$ops; fi
+				case $shape in
+				epoll) FLOOR[$n]=$ops ;;
+				epoll-rt) RT_FLOOR[$n]=$ops ;;
+				*) THREADS_FLOOR[$n]=$ops ;;
+				esac
 			else
-				row "anchor: loopback ping-pong, $n connections, $shape" host "failed (see notes)" - - - >> $results
-				echo "  pingpong $shape $n: $(cat $OUT/pingpong.err)" >> $OUT/notes.txt
+				row "anchor: loopback ping-pong, $n connections, $what" host "failed (see notes)" - - - >> $results
+				echo "  pingpong $what $n: $(cat $OUT/pingpong.err)" >> $OUT/notes.txt
 			fi
 		done
+	done
+}
+
+# heartbeat_rows TAG-SUFFIX NAME-SUFFIX FLOORS ANCHOR: the heartbeat rows of the target now running (8, 64
+# and 256 sessions on their own slots, 16 contending), each against FLOORS[n] (an array's name), the
+# floor named ANCHOR.
+heartbeat_rows() {
+	local suffix=$1 what=$2 anchor=$4 n args name figure refused floor
+	local -n floors=$3
+	for n in 8 64 256 16c; do
+		args=(--sessions "${n%c}")
+		name="ATS heartbeat, $n sessions$what"
+		[ "$n" = 16c ] && { args+=(--contend); name="ATS lock contention, 16 sessions$what"; }
+		measure "heartbeat-$n$suffix" --lun "$SRC" --op heartbeat --seconds "$SECS" "${args[@]}"
+		if [ -n "$R" ]; then
+			figure="$(field caw_per_s "$R") CAW/s"
+			[ "$n" = 16c ] && figure="$figure ($(field miscompares "$R") MISCOMPAREs)"
+			figure="$figure; p50 $(field p50_us "$R") µs, p99 $(field p99_us "$R") µs, max $(field max_us "$R") µs"
+			figure="$figure; fairness $(field fairness "$R")"
+			refused=$(field refused "$R")
+			[ "$refused" = 0 ] || figure="$figure; $refused sessions refused at login (ran with $(field sessions "$R"))"
+			floor=${floors[${n%c}]:-}
+			if [ "$n" != 16c ] && [ -n "$floor" ]; then
+				# CAW/s / the floor's ops/s: the share of what the machine's loopback allows.
+				row "$name" "$label" "$figure" "ping-pong $n ($anchor)" \
+					"$(ratio "$(field caw_per_s "$R")" "$floor")" "$RSS" >> $results
+			else
+				row "$name" "$label" "$figure" - - "$RSS" >> $results
+			fi
+		else
+			row "$name" "$label" "failed (see notes)" - - "$RSS" >> $results
+		fi
 	done
 }
 
@@ -302,30 +350,7 @@ for t in $TARGETS; do
 		unmap-all-small --unmap-descriptor-blocks $TGTD_DESCRIPTOR_BLOCKS
 	if [ "$t" != tgtd ]; then
 		[ -n "${FLOOR[64]:-}" ] || measure_floor
-		for n in 8 64 256 16c; do
-			args=(--sessions "${n%c}")
-			name="ATS heartbeat, $n sessions"
-			[ "$n" = 16c ] && { args+=(--contend); name="ATS lock contention, 16 sessions"; }
-			measure "heartbeat-$n" --lun "$SRC" --op heartbeat --seconds "$SECS" "${args[@]}"
-			if [ -n "$R" ]; then
-				figure="$(field caw_per_s "$R") CAW/s"
-				[ "$n" = 16c ] && figure="$figure ($(field miscompares "$R") MISCOMPAREs)"
-				figure="$figure; p50 $(field p50_us "$R") µs, p99 $(field p99_us "$R") µs, max $(field max_us "$R") µs"
-				figure="$figure; fairness $(field fairness "$R")"
-				refused=$(field refused "$R")
-				[ "$refused" = 0 ] || figure="$figure; $refused sessions refused at login (ran with $(field sessions "$R"))"
-				floor=${FLOOR[${n%c}]:-}
-				if [ "$n" != 16c ] && [ -n "$floor" ]; then
-					# CAW/s / the floor's ops/s: the share of what the machine's loopback allows.
-					row "$name" "$label" "$figure" "ping-pong $n (epoll)" \
-						"$(ratio "$(field caw_per_s "$R")" "$floor")" "$RSS" >> $results
-				else
-					row "$name" "$label" "$figure" - - "$RSS" >> $results
-				fi
-			else
-				row "$name" "$label" "failed (see notes)" - - "$RSS" >> $results
-			fi
-		done
+		heartbeat_rows "" "" FLOOR epoll
 	fi
 	rss_reset
 	perf=$(timeout $((SECS + 20)) iscsi-perf -t "$SECS" -m 32 -b 8 "iscsi://127.0.0.1:$port/$NAME/$SRC" 2>&1 | tr '\r' '\n' |
@@ -340,6 +365,14 @@ for t in $TARGETS; do
 		if [ "$t" = tgtd ]; then count="(no counter)"; else count=$(target_bytes "$op-1"); fi
 		sed -i "s|@$op-1\$|$count|" $clones
 	done
+	# The heartbeat again with the worker loops at real-time priority, against the floor at the same.
+	if [ "$t" != tgtd ] && [ -n "$LOOP_PRIORITY" ]; then
+		start_target "$t" $((port + 50)) --loop-priority "$LOOP_PRIORITY"
+		port=$((port + 50))
+		heartbeat_rows "-rt" ", loops SCHED_FIFO $LOOP_PRIORITY" RT_FLOOR "epoll, SCHED_FIFO $LOOP_PRIORITY"
+		stop_server
+		port=$((port - 50))
+	fi
 	port=$((port + 1))
 done
 # The READ ratio against tgtd, now that tgtd has run (or - when it did not).
@@ -383,6 +416,15 @@ if [ -n "${FLOOR[64]:-}" ]; then
 		say "150k CAW/s for 64 sessions is above what an echo server of the target's shape doing nothing"
 		say "reaches on this machine; the ratio says how much of the floor the target keeps."
 	fi
+fi
+say
+if [ -n "$LOOP_PRIORITY" ]; then
+	say "The rows marked \"loops SCHED_FIFO $LOOP_PRIORITY\" are the heartbeat again against a server started with"
+	say "--loop-priority $LOOP_PRIORITY: its worker loops run at that real-time priority, so that the initiator threads"
+	say "a loop wakes when it answers (on the same $(nproc) vCPUs) do not preempt it before it has answered the"
+	say "other connections that are ready. Their anchor is the epoll floor with its loops at the same priority."
+else
+	say "No heartbeat rows with real-time loops: this machine refused SCHED_FIFO (BENCH_LOOP_PRIORITY)."
 fi
 say
 say "offload-iscsi serve ran with GLIBC_TUNABLES=${SERVE_TUNABLES:-(none)}: glibc's memcpy streams its stores"

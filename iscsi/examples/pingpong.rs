@@ -65,9 +65,23 @@ struct Args {
     /// Data bytes after each request's header: a COMPARE AND WRITE of one 512-byte block carries two.
     #[arg(long, default_value_t = 1024)]
     data_bytes: u32,
+    /// Run the server's threads at this real-time priority (SCHED_FIFO 1–99), as `offload-iscsi serve
+    /// --loop-priority` runs its loops: the floor of a target run that way.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=99))]
+    loop_priority: Option<u8>,
     /// Internal: be the echo server (prints `port=N`, serves until standard input closes).
     #[arg(long, hide = true)]
     serve: bool,
+}
+
+/// Puts the calling server thread under SCHED_FIFO at `priority`, if given.
+fn real_time(priority: Option<u8>) -> Result<(), Error> {
+    use thread_priority::{RealtimeThreadSchedulePolicy, ScheduleParams, ThreadPriority, ThreadSchedulePolicy};
+    let Some(priority) = priority else { return Ok(()) };
+    let params = ThreadPriority::from_posix(ScheduleParams { sched_priority: i32::from(priority) });
+    let policy = ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo);
+    thread_priority::set_thread_priority_and_policy(thread_priority::thread_native_id(), params, policy)
+        .map_err(|e| format!("SCHED_FIFO priority {priority}: {e:?}").into())
 }
 
 mod closed_loop;
@@ -97,7 +111,11 @@ fn response(request: &[u8]) -> [u8; HEADER] {
 // ---- the server process -------------------------------------------------------------------------
 
 /// Serves on an ephemeral loopback port until standard input closes.
-fn serve(shape: Shape) -> Result<(), Error> {
+fn serve(shape: Shape, priority: Option<u8>) -> Result<(), Error> {
+    // A priority the server's threads cannot have fails here, before the port is announced.
+    std::thread::spawn(move || real_time(priority).map_err(|e| e.to_string()))
+        .join()
+        .map_err(|_| "the priority probe panicked")??;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
     println!("port={}", listener.local_addr()?.port());
     io::stdout().flush()?;
@@ -107,15 +125,18 @@ fn serve(shape: Shape) -> Result<(), Error> {
         std::process::exit(0);
     });
     match shape {
-        Shape::Threads => serve_threads(listener),
-        Shape::Epoll => serve_epoll(listener),
+        Shape::Threads => serve_threads(listener, priority),
+        Shape::Epoll => serve_epoll(listener, priority),
     }
 }
 
-fn serve_threads(listener: TcpListener) -> Result<(), Error> {
+fn serve_threads(listener: TcpListener, priority: Option<u8>) -> Result<(), Error> {
     for stream in listener.incoming() {
         let stream = stream?;
-        std::thread::spawn(move || echo_blocking(stream));
+        std::thread::spawn(move || -> Result<(), Error> {
+            real_time(priority)?;
+            Ok(echo_blocking(stream)?)
+        });
     }
     Ok(())
 }
@@ -140,13 +161,16 @@ fn echo_blocking(stream: TcpStream) -> io::Result<()> {
 
 /// The main thread accepts and deals the connections to the loops in turn; a loop picks new ones up
 /// whenever it wakes (at the latest every [`PICK_UP`]).
-fn serve_epoll(listener: TcpListener) -> Result<(), Error> {
+fn serve_epoll(listener: TcpListener, priority: Option<u8>) -> Result<(), Error> {
     // As many loops as this machine has cores, as offload-iscsi serve has.
     let count = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut loops = Vec::new();
     for _ in 0..count {
         let (send, receive) = mpsc::channel::<TcpStream>();
-        std::thread::spawn(move || event_loop(receive));
+        std::thread::spawn(move || {
+            real_time(priority)?;
+            event_loop(receive)
+        });
         loops.push(send);
     }
     for (i, stream) in listener.incoming().enumerate() {
@@ -265,12 +289,13 @@ struct Server {
 }
 
 impl Server {
-    fn start(shape: Shape) -> Result<Server, Error> {
-        let mut child = Command::new(std::env::current_exe()?)
-            .args(["--serve", "--shape", shape.name()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()?;
+    fn start(shape: Shape, priority: Option<u8>) -> Result<Server, Error> {
+        let mut command = Command::new(std::env::current_exe()?);
+        command.args(["--serve", "--shape", shape.name()]);
+        if let Some(p) = priority {
+            command.args(["--loop-priority", &p.to_string()]);
+        }
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
         let stdin = child.stdin.take();
         let mut line = String::new();
         let stdout = child.stdout.take().ok_or("the server's standard output")?;
@@ -327,7 +352,7 @@ fn ping(stream: TcpStream, data_bytes: u32, clock: &Clock) -> Result<Pongs, Erro
 }
 
 fn run(args: &Args) -> Result<(), Error> {
-    let server = Server::start(args.shape)?;
+    let server = Server::start(args.shape, args.loop_priority)?;
     let streams: Vec<TcpStream> = (0..args.connections)
         .map(|_| TcpStream::connect((Ipv4Addr::LOCALHOST, server.port)))
         .collect::<Result<_, _>>()?;
@@ -365,5 +390,5 @@ fn main() -> Result<(), Error> {
     if args.data_bytes >= 1 << 24 {
         return Err("--data-bytes must fit the header's 24-bit data segment length".into());
     }
-    if args.serve { serve(args.shape) } else { run(&args) }
+    if args.serve { serve(args.shape, args.loop_priority) } else { run(&args) }
 }

@@ -38,7 +38,8 @@ impl Target {
     /// Binds the portal. Port 0 picks a free port ([`Target::local_addr`] tells which).
     pub fn bind(settings: Settings, backend: Box<dyn Backend>) -> io::Result<Target> {
         let listener = TcpListener::bind(settings.listen)?;
-        let workers = Workers::start(std::thread::available_parallelism().map_or(1, |n| n.get()))?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = Workers::start(cores, settings.loop_priority)?;
         let shared = Arc::new(Shared::new(settings, backend));
         Ok(Target { shared, listener, workers, stopping: Arc::new(AtomicBool::new(false)) })
     }

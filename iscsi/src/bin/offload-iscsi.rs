@@ -145,10 +145,14 @@ struct ServeArgs {
     /// Commands an initiator may have outstanding (the CmdSN window).
     #[arg(long, default_value_t = 128)]
     queue_depth: u32,
-    /// Connections served at once (one thread each); more are closed on arrival. An ESXi cluster's ATS
-    /// heartbeats are one session per host and path.
+    /// Connections served at once (tasks on the worker loops); more are closed on arrival. An ESXi
+    /// cluster's ATS heartbeats are one session per host and path.
     #[arg(long, default_value_t = Settings::default().max_connections)]
     max_connections: usize,
+    /// Run the worker loops (one per core) at this real-time priority, SCHED_FIFO 1–99 (needs
+    /// CAP_SYS_NICE): a loop is then not preempted by the initiator threads it wakes on the same cores.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=99))]
+    loop_priority: Option<u8>,
     /// Write the target's counters (commands by name and outcome, bytes, connections, logins) to this
     /// JSON file after every command and closed connection.
     #[arg(long)]
@@ -288,6 +292,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         auth,
         queue_depth: args.queue_depth.max(1),
         max_connections: args.max_connections.max(1),
+        loop_priority: args.loop_priority,
         counters_file: args.counters.clone(),
         verbosity: if args.quiet {
             0

@@ -30,22 +30,32 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    /// Starts `count` loops (at least one).
-    pub(crate) fn start(count: usize) -> io::Result<Workers> {
-        let mut loops = Vec::new();
+    /// Starts `count` loops (at least one), at real-time priority `priority` (SCHED_FIFO) if given: if
+    /// that priority cannot be had, no loop runs and the error says why.
+    pub(crate) fn start(count: usize, priority: Option<u8>) -> io::Result<Workers> {
+        let mut workers = Workers { loops: Vec::new() };
         for n in 0..count.max(1) {
             let runtime = Builder::new_current_thread().enable_all().build()?;
             let handle = runtime.handle().clone();
             let (stop, stopped) = oneshot::channel::<()>();
+            let (started, scheduled) = std::sync::mpsc::channel();
             let thread = std::thread::Builder::new().name(format!("iscsi-loop-{n}")).spawn(move || {
+                let policy = priority.map_or(Ok(()), real_time);
+                let refused = policy.is_err();
+                let _ = started.send(policy);
+                if refused {
+                    return;
+                }
                 runtime.block_on(async {
                     let _ = stopped.await;
                 });
                 runtime.shutdown_timeout(STOP_WAIT);
             })?;
-            loops.push(Loop { handle, live: Arc::default(), stop: Some(stop), thread: Some(thread) });
+            workers.loops.push(Loop { handle, live: Arc::default(), stop: Some(stop), thread: Some(thread) });
+            // Dropping `workers` on an error stops the loops started so far.
+            scheduled.recv().map_err(|_| io::Error::other("a worker loop ended as it started"))??;
         }
-        Ok(Workers { loops })
+        Ok(workers)
     }
 
     /// How many loops there are.
@@ -79,6 +89,19 @@ impl Workers {
             }
         }
     }
+}
+
+/// Puts the calling thread under SCHED_FIFO at `priority`.
+fn real_time(priority: u8) -> io::Result<()> {
+    use thread_priority::{RealtimeThreadSchedulePolicy, ScheduleParams, ThreadPriority, ThreadSchedulePolicy};
+    let params = ThreadPriority::from_posix(ScheduleParams { sched_priority: i32::from(priority) });
+    let policy = ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo);
+    thread_priority::set_thread_priority_and_policy(thread_priority::thread_native_id(), params, policy).map_err(|e| {
+        io::Error::other(format!(
+            "cannot run the worker loops at SCHED_FIFO priority {priority} ({e:?}; it takes CAP_SYS_NICE or \
+                 an RLIMIT_RTPRIO of at least {priority})"
+        ))
+    })
 }
 
 impl Drop for Workers {
