@@ -74,14 +74,9 @@ struct Args {
     serve: bool,
 }
 
-/// Puts the calling server thread under SCHED_FIFO at `priority`, if given.
-fn real_time(priority: Option<u8>) -> Result<(), Error> {
-    use thread_priority::{RealtimeThreadSchedulePolicy, ScheduleParams, ThreadPriority, ThreadSchedulePolicy};
-    let Some(priority) = priority else { return Ok(()) };
-    let params = ThreadPriority::from_posix(ScheduleParams { sched_priority: i32::from(priority) });
-    let policy = ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo);
-    thread_priority::set_thread_priority_and_policy(thread_priority::thread_native_id(), params, policy)
-        .map_err(|e| format!("SCHED_FIFO priority {priority}: {e:?}").into())
+/// Puts the calling server thread under SCHED_FIFO at `priority`, if given, as serve puts its loops.
+fn real_time(priority: Option<u8>) -> io::Result<()> {
+    priority.map_or(Ok(()), offload_iscsi::target::real_time_priority)
 }
 
 mod closed_loop;

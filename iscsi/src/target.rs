@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use workers::Workers;
+pub use workers::real_time_priority;
 
 mod workers;
 

@@ -40,7 +40,7 @@ impl Workers {
             let (stop, stopped) = oneshot::channel::<()>();
             let (started, scheduled) = std::sync::mpsc::channel();
             let thread = std::thread::Builder::new().name(format!("iscsi-loop-{n}")).spawn(move || {
-                let policy = priority.map_or(Ok(()), real_time);
+                let policy = priority.map_or(Ok(()), real_time_priority);
                 let refused = policy.is_err();
                 let _ = started.send(policy);
                 if refused {
@@ -91,15 +91,16 @@ impl Workers {
     }
 }
 
-/// Puts the calling thread under SCHED_FIFO at `priority`.
-fn real_time(priority: u8) -> io::Result<()> {
+/// Puts the calling thread under SCHED_FIFO at `priority` (1–99): what `--loop-priority` does to each
+/// worker loop (and the bench's floor to its echo loops).
+pub fn real_time_priority(priority: u8) -> io::Result<()> {
     use thread_priority::{RealtimeThreadSchedulePolicy, ScheduleParams, ThreadPriority, ThreadSchedulePolicy};
     let params = ThreadPriority::from_posix(ScheduleParams { sched_priority: i32::from(priority) });
     let policy = ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo);
     thread_priority::set_thread_priority_and_policy(thread_priority::thread_native_id(), params, policy).map_err(|e| {
         io::Error::other(format!(
-            "cannot run the worker loops at SCHED_FIFO priority {priority} ({e:?}; it takes CAP_SYS_NICE or \
-                 an RLIMIT_RTPRIO of at least {priority})"
+            "cannot run at SCHED_FIFO priority {priority} ({e:?}; it takes CAP_SYS_NICE or an RLIMIT_RTPRIO of \
+             at least {priority})"
         ))
     })
 }
