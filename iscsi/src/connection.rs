@@ -209,7 +209,7 @@ struct Connection<T: Transport> {
 impl<T: Transport> Connection<T> {
     fn new(shared: Arc<Shared>, mut transport: T, id: u64) -> io::Result<Self> {
         let (reader, writer) = transport.open()?;
-        let reader = BufReader::with_capacity(transport.buffer_size().min(READ_AHEAD), reader);
+        let reader = BufReader::with_capacity(READ_AHEAD, reader);
         Ok(Connection {
             shared,
             id,

@@ -28,12 +28,6 @@ pub trait Transport: Send + 'static {
     /// The two directions, taken once by the connection (which buffers both).
     fn open(&mut self) -> io::Result<(Self::Reader, Self::Writer)>;
 
-    /// How many bytes the connection buffers in each direction: enough for a few full-size PDUs on a
-    /// socket (fewer system calls); a transport over memory needs little.
-    fn buffer_size(&self) -> usize {
-        256 * 1024
-    }
-
     /// What ends this connection from another thread; `None` where nothing can (the connection then ends
     /// when its input does).
     fn closer(&self) -> Option<Box<dyn Closer>> {
@@ -106,9 +100,6 @@ impl Closer for TcpStream {
     }
 }
 
-/// What a connection over memory buffers each way.
-pub const MEMORY_BUFFER: usize = 16 * 1024;
-
 /// A connection over memory: the initiator's bytes come from a buffer (its end is the initiator closing
 /// the connection), and what the target writes collects in a [`Sink`].
 pub struct Memory {
@@ -134,10 +125,6 @@ impl Transport for Memory {
     fn open(&mut self) -> io::Result<(Self::Reader, Inline<Sink>)> {
         let input = self.input.take().ok_or_else(|| io::Error::other("a memory transport opens once"))?;
         Ok((Cursor::new(input), Inline(self.output.clone())))
-    }
-
-    fn buffer_size(&self) -> usize {
-        MEMORY_BUFFER
     }
 }
 

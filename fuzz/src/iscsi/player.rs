@@ -21,7 +21,7 @@ use offload_iscsi::pdu::{
 use offload_iscsi::target::DEFAULT_TARGET_NAME;
 use offload_iscsi::text;
 use offload_iscsi::inline_io::Inline;
-use offload_iscsi::transport::{MEMORY_BUFFER, Sink, Transport};
+use offload_iscsi::transport::{Sink, Transport};
 use offload_model::scsi::transfer::implied_data_out;
 use offload_vectors::cdb;
 use offload_vectors::config::{TargetConfig, naa_designator};
@@ -99,10 +99,6 @@ impl Transport for Player {
     fn open(&mut self) -> io::Result<(Inline<PlayerReader>, Inline<Sink>)> {
         let reader = self.reader.take().ok_or_else(|| io::Error::other("a player opens once"))?;
         Ok((Inline(reader), Inline(self.output.clone())))
-    }
-
-    fn buffer_size(&self) -> usize {
-        MEMORY_BUFFER
     }
 }
 

@@ -37,7 +37,7 @@ pub(super) struct Outbox {
 impl Outbox {
     /// Frames `pdu`, its data copied.
     pub(super) fn push(&mut self, pdu: &RawPdu, digests: Digests) {
-        pdu::write_pdu(&mut self.bytes, pdu, digests).expect("writing into a Vec does not fail");
+        Envelope::new(&pdu.bhs, &pdu.ahs, &pdu.data, digests).frame_into(&pdu.data, &mut self.bytes);
     }
 
     /// Takes `buffer` until the next flush, for [`Outbox::push_lent`] to frame slices of it.
@@ -50,12 +50,11 @@ impl Outbox {
     /// data segment.
     pub(super) fn push_lent(&mut self, header: &RawPdu, from: Lent, range: Range<usize>, digests: Digests) {
         let data = &self.lent[from.0][range.clone()];
-        let (bhs, ahs) = (&header.bhs, &header.ahs[..]);
+        let envelope = Envelope::new(&header.bhs, &header.ahs, data, digests);
         if data.len() < LEND_FROM {
-            pdu::write_parts(&mut self.bytes, bhs, ahs, data, digests).expect("writing into a Vec does not fail");
+            envelope.frame_into(data, &mut self.bytes);
             return;
         }
-        let envelope = Envelope::new(bhs, ahs, data, digests);
         for part in envelope.header() {
             self.bytes.extend_from_slice(part);
         }

@@ -106,6 +106,22 @@ pub(super) fn pad4(len: usize) -> usize {
     (4 - len % 4) % 4
 }
 
+/// The header digest: CRC32C over the BHS and the AHS.
+fn header_digest(bhs: &[u8; BHS_LEN], ahs: &[u8]) -> u32 {
+    let mut c = Crc32c::default();
+    c.update(bhs);
+    c.update(ahs);
+    c.finish()
+}
+
+/// The data digest: CRC32C over the data segment and its padding.
+fn data_digest(data: &[u8], padding: &[u8]) -> u32 {
+    let mut c = Crc32c::default();
+    c.update(data);
+    c.update(padding);
+    c.finish()
+}
+
 async fn read_digest<R: AsyncRead + Unpin>(r: &mut R) -> io::Result<u32> {
     let mut d = [0u8; 4];
     r.read_exact(&mut d).await?;
@@ -154,10 +170,7 @@ pub async fn read_header<R: AsyncRead + Unpin>(r: &mut R, digests: Digests) -> R
     r.read_exact(&mut ahs).await?;
     if digests.header {
         let received = read_digest(r).await?;
-        let mut c = Crc32c::default();
-        c.update(&bhs);
-        c.update(&ahs);
-        let computed = c.finish();
+        let computed = header_digest(&bhs, &ahs);
         if received != computed {
             return Err(ReadError::HeaderDigest { received, computed });
         }
@@ -238,10 +251,7 @@ async fn read_trailer<R: AsyncRead + Unpin>(
     r.read_exact(padding).await?;
     if digests.data && !data.is_empty() {
         let received = read_digest(r).await?;
-        let mut c = Crc32c::default();
-        c.update(data);
-        c.update(padding);
-        if received != c.finish() {
+        if received != data_digest(data, padding) {
             return Err(ReadError::DataDigest { header: Box::new(*bhs) });
         }
     }
@@ -251,7 +261,7 @@ async fn read_trailer<R: AsyncRead + Unpin>(
 /// The bytes of a PDU on the wire: header, padding and digests included.
 pub fn frame(pdu: &RawPdu, digests: Digests) -> Vec<u8> {
     let mut out = Vec::with_capacity(BHS_LEN + pdu.ahs.len() + pdu.data.len() + 12);
-    write_pdu(&mut out, pdu, digests).expect("writing into a Vec does not fail");
+    Envelope::new(&pdu.bhs, &pdu.ahs, &pdu.data, digests).frame_into(&pdu.data, &mut out);
     out
 }
 
@@ -277,13 +287,7 @@ impl<'a> Envelope<'a> {
     pub fn new(bhs: &[u8; BHS_LEN], ahs: &'a [u8], data: &[u8], digests: Digests) -> Envelope<'a> {
         let mut bhs = *bhs;
         set_lengths(&mut bhs, ahs.len(), data.len());
-        let mut header_digest = [0u8; 4];
-        if digests.header {
-            let mut c = Crc32c::default();
-            c.update(&bhs);
-            c.update(ahs);
-            header_digest = c.finish().to_le_bytes();
-        }
+        let header_digest = if digests.header { header_digest(&bhs, ahs).to_le_bytes() } else { [0; 4] };
         // The padding and the data digest follow the data: at most 3 + 4 bytes.
         let pad = pad4(data.len());
         let mut trailer = [0u8; 7];
@@ -291,10 +295,8 @@ impl<'a> Envelope<'a> {
         if !data.is_empty() {
             trailer_len = pad;
             if digests.data {
-                let mut c = Crc32c::default();
-                c.update(data);
-                c.update(&trailer[..pad]);
-                trailer[pad..pad + 4].copy_from_slice(&c.finish().to_le_bytes());
+                let digest = data_digest(data, &trailer[..pad]);
+                trailer[pad..pad + 4].copy_from_slice(&digest.to_le_bytes());
                 trailer_len += 4;
             }
         }
@@ -310,6 +312,15 @@ impl<'a> Envelope<'a> {
     /// What goes after the data segment: its padding and data digest.
     pub fn trailer(&self) -> &[u8] {
         &self.trailer[..self.trailer_len]
+    }
+
+    /// Appends the whole PDU, this envelope around `data` (the data it was made for), to `out`.
+    pub fn frame_into(&self, data: &[u8], out: &mut Vec<u8>) {
+        for part in self.header() {
+            out.extend_from_slice(part);
+        }
+        out.extend_from_slice(data);
+        out.extend_from_slice(self.trailer());
     }
 }
 
