@@ -15,6 +15,11 @@
 #   - ATS heartbeat storm: 8, 64 and 256 sessions each COMPARE AND WRITE their own slot (anchor: the
 #     floor of the server's shape, epoll, at as many connections), then 16 sessions contending for one lock block (tgtd
 #     has no COMPARE AND WRITE);
+#   - one LU pair shared by 2 hosts: the clone and the eager-zero again from 2 sessions at once, each
+#     over its own half (anchor: the same work from 1 session, above), and 2 sessions WRITEing 256 KiB
+#     commands, each in a range of its own of one LU (anchor: the same 2 sessions each on an LU of its
+#     own, which share nothing) - with the target's count of the commands that ran beside another on
+#     their unit (offload-iscsi: from its log);
 #   - 4 KiB READ with 32 in flight (iscsi-perf; anchor: tgtd in the same run).
 # Each load's peak RSS is the server's VmHWM, reset before the load (clear_refs 5). Prints one table
 # (load, target, figure, anchor, ratio, peak RSS) and the clones' host-link bytes: the SCSI data carried
@@ -143,6 +148,22 @@ show() {
 
 # key=value from a load result line.
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+
+# The count of commands that ran beside another on their unit, as offload-iscsi logged it when the last
+# connection of measurement $1 closed (0 for none).
+target_beside() {
+	perl -ne 'if (/\Q'"$BENCH_INITIATOR-$1"'\E\).*target: (\d+) commands so far ran beside/) { $n = $1 } END { print $n // 0 }' "$LOG"
+}
+
+# Replaces each @beside:BEFORE:AFTER@ in $results with the commands that ran beside another between
+# measurements BEFORE and AFTER (once the server has stopped and logged every connection).
+fill_beside() {
+	local p before after
+	for p in $(grep -o '@beside:[^@]*@' $results | sort -u); do
+		IFS=: read -r _ before after <<<"${p//@/}"
+		sed -i "s|$p|$(( $(target_beside "$after") - $(target_beside "$before") )) commands ran beside another|" $results
+	done
+}
 
 # Host-link bytes offload-iscsi logged for the connections of measurement $1.
 target_bytes() {
@@ -294,6 +315,41 @@ heartbeat_rows() {
 	done
 }
 
+# What the target counted as run beside another command on its unit between measurements $1 and $2 (a
+# placeholder, filled in by fill_beside).
+beside() { if [ "$t" = tgtd ]; then echo "(no counter)"; else echo "@beside:$1:$2@"; fi; }
+
+# The LU pair shared by 2 hosts: the clone and the eager-zero from 2 sessions at once (a half each)
+# against the same from 1 session ($1: the clone's median, $2: the eager-zero's), and 2 sessions writing
+# their own ranges of one LU against the same 2 sessions on 2 LUs.
+shared_lu_rows() {
+	local one_host_clone=$1 one_host_zero=$2 one own rss name
+	name="clone $gib, EXTENDED COPY, 2 hosts at once (a half each)"
+	measure_repeated "$REPEATS" clone-xcopy-2 --lun "$SRC" --dest-lun "$DST" --op clone-xcopy --clone-bytes "$CLONE" \
+		--parallel 2
+	if [ -n "$R" ] && [ -n "$one_host_clone" ]; then
+		row "$name" "$label" "$MEDIAN s ($RUNS); $(beside eager-zero-$REPEATS clone-xcopy-2-$REPEATS)" \
+			"1 host: $one_host_clone s" "$(ratio "$MEDIAN" "$one_host_clone")" "$RSS" >> $results
+	else
+		row "$name" "$label" "not supported" - - "$RSS" >> $results
+	fi
+	name="eager-zero $gib, WRITE SAME (16), 2 hosts at once (a half each)"
+	measure_repeated "$REPEATS" eager-zero-2 --lun "$SRC" --op eager-zero --clone-bytes "$CLONE" --parallel 2
+	if [ -n "$R" ] && [ -n "$one_host_zero" ]; then
+		row "$name" "$label" "$MEDIAN s ($RUNS); $(beside clone-xcopy-2-$REPEATS eager-zero-2-$REPEATS)" \
+			"1 host: $one_host_zero s" "$(ratio "$MEDIAN" "$one_host_zero")" "$RSS" >> $results
+	else
+		row "$name" "$label" "not supported" - - "$RSS" >> $results
+	fi
+	measure shared-lu --lun "$SRC" --op write --sessions 2 --blocks 512 --seconds "$SECS"
+	one=$(field mb_per_s "$R") rss=$RSS
+	measure own-lus --lun "$SRC" --lun-per-session --op write --sessions 2 --blocks 512 --seconds "$SECS"
+	own=$(field mb_per_s "$R")
+	row "one LU shared: 2 sessions WRITE 256 KiB, a range each" "$label" \
+		"${one:-failed} MB/s; $(beside eager-zero-2-$REPEATS shared-lu)" "2 LUs, a session each: ${own:-failed} MB/s" \
+		"$(ratio "$one" "$own")" "$rss" >> $results
+}
+
 results=$OUT/results.txt
 clones=$OUT/clones.txt
 : > $results
@@ -338,13 +394,16 @@ for t in $TARGETS; do
 			"READ + WRITE" "$(ratio "${secs[clone-rw]}" "${secs[clone-xcopy]}")" - >> $results
 	fi
 	measure_repeated "$REPEATS" eager-zero --lun "$SRC" --op eager-zero --clone-bytes "$CLONE"
+	zero_median=""
 	if [ -n "$R" ]; then
+		zero_median=$MEDIAN
 		row "eager-zero $gib, WRITE SAME (16)" "$label" "$MEDIAN s ($RUNS), $(field commands "$R") commands" memset \
 			"$(ratio "$MEDIAN" "$memset")" "$RSS" >> $results
 	else
 		row "eager-zero $gib, WRITE SAME (16)" "$label" "not supported" memset - "$RSS" >> $results
 	fi
 	unmap_row "UNMAP all of a 1 TiB thin LU" unmap-all
+	shared_lu_rows "${secs[clone-xcopy]:-}" "$zero_median"
 	# tgtd's descriptors: see unmap_row; the same UNMAP in descriptors it does punch.
 	[ "$t" != tgtd ] || unmap_row "UNMAP all of a 1 TiB thin LU, $TGTD_DESCRIPTOR_BLOCKS-block descriptors" \
 		unmap-all-small --unmap-descriptor-blocks $TGTD_DESCRIPTOR_BLOCKS
@@ -360,6 +419,7 @@ for t in $TARGETS; do
 	row "4 KiB READ, 32 in flight (iscsi-perf)" "$label" "${perf% *} IOPS" "$anchor" "@perf:${perf% *}" "$(rss_peak)" >> $results
 	[ "$t" = tgtd ] && tgtd_iops=${perf% *}
 	stop_server
+	[ "$t" = tgtd ] || fill_beside
 	# The target's own count, now that every connection has closed and logged it.
 	for op in clone-xcopy clone-rw; do
 		if [ "$t" = tgtd ]; then count="(no counter)"; else count=$(target_bytes "$op-1"); fi

@@ -2,8 +2,9 @@
 //! UNMAP (SBC-4 5.3, 5.15–5.16, 5.32, 5.39–5.40, 5.48–5.49, and the (6), (12) and WRITE ATOMIC clauses).
 //! Each handler checks its fields in the reference model's order, then does the whole range at once.
 //!
-//! WRITE ATOMIC (16) is a WRITE here: the fast path executes one command at a time over the unit, so
-//! every write is all-or-nothing against every other command; its limits are the shared vocabulary's
+//! WRITE ATOMIC (16) is a WRITE here: a command has the blocks it touches to itself while it runs (one
+//! command at a time over a unit, or over a window of it: [`crate::footprint`]), so every write is
+//! all-or-nothing against every other command; its limits are the shared vocabulary's
 //! ([`Limits::atomic`]).
 
 use offload_scsi::durability::FUA;
@@ -50,13 +51,13 @@ pub(crate) fn no_protection(cdb: &[u8]) -> Result<(), Sense> {
 }
 
 /// READ/WRITE fields: LBA, TRANSFER LENGTH, and the CDB byte TRANSFER LENGTH starts at.
-fn transfer_fields(cdb: &[u8], sixteen: bool) -> (u64, u64, u16) {
+pub(crate) fn transfer_fields(cdb: &[u8], sixteen: bool) -> (u64, u64, u16) {
     if sixteen { (cdb.be64(2), cdb.be32(10).into(), 10) } else { (cdb.be32(2).into(), cdb.be16(7).into(), 7) }
 }
 
 /// A READ's or WRITE's fields by its form: the (6) forms have a 21-bit LBA and a one-byte TRANSFER
 /// LENGTH where 0 means 256 blocks; WRITE ATOMIC (16) a two-byte TRANSFER LENGTH at byte 12.
-fn read_write_fields(cdb: &[u8], command: Command) -> (u64, u64, u16) {
+pub(crate) fn read_write_fields(cdb: &[u8], command: Command) -> (u64, u64, u16) {
     match command {
         Command::Read6 | Command::Write6 => {
             let lba = u64::from(cdb[1] & 0x1F) << 16 | u64::from(cdb.be16(2));
@@ -152,7 +153,7 @@ pub(crate) fn write(
 }
 
 /// CDB byte of COMPARE AND WRITE's NUMBER OF LOGICAL BLOCKS.
-const NOLB_AT: u16 = 13;
+pub(crate) const NOLB_AT: u16 = 13;
 
 pub(crate) fn compare_and_write(
     unit: &mut Unit<'_>,

@@ -42,11 +42,28 @@ impl Access for AllowAll {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
     NoUnits,
-    TooManyUnits { units: usize },
-    BlockSize { unit: usize, size: u32 },
-    NoCapacity { unit: usize },
-    Provisioning { unit: usize, bytes: usize, needed: usize },
-    BadBlocks { unit: usize },
+    TooManyUnits {
+        units: usize,
+    },
+    BlockSize {
+        unit: usize,
+        size: u32,
+    },
+    NoCapacity {
+        unit: usize,
+    },
+    Provisioning {
+        unit: usize,
+        bytes: usize,
+        needed: usize,
+    },
+    BadBlocks {
+        unit: usize,
+    },
+    /// A window ([`crate::Window`]) past the unit's capacity, or on a thin unit not at a multiple of 4.
+    Window {
+        unit: usize,
+    },
     Limits(LimitError),
 }
 
@@ -63,6 +80,11 @@ impl fmt::Display for ConfigError {
             ConfigError::BadBlocks { unit } => {
                 write!(f, "unit {unit}: bad blocks must be ascending and within the capacity")
             }
+            ConfigError::Window { unit } => write!(
+                f,
+                "unit {unit}: its window runs past the capacity, or does not start at a multiple of 4 blocks on \
+                 a thin unit"
+            ),
             ConfigError::Limits(e) => e.fmt(f),
         }
     }
@@ -84,8 +106,8 @@ pub(crate) fn validate(units: &[Unit<'_>], limits: &Limits) -> Result<(), Config
     limits.validate().map_err(ConfigError::Limits)
 }
 
-/// What every unit must satisfy (see [`Unit`]): a supported block size, at least one block, enough
-/// provisioning state, ascending bad blocks within the capacity.
+/// What every unit must satisfy (see [`Unit`]): a supported block size, at least one block, a window
+/// inside it, enough provisioning state for the blocks held, ascending bad blocks within the capacity.
 fn check_unit(unit: &Unit<'_>, index: usize) -> Result<(), ConfigError> {
     if unit.block_size != 512 && unit.block_size != 4096 {
         return Err(ConfigError::BlockSize { unit: index, size: unit.block_size });
@@ -94,7 +116,10 @@ fn check_unit(unit: &Unit<'_>, index: usize) -> Result<(), ConfigError> {
     if blocks == 0 {
         return Err(ConfigError::NoCapacity { unit: index });
     }
-    let needed = Unit::provisioning_bytes(blocks);
+    if !unit.window_fits() {
+        return Err(ConfigError::Window { unit: index });
+    }
+    let needed = Unit::provisioning_bytes(unit.held_blocks());
     if let Some(bits) = &unit.provisioning
         && bits.len() < needed
     {

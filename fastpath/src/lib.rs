@@ -13,7 +13,7 @@
 //! - EXTENDED COPY (LID1) (83h/00h): E4h CSCD descriptors resolved among the units the initiator may
 //!   access, 02h segments, CSCD ID FFFFh; COPY ABORTED reports as the model does
 //! - READ and WRITE (6) (08h, 0Ah), (10) (28h, 2Ah), (12) (A8h, AAh) and (16) (88h, 8Ah), and WRITE
-//!   ATOMIC (16) (9Ch) — atomic because the fast path runs one command at a time over a unit
+//!   ATOMIC (16) (9Ch) — atomic because a command has the blocks it touches to itself while it runs
 //! - VERIFY (10)/(12)/(16) (2Fh, AFh, 8Fh) with BYTCHK 00b, 01b and 11b; WRITE AND VERIFY (10)/(12)/(16)
 //!   (2Eh, AEh, 8Eh), durable before GOOD; ORWRITE (16) (8Bh)
 //!
@@ -34,6 +34,10 @@
 //! [`FastPath::descriptor_sense`] for a LUN with no unit). State the device server keeps beyond the
 //! units' media — the control page's SWP ([`Unit::software_write_protected`]), a stopped unit — is the
 //! caller's to pass in or to check first: a stopped unit's commands are not the fast path's to run.
+//!
+//! A unit may be lent whole or as a window of its blocks ([`Window`]): a caller that runs commands on
+//! one unit at once locks each command's [`footprint`] and lends it those blocks alone. A command whose
+//! footprint the window does not hold is not handled, and touches nothing.
 //!
 //! The data path works on whole ranges with the standard primitives: `copy_within` (memmove) inside a
 //! unit, `copy_from_slice` between units, `fill(0)`, a pattern doubled with `copy_within`, chunked slice
@@ -68,6 +72,7 @@
 mod commands;
 mod config;
 pub mod effects;
+mod footprint;
 mod media;
 pub mod primitives;
 mod reply;
@@ -76,7 +81,8 @@ mod xcopy;
 
 pub use config::{Access, AllowAll, ConfigError};
 pub use effects::{CopySummary, Extent, Hint, max_extents};
-pub use media::Unit;
+pub use footprint::{Footprint, footprint};
+pub use media::{Unit, Window};
 pub use offload_scsi::{CopyLimits, Limits, Provisioning, SenseBuf};
 pub use reply::{Reply, Request};
 
@@ -167,6 +173,9 @@ impl<'u, 'a, A: Access> FastPath<'u, 'a, A> {
             return Err(Stop::Unhandled);
         }
         command::check_reserved(&spec.usage(!self.units[index].is_thin()), request.cdb)?;
+        if !self.holds(index, footprint::of(spec.command, request.cdb, self.units[index].capacity())) {
+            return Err(Stop::Unhandled); // a window lent without the blocks the command may touch
+        }
         let limits = &self.limits;
         let unit = &mut self.units[index];
         match spec.command {
@@ -188,6 +197,33 @@ impl<'u, 'a, A: Access> FastPath<'u, 'a, A> {
             Command::ExtendedCopy => xcopy::extended_copy(self.units, limits, &self.access, request, effects),
             // Not in the fast path's set (`Command::in_fast_path`): filtered out before the checks.
             _ => Err(Stop::Unhandled),
+        }
+    }
+
+    /// The blocks an EXTENDED COPY `request` may touch on each unit, for a caller to lend the copy just
+    /// those: `hulls[i]` becomes the smallest range of unit `i`'s blocks that holds every segment's
+    /// source and destination there (clamped to its capacity), or `0..0` — for every unit when the
+    /// request is not an EXTENDED COPY the fast path runs, or its list does not parse (nothing moves).
+    /// The units' windows may hold nothing: only their designators and capacities are read. `hulls`
+    /// has a range per unit (any beyond are left empty).
+    pub fn copy_footprint(&mut self, request: &Request<'_>, hulls: &mut [core::ops::Range<u64>]) {
+        let copy = command::lookup(request.cdb)
+            .is_ok_and(|spec| spec.command == Command::ExtendedCopy && request.cdb.len() >= spec.cdb_len());
+        let index = usize::from(request.lun);
+        if !copy || index >= self.units.len() || !self.access.allows(request.initiator, request.lun) {
+            hulls.iter_mut().for_each(|h| *h = 0..0);
+            return;
+        }
+        xcopy::copy_footprint(self.units, &self.limits, &self.access, request, hulls);
+    }
+
+    /// Whether the units hold all of `footprint` of a command addressed to unit `index`.
+    fn holds(&self, index: usize, footprint: Footprint) -> bool {
+        match footprint {
+            Footprint::Blocks { start, end } => self.units[index].holds(start, end),
+            Footprint::Unit => self.units[index].window.is_none(),
+            // The copy checks each segment's blocks once its list is parsed.
+            Footprint::Every => true,
         }
     }
 }

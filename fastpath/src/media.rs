@@ -24,6 +24,9 @@ use crate::primitives::fill_with_block;
 /// - `write_cache`: the unit's caching mode page WCE: with WCE=0 every write must be durable before its
 ///   status ([`crate::Reply::durable`]).
 /// - `software_write_protected`: the unit's control mode page SWP.
+/// - `window`: `None` when `data` (and `provisioning`) hold the whole unit; `Some` when they hold only a
+///   run of its blocks ([`Window`]) — a caller running commands on disjoint ranges of one unit at once
+///   lends each command the blocks it touches ([`crate::footprint`]).
 pub struct Unit<'a> {
     pub data: &'a mut [u8],
     /// 512 or 4096.
@@ -40,6 +43,16 @@ pub struct Unit<'a> {
     /// The unit's control mode page SWP bit: writes get DATA PROTECT, LOGICAL UNIT SOFTWARE WRITE
     /// PROTECTED (`write_protected`, the configured protection, answers first).
     pub software_write_protected: bool,
+    pub window: Option<Window>,
+}
+
+/// The run of a unit's blocks a windowed [`Unit`] holds: `data` holds blocks `first..` (as many as fit),
+/// `provisioning` their states from its byte 0 — so on a thin unit `first` is a multiple of 4, where a
+/// byte of states begins. `capacity` is the whole unit's: LBAs and range checks stay the unit's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub first: u64,
+    pub capacity: u64,
 }
 
 impl<'a> Unit<'a> {
@@ -55,6 +68,7 @@ impl<'a> Unit<'a> {
             descriptor_sense: false,
             write_cache: true,
             software_write_protected: false,
+            window: None,
         }
     }
 
@@ -68,8 +82,13 @@ impl<'a> Unit<'a> {
         blocks.div_ceil(4) as usize
     }
 
-    /// Capacity in blocks.
+    /// Capacity in blocks: the whole unit's, windowed or not.
     pub fn capacity(&self) -> u64 {
+        self.window.map_or_else(|| self.held_blocks(), |w| w.capacity)
+    }
+
+    /// The blocks `data` holds.
+    pub(crate) fn held_blocks(&self) -> u64 {
         let blocks = match self.block_size {
             0 => 0,
             // The block sizes in use are powers of two: a shift, not a division, on every range check.
@@ -79,19 +98,30 @@ impl<'a> Unit<'a> {
         blocks as u64
     }
 
+    /// The first block `data` holds.
+    fn first(&self) -> u64 {
+        self.window.map_or(0, |w| w.first)
+    }
+
+    /// Whether `data` holds blocks `start..end` (an empty range touches nothing: always).
+    pub fn holds(&self, start: u64, end: u64) -> bool {
+        start >= end || (start >= self.first() && end <= self.first() + self.held_blocks())
+    }
+
     pub fn is_thin(&self) -> bool {
         self.provisioning.is_some()
     }
 
     /// The provisioning state of `lba` (always mapped on a thick unit); `None` past the capacity or the
-    /// provisioning state.
+    /// provisioning state, or outside the window.
     pub fn state(&self, lba: u64) -> Option<Provisioning> {
-        if lba >= self.capacity() {
+        if lba >= self.capacity() || !self.holds(lba, lba + 1) {
             return None;
         }
+        let block = lba - self.first();
         Some(match &self.provisioning {
             None => Provisioning::Mapped,
-            Some(bits) => match state_bits(bits.get(..Unit::provisioning_bytes(lba + 1))?, lba as usize) {
+            Some(bits) => match state_bits(bits.get(..Unit::provisioning_bytes(block + 1))?, block as usize) {
                 MAPPED => Provisioning::Mapped,
                 ANCHORED => Provisioning::Anchored,
                 _ => Provisioning::Deallocated,
@@ -109,10 +139,18 @@ impl<'a> Unit<'a> {
 
     /// What every command checks before it touches the unit (cheap: no scan).
     pub(crate) fn usable(&self) -> bool {
-        let blocks = self.capacity();
         (self.block_size == 512 || self.block_size == 4096)
-            && blocks > 0
-            && self.provisioning.as_ref().is_none_or(|p| p.len() >= Unit::provisioning_bytes(blocks))
+            && self.capacity() > 0
+            && self.window_fits()
+            && self.provisioning.as_ref().is_none_or(|p| p.len() >= Unit::provisioning_bytes(self.held_blocks()))
+    }
+
+    /// A window lies inside the unit, and on a thin unit starts where a byte of states does.
+    pub(crate) fn window_fits(&self) -> bool {
+        self.window.is_none_or(|w| {
+            w.first.checked_add(self.held_blocks()).is_some_and(|end| end <= w.capacity)
+                && (self.provisioning.is_none() || w.first.is_multiple_of(4))
+        })
     }
 }
 
@@ -188,22 +226,23 @@ pub(crate) fn last_bad(bad: &[u64], start: u64, end: u64) -> Option<u64> {
 
 /// The medium operations the commands are built from.
 impl Unit<'_> {
-    /// Byte range of blocks `start..end`.
+    /// Byte range of blocks `start..end` in `data` (which may hold a window of the unit).
     pub(crate) fn bytes(&self, start: u64, end: u64) -> Range<usize> {
-        let bs = self.block_size as usize;
-        start as usize * bs..end as usize * bs
+        let (bs, first) = (self.block_size as usize, self.first());
+        (start - first) as usize * bs..(end - first) as usize * bs
     }
 
     /// Records `state` for blocks `start..end` of a thin unit (a thick unit is always mapped).
     pub(crate) fn mark(&mut self, start: u64, end: u64, state: u8) {
+        let first = self.first();
         if let Some(bits) = &mut self.provisioning {
-            set_states(bits, start as usize, end as usize, state);
+            set_states(bits, (start - first) as usize, (end - first) as usize, state);
         }
     }
 
     /// Writes `data` (whole blocks) from `lba`; the blocks become mapped.
     pub(crate) fn write_at(&mut self, lba: u64, data: &[u8]) {
-        let start = lba as usize * self.block_size as usize;
+        let start = self.bytes(lba, lba).start;
         self.data[start..start + data.len()].copy_from_slice(data);
         let end = lba + (data.len() / self.block_size as usize) as u64;
         self.mark(lba, end, MAPPED);
@@ -220,11 +259,13 @@ impl Unit<'_> {
                 self.data[range].fill(0);
             }
             Some(bits) => {
-                let (end, mut block) = (end as usize, start as usize);
+                // Block indexes relative to the window, as the provisioning state is.
+                let offset = self.first();
+                let (end, mut block) = ((end - offset) as usize, (start - offset) as usize);
                 while block < end {
                     let first = first_with_mapped_bit(bits, block, end, true);
                     block = first_with_mapped_bit(bits, first, end, false);
-                    let range = self.bytes(first as u64, block as u64);
+                    let range = self.bytes(first as u64 + offset, block as u64 + offset);
                     self.data[range].fill(0);
                 }
             }

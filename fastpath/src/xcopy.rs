@@ -210,6 +210,21 @@ impl<A: Access> Copy<'_, '_, '_, A> {
         Ok(())
     }
 
+    /// Calls `f(unit, start, end)` for each segment's source and destination that resolve to a unit:
+    /// the blocks the segment may touch there, clamped to the unit's capacity.
+    fn for_each_range(&self, layout: &Layout, mut f: impl FnMut(usize, u64, u64)) {
+        for number in 0..layout.segments {
+            let d = &self.list[layout.segments_at + number * SEGMENT_LEN..][..SEGMENT_LEN];
+            let blocks = u64::from(d.be16(10));
+            for (id, lba) in [(d.be16(4), d.be64(12)), (d.be16(6), d.be64(20))] {
+                if let Some(unit) = self.resolve(id, layout.targets) {
+                    let capacity = self.units[unit].capacity();
+                    f(unit, lba.min(capacity), lba.saturating_add(blocks).min(capacity));
+                }
+            }
+        }
+    }
+
     /// Runs the segments in order; the first that cannot start or fails part way ends the list with COPY
     /// ABORTED, after the segments before it (and the blocks of it done before the failure) were copied.
     fn run(&mut self, layout: &Layout, progress: &mut Progress, effects: &mut Effects<'_>) -> Result<(), Stop> {
@@ -378,6 +393,11 @@ pub(crate) fn extended_copy<A: Access>(
     }
     let mut copy = Copy { units, limits: &limits.copy, access, request, list: request.data_out };
     let layout = copy.parse()?;
+    let mut held = true;
+    copy.for_each_range(&layout, |unit, start, end| held &= copy.units[unit].holds(start, end));
+    if !held {
+        return Err(Stop::Unhandled); // a window lent without blocks a segment may touch
+    }
     let mut progress = Progress::default();
     let result = copy.run(&layout, &mut progress, effects);
     effects.copy = Some(CopySummary {
@@ -388,4 +408,28 @@ pub(crate) fn extended_copy<A: Access>(
         failed_segment: result.is_err().then(|| progress.segments_processed - 1),
     });
     result.map(|()| 0)
+}
+
+/// The blocks an EXTENDED COPY may touch on each unit ([`crate::FastPath::copy_footprint`]).
+pub(crate) fn copy_footprint<A: Access>(
+    units: &mut [Unit<'_>],
+    limits: &Limits,
+    access: &A,
+    request: &Request<'_>,
+    hulls: &mut [core::ops::Range<u64>],
+) {
+    hulls.iter_mut().for_each(|h| *h = 0..0);
+    let length = request.cdb.be32(10);
+    if length == 0 || request.data_out.len() as u64 != u64::from(length) {
+        return;
+    }
+    let copy = Copy { units, limits: &limits.copy, access, request, list: request.data_out };
+    let Ok(layout) = copy.parse() else { return };
+    copy.for_each_range(&layout, |unit, start, end| {
+        if let Some(hull) = hulls.get_mut(unit)
+            && start < end
+        {
+            *hull = if hull.is_empty() { start..end } else { hull.start.min(start)..hull.end.max(end) };
+        }
+    });
 }

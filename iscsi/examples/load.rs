@@ -66,6 +66,10 @@ struct Args {
     seconds: f64,
     #[arg(long, default_value_t = 4)]
     sessions: u16,
+    /// Read and write: session i addresses LUN `--lun` + i instead of `--lun` (each session's blocks on
+    /// an LU of its own).
+    #[arg(long)]
+    lun_per_session: bool,
     /// Heartbeat: every session contends for one lock block instead of owning a slot.
     #[arg(long)]
     contend: bool,
@@ -75,6 +79,10 @@ struct Args {
     /// Bytes a clone, fill or eager-zero covers.
     #[arg(long, default_value_t = 1 << 30)]
     clone_bytes: u64,
+    /// Clone, fill and eager-zero: this many sessions at once, each over its own slice of the range
+    /// (hosts cloning or zeroing their own virtual disks on one datastore).
+    #[arg(long, default_value_t = 1)]
+    parallel: u16,
     /// UNMAP-all: blocks per descriptor at most (0: as many as the Block Limits page and the 32-bit
     /// descriptor field allow).
     #[arg(long, default_value_t = 0)]
@@ -141,7 +149,8 @@ impl Session {
         let mut options = LoginOptions::new(&args.initiator, Some(&args.target));
         // One I_T nexus per session, none reinstating another.
         options.isid[4..6].copy_from_slice(&index.to_be_bytes());
-        Ok(Session { initiator: Initiator::connect(&args.portal, &options)?, lun: args.lun, tally: Tally::default() })
+        let lun = if args.lun_per_session { args.lun + index } else { args.lun };
+        Ok(Session { initiator: Initiator::connect(&args.portal, &options)?, lun, tally: Tally::default() })
     }
 
     /// Runs a command on `lun` and returns its answer whatever the status, except a UNIT ATTENTION (a
@@ -267,50 +276,100 @@ fn timed(args: &Args) -> Result<(Tally, f64), Error> {
     Ok((total, seconds))
 }
 
-/// A clone, fill or eager-zero of `clone_bytes`, or an UNMAP of the whole unit, on one session.
-/// (An UNMAP-all also returns what it sent.)
+/// A clone, fill or eager-zero of `clone_bytes` on `--parallel` sessions at once, or an UNMAP of the
+/// whole unit on one. (An UNMAP-all also returns what it sent.)
 fn bulk(args: &Args) -> Result<(Tally, f64, Option<UnmapShape>), Error> {
-    let mut s = Session::open(args, 0)?;
-    let (bs32, unit_blocks) = s.capacity()?;
-    let bs = u64::from(bs32);
     if args.op == Op::UnmapAll {
+        let mut s = Session::open(args, 0)?;
+        let (_, unit_blocks) = s.capacity()?;
         let (tally, seconds, shape) = unmap_all(&mut s, unit_blocks, args.unmap_descriptor_blocks)?;
         return Ok((tally, seconds, Some(shape)));
     }
-    let total_blocks = args.clone_bytes / bs;
-    let mut chunk = (args.chunk_bytes / bs).clamp(1, 65_535);
-    if args.op == Op::EagerZero {
-        let limit = s.block_limits()?.max_write_same_blocks;
-        // No limit reported: the whole range in one command, as far as the CDB's 32-bit count goes.
-        chunk = if limit == 0 { total_blocks } else { limit.min(total_blocks) }.clamp(1, u64::from(u32::MAX));
+    let sessions = args.parallel.max(1);
+    let start_line = std::sync::Barrier::new(usize::from(sessions));
+    let results: Vec<Result<(Tally, Instant), Error>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..sessions)
+            .map(|index| {
+                let start_line = &start_line;
+                scope.spawn(move || -> Result<(Tally, Instant), Error> {
+                    let prepared = Session::open(args, index).and_then(|s| Slice::prepare(args, s, index, sessions));
+                    // Reach the start line whatever happens, so that a failed session cannot hold the others.
+                    start_line.wait();
+                    let began = Instant::now();
+                    Ok((prepared?.run(args)?, began))
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err("a session panicked".into()))).collect()
+    });
+    let ended = Instant::now();
+    let mut total = Tally::default();
+    let mut began = ended;
+    for result in results {
+        let (tally, start) = result?;
+        total.add(tally);
+        began = began.min(start);
     }
-    let naa = if args.op == Op::CloneXcopy { Some([s.naa(args.lun)?, s.naa(args.dest_lun)?]) } else { None };
-    let zero = vec![0u8; bs as usize];
-    let pattern = vec![0x5Au8; bs as usize];
-    s.tally = Tally::default();
-    let began = Instant::now();
-    let mut lba = 0;
-    while lba < total_blocks {
-        let n = chunk.min(total_blocks - lba);
-        match (args.op, &naa) {
-            (Op::CloneXcopy, Some(naa)) => {
-                // LIST ID USAGE 11b: no results held, list ID 0 (as a host's Full Copy sends it).
-                let cscds = [cdb::cscd(&naa[0], bs32), cdb::cscd(&naa[1], bs32)];
-                let list = cdb::copy_list(0, 0b11, &cscds, &[cdb::segment(0, 1, n as u16, lba, lba)]);
-                s.run(args.lun, &cdb::extended_copy(list.len() as u32), &list, 0)?;
-            }
-            (Op::CloneRw, _) => {
-                let data = s.run(args.lun, &cdb::read16(lba, n as u32), &[], (n * bs) as u32)?;
-                s.run(args.dest_lun, &cdb::write16(lba, n as u32), &data, 0)?;
-            }
-            // Flags 0: no UNMAP bit, so every block is written (eager-zeroed), not deallocated.
-            (Op::EagerZero, _) => drop(s.run(args.lun, &cdb::write_same16(0, lba, n as u32), &zero, 0)?),
-            // WRITE SAME (16) of a non-zero block: the whole range holds data afterwards.
-            _ => drop(s.run(args.lun, &cdb::write_same16(0, lba, n as u32), &pattern, 0)?),
+    Ok((total, (ended - began).as_secs_f64(), None))
+}
+
+/// One session's slice of a clone, fill or eager-zero: its blocks, and what its commands need.
+struct Slice {
+    s: Session,
+    block_size: u32,
+    blocks: std::ops::Range<u64>,
+    chunk: u64,
+    naa: Option<[Vec<u8>; 2]>,
+}
+
+impl Slice {
+    /// Session `index` of `sessions`: its contiguous share of the range (the last takes the rest).
+    fn prepare(args: &Args, mut s: Session, index: u16, sessions: u16) -> Result<Slice, Error> {
+        let (bs32, _) = s.capacity()?;
+        let bs = u64::from(bs32);
+        let total_blocks = args.clone_bytes / bs;
+        let share = total_blocks / u64::from(sessions);
+        let first = share * u64::from(index);
+        let end = if index + 1 == sessions { total_blocks } else { first + share };
+        let mut chunk = (args.chunk_bytes / bs).clamp(1, 65_535);
+        if args.op == Op::EagerZero {
+            let limit = s.block_limits()?.max_write_same_blocks;
+            // No limit reported: the whole range in one command, as far as the CDB's 32-bit count goes.
+            chunk = if limit == 0 { total_blocks } else { limit.min(total_blocks) }.clamp(1, u64::from(u32::MAX));
         }
-        lba += n;
+        let naa = if args.op == Op::CloneXcopy { Some([s.naa(args.lun)?, s.naa(args.dest_lun)?]) } else { None };
+        s.tally = Tally::default();
+        Ok(Slice { s, block_size: bs32, blocks: first..end, chunk, naa })
     }
-    Ok((s.tally, began.elapsed().as_secs_f64(), None))
+
+    fn run(mut self, args: &Args) -> Result<Tally, Error> {
+        let (s, bs32, chunk, naa) = (&mut self.s, self.block_size, self.chunk, &self.naa);
+        let bs = u64::from(bs32);
+        let zero = vec![0u8; bs as usize];
+        let pattern = vec![0x5Au8; bs as usize];
+        let mut lba = self.blocks.start;
+        while lba < self.blocks.end {
+            let n = chunk.min(self.blocks.end - lba);
+            match (args.op, naa) {
+                (Op::CloneXcopy, Some(naa)) => {
+                    // LIST ID USAGE 11b: no results held, list ID 0 (as a host's Full Copy sends it).
+                    let cscds = [cdb::cscd(&naa[0], bs32), cdb::cscd(&naa[1], bs32)];
+                    let list = cdb::copy_list(0, 0b11, &cscds, &[cdb::segment(0, 1, n as u16, lba, lba)]);
+                    s.run(args.lun, &cdb::extended_copy(list.len() as u32), &list, 0)?;
+                }
+                (Op::CloneRw, _) => {
+                    let data = s.run(args.lun, &cdb::read16(lba, n as u32), &[], (n * bs) as u32)?;
+                    s.run(args.dest_lun, &cdb::write16(lba, n as u32), &data, 0)?;
+                }
+                // Flags 0: no UNMAP bit, so every block is written (eager-zeroed), not deallocated.
+                (Op::EagerZero, _) => drop(s.run(args.lun, &cdb::write_same16(0, lba, n as u32), &zero, 0)?),
+                // WRITE SAME (16) of a non-zero block: the whole range holds data afterwards.
+                _ => drop(s.run(args.lun, &cdb::write_same16(0, lba, n as u32), &pattern, 0)?),
+            }
+            lba += n;
+        }
+        Ok(self.s.tally)
+    }
 }
 
 /// What an UNMAP-all sent, and the Block Limits it was sized by: printed after the result line's usual
@@ -499,7 +558,11 @@ fn main() -> Result<(), Error> {
     println!(
         "op={:?} sessions={} commands={} seconds={:.6} iops={:.0} mb_per_s={:.1} data_in={} data_out={}{}",
         args.op,
-        if matches!(args.op, Op::Read | Op::Write | Op::Caw) { args.sessions } else { 1 },
+        match args.op {
+            Op::Read | Op::Write | Op::Caw => args.sessions,
+            Op::UnmapAll => 1,
+            _ => args.parallel.max(1),
+        },
         tally.commands,
         seconds,
         tally.commands as f64 / seconds,

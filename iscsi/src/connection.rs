@@ -130,7 +130,11 @@ pub(crate) async fn serve<T: Transport>(shared: &Arc<Shared>, transport: T, id: 
     let result = conn.run().await;
     let _ = conn.flush().await;
     let HostLink { data_out, data_in } = conn.host_link;
-    let link = format!("host link: Data-Out {data_out} bytes, Data-In {data_in} bytes");
+    let beside = shared.counters.snapshot().ran_beside;
+    let link = format!(
+        "host link: Data-Out {data_out} bytes, Data-In {data_in} bytes; target: {beside} commands so far ran beside \
+         another on their unit"
+    );
     match result {
         Ok(()) => shared.log(1, format_args!("connection {id} from {peer} ({}): closed; {link}", conn.initiator)),
         Err(e) => shared.log(1, format_args!("connection {id} from {peer} ({}): {e}; {link}", conn.initiator)),

@@ -45,6 +45,10 @@ pub struct Tally {
     /// Tasks whose data-out outgrew the buffer reserved for it when the command arrived: each regrowth
     /// moved what had arrived so far. The target reserves for all a task can gather, so this stays 0.
     pub data_out_regrowths: u64,
+    /// Commands that started while another command ran on blocks of the same unit disjoint from theirs
+    /// (the back end's count, [`crate::backend::Backend::ran_beside`]): 0 on the model back end, which
+    /// runs one command at a time.
+    pub ran_beside: u64,
 }
 
 impl Tally {
@@ -96,9 +100,19 @@ impl Counters {
     }
 
     /// Counts one executed command: its CDB, the data it carried each way, its status (`None`: the
-    /// back end failed) and sense.
-    pub fn command(&self, cdb: &[u8], data_out: usize, data_in: usize, status: Option<u8>, sense: &[u8]) {
+    /// back end failed) and sense; `ran_beside` is the back end's count after it.
+    pub fn command(
+        &self,
+        cdb: &[u8],
+        data_out: usize,
+        data_in: usize,
+        status: Option<u8>,
+        sense: &[u8],
+        ran_beside: u64,
+    ) {
         self.update(|t| {
+            // Commands end out of order: the count only grows.
+            t.ran_beside = t.ran_beside.max(ran_beside);
             let count = t.commands.entry(command_name(cdb)).or_default();
             count.received += 1;
             match status {
@@ -159,10 +173,10 @@ mod tests {
         let xcopy = [0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         // COPY ABORTED, COPY TARGET DEVICE NOT REACHABLE, as the vocabulary encodes it.
         let aborted = Sense::new(SenseKey::COPY_ABORTED, Asc::COPY_TARGET_NOT_REACHABLE).encode(SenseFormat::Fixed);
-        c.command(&xcopy, 108, 0, Some(offload_scsi::GOOD), &[]);
-        c.command(&xcopy, 108, 0, Some(offload_scsi::CHECK_CONDITION), aborted.as_slice());
-        c.command(&[0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], 0, 512, None, &[]);
-        c.command(&[0xC7], 0, 0, Some(offload_scsi::CHECK_CONDITION), &[0x7F]);
+        c.command(&xcopy, 108, 0, Some(offload_scsi::GOOD), &[], 0);
+        c.command(&xcopy, 108, 0, Some(offload_scsi::CHECK_CONDITION), aborted.as_slice(), 0);
+        c.command(&[0x28, 0, 0, 0, 0, 0, 0, 0, 1, 0], 0, 512, None, &[], 0);
+        c.command(&[0xC7], 0, 0, Some(offload_scsi::CHECK_CONDITION), &[0x7F], 0);
         let t = c.snapshot();
         let sense = BTreeMap::from([("A/0D/02".to_owned(), 1)]);
         let expected = CommandCount { received: 2, good: 1, check_condition: 1, other: 0, sense };
@@ -179,7 +193,7 @@ mod tests {
         let path = dir.join("counters.json");
         let c = Counters::new(Some(path.clone()));
         c.event(Event::ConnectionAccepted);
-        c.command(&[0x00, 0, 0, 0, 0, 0], 0, 0, Some(offload_scsi::GOOD), &[]);
+        c.command(&[0x00, 0, 0, 0, 0, 0], 0, 0, Some(offload_scsi::GOOD), &[], 0);
         let read: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(read["connections_accepted"], 1);
         assert_eq!(read["commands"]["TEST UNIT READY"]["good"], 1);

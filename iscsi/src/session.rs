@@ -149,7 +149,8 @@ impl Shared {
         };
         let (status, data_in, sense) =
             result.as_ref().map_or((None, 0, &[][..]), |a| (Some(a.status), a.data_in.len(), &a.sense[..]));
-        self.counters.command(command.cdb, command.data_out.len(), data_in, status, sense);
+        let ran_beside = backend.ran_beside();
+        self.counters.command(command.cdb, command.data_out.len(), data_in, status, sense, ran_beside);
         result
     }
 

@@ -25,12 +25,14 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use offload_iscsi::backend::{self, BackendKind, Media};
+use offload_iscsi::backend::{self, Backend, BackendKind, Command, Media};
 use offload_iscsi::initiator::{Initiator, LoginOptions};
 use offload_iscsi::target::{DEFAULT_TARGET_NAME, RunningTarget, Settings, Target};
 use offload_model::config::{TargetConfig, UnitConfig};
 use offload_scsi::sense::decode;
-use offload_vectors::cdb::{compare_and_write, copy_list, cscd, extended_copy, inquiry, read16, segment, write16};
+use offload_vectors::cdb::{
+    compare_and_write, copy_list, cscd, extended_copy, inquiry, read16, segment, test_unit_ready, write16,
+};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
@@ -73,9 +75,46 @@ fn start(kind: BackendKind) -> RunningTarget {
     Target::bind(settings, backend).unwrap().spawn().unwrap()
 }
 
+/// How a session reaches the target: an iSCSI session, or the back end's own entry point — commands
+/// straight from threads, as many at once as there are threads, with no event loop between. (The
+/// broken lock lives in the iSCSI layer: its build has no use for the second.)
+#[cfg_attr(feature = "test-broken-lock", allow(dead_code))]
+enum Link {
+    Iscsi(Initiator),
+    Direct { backend: Arc<dyn Backend>, initiator: String },
+}
+
+/// A command's status, sense and data-in.
+struct Reply {
+    status: u8,
+    sense: Vec<u8>,
+    data_in: Vec<u8>,
+}
+
+impl Link {
+    fn command(&mut self, lun: u16, cdb: &[u8], data_out: &[u8], expected_in: u32) -> Reply {
+        match self {
+            Link::Iscsi(initiator) => {
+                let r = initiator.command(lun, cdb, data_out, expected_in).unwrap();
+                Reply { status: r.status, sense: r.sense, data_in: r.data_in }
+            }
+            Link::Direct { backend, initiator } => {
+                let a = backend.execute(&Command { initiator, lun, cdb, data_out }).unwrap();
+                Reply { status: a.status, sense: a.sense, data_in: a.data_in }
+            }
+        }
+    }
+
+    fn close(self) {
+        if let Link::Iscsi(mut initiator) = self {
+            initiator.logout().unwrap();
+        }
+    }
+}
+
 /// One session's commands: what it sends, and its own view of the blocks.
 struct Session {
-    initiator: Initiator,
+    link: Link,
     rng: SmallRng,
     /// The session's number, in every tag it writes.
     id: u64,
@@ -161,7 +200,7 @@ impl Session {
             }
         };
         let expected_in = if let Op::Read { blocks, .. } = op { blocks * BLOCK } else { 0 };
-        let r = self.initiator.command(lun as u16, &cdb, &data, expected_in as u32).unwrap();
+        let r = self.link.command(lun as u16, &cdb, &data, expected_in as u32);
         match (op, r.status) {
             (Op::Read { .. }, GOOD) => Ret::Read(r.data_in.chunks(BLOCK).map(tag_of).collect()),
             (_, GOOD) => Ret::Good,
@@ -196,36 +235,71 @@ fn designators(target: &RunningTarget) -> Vec<[u8; 16]> {
     let options = LoginOptions::new("iqn.2026-11.test:linearizability-probe", Some(DEFAULT_TARGET_NAME));
     let mut probe = Initiator::connect(target.addr(), &options).unwrap();
     let naa = (0..UNITS)
-        .map(|lu| {
-            let page = probe.command(lu as u16, &inquiry(true, 0x83, 255), &[], 255).unwrap().data_in;
-            let mut rest = &page[4..];
-            while rest.len() >= 4 {
-                let (kind, len) = (rest[1] & 0x0F, usize::from(rest[3]));
-                if kind == 3 && len == 16 {
-                    return rest[4..20].try_into().unwrap();
-                }
-                rest = &rest[4 + len..];
-            }
-            panic!("unit {lu}: no 16-byte NAA designator in {page:02x?}");
-        })
+        .map(|lu| designator(&probe.command(lu as u16, &inquiry(true, 0x83, 255), &[], 255).unwrap().data_in))
         .collect();
     probe.logout().unwrap();
     naa
 }
 
-/// Runs the sessions against a fresh target of `kind`; their merged history.
-fn record(kind: BackendKind, seed: u64) -> Vec<Call<Op, Ret>> {
+/// The 16-byte NAA designator in a VPD page 83h.
+fn designator(page: &[u8]) -> [u8; 16] {
+    let mut rest = &page[4..];
+    while rest.len() >= 4 {
+        let (kind, len) = (rest[1] & 0x0F, usize::from(rest[3]));
+        if kind == 3 && len == 16 {
+            return rest[4..20].try_into().unwrap();
+        }
+        rest = &rest[4 + len..];
+    }
+    panic!("no 16-byte NAA designator in {page:02x?}");
+}
+
+/// A merged history, and how many of its commands ran beside another on their unit.
+type Recorded = (Vec<Call<Op, Ret>>, u64);
+
+/// Runs the sessions against a fresh target of `kind` over iSCSI; their merged history, and how many
+/// commands the target ran beside another on the same unit (the counters' `ran_beside`).
+fn record(kind: BackendKind, seed: u64) -> Recorded {
     let target = start(kind);
     let naa = designators(&target);
+    let history = run_sessions(seed, naa, |name| {
+        Link::Iscsi(Initiator::connect(target.addr(), &LoginOptions::new(name, Some(DEFAULT_TARGET_NAME))).unwrap())
+    });
+    let ran_beside = target.counters().ran_beside;
+    target.stop();
+    (history, ran_beside)
+}
+
+/// The same sessions straight on a fresh back end of `kind`, each on a thread of its own.
+#[cfg_attr(feature = "test-broken-lock", allow(dead_code))]
+fn record_direct(kind: BackendKind, seed: u64) -> Recorded {
+    let backend: Arc<dyn Backend> =
+        Arc::from(backend::build(kind, units(), &Media::Memory, DEFAULT_TARGET_NAME).unwrap());
+    let mut probe = Link::Direct { backend: Arc::clone(&backend), initiator: "iqn.2026-11.test:probe".to_owned() };
+    let naa = (0..UNITS)
+        .map(|lu| designator(&probe.command(lu as u16, &inquiry(true, 0x83, 255), &[], 255).data_in))
+        .collect();
+    let history = run_sessions(seed, naa, |name| {
+        let mut link = Link::Direct { backend: Arc::clone(&backend), initiator: name.to_owned() };
+        // What an iSCSI login clears: each unit's power-on unit attention for this nexus.
+        for lun in 0..UNITS as u16 {
+            while link.command(lun, &test_unit_ready(), &[], 0).status != GOOD {}
+        }
+        link
+    });
+    (history, backend.ran_beside())
+}
+
+/// Runs [`SESSIONS`] sessions, each on the link `connect` opens for its initiator name, from one start
+/// line; their merged history.
+fn run_sessions(seed: u64, naa: Vec<[u8; 16]>, connect: impl Fn(&str) -> Link) -> Vec<Call<Op, Ret>> {
     let start_line = Arc::new(Barrier::new(SESSIONS));
     let epoch = Instant::now();
     let workers: Vec<_> = (0..SESSIONS)
         .map(|s| {
             let name = format!("iqn.2026-11.test:linearizability-{s}");
-            let initiator =
-                Initiator::connect(target.addr(), &LoginOptions::new(&name, Some(DEFAULT_TARGET_NAME))).unwrap();
             let mut session = Session {
-                initiator,
+                link: connect(&name),
                 rng: SmallRng::seed_from_u64(seed ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
                 id: s as u64 + 1,
                 next_tag: 0,
@@ -245,14 +319,12 @@ fn record(kind: BackendKind, seed: u64) -> Vec<Call<Op, Ret>> {
                     session.observe(&op, &ret);
                     calls.push(Call { invoke, ret_at, op, ret });
                 }
-                session.initiator.logout().unwrap();
+                session.link.close();
                 calls
             })
         })
         .collect();
-    let history: Vec<_> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
-    target.stop();
-    history
+    workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
 }
 
 /// Swaps that succeeded and that miscompared.
@@ -264,14 +336,17 @@ fn swaps(history: &[Call<Op, Ret>]) -> (usize, usize) {
 }
 
 #[cfg(not(feature = "test-broken-lock"))]
-fn linearizable_on(kind: BackendKind) {
+fn linearizable_on(kind: BackendKind, record: fn(BackendKind, u64) -> Recorded) -> u64 {
+    let mut beside = 0;
     for seed in [0x11EA_412A, 0xC0FF_EE15] {
-        let history = record(kind, seed);
+        let (history, ran_beside) = record(kind, seed);
+        beside += ran_beside;
         let (hits, misses) = swaps(&history);
         let started = Instant::now();
         let verdict = check(&Units::zeroed(), &history, BUDGET);
         eprintln!(
-            "{kind:?} seed {seed:#x}: {} calls, {hits} swaps, {misses} miscompares, checked in {:?}",
+            "{kind:?} seed {seed:#x}: {} calls, {hits} swaps, {misses} miscompares, {ran_beside} ran beside another \
+             on their unit, checked in {:?}",
             history.len(),
             started.elapsed()
         );
@@ -282,18 +357,31 @@ fn linearizable_on(kind: BackendKind) {
             other => panic!("{kind:?} seed {seed:#x}: {}", explain(&history, &other)),
         }
     }
+    beside
 }
 
 #[cfg(not(feature = "test-broken-lock"))]
 #[test]
 fn concurrent_commands_are_linearizable_on_the_model() {
-    linearizable_on(BackendKind::Model);
+    assert_eq!(linearizable_on(BackendKind::Model, record), 0, "the model runs one command at a time");
 }
 
 #[cfg(not(feature = "test-broken-lock"))]
 #[test]
 fn concurrent_commands_are_linearizable_on_the_fast_path() {
-    linearizable_on(BackendKind::FastPath);
+    linearizable_on(BackendKind::FastPath, record);
+}
+
+/// Straight on the back ends, from threads: on the fast path, commands on disjoint blocks of one unit
+/// run side by side here (the count shows the history holds such commands), and the history is still
+/// linearizable.
+#[cfg(not(feature = "test-broken-lock"))]
+#[test]
+fn commands_straight_on_the_back_ends_are_linearizable() {
+    assert_eq!(linearizable_on(BackendKind::Model, record_direct), 0, "the model runs one command at a time");
+    let beside = linearizable_on(BackendKind::FastPath, record_direct);
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(cores == 1 || beside > 0, "commands on disjoint blocks of a unit ran side by side");
 }
 
 /// A verdict for a person: how far a linearization got, and the calls none of which could come next.
@@ -321,7 +409,7 @@ fn a_broken_compare_and_write_lock_is_not_linearizable() {
     for kind in [BackendKind::Model, BackendKind::FastPath] {
         // Bounded: a few seeded rounds; the window is wide open, so the first one usually shows it.
         let refuted = [0x11EA_412A, 0xC0FF_EE15, 0xBAD_10C4].into_iter().any(|seed| {
-            let history = record(kind, seed);
+            let (history, _) = record(kind, seed);
             let (hits, misses) = swaps(&history);
             let verdict = check(&Units::zeroed(), &history, BUDGET);
             eprintln!(

@@ -15,6 +15,7 @@ mod front_end;
 mod read_write;
 mod unmap;
 mod verify;
+mod windows;
 mod write_same;
 mod xcopy;
 
@@ -25,7 +26,10 @@ use std::vec::Vec;
 
 use offload_scsi::{Asc, KeySpecific, ReservationClass, Sense, SenseKey};
 
-use crate::{Access, CopySummary, Extent, FastPath, Hint, Limits, Provisioning, Request, Unit, max_extents};
+use crate::{
+    Access, CopySummary, Extent, FastPath, Footprint, Hint, Limits, Provisioning, Request, Unit, Window, footprint,
+    max_extents,
+};
 
 // ---- a target over owned memory ----
 
@@ -41,6 +45,9 @@ struct Spec {
     /// The unit's control mode page SWP.
     software_write_protected: bool,
 }
+
+/// Every unit's medium and provisioning state, copied.
+type Snapshot = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 struct Rig {
     units: Vec<(Vec<u8>, Option<Vec<u8>>, Spec)>,
@@ -67,7 +74,7 @@ impl Access for RigAccess {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct Out {
     status: u8,
     sense: Vec<u8>,
@@ -76,6 +83,20 @@ struct Out {
     copy: Option<CopySummary>,
     durable: bool,
     handled: bool,
+}
+
+impl Out {
+    fn of(r: &crate::Reply<'_>) -> Out {
+        Out {
+            status: r.status,
+            sense: r.sense().to_vec(),
+            data_in: r.data_in.to_vec(),
+            written: r.written.to_vec(),
+            copy: r.copy,
+            durable: r.durable,
+            handled: r.handled,
+        }
+    }
 }
 
 const HOST: &str = "iqn.2026-11.test:host-a";
@@ -118,6 +139,7 @@ fn unit<'a>(
         descriptor_sense: spec.descriptor_sense.unwrap_or(descriptor_sense),
         write_cache: spec.write_cache,
         software_write_protected: spec.software_write_protected,
+        window: None,
     }
 }
 
@@ -153,6 +175,7 @@ impl Rig {
     fn run_as(&mut self, initiator: &str, lun: u16, cdb: &[u8], data_out: &[u8]) -> Out {
         let media_bytes: usize = self.units.iter().map(|u| u.0.len()).sum();
         let before = (media_bytes <= CHECKED_MEDIA_BYTES).then(|| self.snapshot());
+        let windowed = before.as_ref().and_then(|_| self.run_windowed(initiator, lun, cdb, data_out));
         let descriptor_sense = self.descriptor_sense;
         let mut units: Vec<Unit<'_>> = self
             .units
@@ -175,23 +198,80 @@ impl Rig {
         if r.durable {
             assert!(r.status == 0 && !r.written.is_empty(), "only what a GOOD command wrote must be durable");
         }
-        let out = Out {
-            status: r.status,
-            sense: r.sense().to_vec(),
-            data_in: r.data_in.to_vec(),
-            written: r.written.to_vec(),
-            copy: r.copy,
-            durable: r.durable,
-            handled: r.handled,
-        };
+        let out = Out::of(&r);
         if let Some(before) = before {
             self.check_effects(&before, &out.written);
+        }
+        if let Some((windowed, media)) = windowed {
+            assert_eq!(windowed, out, "{cdb:02x?} lent only its footprint answers as over the whole unit");
+            assert!(media == self.snapshot(), "{cdb:02x?} lent only its footprint leaves the media alike");
         }
         out
     }
 
+    /// The command run on a copy of the rig whose units are lent as windows holding only the command's
+    /// footprint (an EXTENDED COPY's: [`FastPath::copy_footprint`]; widened to whole bytes of
+    /// provisioning state on a thin unit), and the media it leaves; `None` when the footprint is a
+    /// whole unit (UNMAP) or the LUN has none.
+    fn run_windowed(&self, initiator: &str, lun: u16, cdb: &[u8], data_out: &[u8]) -> Option<(Out, Snapshot)> {
+        let index = usize::from(lun);
+        let (data, _, spec) = self.units.get(index)?;
+        let capacities: Vec<u64> =
+            self.units.iter().map(|(data, _, spec)| (data.len() / spec.block_size as usize) as u64).collect();
+        let request = Request { initiator: initiator.as_bytes(), lun, cdb, data_out };
+        let mut ranges = vec![0..0; self.units.len()];
+        match footprint(cdb, (data.len() / spec.block_size as usize) as u64) {
+            Footprint::Blocks { start, end } => ranges[index] = start..end,
+            Footprint::Unit => return None,
+            Footprint::Every => self.copy_footprint(&request, &capacities, &mut ranges),
+        }
+        let mut copy = self.snapshot();
+        let descriptor_sense = self.descriptor_sense;
+        let mut units: Vec<Unit<'_>> = copy
+            .iter_mut()
+            .zip(&self.units)
+            .zip(ranges.iter().zip(&capacities))
+            .map(|(((data, provisioning), (_, _, spec)), (range, &capacity))| {
+                let (start, end) = match provisioning {
+                    Some(_) => (range.start / 4 * 4, range.end.next_multiple_of(4).min(capacity)),
+                    None => (range.start, range.end),
+                };
+                let bs = spec.block_size as usize;
+                let data = &mut data[start as usize * bs..end as usize * bs];
+                let states = provisioning.as_deref_mut().map(|p| &mut p[start as usize / 4..end.div_ceil(4) as usize]);
+                Unit { window: Some(Window { first: start, capacity }), ..unit(data, states, spec, descriptor_sense) }
+            })
+            .collect();
+        let access = RigAccess { allows: self.access, refused: self.refused };
+        let mut fp = FastPath::new(&mut units, self.limits.clone(), self.descriptor_sense, access).ok()?;
+        let mut data_in = vec![0u8; 8 << 20];
+        let mut extents = vec![Extent::EMPTY; max_extents(&fp.limits)];
+        let r = fp.execute(&request, &mut data_in, &mut extents);
+        let out = Out::of(&r);
+        drop(units);
+        Some((out, copy))
+    }
+
+    /// An EXTENDED COPY's footprint, as a caller finds it: over units lent with nothing held.
+    fn copy_footprint(&self, request: &Request<'_>, capacities: &[u64], hulls: &mut [core::ops::Range<u64>]) {
+        let mut nothing: Vec<(Vec<u8>, Option<Vec<u8>>)> =
+            self.units.iter().map(|(_, p, _)| (Vec::new(), p.as_ref().map(|_| Vec::new()))).collect();
+        let mut units: Vec<Unit<'_>> = nothing
+            .iter_mut()
+            .zip(&self.units)
+            .zip(capacities)
+            .map(|(((data, states), (_, _, spec)), &capacity)| Unit {
+                window: Some(Window { first: 0, capacity }),
+                ..unit(data, states.as_deref_mut(), spec, self.descriptor_sense)
+            })
+            .collect();
+        let access = RigAccess { allows: self.access, refused: self.refused };
+        let mut fp = FastPath::new(&mut units, self.limits.clone(), self.descriptor_sense, access).unwrap();
+        fp.copy_footprint(request, hulls);
+    }
+
     /// Every unit's medium and provisioning state.
-    fn snapshot(&self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+    fn snapshot(&self) -> Snapshot {
         self.units.iter().map(|(data, provisioning, _)| (data.clone(), provisioning.clone())).collect()
     }
 

@@ -158,6 +158,12 @@ pub trait Backend: Send + Sync {
     /// Image-file syncs (fdatasync) made so far: one for each image a command's answer said must be
     /// durable (SYNCHRONIZE CACHE, FUA, every write under WCE=0).
     fn syncs(&self) -> u64;
+    /// Commands that started while another command ran on the same unit (on blocks disjoint from its
+    /// own): what shows that one unit serves commands side by side. The model back end runs one command
+    /// at a time.
+    fn ran_beside(&self) -> u64 {
+        0
+    }
 
     /// Whether a command on `lun` may wait for a file (an image unit: it writes through and syncs), so
     /// that an event loop runs it on a thread of its own rather than stall its other connections.
