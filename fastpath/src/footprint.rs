@@ -33,6 +33,19 @@ pub fn footprint(cdb: &[u8], capacity: u64) -> Footprint {
     }
 }
 
+/// The most data-in the command `cdb` returns on a unit of `capacity` blocks of `block_size` bytes:
+/// a READ's blocks, as far as its footprint goes; nothing for any other command the fast path runs. A
+/// caller sizes the data-in buffer it lends [`crate::FastPath::execute`] by it (bounded by the limits'
+/// MAXIMUM TRANSFER LENGTH, beyond which a READ is refused before it reads).
+pub fn data_in_bytes(cdb: &[u8], capacity: u64, block_size: u32) -> u64 {
+    let read = command::lookup(cdb)
+        .is_ok_and(|spec| matches!(spec.command, Command::Read6 | Command::Read10 | Command::Read12 | Command::Read16));
+    match footprint(cdb, capacity) {
+        Footprint::Blocks { start, end } if read => (end - start) * u64::from(block_size),
+        _ => 0,
+    }
+}
+
 /// The footprint of `command`, whose CDB `cdb` is as long as the command.
 pub(crate) fn of(command: Command, cdb: &[u8], capacity: u64) -> Footprint {
     let (lba, blocks) = match command {

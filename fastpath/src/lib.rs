@@ -81,7 +81,7 @@ mod xcopy;
 
 pub use config::{Access, AllowAll, ConfigError};
 pub use effects::{CopySummary, Extent, Hint, max_extents};
-pub use footprint::{Footprint, footprint};
+pub use footprint::{Footprint, data_in_bytes, footprint};
 pub use media::{Unit, Window};
 pub use offload_scsi::{CopyLimits, Limits, Provisioning, SenseBuf};
 pub use reply::{Reply, Request};

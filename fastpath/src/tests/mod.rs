@@ -27,8 +27,8 @@ use std::vec::Vec;
 use offload_scsi::{Asc, KeySpecific, ReservationClass, Sense, SenseKey};
 
 use crate::{
-    Access, CopySummary, Extent, FastPath, Footprint, Hint, Limits, Provisioning, Request, Unit, Window, footprint,
-    max_extents,
+    Access, CopySummary, Extent, FastPath, Footprint, Hint, Limits, Provisioning, Request, Unit, Window, data_in_bytes,
+    footprint, max_extents,
 };
 
 // ---- a target over owned memory ----
@@ -244,7 +244,9 @@ impl Rig {
             .collect();
         let access = RigAccess { allows: self.access, refused: self.refused };
         let mut fp = FastPath::new(&mut units, self.limits.clone(), self.descriptor_sense, access).ok()?;
-        let mut data_in = vec![0u8; 8 << 20];
+        // Sized as a caller sizes it: the windowed run fails should a READ need more.
+        let room = data_in_bytes(cdb, capacities[index], spec.block_size).min(8 << 20);
+        let mut data_in = vec![0u8; room as usize];
         let mut extents = vec![Extent::EMPTY; max_extents(&fp.limits)];
         let r = fp.execute(&request, &mut data_in, &mut extents);
         let out = Out::of(&r);

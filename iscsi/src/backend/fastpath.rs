@@ -166,7 +166,7 @@ pub struct FastPathBackend {
     access: AccessMap,
     model: Mutex<Target>,
     images: Images,
-    /// Room for the largest data-in the limits allow.
+    /// The largest data-in the limits allow.
     data_in_bytes: usize,
     /// Commands that started while another command ran on the same unit ([`Backend::ran_beside`]).
     ran_beside: AtomicU64,
@@ -178,9 +178,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 thread_local! {
-    /// Each executing thread's data-in and extent buffers, grown once to what the limits allow: the fast
-    /// path writes into them, so a command allocates nothing of its size.
-    static SCRATCH: RefCell<(Vec<u8>, Vec<Extent>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Each executing thread's extent buffer, grown once to what the limits allow.
+    static EXTENTS: RefCell<Vec<Extent>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The units a fast-path command runs over, lent, and how its LUN maps onto them.
@@ -340,6 +339,13 @@ impl FastPathBackend {
                 .collect(),
         };
         drop(model);
+        // The fast path reads into the answer's own buffer, sized to what the command returns: the data-in
+        // goes from there to the socket (the outbox lends it to the vectored write), copied nowhere else.
+        let room = scope.units.first().map_or(0, |lent| {
+            let u = lent.unit;
+            offload_fastpath::data_in_bytes(c.cdb, u.blocks, u.block_size).min(self.data_in_bytes as u64)
+        });
+        let mut data_in = vec![0u8; room as usize];
         let mut units: Vec<Unit<'_>> = scope
             .units
             .iter_mut()
@@ -366,25 +372,23 @@ impl FastPathBackend {
         let lun = alone.map_or(c.lun, |_| 0);
         let request =
             offload_fastpath::Request { initiator: c.initiator.as_bytes(), lun, cdb: c.cdb, data_out: c.data_out };
-        let (data_in_bytes, extent_count) = (self.data_in_bytes, max_extents(&self.limits));
-        let answer = SCRATCH.with_borrow_mut(|(data_in, extents)| {
-            if data_in.len() < data_in_bytes {
-                data_in.resize(data_in_bytes, 0);
-            }
+        let extent_count = max_extents(&self.limits);
+        let answer = EXTENTS.with_borrow_mut(|extents| {
             if extents.len() < extent_count {
                 extents.resize(extent_count, Extent::EMPTY);
             }
-            let reply = fp.execute(&request, data_in, extents);
+            let reply = fp.execute(&request, &mut data_in, extents);
             if !reply.handled {
                 return None;
             }
-            let answer =
-                Answer { status: reply.status, sense: reply.sense().to_vec(), data_in: reply.data_in.to_vec() };
             let written =
                 reply.written.iter().map(|e| Extent { lun: alone.unwrap_or(e.lun), ..*e }).collect::<Vec<_>>();
-            Some((answer, written, reply.durable, reply.copy))
+            Some((reply.status, reply.sense().to_vec(), reply.data_in.len(), written, reply.durable, reply.copy))
         });
-        Ok(answer)
+        Ok(answer.map(|(status, sense, len, written, durable, copy)| {
+            data_in.truncate(len);
+            (Answer { status, sense, data_in }, written, durable, copy)
+        }))
     }
 
     /// Runs the fast path over the lent `scope`; `Ok(None)` when it does not handle the command. What
