@@ -325,6 +325,8 @@ beside() { if [ "$t" = tgtd ]; then echo "(no counter)"; else echo "@beside:$1:$
 shared_lu_rows() {
 	local one_host_clone=$1 one_host_zero=$2 one own rss name
 	name="clone $gib, EXTENDED COPY, 2 hosts at once (a half each)"
+	# The eager-zero zeroed the source: data again, as the 1-host clone copied (the model stores no zeros).
+	load fill-a-again --lun "$SRC" --op fill --clone-bytes "$CLONE" >/dev/null
 	measure_repeated "$REPEATS" clone-xcopy-2 --lun "$SRC" --dest-lun "$DST" --op clone-xcopy --clone-bytes "$CLONE" \
 		--parallel 2
 	if [ -n "$R" ] && [ -n "$one_host_clone" ]; then
