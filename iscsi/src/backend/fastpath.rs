@@ -33,6 +33,9 @@ struct FlatUnit {
     block_size: u32,
     /// Capacity in blocks.
     blocks: u64,
+    /// What a thin unit's windows are widened to, in blocks: whole bytes of provisioning state (4
+    /// blocks) and whole pages of data, so that the pages a command zeroes are all its own to hand back.
+    grain: u64,
     write_protected: bool,
     naa: [u8; 16],
     /// Commands running on the unit now.
@@ -40,15 +43,16 @@ struct FlatUnit {
 }
 
 impl FlatUnit {
-    /// Lends a command blocks `blocks` of the unit (widened to whole bytes of provisioning state on a
-    /// thin unit), or all of it for `None`, once no command lent any of them before still holds them.
-    /// Windows are asked for data before provisioning state (the order every command keeps).
+    /// Lends a command blocks `blocks` of the unit (widened on a thin unit, see [`FlatUnit::grain`]), or
+    /// all of it for `None`, once no command lent any of them before still holds them. Windows are asked
+    /// for data before provisioning state (the order every command keeps).
     fn lend(&self, blocks: Option<Range<u64>>) -> Lent<'_> {
         let (first, range) = match blocks {
             None => (None, 0..self.blocks),
             Some(r) if self.provisioning.is_some() => {
-                let start = r.start / 4 * 4;
-                (Some(start), start..r.end.next_multiple_of(4).min(self.blocks))
+                let start = r.start / self.grain * self.grain;
+                let end = if r.is_empty() { start } else { r.end.next_multiple_of(self.grain).min(self.blocks) };
+                (Some(start), start..end)
             }
             Some(r) => (Some(r.start), r),
         };
@@ -232,6 +236,7 @@ impl FastPathBackend {
                 bad_blocks: u.bad_blocks.iter().copied().collect(),
                 block_size: u.block_size,
                 blocks: u.blocks,
+                grain: (rustix::param::page_size() as u64 / u64::from(u.block_size)).max(4),
                 write_protected: u.write_protected,
                 naa: config::naa_designator(u, i as u16),
                 running: AtomicUsize::new(0),
@@ -259,10 +264,11 @@ impl FastPathBackend {
 
     /// Lends command `c` the blocks it may touch ([`footprint`]): a run of its own unit's, all of its
     /// unit, or for an EXTENDED COPY the blocks its segments name on each unit. None for a LUN with no
-    /// unit: the fast path answers it without a medium.
+    /// unit.
     fn lend(&self, c: &Command<'_>) -> Scope<'_> {
         let Some(unit) = self.units.get(usize::from(c.lun)) else {
-            return Scope { units: Vec::new(), alone: Some(c.lun) };
+            // Every unit lent nothing (no wait): the fast path answers LOGICAL UNIT NOT SUPPORTED.
+            return Scope { units: self.units.iter().map(|u| u.lend(Some(0..0))).collect(), alone: None };
         };
         let scope = match footprint(c.cdb, unit.blocks) {
             Footprint::Every => {
@@ -656,7 +662,8 @@ mod tests {
             }
             // A command running on blocks 16..24 of unit 0.
             let held = b.units[0].lend(Some(16..24));
-            // Blocks 24..26 share a byte of provisioning state with none of 16..24; 12..16 neither.
+            // Blocks 24..26 and 12..16 share no page of data and no byte of provisioning state with
+            // 16..24 (a thin unit's windows are widened to 8 blocks of 512 bytes: a page).
             let unmap_list = [&[0, 22, 0, 16][..], &[0; 4], &10u64.to_be_bytes(), &[0, 0, 0, 1], &[0; 4]].concat();
             // Unit 1's blocks 0..4 copied to unit 0 at `to`.
             let copy = |to| {
@@ -696,6 +703,26 @@ mod tests {
                     assert!(finished.recv_timeout(Duration::from_secs(30)).is_ok(), "thin {thin}: then {what} runs");
                 }
             });
+        }
+    }
+
+    /// A command to a LUN with no unit, an EXTENDED COPY too, is answered LOGICAL UNIT NOT SUPPORTED by
+    /// the fast path, and waits for no command on the units.
+    #[test]
+    fn a_lun_with_no_unit_is_not_supported_and_waits_for_nothing() {
+        let unit = UnitConfig { blocks: 64, block_size: 512, ..UnitConfig::default() };
+        let b = FastPathBackend::new(TargetConfig { units: vec![unit], ..TargetConfig::default() }, &Media::Memory)
+            .unwrap();
+        let _held = b.units[0].lend(None);
+        let list = cdb::copy_list(0, 0b11, &[cdb::cscd(&b.units[0].naa, 512)], &[cdb::segment(0, 0, 4, 0, 8)]);
+        for (cdb, data_out) in [(cdb::extended_copy(list.len() as u32), list.clone()), (read16(0, 1).to_vec(), vec![])]
+        {
+            let answer = b.execute(&Command { initiator: "iqn.test", lun: 5, cdb: &cdb, data_out: &data_out }).unwrap();
+            let sense = offload_scsi::sense::decode(&answer.sense).unwrap();
+            assert_eq!(
+                (answer.status, sense.asc),
+                (offload_scsi::CHECK_CONDITION, offload_scsi::Asc::LOGICAL_UNIT_NOT_SUPPORTED)
+            );
         }
     }
 

@@ -56,8 +56,9 @@ struct Asked {
     range: Range<usize>,
 }
 
+/// Whether two ranges share a byte (an empty range shares none).
 fn overlap(a: &Range<usize>, b: &Range<usize>) -> bool {
-    a.start < b.end && b.start < a.end
+    !a.is_empty() && !b.is_empty() && a.start < b.end && b.start < a.end
 }
 
 impl SparseMemory {
@@ -326,6 +327,8 @@ mod tests {
             };
             s.spawn(ask("disjoint", 8192..12288));
             assert_eq!(grants.recv_timeout(Duration::from_secs(30)), Ok("disjoint"), "lent beside the first");
+            s.spawn(ask("empty", 100..100));
+            assert_eq!(grants.recv_timeout(Duration::from_secs(30)), Ok("empty"), "an empty window overlaps nothing");
             s.spawn(ask("wide", 0..1 << 20));
             std::thread::sleep(Duration::from_millis(100));
             // Asked after the wide one and overlapping it: waits for it, though the first window does not
