@@ -38,11 +38,14 @@ pub fn footprint(cdb: &[u8], capacity: u64) -> Footprint {
 /// caller sizes the data-in buffer it lends [`crate::FastPath::execute`] by it (bounded by the limits'
 /// MAXIMUM TRANSFER LENGTH, beyond which a READ is refused before it reads).
 pub fn data_in_bytes(cdb: &[u8], capacity: u64, block_size: u32) -> u64 {
-    let read = command::lookup(cdb)
-        .is_ok_and(|spec| matches!(spec.command, Command::Read6 | Command::Read10 | Command::Read12 | Command::Read16));
-    match footprint(cdb, capacity) {
-        Footprint::Blocks { start, end } if read => (end - start) * u64::from(block_size),
-        _ => 0,
+    let Ok(spec) = command::lookup(cdb) else { return 0 };
+    let read = matches!(spec.command, Command::Read6 | Command::Read10 | Command::Read12 | Command::Read16);
+    if !read || cdb.len() < spec.cdb_len() {
+        return 0;
+    }
+    match of(spec.command, cdb, capacity) {
+        Footprint::Blocks { start, end } => (end - start) * u64::from(block_size),
+        Footprint::Unit | Footprint::Every => 0,
     }
 }
 

@@ -207,8 +207,8 @@ impl<'u, 'a, A: Access> FastPath<'u, 'a, A> {
     /// The units' windows may hold nothing: only their designators and capacities are read. `hulls`
     /// has a range per unit (any beyond are left empty).
     pub fn copy_footprint(&mut self, request: &Request<'_>, hulls: &mut [core::ops::Range<u64>]) {
-        let copy = command::lookup(request.cdb)
-            .is_ok_and(|spec| spec.command == Command::ExtendedCopy && request.cdb.len() >= spec.cdb_len());
+        // Every unit: only EXTENDED COPY's footprint is (and only when its CDB is whole).
+        let copy = footprint(request.cdb, 0) == Footprint::Every;
         let index = usize::from(request.lun);
         if !copy || index >= self.units.len() || !self.access.allows(request.initiator, request.lun) {
             hulls.iter_mut().for_each(|h| *h = 0..0);

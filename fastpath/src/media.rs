@@ -77,6 +77,16 @@ impl<'a> Unit<'a> {
         Unit { provisioning: Some(provisioning), ..Unit::thick(data, block_size, naa) }
     }
 
+    /// A unit of `capacity` blocks lent with none of its blocks held: what [`crate::FastPath::copy_footprint`]
+    /// reads (designator, block size, capacity) before the blocks a copy needs are lent.
+    pub fn unheld(block_size: u32, naa: [u8; 16], capacity: u64, thin: bool) -> Self {
+        Unit {
+            window: Some(Window { first: 0, capacity }),
+            provisioning: thin.then_some(&mut []),
+            ..Unit::thick(&mut [], block_size, naa)
+        }
+    }
+
     /// Bytes of provisioning state a thin unit of `blocks` blocks needs.
     pub const fn provisioning_bytes(blocks: u64) -> usize {
         blocks.div_ceil(4) as usize

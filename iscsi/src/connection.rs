@@ -130,7 +130,7 @@ pub(crate) async fn serve<T: Transport>(shared: &Arc<Shared>, transport: T, id: 
     let result = conn.run().await;
     let _ = conn.flush().await;
     let HostLink { data_out, data_in } = conn.host_link;
-    let beside = shared.counters.snapshot().ran_beside;
+    let beside = shared.ran_beside();
     let link = format!(
         "host link: Data-Out {data_out} bytes, Data-In {data_in} bytes; target: {beside} commands so far ran beside \
          another on their unit"

@@ -154,6 +154,11 @@ impl Shared {
         result
     }
 
+    /// Commands that ran beside another on their unit so far (see [`Backend::ran_beside`]).
+    pub fn ran_beside(&self) -> u64 {
+        read(&self.backend).ran_beside()
+    }
+
     /// The sense format for `lun` (its control mode page's D_SENSE).
     pub fn sense_format(&self, lun: u16) -> SenseFormat {
         read(&self.backend).sense_format(lun)

@@ -215,12 +215,12 @@ impl Rig {
     /// whole unit (UNMAP) or the LUN has none.
     fn run_windowed(&self, initiator: &str, lun: u16, cdb: &[u8], data_out: &[u8]) -> Option<(Out, Snapshot)> {
         let index = usize::from(lun);
-        let (data, _, spec) = self.units.get(index)?;
+        let spec = &self.units.get(index)?.2;
         let capacities: Vec<u64> =
             self.units.iter().map(|(data, _, spec)| (data.len() / spec.block_size as usize) as u64).collect();
         let request = Request { initiator: initiator.as_bytes(), lun, cdb, data_out };
         let mut ranges = vec![0..0; self.units.len()];
-        match footprint(cdb, (data.len() / spec.block_size as usize) as u64) {
+        match footprint(cdb, capacities[index]) {
             Footprint::Blocks { start, end } => ranges[index] = start..end,
             Footprint::Unit => return None,
             Footprint::Every => self.copy_footprint(&request, &capacities, &mut ranges),
@@ -256,16 +256,11 @@ impl Rig {
 
     /// An EXTENDED COPY's footprint, as a caller finds it: over units lent with nothing held.
     fn copy_footprint(&self, request: &Request<'_>, capacities: &[u64], hulls: &mut [core::ops::Range<u64>]) {
-        let mut nothing: Vec<(Vec<u8>, Option<Vec<u8>>)> =
-            self.units.iter().map(|(_, p, _)| (Vec::new(), p.as_ref().map(|_| Vec::new()))).collect();
-        let mut units: Vec<Unit<'_>> = nothing
-            .iter_mut()
-            .zip(&self.units)
+        let mut units: Vec<Unit<'_>> = self
+            .units
+            .iter()
             .zip(capacities)
-            .map(|(((data, states), (_, _, spec)), &capacity)| Unit {
-                window: Some(Window { first: 0, capacity }),
-                ..unit(data, states.as_deref_mut(), spec, self.descriptor_sense)
-            })
+            .map(|((_, states, spec), &capacity)| Unit::unheld(spec.block_size, spec.naa, capacity, states.is_some()))
             .collect();
         let access = RigAccess { allows: self.access, refused: self.refused };
         let mut fp = FastPath::new(&mut units, self.limits.clone(), self.descriptor_sense, access).unwrap();

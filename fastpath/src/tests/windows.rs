@@ -32,6 +32,7 @@ fn footprints_follow_each_commands_range_fields() {
     assert_eq!(crate::data_in_bytes(&read6(4090, 0), capacity, 4096), 6 * 4096);
     assert_eq!(crate::data_in_bytes(&write10(100, 8), capacity, 512), 0);
     assert_eq!(crate::data_in_bytes(&caw(9, 2), capacity, 512), 0);
+    assert_eq!(crate::data_in_bytes(&read16(5, 1)[..10], capacity, 512), 0, "a CDB shorter than its command");
     // Touching no medium: a command the fast path does not implement, a CDB shorter than its command.
     assert_eq!(footprint(&start_stop_unit(false, 0), capacity), blocks(0, 0));
     assert_eq!(footprint(&read16(5, 1)[..10], capacity), blocks(0, 0));

@@ -287,17 +287,8 @@ impl FastPathBackend {
     /// The blocks EXTENDED COPY `c` may touch on each unit (`FastPath::copy_footprint`), found over the
     /// units lent with nothing held: their designators, capacities and the access map are all it reads.
     fn copy_footprint(&self, c: &Command<'_>) -> Vec<Range<u64>> {
-        let mut nothing: Vec<(&mut [u8], Option<&mut [u8]>)> =
-            self.units.iter().map(|u| (&mut [][..], u.provisioning.as_ref().map(|_| &mut [][..]))).collect();
-        let mut units: Vec<Unit<'_>> = nothing
-            .iter_mut()
-            .zip(&self.units)
-            .map(|((data, states), u)| Unit {
-                window: Some(Window { first: 0, capacity: u.blocks }),
-                provisioning: states.as_deref_mut(),
-                ..Unit::thick(data, u.block_size, u.naa)
-            })
-            .collect();
+        let mut units: Vec<Unit<'_>> =
+            self.units.iter().map(|u| Unit::unheld(u.block_size, u.naa, u.blocks, u.provisioning.is_some())).collect();
         let gate = ModelGate { access: &self.access, permitted: Vec::new(), alone: None };
         let mut hulls = vec![0..0; self.units.len()];
         // Units and limits were checked when the back end was built.
