@@ -2,8 +2,10 @@
 # model, job by job and cycle by cycle. Included by the root Makefile.
 #
 #   make cosim        every golden vector, a seeded random regression on two queues with random latency
-#                     and backpressure, a cycle-checked single-queue one, and the deliberate-fault tests;
-#                     the runs' tables and RTL coverage also go to cosim/reports/cosim.md
+#                     and backpressure, a cycle-checked single-queue one, the shared-port model's gate
+#                     (1 to 4 queues at fixed latency, three seeds each: every job's grant and completion
+#                     predicted), and the deliberate-fault tests; the runs' tables and RTL coverage also
+#                     go to cosim/reports/cosim.md
 #   make cosim-long   100 000 random jobs (a few minutes on an idle 2-core machine); cosim/reports/long.md
 #
 # make cosim also measures the RTL line coverage of the vectors and of the random regression
@@ -13,6 +15,11 @@
 COSIM := target/release/cosim
 COSIM_SEED ?= 1
 COSIM_COVERAGE := build/cosim-coverage
+# The shared-port model's gate (cosim/src/contention.rs): every queue count at the model's fixed latency,
+# several seeds, each run's prediction held to the RTL job by job.
+COSIM_GATE_QUEUES := 1 2 3 4
+COSIM_GATE_SEEDS := 1 2 3
+COSIM_GATE_JOBS := 3000
 # cosim's output as Markdown: a blank line wherever table rows start or end, so that the table and the
 # lines around it stay apart.
 COSIM_MARKDOWN := awk '{ t = /^\|/ } NR > 1 && t != p { print "" } { print; fflush(); p = t }'
@@ -29,11 +36,16 @@ cosim: setup
 cosim-runs:
 	@echo '## `cosim run vectors/data`'; echo
 	@set -o pipefail; $(COSIM) --coverage $(COSIM_COVERAGE)/vectors.dat run vectors/data | $(COSIM_MARKDOWN)
-	@echo; echo '## `cosim random --seed $(COSIM_SEED) --jobs 4000 --queues 2 --latency 2-48 --backpressure 20`'; echo
+	@echo; echo '## `cosim random --seed $(COSIM_SEED) --jobs 4000 --queues 2 --latency 2-48 --backpressure 20 --timing-gate`'; echo
 	@set -o pipefail; $(COSIM) --coverage $(COSIM_COVERAGE)/random.dat random --seed $(COSIM_SEED) --jobs 4000 --queues 2 \
-		--latency 2-48 --backpressure 20 | $(COSIM_MARKDOWN)
+		--latency 2-48 --backpressure 20 --timing-gate | $(COSIM_MARKDOWN)
 	@echo; echo '## `cosim random --seed $(COSIM_SEED) --jobs 1500 --queues 1`'; echo
 	@set -o pipefail; $(COSIM) random --seed $(COSIM_SEED) --jobs 1500 --queues 1 | $(COSIM_MARKDOWN)
+	@for q in $(COSIM_GATE_QUEUES); do for seed in $(COSIM_GATE_SEEDS); do \
+		echo; echo "## \`cosim random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues $$q --latency 16:8 --timing-gate\`"; echo; \
+		set -o pipefail; $(COSIM) random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues $$q --latency 16:8 \
+			--timing-gate | $(COSIM_MARKDOWN) || exit 1; \
+	done; done
 	@verilator_coverage --write $(COSIM_COVERAGE)/both.dat $(COSIM_COVERAGE)/vectors.dat $(COSIM_COVERAGE)/random.dat
 	@echo; echo '## RTL lines reached (`verilator_coverage`, annotated copies in $(COSIM_COVERAGE)/)'; echo
 	@echo '| run | lines |'; echo '|---|---|'; \

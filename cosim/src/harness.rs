@@ -13,8 +13,7 @@ use std::path::PathBuf;
 use offload_model::engine::Job;
 use offload_model::media::Memory;
 use offload_model::timing::TimingParams;
-use rand::rngs::SmallRng;
-use rand::{RngExt, SeedableRng};
+use offload_model::timing::port::{HostDraws, HostTiming};
 
 use crate::memory::{MemorySlave, SlaveConfig};
 use crate::rtl::{Inputs, Outputs, QUEUES, Rtl, TraceError, Variant};
@@ -67,8 +66,9 @@ pub enum HarnessError {
 #[derive(Default)]
 struct QueueState {
     pending: VecDeque<Job>,
-    /// The job in the RTL (offered or running) and the cycle it was taken.
-    current: Option<(Job, Option<u64>)>,
+    /// The job in the RTL (offered or running), the cycle it was first offered and the cycle it was
+    /// taken.
+    current: Option<(Job, u64, Option<u64>)>,
     valid_since: Option<u64>,
 }
 
@@ -82,8 +82,7 @@ pub struct Harness {
     queues: Vec<QueueState>,
     offering: Option<u8>,
     next_queue: u8,
-    rng: SmallRng,
-    backpressure_pct: u32,
+    host: HostDraws,
     cycle: u64,
     last_progress: u64,
     completed: u64,
@@ -94,13 +93,12 @@ pub struct Harness {
 impl Harness {
     /// A fresh RTL instance out of reset, over `memory` (the model starts from a copy of it).
     pub fn new(config: HarnessConfig, memory: Memory) -> Result<Self, HarnessError> {
-        let tolerance = config.cycle_tolerance_pct.filter(|_| config.slave.is_model_timing());
+        let tolerance = config.cycle_tolerance_pct.filter(|_| config.slave.is_fixed());
         let mut rtl = Rtl::new(config.variant);
         if let Some(t) = &config.trace {
             rtl.open_trace(&t.path)?;
         }
-        let backpressure_pct = config.slave.backpressure_pct.into();
-        let rng = SmallRng::seed_from_u64(config.slave.seed ^ 0x005e_ed0f_d21e);
+        let host = Self::host_timing(&config.slave).draws();
         let mut h = Harness {
             rtl,
             slave: MemorySlave::new(config.slave),
@@ -110,8 +108,7 @@ impl Harness {
             queues: (0..QUEUES).map(|_| QueueState::default()).collect(),
             offering: None,
             next_queue: 0,
-            rng,
-            backpressure_pct,
+            host,
             cycle: 0,
             last_progress: 0,
             completed: 0,
@@ -125,6 +122,12 @@ impl Harness {
         }
         h.inputs.rst_n = 1;
         Ok(h)
+    }
+
+    /// The host side's timing (the job driver's and completion-ready backpressure): the memory's share,
+    /// from a seed of its own.
+    pub fn host_timing(slave: &SlaveConfig) -> HostTiming {
+        HostTiming { backpressure_pct: slave.backpressure_pct, seed: slave.seed ^ 0x005e_ed0f_d21e }
     }
 
     /// How often each branch and block of the RTL ran so far (feature `coverage`; empty without it):
@@ -202,13 +205,7 @@ impl Harness {
     /// One clock cycle.
     pub fn step(&mut self) -> Result<(), Mismatch> {
         self.offer();
-        if self.backpressure_pct > 0 {
-            let all = (1u8 << QUEUES) - 1;
-            let drop: u8 = (0..QUEUES)
-                .filter(|_| self.rng.random_range(0..100) < self.backpressure_pct)
-                .fold(0, |m, q| m | 1 << q);
-            self.inputs.comp_ready = all & !drop;
-        }
+        self.inputs.comp_ready = self.host.ready(QUEUES.into()) as u8;
         self.slave.drive(&mut self.inputs);
         let mut out = self.rtl.eval(&self.inputs);
         let wready = self.slave.wready_with(out.awvalid != 0);
@@ -248,7 +245,7 @@ impl Harness {
             return;
         }
         self.inputs.job_valid = 0;
-        if self.backpressure_pct > 0 && self.rng.random_range(0..100) < self.backpressure_pct {
+        if self.host.held() {
             return;
         }
         for k in 0..QUEUES {
@@ -266,7 +263,7 @@ impl Harness {
             i.job_blocks = job.blocks;
             i.job_src = job.src;
             i.job_dst = job.dst;
-            state.current = Some((job, None));
+            state.current = Some((job, self.cycle, None));
             self.offering = Some(q);
             self.next_queue = (q + 1) % QUEUES;
             return;
@@ -287,7 +284,7 @@ impl Harness {
         if let Some(q) = self.offering
             && out.job_ready & (1 << q) != 0
         {
-            if let Some((_, taken)) = &mut self.queues[usize::from(q)].current {
+            if let Some((_, _, taken)) = &mut self.queues[usize::from(q)].current {
                 *taken = Some(cycle);
             }
             self.offering = None;
@@ -301,7 +298,7 @@ impl Harness {
         }
         let q = out.comp_valid.trailing_zeros() as u8;
         let state = &mut self.queues[usize::from(q)];
-        let Some((job, Some(taken_at))) = state.current.clone() else {
+        let Some((job, offered_at, Some(taken_at))) = state.current.clone() else {
             return Err(Mismatch::new(
                 cycle,
                 "comp_valid",
@@ -327,6 +324,7 @@ impl Harness {
             commit: out.comp_commit,
             fault_address: out.comp_fault_address,
             cycles: out.comp_cycles,
+            offered_at,
             taken_at,
             valid_at,
             accepted_at: cycle,

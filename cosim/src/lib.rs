@@ -12,8 +12,10 @@
 //!   at the end.
 //! - [`harness`]: the cycle loop joining them, with the job driver.
 //! - [`vectors`] and [`stimulus`]: the golden vectors, and seeded random multi-queue jobs.
+//! - [`contention`]: the whole run predicted by the model's shared port, job by job against the RTL.
 //! - [`report`]: the closing table.
 
+pub mod contention;
 pub mod harness;
 pub mod memory;
 pub mod report;

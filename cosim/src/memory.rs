@@ -26,8 +26,8 @@ use std::collections::VecDeque;
 
 use offload_model::address::{Region, decode};
 use offload_model::media::{Memory, WriteHint};
-use rand::rngs::SmallRng;
-use rand::{RngExt, SeedableRng};
+use offload_model::timing::port::Draws;
+pub use offload_model::timing::port::{Latency, MemoryTiming};
 
 use crate::rtl::{DATA_BYTES, Inputs, Outputs};
 
@@ -41,57 +41,11 @@ const SLVERR: u8 = 2;
 const DECERR: u8 = 3;
 
 /// A latency in cycles: one value, or drawn per burst from `lo..=hi`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Latency {
-    Fixed(u32),
-    Uniform(u32, u32),
-}
+/// The slave's timing is the model's memory timing ([`MemoryTiming`]), its draws the model's too: the
+/// shared-port model ([`offload_model::timing::port`]) given the same configuration draws the same
+/// latencies and stalls in the same order.
+pub type SlaveConfig = MemoryTiming;
 
-impl Latency {
-    fn draw(self, rng: &mut SmallRng) -> u64 {
-        match self {
-            Latency::Fixed(c) => c.into(),
-            Latency::Uniform(lo, hi) => rng.random_range(lo..=hi).into(),
-        }
-    }
-
-    /// The fixed value, if this is one.
-    pub fn fixed(self) -> Option<u32> {
-        match self {
-            Latency::Fixed(c) => Some(c),
-            Latency::Uniform(..) => None,
-        }
-    }
-}
-
-/// How the slave answers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SlaveConfig {
-    pub read_latency: Latency,
-    pub write_latency: Latency,
-    /// Percentage of cycles in which each ready drops and each new response is held back.
-    pub backpressure_pct: u8,
-    pub seed: u64,
-}
-
-impl SlaveConfig {
-    /// The model's memory: fixed latencies, no backpressure.
-    pub fn fixed(read_latency: u32, write_latency: u32) -> Self {
-        SlaveConfig {
-            read_latency: Latency::Fixed(read_latency),
-            write_latency: Latency::Fixed(write_latency),
-            backpressure_pct: 0,
-            seed: 0,
-        }
-    }
-
-    /// True when the slave behaves exactly as the model's timing equations assume.
-    pub fn is_model_timing(&self) -> bool {
-        self.read_latency.fixed().is_some() && self.write_latency.fixed().is_some() && self.backpressure_pct == 0
-    }
-}
-
-/// An AXI rule the master broke.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("AXI protocol: {0}")]
 pub struct ProtocolError(pub String);
@@ -117,7 +71,7 @@ struct WriteData {
 /// The AXI4 slave: queues of accepted addresses and data, and its registered outputs.
 pub struct MemorySlave {
     config: SlaveConfig,
-    rng: SmallRng,
+    draws: Draws,
     cycle: u64,
     reads: VecDeque<ReadBurst>,
     r_beat: usize,
@@ -143,10 +97,10 @@ pub struct MemorySlave {
 
 impl MemorySlave {
     pub fn new(config: SlaveConfig) -> Self {
-        let rng = SmallRng::seed_from_u64(config.seed);
+        let draws = config.draws();
         MemorySlave {
             config,
-            rng,
+            draws,
             cycle: 0,
             reads: VecDeque::new(),
             r_beat: 0,
@@ -208,7 +162,7 @@ impl MemorySlave {
         self.check_stable(out, inp)?;
         if out.arvalid != 0 && inp.arready != 0 {
             check_shape(out.araddr, out.arlen, out.arsize, out.arburst, "AR")?;
-            let due = now + self.config.read_latency.draw(&mut self.rng);
+            let due = now + self.draws.read_latency();
             self.reads.push_back(ReadBurst { addr: out.araddr, due, beats: None });
         }
         if inp.rvalid != 0 && out.rready != 0 {
@@ -238,7 +192,7 @@ impl MemorySlave {
         while !self.addresses.is_empty() && !self.data.is_empty() {
             let (a, d) = (self.addresses.pop_front().expect("address"), self.data.pop_front().expect("data"));
             let resp = write_burst(memory, &a, &d)?;
-            let due = a.accepted.max(d.last_at) + self.config.write_latency.draw(&mut self.rng);
+            let due = a.accepted.max(d.last_at) + self.draws.write_latency();
             self.responses.push_back((due, resp));
         }
         if inp.bvalid != 0 && out.bready != 0 {
@@ -247,16 +201,14 @@ impl MemorySlave {
         }
 
         // Outputs for the cycle that starts now.
-        let p = u32::from(self.config.backpressure_pct);
-        let open = |rng: &mut SmallRng| p == 0 || rng.random_range(0..100) >= p;
-        self.arready = open(&mut self.rng);
-        self.awready = open(&mut self.rng);
-        self.w_ok = open(&mut self.rng);
+        self.arready = self.draws.open();
+        self.awready = self.draws.open();
+        self.w_ok = self.draws.open();
         self.aw_pending = !self.addresses.is_empty();
         if self.r.is_none()
             && let Some(head) = self.reads.front_mut()
             && head.due <= self.cycle
-            && open(&mut self.rng)
+            && self.draws.open()
         {
             let beats = head.beats.get_or_insert_with(|| read_burst(memory, head.addr));
             let (data, resp) = beats[self.r_beat];
@@ -265,7 +217,7 @@ impl MemorySlave {
         if self.b.is_none()
             && let Some(&(due, resp)) = self.responses.front()
             && due <= self.cycle
-            && open(&mut self.rng)
+            && self.draws.open()
         {
             self.b = Some(resp);
         }

@@ -1,9 +1,10 @@
 //! The closing table: jobs, mismatches, cycle error (min / median / max), simulated cycles per second;
-//! and, in a build with the `coverage` feature, how much of the RTL the run reached.
+//! the shared-port model's table for a random run ([`Contention`]); and, in a build with the `coverage` feature, how much of the RTL the run reached.
 
 use std::fmt;
 use std::time::Duration;
 
+use crate::contention::Contention;
 use crate::scoreboard::CycleSample;
 
 /// Totals of one run.
@@ -16,6 +17,8 @@ pub struct Summary {
     pub samples: Vec<CycleSample>,
     /// The RTL's coverage over the run (empty without the `coverage` feature).
     pub coverage: RtlCoverage,
+    /// The run predicted by the shared-port model (random runs).
+    pub contention: Option<Contention>,
 }
 
 /// How often each RTL coverage point ran, summed over any number of runs ([`crate::Harness::rtl_coverage`]
@@ -82,6 +85,9 @@ impl fmt::Display for Summary {
             None => "- | - | - | -".to_owned(),
         };
         write!(f, "| {} | {} | {errors} | {} | {:.0} |", self.jobs, self.mismatches, self.cycles, rate)?;
+        if let Some(c) = &self.contention {
+            write!(f, "\n\n{c}")?;
+        }
         if !self.coverage.counts().is_empty() {
             write!(f, "\nRTL coverage: {}", self.coverage)?;
         }

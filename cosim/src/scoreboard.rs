@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use offload_model::engine::execute::execute;
+use offload_model::engine::execute::{Outcome, execute};
 use offload_model::engine::range_lock::RangeLockUnit;
 use offload_model::engine::{CompletionStatus, Job, JobOp};
 use offload_model::media::Memory;
@@ -38,7 +38,8 @@ pub struct Observed {
     pub fault_address: u64,
     /// The RTL's own count: grant to completion valid.
     pub cycles: u64,
-    /// Cycle the job was taken from the job port.
+    /// Cycle the job was first offered on the job port, and the cycle it was taken.
+    pub offered_at: u64,
     pub taken_at: u64,
     /// First cycle the completion was valid.
     pub valid_at: u64,
@@ -171,6 +172,9 @@ pub struct Scoreboard {
     slots: BTreeSet<u16>,
     /// Every checked job's cycles, in commit order.
     pub samples: Vec<CycleSample>,
+    /// Every checked job as the RTL ran it, with the model's outcome, in commit order: the workload
+    /// the shared-port model replays ([`crate::contention`]).
+    pub timeline: Vec<(Observed, Outcome)>,
     /// Jobs checked.
     pub checked: u64,
     /// The last job checked.
@@ -193,6 +197,7 @@ impl Scoreboard {
             buffer_writes: Vec::new(),
             slots: BTreeSet::new(),
             samples: Vec::new(),
+            timeline: Vec::new(),
             checked: 0,
             last: None,
         }
@@ -324,6 +329,7 @@ impl Scoreboard {
             block_shift: o.job.block_shift,
         };
         self.samples.push(sample);
+        self.timeline.push((o.clone(), outcome));
         if let Some(tol) = self.tolerance_pct
             && sample.error_pct().abs() > tol
         {

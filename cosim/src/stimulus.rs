@@ -190,6 +190,7 @@ impl RandomRun {
             elapsed: start.elapsed(),
             samples: h.scoreboard().samples.clone(),
             coverage: h.rtl_coverage().into(),
+            contention: None,
         };
         let mut result = Ok(());
         while submitted < self.jobs || !h.is_idle() {
@@ -213,6 +214,17 @@ impl RandomRun {
         }
         let result = result.and_then(|()| h.finish());
         progress(h.completed());
-        (summary(&h, result.is_err().into()), result)
+        let mut s = summary(&h, result.is_err().into());
+        if result.is_ok() {
+            // The model's prediction of the whole run (a model that hangs is a mismatch too).
+            match crate::contention::predict(&h.scoreboard().timeline, &self.slave, s.elapsed) {
+                Ok(c) => s.contention = Some(c),
+                Err(e) => {
+                    let m = crate::scoreboard::Mismatch::new(h.cycle(), "shared-port model", "a prediction", e);
+                    return (s, Err(m));
+                }
+            }
+        }
+        (s, result)
     }
 }

@@ -44,15 +44,7 @@ const WINDOW_512: u64 = 192;
 const WINDOW_4096: u64 = 48;
 
 /// Indexed by an input byte modulo their count: in code order, so a seed's byte is the op's code.
-const OPS: [JobOp; 7] = [
-    JobOp::Copy,
-    JobOp::Zero,
-    JobOp::Pattern,
-    JobOp::Deallocate,
-    JobOp::Anchor,
-    JobOp::CompareAndWrite,
-    JobOp::Compare,
-];
+const OPS: [JobOp; 7] = JobOp::ALL;
 
 /// One decoded job: its queue, the job, and how its compare data differs from the destination.
 struct Planned {

@@ -29,6 +29,19 @@ pub enum JobOp {
     Compare = 6,
 }
 
+impl JobOp {
+    /// Every op, in code order.
+    pub const ALL: [JobOp; 7] = [
+        JobOp::Copy,
+        JobOp::Zero,
+        JobOp::Pattern,
+        JobOp::Deallocate,
+        JobOp::Anchor,
+        JobOp::CompareAndWrite,
+        JobOp::Compare,
+    ];
+}
+
 /// One unit of engine work.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Job {

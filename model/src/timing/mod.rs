@@ -48,8 +48,12 @@
 //! (A compare-and-write failing in its write pass keeps the success equation with `n` cut to the
 //! blocks through the failing one.)
 //!
-//! Multi-queue runs share the port; the prediction is per job as if it ran alone, and the co-simulation
-//! reports how far contention moves the real figures.
+//! These are the cycles of a job running alone. When queues share the block, engines share the one
+//! memory port and jobs wait for their locks: [`port`] simulates that, the block's control state
+//! cycle by cycle, and predicts when each job is granted and completes. Alone, a job takes there what
+//! these equations say.
+
+pub mod port;
 
 pub use offload_vectors::timing::TimingParams;
 

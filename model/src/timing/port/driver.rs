@@ -1,0 +1,118 @@
+//! The host side of the block's ports: which job is offered when, and when completions are taken.
+//!
+//! A queue has one job in the block at a time: its next job is offered the cycle after the previous
+//! completion was accepted. The job bus is shared, so one job is offered at a time, the free queues
+//! taken round robin from the one after the last offered. With backpressure `p` %, a cycle with no
+//! job on offer stays empty with probability `p` %, and each queue's completion-ready is low with
+//! probability `p` % a cycle. This is the co-simulation harness's policy; the draws come in that
+//! order (the offer, then each queue's ready) from a generator seeded as [`HostTiming::seed`] says.
+
+use std::collections::VecDeque;
+
+use rand::rngs::SmallRng;
+use rand::{RngExt, SeedableRng};
+
+/// The host's backpressure and the seed of its draws.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostTiming {
+    pub backpressure_pct: u8,
+    pub seed: u64,
+}
+
+/// The host's random draws.
+#[derive(Clone, Debug)]
+pub struct HostDraws {
+    rng: SmallRng,
+    backpressure_pct: u8,
+}
+
+impl HostTiming {
+    pub fn draws(&self) -> HostDraws {
+        HostDraws { rng: SmallRng::seed_from_u64(self.seed), backpressure_pct: self.backpressure_pct }
+    }
+}
+
+impl HostDraws {
+    /// Held back this cycle (no new offer; this queue's completion not taken).
+    pub fn held(&mut self) -> bool {
+        self.backpressure_pct > 0 && self.rng.random_range(0..100) < u32::from(self.backpressure_pct)
+    }
+
+    /// Which of `queues` queues take a completion this cycle (bit `q`).
+    pub fn ready(&mut self, queues: usize) -> u64 {
+        let all = if queues >= 64 { u64::MAX } else { (1 << queues) - 1 };
+        if self.backpressure_pct == 0 {
+            return all;
+        }
+        (0..queues).filter(|_| self.held()).fold(all, |m, q| m & !(1 << q))
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Queue {
+    pending: VecDeque<usize>,
+    /// The job in the block (offered or running).
+    current: Option<usize>,
+}
+
+/// The driver's state.
+#[derive(Clone, Debug)]
+pub(super) struct Driver {
+    draws: HostDraws,
+    queues: Vec<Queue>,
+    offering: Option<(usize, usize)>,
+    next_queue: usize,
+}
+
+impl Driver {
+    /// `jobs[q]`: queue `q`'s jobs in order (indices into the run's jobs).
+    pub fn new(host: &HostTiming, jobs: Vec<Vec<usize>>) -> Self {
+        let queues = jobs.into_iter().map(|j| Queue { pending: j.into(), current: None }).collect();
+        Driver { draws: host.draws(), queues, offering: None, next_queue: 0 }
+    }
+
+    /// The job on offer this cycle: (queue, job, first cycle of its offer). A new offer is the next
+    /// job of the first free queue.
+    pub fn offer(&mut self) -> Option<(usize, usize, bool)> {
+        if let Some((q, j)) = self.offering {
+            return Some((q, j, false));
+        }
+        if self.draws.held() {
+            return None;
+        }
+        let n = self.queues.len();
+        for k in 0..n {
+            let q = (self.next_queue + k) % n;
+            let queue = &mut self.queues[q];
+            if queue.current.is_some() {
+                continue;
+            }
+            let Some(job) = queue.pending.pop_front() else { continue };
+            queue.current = Some(job);
+            self.offering = Some((q, job));
+            self.next_queue = (q + 1) % n;
+            return Some((q, job, true));
+        }
+        None
+    }
+
+    /// Which queues take a completion this cycle.
+    pub fn ready(&mut self) -> u64 {
+        self.draws.ready(self.queues.len())
+    }
+
+    /// The job on offer was taken.
+    pub fn taken(&mut self) {
+        self.offering = None;
+    }
+
+    /// Queue `q`'s completion was accepted: the queue is free from the next cycle.
+    pub fn accepted(&mut self, q: usize) {
+        self.queues[q].current = None;
+    }
+
+    /// Every job offered and completed.
+    pub fn finished(&self) -> bool {
+        self.queues.iter().all(|q| q.pending.is_empty() && q.current.is_none())
+    }
+}
