@@ -19,15 +19,25 @@ const PARAMETERS: &[(&str, u32)] = &[("DataWidth", 64), ("NumQueues", 4)];
 /// The deliberate faults: `OFFLOAD_FAULT_<NAME>` is defined for the build named `<name>`.
 const FAULTS: &[&str] = &["burst_short", "lock_shared", "miscompare_offset"];
 
+/// Builds with other parameters (feature `parameter-variants`): two lock entries, so that with four
+/// queues the lock table fills (with four entries and three engines it never does).
+const PARAMETER_VARIANTS: &[(&str, &[(&str, u32)])] = &[("lock_entries_2", &[("LockEntries", 2)])];
+
 fn main() {
     let manifest = PathBuf::from(env("CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(env("OUT_DIR"));
     let rtl = manifest.join("../rtl").canonicalize().expect("the rtl/ directory beside cosim/");
     let root = verilator_root();
 
-    let mut variants = vec![("reference".to_owned(), None)];
+    let none: &[(&str, u32)] = &[];
+    let mut variants = vec![("reference".to_owned(), None, none)];
     if std::env::var_os("CARGO_FEATURE_FAULT_MODELS").is_some() {
-        variants.extend(FAULTS.iter().map(|f| ((*f).to_owned(), Some(format!("OFFLOAD_FAULT_{}", f.to_uppercase())))));
+        variants.extend(
+            FAULTS.iter().map(|f| ((*f).to_owned(), Some(format!("OFFLOAD_FAULT_{}", f.to_uppercase())), none)),
+        );
+    }
+    if std::env::var_os("CARGO_FEATURE_PARAMETER_VARIANTS").is_some() {
+        variants.extend(PARAMETER_VARIANTS.iter().map(|(name, params)| ((*name).to_owned(), None, *params)));
     }
 
     let coverage = std::env::var_os("CARGO_FEATURE_COVERAGE").is_some();
@@ -36,10 +46,10 @@ fn main() {
     let mut build = cxx(&root);
     build.include(manifest.join("csrc")).flag_if_supported("-faligned-new").flag_if_supported("-fno-strict-aliasing");
     let mut defines = BTreeSet::new();
-    for (name, define) in &variants {
+    for (name, define, params) in &variants {
         let prefix = format!("Vcosim_{name}");
         let dir = out.join(&prefix);
-        verilate(&rtl, &sources, &dir, &prefix, define.as_deref(), coverage);
+        verilate(&rtl, &sources, &dir, &prefix, define.as_deref(), params, coverage);
         let (classes, vm_defines) = read_classes(&dir.join(format!("{prefix}_classes.mk")));
         defines.extend(vm_defines);
         let unit = dir.join(format!("{prefix}__cosim.cpp"));
@@ -122,7 +132,15 @@ fn rtl_sources(rtl: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: Option<&str>, coverage: bool) {
+fn verilate(
+    rtl: &Path,
+    sources: &[PathBuf],
+    dir: &Path,
+    prefix: &str,
+    define: Option<&str>,
+    params: &[(&str, u32)],
+    coverage: bool,
+) {
     let _ = fs::remove_dir_all(dir);
     let mut cmd = Command::new("verilator");
     cmd.args(["--cc", "-O3", "--trace", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "offload_top"])
@@ -131,7 +149,7 @@ fn verilate(rtl: &Path, sources: &[PathBuf], dir: &Path, prefix: &str, define: O
         .arg("-Mdir")
         .arg(dir)
         .arg(format!("-I{}", rtl.display()));
-    for (name, value) in PARAMETERS {
+    for (name, value) in PARAMETERS.iter().chain(params) {
         cmd.arg(format!("-G{name}={value}"));
     }
     if let Some(d) = define {

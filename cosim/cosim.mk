@@ -3,8 +3,8 @@
 #
 #   make cosim        every golden vector, a seeded random regression on two queues with random latency
 #                     and backpressure, a cycle-checked single-queue one, the shared-port model's gate
-#                     (1 to 4 queues at fixed latency, three seeds each: every job's grant and completion
-#                     predicted), and the deliberate-fault tests; the runs' tables and RTL coverage also
+#                     (1 to 4 queues at fixed latency, three seeds each, and 4 queues on the RTL built with
+#                     two lock entries: every job's grant and completion predicted), and the deliberate-fault tests; the runs' tables and RTL coverage also
 #                     go to cosim/reports/cosim.md
 #   make cosim-long   100 000 random jobs (a few minutes on an idle 2-core machine); cosim/reports/long.md
 #
@@ -27,10 +27,10 @@ COSIM_MARKDOWN := awk '{ t = /^\|/ } NR > 1 && t != p { print "" } { print; fflu
 .PHONY: cosim cosim-runs cosim-long cosim-long-run
 
 cosim: setup
-	$(CARGO) build --release --locked -p offload-cosim --features fault-models,coverage
+	$(CARGO) build --release --locked -p offload-cosim --features fault-models,coverage,parameter-variants
 	@mkdir -p $(COSIM_COVERAGE)
 	@tools/report.sh cosim/reports/cosim.md "make cosim" -- $(MAKE) --no-print-directory -s cosim-runs
-	$(CARGO) test --release --locked -p offload-cosim --features fault-models,coverage
+	$(CARGO) test --release --locked -p offload-cosim --features fault-models,coverage,parameter-variants
 
 # make cosim's runs (tools/report.sh keeps what they print in cosim/reports/cosim.md).
 cosim-runs:
@@ -46,6 +46,11 @@ cosim-runs:
 		set -o pipefail; $(COSIM) random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues $$q --latency 16:8 \
 			--timing-gate | $(COSIM_MARKDOWN) || exit 1; \
 	done; done
+	@for seed in $(COSIM_GATE_SEEDS); do \
+		echo; echo "## \`cosim random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues 4 --lock-entries 2 --latency 16:8 --timing-gate\`"; \
+		echo; set -o pipefail; $(COSIM) random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues 4 --lock-entries 2 \
+			--latency 16:8 --timing-gate | $(COSIM_MARKDOWN) || exit 1; \
+	done
 	@verilator_coverage --write $(COSIM_COVERAGE)/both.dat $(COSIM_COVERAGE)/vectors.dat $(COSIM_COVERAGE)/random.dat
 	@echo; echo '## RTL lines reached (`verilator_coverage`, annotated copies in $(COSIM_COVERAGE)/)'; echo
 	@echo '| run | lines |'; echo '|---|---|'; \

@@ -25,7 +25,7 @@ use offload_model::timing::port::{PortError, PortJob, SharedPort};
 
 use crate::harness::Harness;
 use crate::memory::SlaveConfig;
-use crate::rtl::QUEUES;
+use crate::rtl::{QUEUES, Variant};
 use crate::scoreboard::Observed;
 
 /// What the done-when gate of a run at fixed latency asks: share of jobs within ±2 % on completion
@@ -39,6 +39,7 @@ pub const THROUGHPUT_RANDOM_PCT: f64 = 5.0;
 #[derive(Clone, Debug, Default)]
 pub struct Contention {
     pub queues: usize,
+    pub lock_entries: u32,
     /// The memory had fixed latency and no backpressure.
     pub fixed: bool,
     /// Per job, in commit order: RTL grant − model grant, in cycles.
@@ -62,15 +63,17 @@ fn other_seed(seed: u64) -> u64 {
     seed ^ 0x9e37_79b9_7f4a_7c15
 }
 
-/// The model's block: the RTL build's parameters (`cosim/build.rs`: four queues, the model's
-/// defaults otherwise).
-pub fn block_params() -> TimingParams {
-    TimingParams { queues: QUEUES.into(), ..TimingParams::default() }
+/// The model's block: the parameters the RTL build `variant` has (`cosim/build.rs`: four queues,
+/// its lock entries, the model's defaults otherwise).
+pub fn block_params(variant: Variant) -> TimingParams {
+    TimingParams { queues: QUEUES.into(), lock_entries: variant.lock_entries(), ..TimingParams::default() }
 }
 
-/// Predicts the run `timeline` (the scoreboard's) on a memory timed as `slave`.
+/// Predicts the run `timeline` (the scoreboard's) of RTL build `variant` on a memory timed as `slave`
+/// (`simulate`: what the RTL's run took).
 pub fn predict(
     timeline: &[(Observed, Outcome)],
+    variant: Variant,
     slave: &SlaveConfig,
     simulate: Duration,
 ) -> Result<Contention, PortError> {
@@ -88,7 +91,7 @@ pub fn predict(
         .map(|q| q.iter().map(|(o, outcome)| PortJob { job: o.job.clone(), outcome: outcome.clone() }).collect())
         .collect();
     let start = Instant::now();
-    let port = SharedPort::new(block_params(), slave.clone(), Harness::host_timing(slave))?;
+    let port = SharedPort::new(block_params(variant), slave.clone(), Harness::host_timing(slave))?;
     let run = port.run(&workload)?;
     let predict = start.elapsed();
     let independent_cycles = if slave.is_fixed() {
@@ -97,11 +100,12 @@ pub fn predict(
         let other = SlaveConfig { seed: other_seed(slave.seed), ..slave.clone() };
         let mut host = Harness::host_timing(slave);
         host.seed = other_seed(host.seed);
-        Some(SharedPort::new(block_params(), other, host)?.run(&workload)?.cycles)
+        Some(SharedPort::new(block_params(variant), other, host)?.run(&workload)?.cycles)
     };
     let mut c = Contention {
         independent_cycles,
         queues,
+        lock_entries: variant.lock_entries(),
         fixed: slave.is_fixed(),
         rtl_cycles: timeline.iter().map(|(o, _)| o.accepted_at + 1).max().unwrap_or(0),
         model_cycles: run.cycles,
@@ -200,10 +204,11 @@ impl fmt::Display for Contention {
         writeln!(f, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
         write!(
             f,
-            "| {} queue{}, {} | {} | {exact:.1} % | {:+} | {:+} | {:+} | {:.1} % | {:.2} % | {:.2} % | {:.2} % | {:+.3} % | \
+            "| {} queue{}, {} lock entries, {} | {} | {exact:.1} % | {:+} | {:+} | {:+} | {:.1} % | {:.2} % | {:.2} % | {:.2} % | {:+.3} % | \
              {:.3} s | {:.0}× |",
             self.queues,
             if self.queues == 1 { "" } else { "s" },
+            self.lock_entries,
             if self.fixed { "fixed latency" } else { "random latency" },
             self.errors.len(),
             q(0.0),

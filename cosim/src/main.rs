@@ -68,6 +68,9 @@ enum Cmd {
         /// latency throughput within ±5 %.
         #[arg(long)]
         timing_gate: bool,
+        /// The RTL build's lock entries: 4 (the reference build), or 2 (feature `parameter-variants`).
+        #[arg(long, default_value_t = 4)]
+        lock_entries: u32,
     },
 }
 
@@ -109,18 +112,14 @@ fn main() -> ExitCode {
     }
     let (summary, failed) = match cli.command {
         Cmd::Run { vectors: paths } => run_vectors(&paths, &cli.wave, cli.tolerance),
-        Cmd::Random { seed, jobs, queues, latency, backpressure, timing_gate } => {
+        Cmd::Random { seed, jobs, queues, latency, backpressure, timing_gate, lock_entries } => {
+            let Some(variant) = Variant::with_lock_entries(lock_entries) else {
+                eprintln!("--lock-entries {lock_entries}: this cosim has no such RTL build");
+                return ExitCode::from(2);
+            };
             let slave =
                 SlaveConfig { read_latency: latency.0, write_latency: latency.1, backpressure_pct: backpressure, seed };
-            let run = RandomRun {
-                seed,
-                jobs,
-                queues,
-                slave,
-                variant: Variant::Reference,
-                tolerance: cli.tolerance,
-                trace: None,
-            };
+            let run = RandomRun { seed, jobs, queues, slave, variant, tolerance: cli.tolerance, trace: None };
             let (summary, failed) = run_random(run, &cli.wave);
             let gate = summary.contention.as_ref().filter(|_| timing_gate && !failed).map(|c| c.gate());
             if let Some(Err(e)) = &gate {

@@ -72,6 +72,8 @@ pub struct Outputs {
 pub const DATA_BYTES: u32 = 8;
 /// Queues of the built RTL.
 pub const QUEUES: u8 = 4;
+/// Lock entries of the reference build (the model's default).
+pub const LOCK_ENTRIES: u32 = 4;
 
 /// Which build of the RTL to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -81,6 +83,9 @@ pub enum Variant {
     /// The RTL with a deliberate fault (feature `fault-models`).
     #[cfg(feature = "fault-models")]
     Fault(Fault),
+    /// The RTL built with two lock entries (feature `parameter-variants`).
+    #[cfg(feature = "parameter-variants")]
+    LockEntries2,
 }
 
 /// The deliberate faults, each an `OFFLOAD_FAULT_<NAME>` define in `rtl/`.
@@ -197,6 +202,21 @@ shim!(
     cosim_miscompare_offset_coverage_write
 );
 
+#[cfg(feature = "parameter-variants")]
+shim!(
+    LOCK_ENTRIES_2,
+    cosim_lock_entries_2_new,
+    cosim_lock_entries_2_free,
+    cosim_lock_entries_2_eval,
+    cosim_lock_entries_2_posedge,
+    cosim_lock_entries_2_trace_open,
+    cosim_lock_entries_2_trace_dump,
+    cosim_lock_entries_2_trace_close,
+    cosim_lock_entries_2_coverage_points,
+    cosim_lock_entries_2_coverage_read,
+    cosim_lock_entries_2_coverage_write
+);
+
 impl Variant {
     fn shim(self) -> &'static Shim {
         match self {
@@ -207,6 +227,27 @@ impl Variant {
             Variant::Fault(Fault::LockShared) => &LOCK_SHARED,
             #[cfg(feature = "fault-models")]
             Variant::Fault(Fault::MiscompareOffset) => &MISCOMPARE_OFFSET,
+            #[cfg(feature = "parameter-variants")]
+            Variant::LockEntries2 => &LOCK_ENTRIES_2,
+        }
+    }
+
+    /// The build without a fault that has `lock_entries` lock entries, if one was built.
+    pub fn with_lock_entries(lock_entries: u32) -> Option<Variant> {
+        match lock_entries {
+            LOCK_ENTRIES => Some(Variant::Reference),
+            #[cfg(feature = "parameter-variants")]
+            2 => Some(Variant::LockEntries2),
+            _ => None,
+        }
+    }
+
+    /// The build's `LockEntries`.
+    pub fn lock_entries(self) -> u32 {
+        match self {
+            #[cfg(feature = "parameter-variants")]
+            Variant::LockEntries2 => 2,
+            _ => LOCK_ENTRIES,
         }
     }
 }

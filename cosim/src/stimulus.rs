@@ -169,6 +169,7 @@ impl RandomRun {
             read_latency: self.slave.read_latency.fixed().unwrap_or(16),
             write_latency: self.slave.write_latency.fixed().unwrap_or(8),
             queues: self.queues.into(),
+            lock_entries: self.variant.lock_entries(),
             ..Default::default()
         };
         // Contention moves the cycles of multi-queue runs: checked only with one queue.
@@ -217,7 +218,7 @@ impl RandomRun {
         let mut s = summary(&h, result.is_err().into());
         if result.is_ok() {
             // The model's prediction of the whole run (a model that hangs is a mismatch too).
-            match crate::contention::predict(&h.scoreboard().timeline, &self.slave, s.elapsed) {
+            match crate::contention::predict(&h.scoreboard().timeline, self.variant, &self.slave, s.elapsed) {
                 Ok(c) => s.contention = Some(c),
                 Err(e) => {
                     let m = crate::scoreboard::Mismatch::new(h.cycle(), "shared-port model", "a prediction", e);

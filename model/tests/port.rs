@@ -6,7 +6,7 @@
 
 use offload_model::engine::execute::Outcome;
 use offload_model::engine::{CompletionStatus, Job, JobOp};
-use offload_model::timing::port::{HostTiming, MemoryTiming, PortJob, SharedPort};
+use offload_model::timing::port::{HostTiming, MemoryTiming, PortJob, PortRun, SharedPort};
 use offload_model::timing::{CycleModel, TimingParams};
 
 /// A job that ends well: all its blocks done (a compare-and-write matched, or missed).
@@ -77,4 +77,69 @@ fn a_job_alone_takes_what_the_equations_say() {
     }
     assert!(checked > 500, "the grid ran ({checked} jobs)");
     assert!(differ.is_empty(), "{} of {checked} differ:\n{}", differ.len(), differ.join("\n"));
+}
+
+/// A seeded workload of every op, small jobs and long ones, overlapping ranges, some failing.
+fn workload(seed: u64, queues: usize, jobs: usize) -> Vec<Vec<PortJob>> {
+    use rand::rngs::SmallRng;
+    use rand::{RngExt, SeedableRng};
+    let mut rng = SmallRng::seed_from_u64(seed);
+    (0..queues)
+        .map(|_| {
+            (0..jobs)
+                .map(|_| {
+                    let op = JobOp::ALL[rng.random_range(0..JobOp::ALL.len())];
+                    let shift = if rng.random_range(0..3) == 0 { 12 } else { 9 };
+                    let blocks = match rng.random_range(0..10) {
+                        0 => 0,
+                        1..=6 => rng.random_range(1..16),
+                        _ => rng.random_range(16..200),
+                    };
+                    let at = |rng: &mut SmallRng| rng.random_range(0..64u64) << shift;
+                    let job = Job {
+                        tag: 0,
+                        op,
+                        src: (1 << 30) + at(&mut rng),
+                        dst: at(&mut rng),
+                        blocks,
+                        block_shift: shift,
+                    };
+                    let mut outcome = ended_well(&job, op == JobOp::CompareAndWrite && rng.random_range(0..3) > 0);
+                    if blocks > 0 && rng.random_range(0..8) == 0 {
+                        let touched = rng.random_range(1..=blocks);
+                        let write = !matches!(op, JobOp::Compare) && rng.random_range(0..2) == 0;
+                        outcome.status = if write { CompletionStatus::WriteError } else { CompletionStatus::ReadError };
+                        outcome.blocks_touched = touched;
+                        outcome.blocks_done = touched - 1;
+                        outcome.fault_address = job.dst + u64::from(touched - 1) * job.block_bytes();
+                    }
+                    PortJob { job, outcome }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn fast_forward_changes_nothing() {
+    use offload_model::timing::port::Stepping;
+    for (seed, queues) in [(1, 1), (2, 2), (3, 3), (4, 4), (5, 2)] {
+        let work = workload(seed, queues, 40);
+        let t = TimingParams { queues: 4, ..TimingParams::default() };
+        let port = SharedPort::new(t, MemoryTiming::fixed(16, 8), HostTiming::default()).expect("valid parameters");
+        let stepped = port.clone().stepping(Stepping::EveryCycle).run(&work).expect("completes");
+        let skipped = port.stepping(Stepping::FastForward).run(&work).expect("completes");
+        assert_eq!(stepped.fast_forwarded, 0);
+        assert!(
+            skipped.fast_forwarded > skipped.cycles / 10,
+            "seed {seed}: {} of {} cycles skipped",
+            skipped.fast_forwarded,
+            skipped.cycles
+        );
+        eprintln!(
+            "seed {seed}, {queues} queues: {} of {} cycles fast-forwarded",
+            skipped.fast_forwarded, skipped.cycles
+        );
+        assert_eq!(stepped, PortRun { fast_forwarded: 0, ..skipped }, "seed {seed}, {queues} queues");
+    }
 }

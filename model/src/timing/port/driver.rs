@@ -116,3 +116,18 @@ impl Driver {
         self.queues.iter().all(|q| q.pending.is_empty() && q.current.is_none())
     }
 }
+
+/// What a fast-forward ([`super::skip`]) needs of the driver.
+impl Driver {
+    /// Its state (the jobs left, not the jobs themselves). None when it draws (backpressure).
+    pub fn signature(&self, out: &mut Vec<u64>) -> Option<()> {
+        if self.draws.backpressure_pct > 0 {
+            return None;
+        }
+        out.extend([self.offering.map_or(0, |(q, j)| (1 + q as u64) << 32 | j as u64), self.next_queue as u64]);
+        for q in &self.queues {
+            out.extend([q.current.map_or(0, |j| j as u64 + 1), q.pending.len() as u64]);
+        }
+        Some(())
+    }
+}

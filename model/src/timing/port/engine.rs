@@ -472,3 +472,53 @@ impl Engine {
         self.q = d;
     }
 }
+
+/// What a fast-forward ([`super::skip`]) needs of an engine.
+impl Engine {
+    /// The registers, all but the four block counters, packed.
+    pub fn signature(&self, out: &mut Vec<u64>) {
+        let q = &self.q;
+        let flags = [
+            q.wpass, q.pat, q.ar_on, q.ar_side, q.ar_hold, q.ar_valid, q.ar_more, q.r_side, q.w_on, q.w_burst,
+            q.aw_done, q.w_dd, q.w_stop, q.w_more, q.fail, q.fail_wr, q.fail_cmp, q.cmp_v, q.cmp_last,
+        ];
+        let bits = flags.iter().fold(q.state as u64, |m, &f| m << 1 | u64::from(f));
+        let counts = [q.ar.bib, q.ar_out, q.r.bib, q.resv, q.w_beat, q.w.bib, q.b_out, q.b.bib, q.fail_idx, q.walk];
+        out.push(bits);
+        out.extend(counts.iter().map(|&c| u64::from(c)));
+        out.push(u64::from(q.fifo));
+    }
+
+    /// The block counters: the next read burst's, read beat's, write burst's and response's.
+    pub fn blocks(&self) -> [u32; 4] {
+        [self.q.ar.blk, self.q.r.blk, self.q.w.blk, self.q.b.blk]
+    }
+
+    /// Blocks each counter may still advance before it reaches one where the engine decides
+    /// something: its last block, or the one its fault is on. None when it must not be fast-forwarded
+    /// at all (a failure under way).
+    pub fn room(&self) -> Option<[u32; 4]> {
+        let Some(ctx) = &self.ctx else { return Some([u32::MAX; 4]) };
+        let q = &self.q;
+        if q.fail {
+            return None;
+        }
+        let mut read_end = ctx.rd_blocks;
+        let mut write_end = ctx.blocks;
+        match ctx.fault {
+            Some(Fault::Read { write_pass, block, .. }) if write_pass == q.wpass => read_end = read_end.min(block),
+            Some(Fault::Write { block }) => write_end = write_end.min(block),
+            _ => {}
+        }
+        Some([read_end.saturating_sub(q.ar.blk), u32::MAX, write_end.saturating_sub(q.w.blk), u32::MAX])
+    }
+
+    /// Moves the block counters on by `by` (a whole number of the run's periods).
+    pub fn advance(&mut self, by: [u32; 4]) {
+        let q = &mut self.q;
+        q.ar.blk += by[0];
+        q.r.blk += by[1];
+        q.w.blk += by[2];
+        q.b.blk += by[3];
+    }
+}

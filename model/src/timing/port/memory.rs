@@ -89,6 +89,11 @@ impl Draws {
         self.latency(self.timing.write_latency)
     }
 
+    /// Draws nothing: fixed latencies, no backpressure.
+    fn is_fixed(&self) -> bool {
+        self.timing.is_fixed()
+    }
+
     /// Not held back this cycle.
     pub fn open(&mut self) -> bool {
         let p = u32::from(self.timing.backpressure_pct);
@@ -219,5 +224,49 @@ impl Memory {
         {
             self.b = Some(err);
         }
+    }
+}
+
+/// What a fast-forward ([`super::skip`]) needs of the memory.
+impl Memory {
+    /// Everything the memory holds, its times relative to `now`. None when an error response is on
+    /// its way (a failure is coming: no fast-forward), or the memory draws (random timing).
+    pub fn signature(&self, now: u64, out: &mut Vec<u64>) -> Option<()> {
+        if !self.draws.is_fixed() {
+            return None;
+        }
+        let rel = |t: u64| t.wrapping_sub(now);
+        let errs = self.reads.iter().map(|r| r.1).chain(self.addresses.iter().map(|a| a.1));
+        if errs.chain(self.responses.iter().map(|r| r.1)).any(|e| e)
+            || self.r.is_some_and(|r| r.0)
+            || self.b == Some(true)
+        {
+            return None;
+        }
+        out.extend([self.reads.len(), self.addresses.len(), self.data.len(), self.responses.len()].map(|n| n as u64));
+        out.extend(self.reads.iter().map(|r| rel(r.0)));
+        out.extend(self.addresses.iter().map(|a| rel(a.0)));
+        out.extend(self.data.iter().map(|&d| rel(d)));
+        out.extend(self.responses.iter().map(|r| rel(r.0)));
+        let flags = [self.arready, self.awready, self.w_ok, self.aw_pending, self.r.is_some(), self.b.is_some()];
+        let last = self.r.is_some_and(|r| r.1);
+        out.push(flags.iter().fold(u64::from(last), |m, &f| m << 1 | u64::from(f)));
+        out.push(u64::from(self.r_beat) << 32 | u64::from(self.open_beats));
+        Some(())
+    }
+
+    /// Beats carried so far: read, written.
+    pub fn beats(&self) -> [u64; 2] {
+        [self.read_beats, self.write_beats]
+    }
+
+    /// Moves the memory `cycles` on, with `beats` more carried, as a run's periods repeat.
+    pub fn advance(&mut self, cycles: u64, beats: [u64; 2]) {
+        self.reads.iter_mut().for_each(|r| r.0 += cycles);
+        self.addresses.iter_mut().for_each(|a| a.0 += cycles);
+        self.data.iter_mut().for_each(|d| *d += cycles);
+        self.responses.iter_mut().for_each(|r| r.0 += cycles);
+        self.read_beats += beats[0];
+        self.write_beats += beats[1];
     }
 }

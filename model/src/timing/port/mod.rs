@@ -23,6 +23,7 @@ mod engine;
 mod memory;
 mod mux;
 mod sched;
+mod skip;
 
 pub use driver::{HostDraws, HostTiming};
 pub use memory::{Draws, Latency, MemoryTiming};
@@ -117,6 +118,8 @@ pub struct PortRun {
     pub cycles: u64,
     pub read_beats: u64,
     pub write_beats: u64,
+    /// Of `cycles`, those fast-forwarded over rather than stepped ([`Stepping::FastForward`]).
+    pub fast_forwarded: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -129,12 +132,23 @@ pub enum PortError {
     Queues { queues: usize, block: usize },
 }
 
+/// How a run is stepped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stepping {
+    /// Every cycle.
+    EveryCycle,
+    /// Repeating periods skipped where the run is deterministic (see `skip.rs`): the same result.
+    #[default]
+    FastForward,
+}
+
 /// The block and its memory, to run workloads on.
 #[derive(Clone, Debug)]
 pub struct SharedPort {
     params: TimingParams,
     memory: MemoryTiming,
     host: HostTiming,
+    stepping: Stepping,
 }
 
 impl SharedPort {
@@ -142,7 +156,12 @@ impl SharedPort {
     /// driven by a host with `host`'s backpressure.
     pub fn new(params: TimingParams, memory: MemoryTiming, host: HostTiming) -> Result<Self, PortError> {
         params.validate().map_err(PortError::Params)?;
-        Ok(SharedPort { params, memory, host })
+        Ok(SharedPort { params, memory, host, stepping: Stepping::default() })
+    }
+
+    /// The same, stepped as `stepping` says.
+    pub fn stepping(self, stepping: Stepping) -> Self {
+        SharedPort { stepping, ..self }
     }
 
     /// Runs `queues[q]`, queue `q`'s jobs in order, to the end.
@@ -171,6 +190,8 @@ struct Run<'a> {
     memory: memory::Memory,
     now: u64,
     last_progress: u64,
+    fast_forward: Option<skip::FastForward>,
+    fast_forwarded: u64,
 }
 
 impl<'a> Run<'a> {
@@ -199,12 +220,21 @@ impl<'a> Run<'a> {
             memory: memory::Memory::new(&port.memory, shape.burst_beats),
             now: 0,
             last_progress: 0,
+            fast_forward: (port.stepping == Stepping::FastForward).then(skip::FastForward::default),
+            fast_forwarded: 0,
         }
     }
 
     fn finish(mut self) -> Result<PortRun, PortError> {
         while !self.driver.finished() {
-            self.cycle();
+            let (event, burst_end) = self.cycle();
+            if event {
+                if let Some(ff) = &mut self.fast_forward {
+                    ff.forget();
+                }
+            } else if burst_end {
+                self.fast_forward();
+            }
             if self.now - self.last_progress > HANG_CYCLES {
                 return Err(PortError::Hung(self.now));
             }
@@ -213,16 +243,62 @@ impl<'a> Run<'a> {
         for t in &self.times {
             jobs[t.queue].push(*t);
         }
-        Ok(PortRun { jobs, cycles: self.now, read_beats: self.memory.read_beats, write_beats: self.memory.write_beats })
+        Ok(PortRun {
+            jobs,
+            cycles: self.now,
+            read_beats: self.memory.read_beats,
+            write_beats: self.memory.write_beats,
+            fast_forwarded: self.fast_forwarded,
+        })
     }
 
-    /// One clock cycle.
-    fn cycle(&mut self) {
+    /// Samples the state for [`skip::FastForward`], and jumps when it repeats.
+    fn fast_forward(&mut self) {
+        let Some(mut ff) = self.fast_forward.take() else { return };
+        let sig = ff.scratch();
+        let room: Option<Vec<[u32; 4]>> = self.engines.iter().map(Engine::room).collect();
+        if let (Some(room), Some(())) = (room, self.signature(sig)) {
+            let sample = skip::Sample {
+                now: self.now,
+                blocks: self.engines.iter().map(Engine::blocks).collect(),
+                beats: self.memory.beats(),
+            };
+            if let Some(jump) = ff.sample(sample, &room) {
+                for (engine, by) in self.engines.iter_mut().zip(&jump.blocks) {
+                    engine.advance(*by);
+                }
+                self.memory.advance(jump.cycles, jump.beats);
+                self.now += jump.cycles;
+                self.fast_forwarded += jump.cycles;
+                self.last_progress = self.now;
+            }
+        }
+        self.fast_forward = Some(ff);
+    }
+
+    /// Every register of the block, the memory and the host but the engines' block counters, times
+    /// relative to now. None where the run is not to be fast-forwarded.
+    fn signature(&self, out: &mut Vec<u64>) -> Option<()> {
+        for e in &self.engines {
+            e.signature(out);
+        }
+        out.extend(self.running.iter().map(|j| j.map_or(0, |j| j as u64 + 1)));
+        self.mux.signature(out)?;
+        self.memory.signature(self.now, out)?;
+        self.sched.signature(out);
+        self.driver.signature(out)
+    }
+
+    /// One clock cycle. Returns whether a job event happened (an offer, a job taken, a grant, an
+    /// accepted completion) and whether a burst ended on R or W.
+    fn cycle(&mut self) -> (bool, bool) {
         let now = self.now;
         // The host's side.
         let offer = self.driver.offer();
+        let mut event = false;
         if let Some((_, j, true)) = offer {
             self.times[j].offered = now;
+            event = true;
         }
         let offer = offer.map(|(q, j, _)| (q, j));
         let ready = self.driver.ready();
@@ -247,6 +323,7 @@ impl<'a> Run<'a> {
 
         // The engines' edges.
         if let Some(g) = grant {
+            event = true;
             let (pj, reject) = self.jobs[g.job];
             self.engines[g.engine].load(&pj.job, &pj.outcome, reject);
             self.running[g.engine] = Some(g.job);
@@ -276,6 +353,7 @@ impl<'a> Run<'a> {
             );
         }
         let r_last = r.is_some_and(|(_, last)| last);
+        let w_end = w_fire && picks.w_last;
         self.mux.clock(&picks, ar_fire, aw_fire, w_fire, r_last, self.memory.b());
         let ar_err = picks.ar.filter(|_| ar_fire).map(|e| req[e].ar_err);
         let aw_err = picks.w.filter(|_| aw_fire).map(|e| req[e].aw_err);
@@ -289,6 +367,7 @@ impl<'a> Run<'a> {
         });
         self.sched.clock(now, offered, grant, shown, accepted);
         if taken.is_some() {
+            event = true;
             let (_, j) = offer.expect("a taken job was offered");
             self.times[j].taken = now;
             self.driver.taken();
@@ -298,7 +377,9 @@ impl<'a> Run<'a> {
             self.times[j].accepted = now;
             self.driver.accepted(self.times[j].queue);
             self.last_progress = now;
+            event = true;
         }
         self.now += 1;
+        (event, r_last || w_end)
     }
 }

@@ -129,3 +129,21 @@ impl Mux {
         }
     }
 }
+
+/// What a fast-forward ([`super::skip`]) needs of the mux.
+impl Mux {
+    /// Its registers. None when an error response is in its register.
+    pub fn signature(&self, out: &mut Vec<u64>) -> Option<()> {
+        if self.b_reg.is_some_and(|b| b.1) {
+            return None;
+        }
+        let flags = [self.ar_wait, self.w_busy, self.aw_done, self.b_reg.is_some()];
+        out.push(flags.iter().fold(0, |m, &f| m << 1 | u64::from(f)));
+        out.extend([self.ar_last, self.w_owner, self.b_reg.map_or(0, |b| b.0)].map(|v| v as u64));
+        out.push(self.r_route.len() as u64);
+        out.extend(self.r_route.iter().map(|&e| e as u64));
+        out.push(self.b_route.len() as u64);
+        out.extend(self.b_route.iter().map(|&e| e as u64));
+        Some(())
+    }
+}

@@ -200,3 +200,24 @@ impl Scheduler {
         self.shown = if accepted { None } else { shown };
     }
 }
+
+/// What a fast-forward ([`super::skip`]) needs of the scheduler.
+impl Scheduler {
+    /// Its registers; of the slots' presentation cycles, only their order.
+    pub fn signature(&self, out: &mut Vec<u64>) {
+        let intake = match self.intake {
+            Intake::Idle => 0,
+            Intake::Busy { queue, cycle } => (1 + queue as u64) << 8 | cycle,
+        };
+        out.extend([u64::from(self.awake), intake, u64::from(self.commit), self.shown.map_or(0, |e| e as u64 + 1)]);
+        out.push(self.engine_busy.iter().fold(0, |m, &b| m << 1 | u64::from(b)));
+        for (q, s) in self.slots.iter().enumerate() {
+            let rank = s.presented.map_or(0, |p| {
+                1 + self.slots.iter().enumerate().filter(|(r, o)| o.presented.is_some_and(|a| (a, *r) < (p, q))).count()
+            });
+            let (job, engine, reject) = s.job.map_or((0, 0, false), |(j, e, r)| (j as u64 + 1, e, r));
+            out.extend([job, engine as u64, u64::from(reject) | u64::from(s.fresh) << 1 | u64::from(s.running) << 2]);
+            out.push(rank as u64);
+        }
+    }
+}
