@@ -18,7 +18,7 @@ PEER_PACKAGES := tgt
 OFFLOAD := target/release/offload
 SCRIPTS := $(wildcard model/scripts/*.jsonl)
 
-.PHONY: all setup build run test fmt-check clippy unit-tests readme-check footprint bench vectors vectors-check doc clean \
+.PHONY: all setup build run test fmt-check clippy unit-tests readme-check footprint bench perf perf-run vectors vectors-check doc clean \
 	setup-peer iscsi conformance conformance-peer
 
 all: test
@@ -102,6 +102,21 @@ bench: setup
 	$(CARGO) bench --locked -p offload-fastpath --bench primitives
 	$(CARGO) bench --locked -p offload-model --bench throughput
 	@tools/report.sh fastpath/reports/bench.md "make bench" -- $(CARGO) run --locked --release -q -p offload-fastpath --example bench_table
+
+# The shared-port timing model as a design-space tool (`offload perf`): the esxi preset swept over
+# outstanding reads and over lock entries, the tables in model/reports/perf-esxi.md and a plot of each
+# sweep beside it (SVG); the points cosim can check are marked (`offload perf --check` runs them in the RTL).
+PERF_SWEEPS := max_outstanding_reads=1..8 lock_entries=1..4
+perf: build
+	@tools/report.sh model/reports/perf-esxi.md "make perf" -- $(MAKE) --no-print-directory -s perf-run
+
+perf-run:
+	@for sweep in $(PERF_SWEEPS); do \
+		name=$${sweep%%=*}; \
+		echo "## \`offload perf --preset esxi --sweep $$sweep\`"; echo; \
+		$(OFFLOAD) perf --preset esxi --sweep $$sweep --plot model/reports/perf-esxi-$$name.svg || exit 1; \
+		echo; echo "![throughput and latency against $$name](perf-esxi-$$name.svg)"; echo; \
+	done
 
 # The golden vectors: regenerate them from the model, or check that the checked-in ones are current.
 vectors: build

@@ -7,6 +7,9 @@
 #                     two lock entries: every job's grant and completion predicted), and the deliberate-fault tests; the runs' tables and RTL coverage also
 #                     go to cosim/reports/cosim.md
 #   make cosim-long   100 000 random jobs (a few minutes on an idle 2-core machine); cosim/reports/long.md
+#   make timing-speed 100 000 random jobs on two queues at 16:8 simulated in the RTL and predicted by the
+#                     shared-port model in one run: the time of each and their ratio (the contention
+#                     table's last columns); cosim/reports/timing-speed.md
 #
 # make cosim also measures the RTL line coverage of the vectors and of the random regression
 # (build/cosim-coverage/: coverage.dat files, and the RTL annotated with counts, "%000000" where nothing
@@ -24,7 +27,7 @@ COSIM_GATE_JOBS := 3000
 # lines around it stay apart.
 COSIM_MARKDOWN := awk '{ t = /^\|/ } NR > 1 && t != p { print "" } { print; fflush(); p = t }'
 
-.PHONY: cosim cosim-runs cosim-long cosim-long-run
+.PHONY: cosim cosim-runs cosim-long cosim-long-run timing-speed timing-speed-run
 
 cosim: setup
 	$(CARGO) build --release --locked -p offload-cosim --features fault-models,coverage,parameter-variants
@@ -70,3 +73,14 @@ COSIM_LONG := random --seed 11 --jobs 100000 --queues 2 --latency 4-40 --backpre
 cosim-long-run:
 	@echo '## `cosim $(COSIM_LONG)` (under nice -n 10)'; echo
 	@set -o pipefail; nice -n 10 $(COSIM) $(COSIM_LONG) | $(COSIM_MARKDOWN)
+
+timing-speed: setup
+	$(CARGO) build --release --locked -p offload-cosim
+	@tools/report.sh cosim/reports/timing-speed.md "make timing-speed" -- $(MAKE) --no-print-directory -s timing-speed-run
+
+# make timing-speed's run: the RTL's run time (Verilator, the slave, the scoreboard) against the model's
+# prediction of the same jobs, measured one after the other in one process.
+TIMING_SPEED := random --seed 21 --jobs 100000 --queues 2 --latency 16:8 --timing-gate
+timing-speed-run:
+	@echo '## `cosim $(TIMING_SPEED)`'; echo
+	@set -o pipefail; $(COSIM) $(TIMING_SPEED) | $(COSIM_MARKDOWN)

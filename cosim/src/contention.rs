@@ -70,9 +70,11 @@ pub fn block_params(variant: Variant) -> TimingParams {
 }
 
 /// Predicts the run `timeline` (the scoreboard's) of RTL build `variant` on a memory timed as `slave`
-/// (`simulate`: what the RTL's run took).
+/// (`arrivals[q][i]`: when queue `q`'s `i`-th job arrived, if it was held until then; `simulate`: what
+/// the RTL's run took).
 pub fn predict(
     timeline: &[(Observed, Outcome)],
+    arrivals: &[Vec<Option<u64>>],
     variant: Variant,
     slave: &SlaveConfig,
     simulate: Duration,
@@ -86,9 +88,18 @@ pub fn predict(
     }
     let queues = by_queue.iter().rposition(|q| !q.is_empty()).map_or(0, |q| q + 1);
     by_queue.truncate(queues);
+    let arrival = |q: usize, i: usize| arrivals.get(q).and_then(|a| a.get(i)).copied().flatten();
     let workload: Vec<Vec<PortJob>> = by_queue
         .iter()
-        .map(|q| q.iter().map(|(o, outcome)| PortJob { job: o.job.clone(), outcome: outcome.clone() }).collect())
+        .enumerate()
+        .map(|(q, jobs)| {
+            let job = |(i, (o, outcome)): (usize, &&(Observed, Outcome))| PortJob {
+                job: o.job.clone(),
+                outcome: outcome.clone(),
+                arrival: arrival(q, i),
+            };
+            jobs.iter().enumerate().map(job).collect()
+        })
         .collect();
     let start = Instant::now();
     let port = SharedPort::new(block_params(variant), slave.clone(), Harness::host_timing(slave))?;

@@ -11,7 +11,8 @@
 //! - [`scoreboard`]: completions against the model in commit order (locks, results, cycles), memory
 //!   at the end.
 //! - [`harness`]: the cycle loop joining them, with the job driver.
-//! - [`vectors`] and [`stimulus`]: the golden vectors, and seeded random multi-queue jobs.
+//! - [`vectors`] and [`stimulus`]: the golden vectors, and seeded random multi-queue jobs; [`workload`],
+//!   an `offload perf` workload in the RTL.
 //! - [`contention`]: the whole run predicted by the model's shared port, job by job against the RTL.
 //! - [`report`]: the closing table.
 
@@ -23,6 +24,7 @@ pub mod rtl;
 pub mod scoreboard;
 pub mod stimulus;
 pub mod vectors;
+pub mod workload;
 
 pub use harness::{Harness, HarnessConfig, HarnessError, TraceWindow};
 pub use memory::{Latency, MemorySlave, SlaveConfig};

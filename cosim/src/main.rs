@@ -72,6 +72,31 @@ enum Cmd {
         #[arg(long, default_value_t = 4)]
         lock_entries: u32,
     },
+    /// An `offload perf` workload (a file or a preset) in the RTL, every job's grant and completion
+    /// held to the shared-port model: what `offload perf --check` runs for a sweep point.
+    Workload {
+        /// A workload file (JSON, `offload perf --print-workload` shows one).
+        #[arg(long, conflicts_with = "preset")]
+        workload: Option<PathBuf>,
+        #[arg(long, default_value = "esxi")]
+        preset: String,
+        /// Run the workload's first N queues (at most the RTL's 4).
+        #[arg(long, default_value_t = 4)]
+        queues: usize,
+        /// Memory latency `R:W` (fixed).
+        #[arg(long, default_value = "16:8", value_parser = parse_latency)]
+        latency: (Latency, Latency),
+        #[arg(long, default_value_t = 4)]
+        lock_entries: u32,
+        /// Fail unless the model predicts the run (the fixed-latency gate of `random --timing-gate`),
+        /// and every job ended well as the workload assumes.
+        #[arg(long)]
+        timing_gate: bool,
+        /// Fail unless the run takes this many cycles to its last completion (what `offload perf`
+        /// predicted for it).
+        #[arg(long)]
+        expect_cycles: Option<u64>,
+    },
 }
 
 fn parse_latency(s: &str) -> Result<(Latency, Latency), String> {
@@ -127,6 +152,15 @@ fn main() -> ExitCode {
             }
             (summary, failed || gate.is_some_and(|g| g.is_err()))
         }
+        Cmd::Workload { workload, preset, queues, latency, lock_entries, timing_gate, expect_cycles } => {
+            match run_workload(workload, &preset, queues, latency, lock_entries, timing_gate, expect_cycles) {
+                Ok(done) => done,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
     };
     println!("{summary}");
     if let Some(path) = &cli.coverage {
@@ -139,6 +173,58 @@ fn main() -> ExitCode {
         }
     }
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn run_workload(
+    file: Option<PathBuf>,
+    preset: &str,
+    queues: usize,
+    latency: (Latency, Latency),
+    lock_entries: u32,
+    timing_gate: bool,
+    expect_cycles: Option<u64>,
+) -> Result<(Summary, bool), String> {
+    use offload_cosim::workload::WorkloadRun;
+    use offload_model::perf::Workload;
+    let workload = match &file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Workload::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Workload::preset(preset).map_err(|e| e.to_string())?,
+    };
+    if latency.0.fixed().is_none() || latency.1.fixed().is_none() {
+        return Err("--latency: a workload runs at fixed latency (R:W)".into());
+    }
+    let variant = Variant::with_lock_entries(lock_entries)
+        .ok_or_else(|| format!("--lock-entries {lock_entries}: this cosim has no such RTL build"))?;
+    let slave = SlaveConfig { read_latency: latency.0, write_latency: latency.1, backpressure_pct: 0, seed: 0 };
+    let run = WorkloadRun { workload, queues, variant, slave };
+    let jobs: u64 = run.workload.jobs(queues).iter().map(|q| q.len() as u64).sum();
+    let bar = bar(jobs);
+    let (summary, not_well, result) = run.run(|done| bar.set_position(done));
+    bar.finish();
+    if let Err(m) = &result {
+        eprintln!("{m}");
+        return Ok((summary, true));
+    }
+    let mut failed = false;
+    if timing_gate {
+        if let Some(Err(e)) = summary.contention.as_ref().map(|c| c.gate()) {
+            eprintln!("{e}");
+            failed = true;
+        }
+        if not_well > 0 {
+            eprintln!("timing gate: {not_well} jobs did not end well (the workload's prediction assumes they all do)");
+            failed = true;
+        }
+    }
+    let rtl_cycles = summary.contention.as_ref().map_or(0, |c| c.rtl_cycles);
+    if let Some(want) = expect_cycles.filter(|&want| want != rtl_cycles) {
+        eprintln!("expected the last completion by cycle {want} (offload perf), the RTL took {rtl_cycles}");
+        failed = true;
+    }
+    Ok((summary, failed))
 }
 
 fn run_random(run: RandomRun, wave: &std::path::Path) -> (Summary, bool) {

@@ -184,15 +184,6 @@ impl RandomRun {
         let mut h = Harness::new(config, memory).expect("a valid harness configuration");
         let mut jobs = RandomJobs::new(self.seed, self.queues);
         let mut submitted = 0;
-        let summary = |h: &Harness, mismatches| crate::report::Summary {
-            jobs: h.scoreboard().checked,
-            mismatches,
-            cycles: h.cycle(),
-            elapsed: start.elapsed(),
-            samples: h.scoreboard().samples.clone(),
-            coverage: h.rtl_coverage().into(),
-            contention: None,
-        };
         let mut result = Ok(());
         while submitted < self.jobs || !h.is_idle() {
             for q in 0..self.queues {
@@ -215,10 +206,10 @@ impl RandomRun {
         }
         let result = result.and_then(|()| h.finish());
         progress(h.completed());
-        let mut s = summary(&h, result.is_err().into());
+        let mut s = h.summary(result.is_err().into(), start.elapsed());
         if result.is_ok() {
             // The model's prediction of the whole run (a model that hangs is a mismatch too).
-            match crate::contention::predict(&h.scoreboard().timeline, self.variant, &self.slave, s.elapsed) {
+            match crate::contention::predict(&h.scoreboard().timeline, &[], self.variant, &self.slave, s.elapsed) {
                 Ok(c) => s.contention = Some(c),
                 Err(e) => {
                     let m = crate::scoreboard::Mismatch::new(h.cycle(), "shared-port model", "a prediction", e);

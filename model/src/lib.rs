@@ -8,7 +8,9 @@
 //!   pages — turning each command into engine jobs.
 //! - [`engine`]: jobs in, completions out — the copy engine, the zero engine, the compare-and-write unit,
 //!   the range-lock unit and the scheduler; the interface the RTL implements one-for-one.
-//! - [`timing`]: the parameters shared with the RTL and the cycle equations.
+//! - [`timing`]: the parameters shared with the RTL and the cycle equations; [`timing::port`], the
+//!   shared-port model of a whole multi-queue run.
+//! - [`perf`]: `offload perf`, the shared-port model over a workload and a parameter sweep.
 //! - [`media`] and [`address`]: sparse logical units and the flat address map the engines see.
 //! - [`config`]: units, access map, advertised limits.
 //!
@@ -19,6 +21,7 @@
 pub mod engine;
 pub mod image;
 pub mod media;
+pub mod perf;
 pub mod script;
 pub mod scsi;
 pub mod timing;

@@ -29,7 +29,9 @@ fn ended_well(job: &Job, write_pass: bool) -> Outcome {
 fn alone(t: &TimingParams, job: &Job, outcome: &Outcome) -> u64 {
     let memory = MemoryTiming::fixed(t.read_latency, t.write_latency);
     let port = SharedPort::new(t.clone(), memory, HostTiming::default()).expect("valid parameters");
-    let run = port.run(&[vec![PortJob { job: job.clone(), outcome: outcome.clone() }]]).expect("the job completes");
+    let run = port
+        .run(&[vec![PortJob { job: job.clone(), outcome: outcome.clone(), arrival: None }]])
+        .expect("the job completes");
     run.jobs[0][0].cycles()
 }
 
@@ -113,7 +115,7 @@ fn workload(seed: u64, queues: usize, jobs: usize) -> Vec<Vec<PortJob>> {
                         outcome.blocks_done = touched - 1;
                         outcome.fault_address = job.dst + u64::from(touched - 1) * job.block_bytes();
                     }
-                    PortJob { job, outcome }
+                    PortJob { job, outcome, arrival: None }
                 })
                 .collect()
         })

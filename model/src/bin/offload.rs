@@ -2,6 +2,9 @@
 //!
 //! `offload run [OPTIONS] SCRIPT` executes a script of SCSI commands (see `offload_model::script`) against
 //! a fresh set of logical units or image files and prints one JSON answer per command.
+//!
+//! `offload perf --preset esxi --sweep max_outstanding_reads=1..8 --plot perf.svg` runs a workload on the
+//! shared-port model at each point of a parameter sweep and prints a table (see `offload_model::perf`).
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -34,6 +37,37 @@ enum Command {
     /// Write the golden vectors (cases, coverage table, `$readmemh` exports) under DIR, or with --check
     /// compare DIR with what the model produces now and fail on any difference.
     Vectors(VectorsArgs),
+    /// Run a workload on the shared-port timing model over a parameter sweep: a table of throughput,
+    /// port utilisation and per-kind latency, and a plot.
+    Perf(PerfArgs),
+}
+
+#[derive(clap::Args)]
+struct PerfArgs {
+    /// A workload file (JSON; see `offload_model::perf::workload`).
+    #[arg(long, conflicts_with = "preset")]
+    workload: Option<PathBuf>,
+    /// A preset workload: esxi (two hosts cloning 4 MiB at a time, ATS heartbeats from both).
+    #[arg(long, default_value = "esxi")]
+    preset: String,
+    /// The swept parameter and its values: NAME=V1,V2,… or NAME=LO..HI, NAME one of bus_bytes,
+    /// burst_beats, max_outstanding_reads, queues, lock_entries, read_latency, write_latency.
+    #[arg(long, default_value = "max_outstanding_reads=1..8")]
+    sweep: offload_model::perf::Sweep,
+    /// The clock the table's and plot's MB/s and µs assume.
+    #[arg(long, default_value_t = 100.0)]
+    clock_mhz: f64,
+    /// Write the plot (SVG) here.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Print the workload file of the preset or --workload (a starting point for one of your own).
+    #[arg(long)]
+    print_workload: bool,
+    /// Also run every cosim-checkable point in the RTL (`cosim workload`, beside this binary: `cargo
+    /// build --release -p offload-cosim --features parameter-variants`) and fail unless the model
+    /// predicts it.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(clap::Args)]
@@ -210,11 +244,97 @@ fn run(args: RunArgs) -> Result<(), String> {
     Ok(())
 }
 
+fn perf(args: PerfArgs) -> Result<(), String> {
+    use offload_model::perf::{self, Workload};
+    let workload = match &args.workload {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Workload::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Workload::preset(&args.preset).map_err(|e| e.to_string())?,
+    };
+    if args.print_workload {
+        println!("{}", serde_json::to_string_pretty(&workload).expect("a workload serialises"));
+        return Ok(());
+    }
+    let base = offload_model::timing::TimingParams::default();
+    let bar = indicatif::ProgressBar::new(args.sweep.values.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} points {elapsed_precise} (eta {eta}) {msg}")
+            .expect("a valid template"),
+    );
+    let mut points = Vec::new();
+    for &value in &args.sweep.values {
+        bar.set_message(format!("{} = {value}", args.sweep.param.name()));
+        points.push(perf::run_point(&workload, &base, args.sweep.param, value).map_err(|e| e.to_string())?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!("workload {}: {} queues, sweep {}\n", workload.name, workload.queues.len(), args.sweep.param.name());
+    println!("{}", perf::table(&args.sweep, &points, args.clock_mhz));
+    if let Some(path) = &args.plot {
+        let title = format!("offload perf: workload {}, sweep {}", workload.name, args.sweep.param.name());
+        perf::plot::svg(path, &title, &args.sweep, &points, args.clock_mhz).map_err(|e| e.to_string())?;
+        eprintln!("offload: plot written to {}", path.display());
+    }
+    if args.check {
+        check_points(&workload, &args.sweep, &points)?;
+    }
+    Ok(())
+}
+
+/// Runs each checkable point of `points` in the RTL through `cosim workload`: the workload's jobs,
+/// every grant and completion held to the shared-port model.
+fn check_points(
+    workload: &offload_model::perf::Workload,
+    sweep: &offload_model::perf::Sweep,
+    points: &[offload_model::perf::Point],
+) -> Result<(), String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let cosim = exe.with_file_name("cosim");
+    if !cosim.exists() {
+        return Err(format!(
+            "--check needs {} (cargo build --release -p offload-cosim --features parameter-variants)",
+            cosim.display()
+        ));
+    }
+    let file = std::env::temp_dir().join(format!("offload-perf-{}.json", std::process::id()));
+    let text = serde_json::to_string_pretty(workload).expect("a workload serialises");
+    std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut failed = Vec::new();
+    for p in points.iter().filter(|p| p.checkable) {
+        let t = &p.params;
+        println!("\n{} = {}: in the RTL (cosim workload)\n", sweep.param.name(), p.value);
+        let status = std::process::Command::new(&cosim)
+            .arg("workload")
+            .arg("--workload")
+            .arg(&file)
+            .args(["--queues", &t.queues.to_string(), "--lock-entries", &t.lock_entries.to_string()])
+            .args(["--latency", &format!("{}:{}", t.read_latency, t.write_latency), "--timing-gate"])
+            .args(["--expect-cycles", &p.cycles.to_string()])
+            .status()
+            .map_err(|e| format!("{}: {e}", cosim.display()))?;
+        match status.code() {
+            Some(0) => {}
+            // Not a disagreement: cosim could not run the point (it said why).
+            Some(2) => return Err(format!("--check: cosim could not run {} = {}", sweep.param.name(), p.value)),
+            _ => failed.push(p.value.to_string()),
+        }
+    }
+    let _ = std::fs::remove_file(&file);
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("--check: the RTL run differs from the model at {} = {}", sweep.param.name(), failed.join(", ")))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Vectors(args) => vectors(args),
+        Command::Perf(args) => perf(args),
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&TargetConfig::default()).expect("config serialises"));
             Ok(())

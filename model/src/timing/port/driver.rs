@@ -50,7 +50,8 @@ impl HostDraws {
 
 #[derive(Clone, Debug, Default)]
 struct Queue {
-    pending: VecDeque<usize>,
+    /// Jobs to come: (job, arrival cycle).
+    pending: VecDeque<(usize, Option<u64>)>,
     /// The job in the block (offered or running).
     current: Option<usize>,
 }
@@ -60,40 +61,67 @@ struct Queue {
 pub(super) struct Driver {
     draws: HostDraws,
     queues: Vec<Queue>,
+    /// Bit `q`: queue `q` is free and has a job to offer; and free with its next job yet to arrive.
+    free: u64,
+    arriving: u64,
     offering: Option<(usize, usize)>,
     next_queue: usize,
 }
 
 impl Driver {
-    /// `jobs[q]`: queue `q`'s jobs in order (indices into the run's jobs).
-    pub fn new(host: &HostTiming, jobs: Vec<Vec<usize>>) -> Self {
-        let queues = jobs.into_iter().map(|j| Queue { pending: j.into(), current: None }).collect();
-        Driver { draws: host.draws(), queues, offering: None, next_queue: 0 }
+    /// `jobs[q]`: queue `q`'s jobs in order (indices into the run's jobs) with their arrivals.
+    pub fn new(host: &HostTiming, jobs: Vec<Vec<(usize, Option<u64>)>>) -> Self {
+        let queues: Vec<Queue> = jobs.into_iter().map(|j| Queue { pending: j.into(), current: None }).collect();
+        let mut d = Driver { draws: host.draws(), queues, free: 0, arriving: 0, offering: None, next_queue: 0 };
+        for q in 0..d.queues.len() {
+            d.freed(q);
+        }
+        d
+    }
+
+    /// Queue `q` has nothing in the block: its next job, if any, is offered once it has arrived.
+    fn freed(&mut self, q: usize) {
+        match self.queues[q].pending.front() {
+            Some((_, Some(_))) => self.arriving |= 1 << q,
+            Some((_, None)) => self.free |= 1 << q,
+            None => {}
+        }
+    }
+
+    /// The next cycle a job arrives at a free queue.
+    pub fn next_arrival(&self) -> Option<u64> {
+        let waiting = self.queues.iter().enumerate().filter(|(q, _)| self.arriving & 1 << q != 0);
+        waiting.filter_map(|(_, queue)| queue.pending.front().and_then(|p| p.1)).min()
     }
 
     /// The job on offer this cycle: (queue, job, first cycle of its offer). A new offer is the next
     /// job of the first free queue.
-    pub fn offer(&mut self) -> Option<(usize, usize, bool)> {
+    pub fn offer(&mut self, now: u64) -> Option<(usize, usize, bool)> {
         if let Some((q, j)) = self.offering {
             return Some((q, j, false));
         }
-        if self.draws.held() {
+        let mut mask = self.arriving;
+        while mask != 0 {
+            let q = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if self.queues[q].pending.front().and_then(|p| p.1).is_some_and(|at| at <= now) {
+                self.arriving &= !(1 << q);
+                self.free |= 1 << q;
+            }
+        }
+        if self.draws.held() || self.free == 0 {
             return None;
         }
-        let n = self.queues.len();
-        for k in 0..n {
-            let q = (self.next_queue + k) % n;
-            let queue = &mut self.queues[q];
-            if queue.current.is_some() {
-                continue;
-            }
-            let Some(job) = queue.pending.pop_front() else { continue };
-            queue.current = Some(job);
-            self.offering = Some((q, job));
-            self.next_queue = (q + 1) % n;
-            return Some((q, job, true));
-        }
-        None
+        // The first free queue from `next_queue` on, round the ring.
+        let after = self.free >> self.next_queue << self.next_queue;
+        let q = if after != 0 { after } else { self.free }.trailing_zeros() as usize;
+        let queue = &mut self.queues[q];
+        let (job, _) = queue.pending.pop_front().expect("a free queue has a job");
+        queue.current = Some(job);
+        self.free &= !(1 << q);
+        self.offering = Some((q, job));
+        self.next_queue = (q + 1) % self.queues.len();
+        Some((q, job, true))
     }
 
     /// Which queues take a completion this cycle.
@@ -109,6 +137,7 @@ impl Driver {
     /// Queue `q`'s completion was accepted: the queue is free from the next cycle.
     pub fn accepted(&mut self, q: usize) {
         self.queues[q].current = None;
+        self.freed(q);
     }
 
     /// Every job offered and completed.
@@ -124,7 +153,8 @@ impl Driver {
         if self.draws.backpressure_pct > 0 {
             return None;
         }
-        out.extend([self.offering.map_or(0, |(q, j)| (1 + q as u64) << 32 | j as u64), self.next_queue as u64]);
+        let offering = self.offering.map_or(0, |(q, j)| (1 + q as u64) << 32 | j as u64);
+        out.extend([offering, self.next_queue as u64, self.free, self.arriving]);
         for q in &self.queues {
             out.extend([q.current.map_or(0, |j| j as u64 + 1), q.pending.len() as u64]);
         }

@@ -36,6 +36,9 @@ use engine::{Engine, Requests, Responses};
 use mux::Mux;
 use sched::Scheduler;
 
+/// Queues the host's bit masks hold.
+const MAX_QUEUES: u32 = 64;
+
 /// Cycles without a completion, with work outstanding, after which a run is declared hung.
 const HANG_CYCLES: u64 = 1 << 20;
 
@@ -84,6 +87,25 @@ impl Shape {
 pub struct PortJob {
     pub job: Job,
     pub outcome: Outcome,
+    /// The cycle the job arrives at its queue: it is offered once it has arrived and the queue's
+    /// previous job has completed. None: as soon as the queue is free (a closed loop).
+    pub arrival: Option<u64>,
+}
+
+impl PortJob {
+    /// A job that ends well: all its blocks done (a compare-and-write that matched, a compare that
+    /// matched), offered as soon as its queue is free.
+    pub fn ending_well(job: Job) -> Self {
+        let outcome = Outcome {
+            status: crate::engine::CompletionStatus::Ok,
+            blocks_done: if job.op == crate::engine::JobOp::Compare { 0 } else { job.blocks },
+            miscompare_offset: 0,
+            fault_address: 0,
+            blocks_touched: job.blocks,
+            write_pass: job.op == crate::engine::JobOp::CompareAndWrite,
+        };
+        PortJob { job, outcome, arrival: None }
+    }
 }
 
 /// When one job passed each point, in cycles from the end of reset.
@@ -93,6 +115,8 @@ pub struct JobTimes {
     /// Its place in its queue.
     pub seq: usize,
     pub commit: u32,
+    /// The cycle it arrived at its queue (its offer, in a closed loop).
+    pub arrived: u64,
     /// First offered on the job bus, taken by intake, granted its locks, its completion first shown,
     /// and accepted.
     pub offered: u64,
@@ -156,6 +180,9 @@ impl SharedPort {
     /// driven by a host with `host`'s backpressure.
     pub fn new(params: TimingParams, memory: MemoryTiming, host: HostTiming) -> Result<Self, PortError> {
         params.validate().map_err(PortError::Params)?;
+        if params.queues > MAX_QUEUES {
+            return Err(PortError::Params(format!("the shared-port model runs at most {MAX_QUEUES} queues")));
+        }
         Ok(SharedPort { params, memory, host, stepping: Stepping::default() })
     }
 
@@ -203,7 +230,7 @@ impl<'a> Run<'a> {
         let mut lists = vec![Vec::new(); block_queues];
         for (q, list) in queues.iter().enumerate() {
             for (seq, j) in list.iter().enumerate() {
-                lists[q].push(jobs.len());
+                lists[q].push((jobs.len(), j.arrival));
                 jobs.push((j, sched::rejects(&j.job, &shape)));
                 times.push(JobTimes { queue: q, seq, ..JobTimes::default() });
             }
@@ -263,7 +290,8 @@ impl<'a> Run<'a> {
                 blocks: self.engines.iter().map(Engine::blocks).collect(),
                 beats: self.memory.beats(),
             };
-            if let Some(jump) = ff.sample(sample, &room) {
+            let until = self.driver.next_arrival().map(|a| a.saturating_sub(self.now));
+            if let Some(jump) = ff.sample(sample, &room, until) {
                 for (engine, by) in self.engines.iter_mut().zip(&jump.blocks) {
                     engine.advance(*by);
                 }
@@ -294,10 +322,11 @@ impl<'a> Run<'a> {
     fn cycle(&mut self) -> (bool, bool) {
         let now = self.now;
         // The host's side.
-        let offer = self.driver.offer();
+        let offer = self.driver.offer(now);
         let mut event = false;
         if let Some((_, j, true)) = offer {
             self.times[j].offered = now;
+            self.times[j].arrived = self.jobs[j].0.arrival.unwrap_or(now);
             event = true;
         }
         let offer = offer.map(|(q, j, _)| (q, j));

@@ -15,7 +15,7 @@ use super::engine::Requests;
 
 /// The first engine asking after `last`, in cyclic order (`last` itself comes last).
 fn next_after(asks: impl Fn(usize) -> bool, last: usize, engines: usize) -> usize {
-    (1..=engines).map(|k| (last + k) % engines).find(|&e| asks(e)).unwrap_or(last)
+    (last + 1..engines).chain(0..=last).find(|&e| asks(e)).unwrap_or(last)
 }
 
 /// The mux's registers.

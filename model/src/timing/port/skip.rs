@@ -12,11 +12,12 @@
 //! *signature* (every register but the block counters, times relative to now, the slots' presentation
 //! order rather than their cycles) looked up among the samples since the last job event. A match
 //! gives `P` and `Δ`. No jump is taken with an error response on its way or a failure under way, and
-//! none leaves less than one period before a counter's limit: the last periods run cycle by cycle.
+//! none leaves less than one period before a counter's limit or the next job's arrival: the last
+//! periods run cycle by cycle.
 //! [`super::Stepping::EveryCycle`] turns this off; the run is the same either way
 //! (`tests/port.rs`).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A sample: the cycle, the engines' block counters, the memory's beats.
 #[derive(Clone, Debug)]
@@ -29,7 +30,7 @@ pub(super) struct Sample {
 /// The samples since the last job event.
 #[derive(Debug, Default)]
 pub(super) struct FastForward {
-    seen: HashMap<Vec<u64>, Sample>,
+    seen: FxHashMap<Vec<u64>, Sample>,
     /// A signature being built (kept to reuse its allocation).
     scratch: Vec<u64>,
 }
@@ -58,9 +59,10 @@ impl FastForward {
         &mut self.scratch
     }
 
-    /// The state sampled now (its signature in the scratch, `room` each engine's counters' room):
-    /// a jump if it repeats an earlier sample and at least one whole period fits before any limit.
-    pub fn sample(&mut self, now: Sample, room: &[[u32; 4]]) -> Option<Jump> {
+    /// The state sampled now (its signature in the scratch, `room` each engine's counters' room,
+    /// `until` the cycles to the next job arrival): a jump if it repeats an earlier sample and at
+    /// least one whole period fits before any limit.
+    pub fn sample(&mut self, now: Sample, room: &[[u32; 4]], until: Option<u64>) -> Option<Jump> {
         let Some(then) = self.seen.get(&self.scratch) else {
             if self.seen.len() < MAX_SAMPLES {
                 self.seen.insert(self.scratch.clone(), now);
@@ -80,6 +82,7 @@ impl FastForward {
             .flat_map(|(d, r)| d.iter().zip(r))
             .filter(|(d, _)| **d > 0)
             .map(|(d, r)| u64::from(r.saturating_sub(1) / d).saturating_sub(1))
+            .chain(until.map(|u| (u / per.cycles).saturating_sub(1)))
             .min()?;
         self.forget();
         (periods > 0).then(|| Jump {
