@@ -148,6 +148,8 @@ readme-check: build
 	@$(OFFLOAD) run model/scripts/vaai-tour.jsonl 2>/dev/null | tail -1 \
 		| sed 's/.*"sense":"\([0-9a-f]*\)".*/\1/' | xargs sg_decode_sense -n | grep -q 'Invalid field in cdb'
 	@$(OFFLOAD) config >/dev/null
+	@$(OFFLOAD) perf --preset esxi --sweep lock_entries=1..4 --plot target/readme-perf.svg \
+		| grep -q '^| 4 | ✓ |'
 	@echo "readme-check: ok"
 
 # CI: the Rust checks (formatting, clippy, no import circle between the modules of any crate, every

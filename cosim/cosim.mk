@@ -7,9 +7,10 @@
 #                     two lock entries: every job's grant and completion predicted), and the deliberate-fault tests; the runs' tables and RTL coverage also
 #                     go to cosim/reports/cosim.md
 #   make cosim-long   100 000 random jobs (a few minutes on an idle 2-core machine); cosim/reports/long.md
-#   make timing-speed 100 000 random jobs on two queues at 16:8 simulated in the RTL and predicted by the
-#                     shared-port model in one run: the time of each and their ratio (the contention
-#                     table's last columns); cosim/reports/timing-speed.md
+#   make timing-speed 100 000 random jobs on two queues at 16:8, and the esxi workload of `offload perf`,
+#                     each simulated in the RTL and predicted by the shared-port model in one run: the
+#                     time of each and their ratio (the contention table's last columns);
+#                     cosim/reports/timing-speed.md
 #
 # make cosim also measures the RTL line coverage of the vectors and of the random regression
 # (build/cosim-coverage/: coverage.dat files, and the RTL annotated with counts, "%000000" where nothing
@@ -23,6 +24,9 @@ COSIM_COVERAGE := build/cosim-coverage
 COSIM_GATE_QUEUES := 1 2 3 4
 COSIM_GATE_SEEDS := 1 2 3
 COSIM_GATE_JOBS := 3000
+# Latencies outside the cycle equations' domain (reads not covering the round trip; write responses
+# slower than three bursts) and far below it: the shared-port model holds there too.
+COSIM_GATE_LATENCIES := 48:8 16:64 2:1
 # cosim's output as Markdown: a blank line wherever table rows start or end, so that the table and the
 # lines around it stay apart.
 COSIM_MARKDOWN := awk '{ t = /^\|/ } NR > 1 && t != p { print "" } { print; fflush(); p = t }'
@@ -49,6 +53,11 @@ cosim-runs:
 		set -o pipefail; $(COSIM) random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues $$q --latency 16:8 \
 			--timing-gate | $(COSIM_MARKDOWN) || exit 1; \
 	done; done
+	@for latency in $(COSIM_GATE_LATENCIES); do \
+		echo; echo "## \`cosim random --seed 4 --jobs 1500 --queues 4 --latency $$latency --timing-gate\`"; echo; \
+		set -o pipefail; $(COSIM) random --seed 4 --jobs 1500 --queues 4 --latency $$latency \
+			--timing-gate | $(COSIM_MARKDOWN) || exit 1; \
+	done
 	@for seed in $(COSIM_GATE_SEEDS); do \
 		echo; echo "## \`cosim random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues 4 --lock-entries 2 --latency 16:8 --timing-gate\`"; \
 		echo; set -o pipefail; $(COSIM) random --seed $$seed --jobs $(COSIM_GATE_JOBS) --queues 4 --lock-entries 2 \
@@ -84,3 +93,5 @@ TIMING_SPEED := random --seed 21 --jobs 100000 --queues 2 --latency 16:8 --timin
 timing-speed-run:
 	@echo '## `cosim $(TIMING_SPEED)`'; echo
 	@set -o pipefail; $(COSIM) $(TIMING_SPEED) | $(COSIM_MARKDOWN)
+	@echo; echo '## `cosim workload --preset esxi --timing-gate` (the `offload perf` preset: 4 MiB clones)'; echo
+	@set -o pipefail; $(COSIM) workload --preset esxi --timing-gate | $(COSIM_MARKDOWN)

@@ -48,6 +48,11 @@
 //! (A compare-and-write failing in its write pass keeps the success equation with `n` cut to the
 //! blocks through the failing one.)
 //!
+//! The equations are exact inside their domain: the read window more than covers the round trip
+//! (`O·L > R + L`: a copy's FIFO room also holds the data waiting for its write) and write responses
+//! never hold up a burst (`W < 3L`, with four responses outstanding at most). Outside it they
+//! underestimate; [`port`] does not need the domain.
+//!
 //! These are the cycles of a job running alone. When queues share the block, engines share the one
 //! memory port and jobs wait for their locks: [`port`] simulates that, the block's control state
 //! cycle by cycle, and predicts when each job is granted and completes. Alone, a job takes there what
