@@ -136,20 +136,6 @@ impl Harness {
         self.rtl.coverage()
     }
 
-    /// The run's totals so far (`mismatches`: 1 if it stopped at one), `elapsed` its time; the model's
-    /// prediction of it is for the caller to add.
-    pub fn summary(&self, mismatches: u64, elapsed: std::time::Duration) -> crate::report::Summary {
-        crate::report::Summary {
-            jobs: self.scoreboard.checked,
-            mismatches,
-            cycles: self.cycle,
-            elapsed,
-            samples: self.scoreboard.samples.clone(),
-            coverage: self.rtl_coverage().into(),
-            contention: None,
-        }
-    }
-
     /// The RTL's memory (what the slave serves).
     pub fn memory(&self) -> &Memory {
         &self.memory

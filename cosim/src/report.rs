@@ -21,6 +21,22 @@ pub struct Summary {
     pub contention: Option<Contention>,
 }
 
+impl Summary {
+    /// The totals of `h`'s run so far (`mismatches`: 1 if it stopped at one), `elapsed` its time; the
+    /// model's prediction of it is for the caller to add.
+    pub fn of(h: &crate::harness::Harness, mismatches: u64, elapsed: Duration) -> Summary {
+        Summary {
+            jobs: h.scoreboard().checked,
+            mismatches,
+            cycles: h.cycle(),
+            elapsed,
+            samples: h.scoreboard().samples.clone(),
+            coverage: h.rtl_coverage().into(),
+            contention: None,
+        }
+    }
+}
+
 /// How often each RTL coverage point ran, summed over any number of runs ([`crate::Harness::rtl_coverage`]
 /// gives one run's counts; [`crate::rtl::write_coverage`] writes the sums for `verilator_coverage`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

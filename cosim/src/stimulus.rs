@@ -206,7 +206,7 @@ impl RandomRun {
         }
         let result = result.and_then(|()| h.finish());
         progress(h.completed());
-        let mut s = h.summary(result.is_err().into(), start.elapsed());
+        let mut s = crate::report::Summary::of(&h, result.is_err().into(), start.elapsed());
         if result.is_ok() {
             // The model's prediction of the whole run (a model that hangs is a mismatch too).
             match crate::contention::predict(&h.scoreboard().timeline, &[], self.variant, &self.slave, s.elapsed) {

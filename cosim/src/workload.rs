@@ -73,7 +73,7 @@ impl WorkloadRun {
         }
         let result = result.and_then(|()| h.finish());
         progress(h.completed());
-        let mut s = h.summary(result.is_err().into(), start.elapsed());
+        let mut s = crate::report::Summary::of(&h, result.is_err().into(), start.elapsed());
         let timeline = &h.scoreboard().timeline;
         let not_well = timeline.iter().filter(|(_, o)| o.status != CompletionStatus::Ok).count();
         if result.is_ok() {

@@ -45,7 +45,7 @@ pub fn svg(path: &Path, title: &str, sweep: &Sweep, points: &[Point], clock_mhz:
         .draw_series(xs.iter().zip(&mbs).map(|(&x, &y)| Circle::new((x, y), 3, COLOURS[0].filled())))
         .map_err(|e| fail(&e))?;
 
-    let kinds: Vec<Kind> = points.first().map(|p| p.latency.keys().copied().collect()).unwrap_or_default();
+    let kinds: std::collections::BTreeSet<Kind> = points.iter().flat_map(|p| p.latency.keys().copied()).collect();
     let us = |c: u64| (c as f64 / clock_mhz).max(1e-3);
     let all: Vec<f64> = points.iter().flat_map(|p| p.latency.values().flat_map(|l| [us(l.p50), us(l.p99)])).collect();
     let (ymin, ymax) = (all.iter().copied().fold(f64::MAX, f64::min), all.iter().copied().fold(0.0, f64::max));
