@@ -19,7 +19,8 @@ use crate::memory::{MemorySlave, SlaveConfig};
 use crate::rtl::{Inputs, Outputs, QUEUES, Rtl, TraceError, Variant};
 use crate::scoreboard::{Mismatch, Observed, Scoreboard};
 
-/// Cycles without any completion, with work outstanding, after which the RTL is declared hung.
+/// Cycles without any completion or data beat, with work outstanding, after which the RTL is declared
+/// hung (a long job alone may take longer than this between completions: its beats are progress).
 const HANG_CYCLES: u64 = 1 << 20;
 
 /// A waveform of cycles `from..=to` (VCD, 10 time units a cycle, rising edge at 5).
@@ -218,6 +219,9 @@ impl Harness {
             self.rtl.dump(10 * self.cycle);
         }
         let result = self.take_handshakes(&out);
+        if (self.inputs.rvalid != 0 && out.rready != 0) || (out.wvalid != 0 && self.inputs.wready != 0) {
+            self.last_progress = self.cycle;
+        }
         let memory_result = self.slave.clock(&out, &self.inputs, &mut self.memory);
         self.rtl.posedge();
         if tracing {
@@ -232,7 +236,7 @@ impl Harness {
             return Err(Mismatch::new(
                 self.cycle,
                 "progress",
-                "a completion",
+                "a completion or a data beat",
                 format!("none for {HANG_CYCLES} cycles"),
             ));
         }

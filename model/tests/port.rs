@@ -145,3 +145,18 @@ fn fast_forward_changes_nothing() {
         assert_eq!(stepped, PortRun { fast_forwarded: 0, ..skipped }, "seed {seed}, {queues} queues");
     }
 }
+
+/// A job may run longer than the hang bound (2^20 cycles) between completions: its beats are progress.
+#[test]
+fn a_long_job_is_not_a_hang_in_either_stepping() {
+    use offload_model::timing::port::Stepping;
+    // 8 MiB with one read burst in flight: half a beat a cycle, about 2^21 cycles.
+    let t = TimingParams { max_outstanding_reads: 1, ..TimingParams::default() };
+    let job = Job { tag: 1, op: JobOp::Copy, src: 1 << 30, dst: 0, blocks: 16384, block_shift: 9 };
+    let work = [vec![PortJob::ending_well(job)]];
+    for stepping in [Stepping::EveryCycle, Stepping::FastForward] {
+        let port = SharedPort::new(t.clone(), MemoryTiming::fixed(16, 8), HostTiming::default()).expect("valid");
+        let run = port.stepping(stepping).run(&work).expect("not a hang");
+        assert!(run.cycles > 2 << 20, "{} cycles", run.cycles);
+    }
+}

@@ -257,6 +257,9 @@ fn perf(args: PerfArgs) -> Result<(), String> {
         println!("{}", serde_json::to_string_pretty(&workload).expect("a workload serialises"));
         return Ok(());
     }
+    if !(args.clock_mhz > 0.0 && args.clock_mhz.is_finite()) {
+        return Err(format!("--clock-mhz {}: want a clock above 0", args.clock_mhz));
+    }
     let base = offload_model::timing::TimingParams::default();
     let bar = indicatif::ProgressBar::new(args.sweep.values.len() as u64);
     bar.set_style(

@@ -73,7 +73,9 @@ impl Param {
     }
 }
 
-/// A sweep: one parameter over a list of values, every other parameter from a base.
+/// A sweep: one parameter over a list of values (in order, each once), every other parameter from a
+/// base. A parameter that must be a power of two (`bus_bytes`, `burst_beats`) wants a list: a
+/// range's other values fail at their point.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sweep {
     pub param: Param,
@@ -89,6 +91,8 @@ pub enum PerfError {
     Workload(#[from] WorkloadError),
     #[error("{param} = {value}: {source}")]
     Point { param: &'static str, value: u32, source: PortError },
+    #[error("queues = {value}: the workload has {queues} queues")]
+    Queues { value: u32, queues: usize },
 }
 
 impl std::str::FromStr for Sweep {
@@ -113,6 +117,9 @@ impl std::str::FromStr for Sweep {
         if values.is_empty() {
             return Err(bad());
         }
+        let mut values = values;
+        values.sort_unstable();
+        values.dedup();
         Ok(Sweep { param, values })
     }
 }
@@ -172,6 +179,9 @@ pub fn run_point(workload: &Workload, base: &TimingParams, param: Param, value: 
     let mut t = base.clone();
     t.queues = workload.queues.len() as u32;
     param.set(&mut t, value);
+    if param == Param::Queues && value as usize > workload.queues.len() {
+        return Err(PerfError::Queues { value, queues: workload.queues.len() });
+    }
     let point_err = |source| PerfError::Point { param: param.name(), value, source };
     let queues = (t.queues as usize).min(workload.queues.len());
     let jobs = workload.jobs(queues);

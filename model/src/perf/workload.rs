@@ -14,7 +14,9 @@
 //! its own (unit `q`), so hosts' jobs conflict only within a queue; `shared: true` puts a queue's jobs
 //! on the one shared unit instead (the unit after the queues'), where they contend for range locks
 //! with every other shared queue. A job's source and destination are each one of 64 extents of its
-//! size, drawn at random: sources in the unit's first half, destinations in its second. An ATS's
+//! size, drawn at random: sources in the unit's first half, destinations in its second (on a unit
+//! shared by jobs of several sizes, one size's sources may lie in another's destinations, as in a real
+//! mix). An ATS's
 //! compare and write data are in its queue's staging buffer, all zeros like the fresh thin units, so
 //! every ATS matches and writes. Any memory the co-simulation builds from [`Workload::units`] runs the
 //! same jobs with the same outcomes.
@@ -115,8 +117,13 @@ pub enum WorkloadError {
     EmptyMix { name: String, queue: usize },
     #[error("workload {name}, queue {queue}: block size {block_size} is not 512 or 4096 (a unit's)")]
     BlockSize { name: String, queue: usize, block_size: u64 },
-    #[error("workload {name}, queue {queue}: {bytes} bytes is not a whole number of blocks up to 2^32 blocks")]
+    #[error(
+        "workload {name}, queue {queue}: {bytes} bytes is not a whole number of blocks, or more than a unit \
+         holds 128 of (an ATS: more than 2 GiB)"
+    )]
     Bytes { name: String, queue: usize, bytes: u64 },
+    #[error("workload {name}, queue {queue}: the weights add up to more than 2^32")]
+    Weights { name: String, queue: usize },
     #[error("workload {name}: unit {unit} is given jobs of more than one block size")]
     MixedBlockSizes { name: String, unit: usize },
     #[error("unknown preset {0:?} (presets: {1})")]
@@ -184,9 +191,14 @@ impl Workload {
                     return Err(WorkloadError::BlockSize { name: name(), queue, block_size: s.block_size });
                 }
                 let blocks = s.bytes / s.block_size;
-                if !s.bytes.is_multiple_of(s.block_size) || blocks == 0 || blocks > u64::from(u32::MAX) {
+                // A job's extents fit its unit's 2^48 bytes; an ATS's data, its 2^32-byte buffer slot.
+                let room = if s.kind == Kind::Ats { 1 << 31 } else { (1u64 << 48) / (2 * EXTENTS) };
+                if !s.bytes.is_multiple_of(s.block_size) || blocks == 0 || s.bytes > room {
                     return Err(WorkloadError::Bytes { name: name(), queue, bytes: s.bytes });
                 }
+            }
+            if q.mix.iter().map(|s| u64::from(s.weight)).sum::<u64>() > u64::from(u32::MAX) {
+                return Err(WorkloadError::Weights { name: name(), queue });
             }
         }
         let mut sizes = vec![None; self.queues.len() + 1];

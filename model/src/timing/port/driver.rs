@@ -1,7 +1,7 @@
 //! The host side of the block's ports: which job is offered when, and when completions are taken.
 //!
 //! A queue has one job in the block at a time: its next job is offered the cycle after the previous
-//! completion was accepted. The job bus is shared, so one job is offered at a time, the free queues
+//! completion was accepted, or, if the job has an arrival time, once it has arrived. The job bus is shared, so one job is offered at a time, the free queues
 //! taken round robin from the one after the last offered. With backpressure `p` %, a cycle with no
 //! job on offer stays empty with probability `p` %, and each queue's completion-ready is low with
 //! probability `p` % a cycle. This is the co-simulation harness's policy; the draws come in that
@@ -61,8 +61,9 @@ struct Queue {
 pub(super) struct Driver {
     draws: HostDraws,
     queues: Vec<Queue>,
-    /// Bit `q`: queue `q` is free and has a job to offer; and free with its next job yet to arrive.
+    /// Bit `q`: queue `q` is free and its next job has arrived (or has no arrival time).
     free: u64,
+    /// Bit `q`: queue `q` is free and its next job is yet to arrive.
     arriving: u64,
     offering: Option<(usize, usize)>,
     next_queue: usize,
@@ -95,7 +96,7 @@ impl Driver {
     }
 
     /// The job on offer this cycle: (queue, job, first cycle of its offer). A new offer is the next
-    /// job of the first free queue.
+    /// job of the first free queue round the ring from the one after the last offered.
     pub fn offer(&mut self, now: u64) -> Option<(usize, usize, bool)> {
         if let Some((q, j)) = self.offering {
             return Some((q, j, false));

@@ -31,7 +31,7 @@ enum State {
 /// Where a failing job's first error comes from: the burst that carries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
-    /// The read of block `block` (processing order) in the write pass (`pass = true`) or not; on the
+    /// The read of block `block` (processing order) in the write pass (`write_pass`) or not; on the
     /// compare pass, the destination (`src = false`) or the source side.
     Read { write_pass: bool, src: bool, block: u32 },
     /// The write of block `block`.

@@ -39,7 +39,8 @@ use sched::Scheduler;
 /// Queues the host's bit masks hold.
 const MAX_QUEUES: u32 = 64;
 
-/// Cycles without a completion, with work outstanding, after which a run is declared hung.
+/// Cycles without a completion or a data beat, with work outstanding, after which a run is declared
+/// hung (as the co-simulation's harness does).
 const HANG_CYCLES: u64 = 1 << 20;
 
 /// The engines, in the RTL's order: their index is their place in round robin and completion order.
@@ -148,7 +149,7 @@ pub struct PortRun {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PortError {
-    #[error("no completion for {HANG_CYCLES} cycles at cycle {0}: the model is stuck")]
+    #[error("no completion and no data beat for {HANG_CYCLES} cycles at cycle {0}: the model is stuck")]
     Hung(u64),
     #[error("timing parameters: {0}")]
     Params(String),
@@ -380,6 +381,9 @@ impl<'a> Run<'a> {
                     ack: accepted && mine(shown),
                 },
             );
+        }
+        if r.is_some() || w_fire {
+            self.last_progress = now;
         }
         let r_last = r.is_some_and(|(_, last)| last);
         let w_end = w_fire && picks.w_last;

@@ -35,8 +35,8 @@ pub(super) struct FastForward {
     scratch: Vec<u64>,
 }
 
-/// A jump: `periods` more periods of `cycles` each, each moving engine `e`'s counters by `blocks[e]`
-/// and the memory's beats by `beats`.
+/// A stretch of the run: `cycles` long, moving engine `e`'s block counters by `blocks[e]` and the
+/// memory's beats by `beats` (one period, or the whole jump: a whole number of periods).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Jump {
     pub cycles: u64,
